@@ -1,0 +1,1 @@
+"""OneVisit Kiosk: one visit, one form, one submission for a citizen's life event."""

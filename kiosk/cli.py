@@ -1,0 +1,93 @@
+"""The `kiosk` command (also `python -m kiosk`): the GUI and tools for staff and operators."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from kiosk.config import ConfigError, load_config, with_data_dir
+
+
+def _add_run_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--simulate", action="store_true", help="use the simulated devices (card reader, camera, printer)")
+    p.add_argument("--autopilot", action="store_true", help="walk the whole journey by itself and exit 0 once the receipt is written")
+    p.add_argument("--offscreen", action="store_true", help="no display needed (Qt offscreen platform)")
+    p.add_argument("--data-dir", type=Path, help="folder for the database, receipts and keys (default: the platform's data folder)")
+    p.add_argument("--config", type=Path, help="a TOML file overriding kiosk/defaults.toml")
+    p.add_argument("--bundle", help="with --autopilot: the bundle id to apply for (default: the first)")
+    p.add_argument("--citizen", help="with --autopilot: the demo citizen id (default: the first)")
+    p.add_argument("--screenshots", type=Path, help="with --autopilot: save a PNG of every screen into this folder")
+    p.add_argument("--fullscreen", action="store_true", help="fill the screen (production kiosks)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="OneVisit Kiosk")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_run_args(sub.add_parser("run", help="start the kiosk window"))
+    cat = sub.add_parser("catalogue", help="service catalogue tools").add_subparsers(dest="action", required=True)
+    check = cat.add_parser("check", help="validate a catalogue file and name the exact problem")
+    check.add_argument("path", type=Path)
+    check.add_argument("--json", action="store_true")
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    overrides = {}
+    if args.simulate:
+        overrides["devices"] = {"card_reader": "sim", "camera": "sim", "face": "sim", "printer": "sim"}
+    try:
+        config = load_config(args.config, overrides=overrides)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    if args.data_dir:
+        config = with_data_dir(config, args.data_dir)
+    from kiosk.compose import ConfigurationProblem, build_parts
+    from kiosk.domain.catalogue import CatalogueError
+
+    try:
+        parts = build_parts(config)
+    except (ConfigurationProblem, CatalogueError) as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
+        return 2
+    from kiosk.ui.app import run_gui
+
+    return run_gui(parts, autopilot=args.autopilot, offscreen=args.offscreen, bundle_id=args.bundle,
+                   citizen=args.citizen, screenshots=args.screenshots, fullscreen=args.fullscreen)
+
+
+def _catalogue_check(args: argparse.Namespace) -> int:
+    from kiosk.domain.catalogue import CatalogueError
+    from kiosk.services.catalogue_store import load_catalogue
+
+    try:
+        cat = load_catalogue(args.path)
+    except CatalogueError as exc:
+        if args.json:
+            print(json.dumps({"ok": False, "file": exc.source, "place": exc.place, "problem": exc.problem}, ensure_ascii=False))
+        else:
+            print(f"INVALID {exc}")
+        return 1
+    summary = {"ok": True, "file": str(args.path), "version": cat.version, "bundles": len(cat.bundles),
+               "fields": len(cat.fields), "materials": len(cat.materials)}
+    print(json.dumps(summary, ensure_ascii=False) if args.json else
+          f"OK {args.path}: version {cat.version}, {len(cat.bundles)} bundles, {len(cat.fields)} fields, {len(cat.materials)} materials")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
+    if args.command == "run":
+        return _run(args)
+    if args.command == "catalogue" and args.action == "check":
+        return _catalogue_check(args)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

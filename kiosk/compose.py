@@ -1,0 +1,92 @@
+"""Builds the kiosk's parts from the configuration: catalogue, devices, storage, receipts.
+
+The composition root for both the GUI (kiosk.ui.app) and the command line. No Qt here.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+from kiosk.config import Config
+from kiosk.devices.sim.camera import FileCamera
+from kiosk.devices.sim.card_reader import SimCardReader
+from kiosk.devices.sim.citizens import DemoCitizen, load_citizens
+from kiosk.devices.sim.face import SimFaceVerifier
+from kiosk.devices.sim.printer import FolderPrinter
+from kiosk.domain.application import Application
+from kiosk.domain.catalogue import Catalogue
+from kiosk.domain.text import Text
+from kiosk.flows.journey import FlowConfig
+from kiosk.runtime import Devices, Timeouts
+from kiosk.services.catalogue_store import load_catalogue
+from kiosk.services.crypto import RecordCipher, load_or_create_key
+from kiosk.services.receipts import ReceiptOptions, render_receipt
+from kiosk.services.signing import load_or_create_signing_key, sign_receipt
+from kiosk.services.storage import Storage
+
+log = logging.getLogger(__name__)
+
+
+class ConfigurationProblem(Exception):
+    """The configuration asks for something this build cannot provide; the message says what."""
+
+
+@dataclass
+class KioskParts:
+    config: Config
+    catalogue: Catalogue
+    flow_config: FlowConfig
+    devices: Devices
+    timeouts: Timeouts
+    open_storage: Callable[[], Storage]
+    render_receipt: Callable[[Application], bytes]
+    demo_citizens: list[DemoCitizen] = field(default_factory=list)
+    sim_reader: SimCardReader | None = None
+
+    @property
+    def kiosk_name(self) -> Text:
+        return Text(self.config.kiosk.name_zh, self.config.kiosk.name_en)
+
+
+def build_parts(config: Config) -> KioskParts:
+    data_dir = config.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    catalogue = load_catalogue(config.asset(config.paths.catalogue))
+    citizens = load_citizens(config.asset(config.paths.demo_citizens))
+    d = config.devices
+    for kind, value in (("card_reader", d.card_reader), ("camera", d.camera), ("face", d.face), ("printer", d.printer)):
+        if value != "sim":
+            raise ConfigurationProblem(f"devices.{kind} = {value!r} is not available in this version; use 'sim'")
+
+    reader = SimCardReader()
+    cameras: dict[bytes, Path] = {c.identity.photo: c.camera_source for c in citizens}
+    fallback = citizens[0].camera_source if citizens else Path()
+
+    def camera_for(photo: bytes) -> FileCamera:
+        return FileCamera(cameras.get(photo, fallback))
+
+    face = SimFaceVerifier({c.identity.photo for c in citizens if not c.face_genuine})
+    printer = FolderPrinter(config.receipts_dir)
+    devices = Devices(card_reader=reader, camera_for=camera_for, face=face, printer=printer)
+
+    key_path = config.key_path
+    signing_key = load_or_create_signing_key(key_path.parent / "kiosk_ed25519.key")
+    options = ReceiptOptions(kiosk_name=Text(config.kiosk.name_zh, config.kiosk.name_en),
+                             verify_url=config.receipt.verify_url, font_path=config.receipt.font_path or None)
+
+    def open_storage() -> Storage:
+        return Storage(config.db_path, RecordCipher(load_or_create_key(key_path)))
+
+    def render(app: Application) -> bytes:
+        code = sign_receipt(signing_key, app.number, app.bundle_id)
+        return render_receipt(app, replace(options, verify_code=code))
+
+    government = {c.identity.personal_number: c.government for c in citizens if c.identity.personal_number}
+    flow_config = FlowConfig(catalogue=catalogue, timeout_seconds=config.session.timeout_seconds,
+                             warning_seconds=config.session.warning_seconds,
+                             max_face_attempts=config.session.max_face_attempts, government=government)
+    timeouts = Timeouts(card_read=d.card_read_timeout, face_check=config.session.face_check_seconds,
+                        store=d.store_timeout, print=d.print_timeout)
+    return KioskParts(config, catalogue, flow_config, devices, timeouts, open_storage, render, citizens, reader)

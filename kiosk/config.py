@@ -1,0 +1,153 @@
+"""Configuration: packaged defaults (kiosk/defaults.toml) < --config file < environment < flags."""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any, Mapping
+
+import platformdirs
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ASSETS = PROJECT_ROOT / "assets"
+ENV_PREFIX = "ONEVISIT_"
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class KioskSection:
+    id: str
+    name_zh: str
+    name_en: str
+    language: str
+
+
+@dataclass(frozen=True)
+class SessionSection:
+    timeout_seconds: float
+    warning_seconds: float
+    max_face_attempts: int
+    face_check_seconds: float
+
+
+@dataclass(frozen=True)
+class PathsSection:
+    data_dir: str
+    catalogue: str
+    demo_citizens: str
+
+
+@dataclass(frozen=True)
+class DevicesSection:
+    card_reader: str
+    camera: str
+    face: str
+    printer: str
+    card_read_timeout: float
+    print_timeout: float
+    store_timeout: float
+
+
+@dataclass(frozen=True)
+class ReceiptSection:
+    font_path: str
+    verify_url: str
+
+
+@dataclass(frozen=True)
+class Config:
+    kiosk: KioskSection
+    session: SessionSection
+    paths: PathsSection
+    devices: DevicesSection
+    receipt: ReceiptSection
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.paths.data_dir) if self.paths.data_dir else Path(platformdirs.user_data_dir("onevisit-kiosk"))
+
+    def asset(self, relative: str) -> Path:
+        p = Path(relative)
+        return p if p.is_absolute() else ASSETS / p
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "kiosk.sqlite3"
+
+    @property
+    def key_path(self) -> Path:
+        return self.data_dir / "keys" / "storage.key"
+
+    @property
+    def receipts_dir(self) -> Path:
+        return self.data_dir / "receipts"
+
+
+_SECTIONS = {"kiosk": KioskSection, "session": SessionSection, "paths": PathsSection,
+             "devices": DevicesSection, "receipt": ReceiptSection}
+
+
+def _coerce(value: Any, like: Any, where: str) -> Any:
+    try:
+        if isinstance(like, bool):
+            return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "on")
+        if isinstance(like, int) and not isinstance(like, bool):
+            return int(value)
+        if isinstance(like, float):
+            return float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: expected a number, got {value!r}") from None
+    return str(value)
+
+
+def load_config(path: Path | None = None, env: Mapping[str, str] | None = None,
+                overrides: Mapping[str, Mapping[str, Any]] | None = None) -> Config:
+    """Build the configuration. Unknown sections or keys are errors, so typos are caught."""
+    env = os.environ if env is None else env
+    raw: dict[str, dict[str, Any]] = tomllib.loads(resources.files("kiosk").joinpath("defaults.toml").read_text("utf-8"))
+    layers: list[tuple[str, Mapping[str, Any]]] = []
+    if path is None and env.get(ENV_PREFIX + "CONFIG"):
+        path = Path(env[ENV_PREFIX + "CONFIG"])
+    if path is not None:
+        try:
+            layers.append((str(path), tomllib.loads(Path(path).read_text("utf-8"))))
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    env_layer: dict[str, dict[str, str]] = {}
+    for section, keys in raw.items():
+        for key in keys:
+            name = f"{ENV_PREFIX}{section}_{key}".upper()
+            if name in env:
+                env_layer.setdefault(section, {})[key] = env[name]
+    layers.append(("environment", env_layer))
+    layers.append(("command line", overrides or {}))
+    for where, layer in layers:
+        for section, keys in layer.items():
+            if section not in raw or not isinstance(keys, Mapping):
+                raise ConfigError(f"{where}: unknown section [{section}]")
+            for key, value in keys.items():
+                if key not in raw[section]:
+                    raise ConfigError(f"{where}: unknown key {section}.{key}")
+                raw[section][key] = _coerce(value, raw[section][key], f"{where}: {section}.{key}")
+    cfg = Config(**{name: cls(**raw[name]) for name, cls in _SECTIONS.items()})
+    if not (len(cfg.kiosk.id) == 10 and cfg.kiosk.id.isdigit()):
+        raise ConfigError(f"kiosk.id must be 10 digits, got {cfg.kiosk.id!r}")
+    if cfg.kiosk.language not in ("zh", "en"):
+        raise ConfigError("kiosk.language must be 'zh' or 'en'")
+    if cfg.session.warning_seconds >= cfg.session.timeout_seconds:
+        raise ConfigError("session.warning_seconds must be shorter than session.timeout_seconds")
+    return cfg
+
+
+def with_data_dir(cfg: Config, data_dir: Path) -> Config:
+    return replace(cfg, paths=replace(cfg.paths, data_dir=str(data_dir)))
+
+
+__all__ = ["Config", "ConfigError", "load_config", "with_data_dir", "fields"]

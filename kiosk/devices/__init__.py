@@ -1,0 +1,1 @@
+"""Device ports (small Protocols) with real and simulated backends. Never imports Qt."""

@@ -1,0 +1,40 @@
+"""Demo citizens (assets/demo/citizens.yaml): fictional identities with public-domain photos."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from kiosk.domain.identity import Identity
+
+
+@dataclass(frozen=True)
+class DemoCitizen:
+    id: str
+    identity: Identity
+    camera_source: Path           # what the simulated camera shows for this person
+    camera_kind: str              # "video" or "still"
+    government: dict[str, str] = field(default_factory=dict)
+    face_genuine: bool = True     # False: the camera shows a photo attack / someone else
+
+
+def load_citizens(path: Path) -> list[DemoCitizen]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    rows = data["citizens"] if isinstance(data, dict) else data
+    base = path.parent
+    out = []
+    for row in rows:
+        ident = Identity(
+            document_number=str(row["document_number"]), name=row["name"], name_latin=row["name_latin"],
+            sex=row["sex"], birth_date=date.fromisoformat(str(row["birth_date"])),
+            nationality=row.get("nationality", "CHN"),
+            expiry_date=date.fromisoformat(str(row["expiry_date"])) if row.get("expiry_date") else None,
+            personal_number=str(row["personal_number"]) if row.get("personal_number") else None,
+            address=row.get("address"), photo=(base / row["photo"]).read_bytes(),
+        )
+        out.append(DemoCitizen(row["id"], ident, base / row["camera"], row.get("camera_kind", "still"),
+                               {k: str(v) for k, v in (row.get("government") or {}).items()},
+                               bool(row.get("face_genuine", True))))
+    return out

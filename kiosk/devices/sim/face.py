@@ -1,0 +1,43 @@
+"""A simulated face verifier for the demo: watches the live feed for a moment, then decides
+from what the demo data says about the person. Issue "face verification" brings the real one."""
+from __future__ import annotations
+
+import hashlib
+import time
+
+from kiosk.devices.ports import Camera, CameraError, CancelToken, FaceDecision
+from kiosk.domain.text import Text
+
+NO_FACE = Text("没有看到您的脸，请正对屏幕。", "We cannot see your face. Please look straight at the screen.")
+MISMATCH = Text("人脸与证件照片不一致，请正对屏幕后重试。", "Your face did not match the card photo. Please look straight at the screen and try again.")
+
+
+class SimFaceVerifier:
+    def __init__(self, impostor_photos: set[bytes] | None = None, watch_seconds: float = 1.5) -> None:
+        # Digests of chip photos for which the camera shows someone else (a photo attack demo).
+        self._impostors = {hashlib.sha256(p).hexdigest() for p in (impostor_photos or set())}
+        self.watch_seconds = watch_seconds
+
+    def verify(self, reference_photo: bytes, camera: Camera, deadline: float, cancelled: CancelToken) -> FaceDecision:
+        seen, until = 0, min(deadline, time.monotonic() + self.watch_seconds)
+        last_seq = -1
+        while time.monotonic() < until and not cancelled.is_set():
+            err = camera.error()
+            if err is not None:
+                raise err
+            frame = camera.latest()
+            if frame is not None and frame.seq != last_seq:
+                seen, last_seq = seen + 1, frame.seq
+            time.sleep(0.05)
+        if cancelled.is_set():
+            return FaceDecision(False, None, None)
+        if seen < 3:
+            if camera.error() is not None:
+                raise camera.error()  # type: ignore[misc]
+            raise CameraError(NO_FACE, "no frames from camera")
+        if hashlib.sha256(reference_photo).hexdigest() in self._impostors:
+            return FaceDecision(False, 0.71, MISMATCH)
+        return FaceDecision(True, 0.32, None)
+
+    def clear(self) -> None:
+        pass

@@ -1,0 +1,37 @@
+"""A simulated receipt printer that writes each receipt PDF into a folder."""
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+from kiosk.devices.ports import PrinterError
+from kiosk.domain.text import Text
+
+OUT_OF_PAPER = Text("打印机缺纸。", "The printer is out of paper.")
+
+
+class FolderPrinter:
+    name = "Simulated printer (PDF folder)"
+
+    def __init__(self, folder: Path, delay: float = 0.3) -> None:
+        self.folder = Path(folder)
+        self.delay = delay
+        self.out_of_paper = False   # tests and the demo can flip this
+
+    def print_pdf(self, pdf: bytes, job_name: str, timeout: float) -> str:
+        """Runs on the printing thread; blocks for the simulated print time (≤ timeout)."""
+        time.sleep(min(self.delay, timeout))
+        if self.out_of_paper:
+            raise PrinterError(OUT_OF_PAPER, "simulated out of paper")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", job_name)
+        path = self.folder / f"{safe}.pdf"
+        tmp = path.with_suffix(".pdf.part")
+        with open(tmp, "wb") as fh:
+            fh.write(pdf)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        return str(path)

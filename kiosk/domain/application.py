@@ -1,0 +1,165 @@
+"""The combined application: one record, one sub-application per department.
+
+Application numbers are unique across a fleet without coordination, like MOSIP's
+registration id: kiosk id (10 digits: 6-digit administrative division + 4-digit station),
+a per-kiosk sequence (6 digits), the local submission time (14 digits), and a Luhn check digit
+so a number read out over the phone can be checked.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import MappingProxyType
+from typing import Any
+
+from kiosk.domain.catalogue import Bundle, Catalogue
+from kiosk.domain.form import applicable_items, display_value, form_fields, materials_needed
+from kiosk.domain.text import Text
+from kiosk.domain.workdays import add_workdays
+
+KIOSK_ID_RE = re.compile(r"\d{10}")
+NUMBER_RE = re.compile(r"(\d{10})-(\d{6})-(\d{14})-(\d)")
+
+
+def luhn_digit(digits: str) -> str:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 0:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return str((10 - total % 10) % 10)
+
+
+def application_number(kiosk_id: str, sequence: int, when: datetime) -> str:
+    if not KIOSK_ID_RE.fullmatch(kiosk_id):
+        raise ValueError("kiosk id must be 10 digits (division code + station number)")
+    if not 0 < sequence <= 999_999:
+        raise ValueError("sequence out of range")
+    body = f"{kiosk_id}{sequence:06d}{when:%Y%m%d%H%M%S}"
+    return f"{kiosk_id}-{sequence:06d}-{when:%Y%m%d%H%M%S}-{luhn_digit(body)}"
+
+
+def is_valid_application_number(number: str) -> bool:
+    m = NUMBER_RE.fullmatch(number)
+    return bool(m) and luhn_digit(m[1] + m[2] + m[3]) == m[4]
+
+
+@dataclass(frozen=True)
+class AnsweredField:
+    field_id: str
+    label: Text
+    value: str          # the stored answer
+    shown: Text         # how it reads on the review screen and receipt, in each language
+    verified: bool      # prefilled from the chip or government data and not edited
+    edited: bool        # was prefilled but the citizen changed it
+
+
+@dataclass(frozen=True)
+class DepartmentRequest:
+    item_id: str
+    department: Text
+    procedure: Text
+    promised_days: int
+    statutory_days: int
+    due: date
+    due_approximate: bool
+    fee: float
+    fields: tuple[str, ...]
+    materials: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Application:
+    number: str
+    kiosk_id: str
+    bundle_id: str
+    bundle_title: Text
+    catalogue_version: str
+    created_at: datetime
+    answers: tuple[AnsweredField, ...]
+    requests: tuple[DepartmentRequest, ...]
+    materials: tuple[tuple[str, Text, bool], ...]   # (id, title, held by government)
+    consent: bool
+    lang: str = "zh"
+    attachments: Mapping[str, bytes] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+
+    def __repr__(self) -> str:
+        return f"Application({self.number}, bundle={self.bundle_id}, {len(self.requests)} departments)"
+
+    def answer(self, field_id: str) -> AnsweredField | None:
+        return next((a for a in self.answers if a.field_id == field_id), None)
+
+    def to_record(self) -> dict[str, Any]:
+        """A JSON-able dict; `from_record` reverses it exactly (attachments travel separately)."""
+        t = lambda x: {"zh": x.zh, "en": x.en}  # noqa: E731
+        return {
+            "number": self.number, "kiosk_id": self.kiosk_id, "bundle_id": self.bundle_id,
+            "bundle_title": t(self.bundle_title), "catalogue_version": self.catalogue_version,
+            "created_at": self.created_at.isoformat(), "consent": self.consent, "lang": self.lang,
+            "answers": [{"field_id": a.field_id, "label": t(a.label), "value": a.value, "shown": t(a.shown),
+                         "verified": a.verified, "edited": a.edited} for a in self.answers],
+            "requests": [{"item_id": r.item_id, "department": t(r.department), "procedure": t(r.procedure),
+                          "promised_days": r.promised_days, "statutory_days": r.statutory_days,
+                          "due": r.due.isoformat(), "due_approximate": r.due_approximate, "fee": r.fee,
+                          "fields": list(r.fields), "materials": list(r.materials)} for r in self.requests],
+            "materials": [[mid, t(title), held] for mid, title, held in self.materials],
+        }
+
+    @staticmethod
+    def from_record(rec: Mapping[str, Any]) -> "Application":
+        T = Text.from_obj
+        return Application(
+            number=rec["number"], kiosk_id=rec["kiosk_id"], bundle_id=rec["bundle_id"],
+            bundle_title=T(rec["bundle_title"]), catalogue_version=rec["catalogue_version"],
+            created_at=datetime.fromisoformat(rec["created_at"]), consent=rec["consent"], lang=rec.get("lang", "zh"),
+            answers=tuple(AnsweredField(a["field_id"], T(a["label"]), a["value"], T(a["shown"]), a["verified"], a["edited"])
+                          for a in rec["answers"]),
+            requests=tuple(DepartmentRequest(r["item_id"], T(r["department"]), T(r["procedure"]), r["promised_days"],
+                                             r["statutory_days"], date.fromisoformat(r["due"]), r["due_approximate"],
+                                             r["fee"], tuple(r["fields"]), tuple(r["materials"])) for r in rec["requests"]),
+            materials=tuple((m[0], T(m[1]), m[2]) for m in rec["materials"]),
+        )
+
+
+def build_application(
+    catalogue: Catalogue,
+    bundle: Bundle,
+    answers: Mapping[str, str],
+    verified: frozenset[str],
+    prefilled: Mapping[str, str],
+    *,
+    number: str,
+    kiosk_id: str,
+    created_at: datetime,
+    consent: bool,
+    lang: str = "zh",
+) -> Application:
+    """Assemble the application from the answers to the fields that apply (others are dropped)."""
+    today = created_at.date()
+    fields = form_fields(catalogue, bundle, answers, today)
+    answered = []
+    for f in fields:
+        raw = answers.get(f.id, "")
+        edited = f.id in prefilled and prefilled[f.id] != raw
+        shown = Text(display_value(f, raw, "zh"), display_value(f, raw, "en"))
+        answered.append(AnsweredField(f.id, f.label, raw, shown, f.id in verified and not edited, edited))
+    asked = {f.id for f in fields}
+    requests = []
+    for item in applicable_items(catalogue, bundle, answers, today):
+        deadline = add_workdays(today, item.promised_days)
+        requests.append(DepartmentRequest(
+            item.id, item.department, item.procedure, item.promised_days, item.statutory_days,
+            deadline.due, deadline.approximate, item.fee,
+            tuple(f for f in item.fields if f in asked), item.materials,
+        ))
+    mats = tuple((m.id, m.title, m.held_by_government) for m in materials_needed(catalogue, bundle, answers, today))
+    return Application(
+        number=number, kiosk_id=kiosk_id, bundle_id=bundle.id, bundle_title=bundle.title,
+        catalogue_version=catalogue.version, created_at=created_at, answers=tuple(answered),
+        requests=tuple(requests), materials=mats, consent=consent, lang=lang,
+    )

@@ -1,0 +1,255 @@
+"""The service catalogue: "one thing" bundles of departmental items, as frozen data.
+
+`parse_catalogue` turns already-loaded data (from YAML/JSON) into the model, checking it
+against the JSON Schema and then the cross-references the schema cannot express. Every
+problem is reported with the place it was found, e.g. ``bundles[1].items[2].fields[0]``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import jsonschema
+
+from kiosk.domain import rules
+from kiosk.domain.catalogue_schema import SCHEMA
+from kiosk.domain.text import Text
+
+CHIP_SOURCES = frozenset(
+    {"name", "name_latin", "sex", "birth_date", "document_number", "nationality", "personal_number", "address"}
+)
+COMPUTED_NAMES = frozenset({"today"})
+
+
+class CatalogueError(ValueError):
+    """A catalogue that does not meet the schema or refers to things that do not exist."""
+
+    def __init__(self, source: str, place: str, problem: str) -> None:
+        self.source, self.place, self.problem = source, place, problem
+        super().__init__(f"{source}: {place or '(top level)'}: {problem}")
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: Text
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    id: str
+    topic: str
+    type: str
+    label: Text
+    help: Text | None = None
+    required: bool = True
+    source: str | None = None        # "chip.<attr>" or "gov.<key>": where a prefill comes from
+    when: str | None = None
+    choices: tuple[Choice, ...] = ()
+    min: int | None = None
+    max: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    not_future: bool = False
+
+    @property
+    def from_chip(self) -> bool:
+        return bool(self.source and self.source.startswith("chip."))
+
+    def choice_label(self, value: str) -> Text | None:
+        return next((c.label for c in self.choices if c.value == value), None)
+
+
+@dataclass(frozen=True)
+class Material:
+    id: str
+    title: Text
+    held_by_government: bool
+    optional: bool = False
+    when: str | None = None
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    title: Text
+
+
+@dataclass(frozen=True)
+class LifeStage:
+    id: str
+    title: Text
+    icon: str = ""
+
+
+@dataclass(frozen=True)
+class Check:
+    """A cross-field rule; the message is shown on the first of `fields` that is on the page."""
+
+    fields: tuple[str, ...]
+    rule: str
+    message: Text
+
+
+@dataclass(frozen=True)
+class Item:
+    """One department's procedure inside a bundle."""
+
+    id: str
+    department: Text
+    procedure: Text
+    statutory_days: int
+    promised_days: int
+    fields: tuple[str, ...]
+    materials: tuple[str, ...] = ()
+    fee: float = 0.0
+    form_questions: int | None = None   # questions on the department's own separate form
+    when: str | None = None
+
+
+@dataclass(frozen=True)
+class Bundle:
+    id: str
+    life_stage: str
+    title: Text
+    description: Text
+    items: tuple[Item, ...]
+
+    def departments(self) -> tuple[Text, ...]:
+        seen: dict[str, Text] = {}
+        for item in self.items:
+            seen.setdefault(item.department.zh, item.department)
+        return tuple(seen.values())
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    version: str
+    life_stages: tuple[LifeStage, ...]
+    topics: tuple[Topic, ...]
+    fields: Mapping[str, FieldDef]
+    materials: Mapping[str, Material]
+    bundles: tuple[Bundle, ...]
+    checks: tuple[Check, ...] = ()
+
+    def bundle(self, bundle_id: str) -> Bundle:
+        for b in self.bundles:
+            if b.id == bundle_id:
+                return b
+        raise KeyError(bundle_id)
+
+    def bundles_by_stage(self) -> list[tuple[LifeStage, list[Bundle]]]:
+        return [(s, [b for b in self.bundles if b.life_stage == s.id]) for s in self.life_stages
+                if any(b.life_stage == s.id for b in self.bundles)]
+
+    def topic_order(self) -> dict[str, int]:
+        return {t.id: i for i, t in enumerate(self.topics)}
+
+
+def _place(path: Any) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def parse_catalogue(data: Any, source: str = "catalogue") -> Catalogue:
+    """Validate `data` and build a Catalogue. Raises CatalogueError naming the place and problem."""
+    validator = jsonschema.Draft202012Validator(SCHEMA)
+    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    if errors:
+        err = jsonschema.exceptions.best_match(errors)
+        raise CatalogueError(source, _place(err.absolute_path), err.message)
+
+    topics = tuple(Topic(t["id"], Text.from_obj(t["title"])) for t in data["topics"])
+    topic_ids = {t.id for t in topics}
+    stages = tuple(LifeStage(s["id"], Text.from_obj(s["title"]), s.get("icon", "")) for s in data["life_stages"])
+    stage_ids = {s.id for s in stages}
+
+    fields: dict[str, FieldDef] = {}
+    for fid, f in data["fields"].items():
+        place = f"fields.{fid}"
+        if f["topic"] not in topic_ids:
+            raise CatalogueError(source, place + ".topic", f"unknown topic {f['topic']!r}")
+        if f["type"] == "choice" and not f.get("choices"):
+            raise CatalogueError(source, place, "a choice field needs 'choices'")
+        src = f.get("source")
+        if src and src.startswith("chip.") and src[5:] not in CHIP_SOURCES:
+            raise CatalogueError(source, place + ".source", f"the chip has no {src[5:]!r}; one of {sorted(CHIP_SOURCES)}")
+        fields[fid] = FieldDef(
+            id=fid, topic=f["topic"], type=f["type"], label=Text.from_obj(f["label"]),
+            help=Text.from_obj(f["help"]) if "help" in f else None, required=f.get("required", True),
+            source=src, when=f.get("when"),
+            choices=tuple(Choice(c["value"], Text.from_obj(c["label"])) for c in f.get("choices", ())),
+            min=f.get("min"), max=f.get("max"), max_length=f.get("max_length"), pattern=f.get("pattern"),
+            not_future=f.get("not_future", False),
+        )
+
+    known_names = set(fields) | COMPUTED_NAMES | {f"{fid}_age" for fid, f in fields.items() if f.type == "date"}
+
+    def check_expr(expr: str | None, place: str) -> None:
+        if not expr:
+            return
+        try:
+            unknown = rules.names_in(expr) - known_names
+        except rules.RuleError as exc:
+            raise CatalogueError(source, place, str(exc)) from None
+        if unknown:
+            raise CatalogueError(source, place, f"unknown name(s) {sorted(unknown)} in {expr!r}")
+
+    for fid, f in fields.items():
+        check_expr(f.when, f"fields.{fid}.when")
+
+    materials: dict[str, Material] = {}
+    for mid, m in data["materials"].items():
+        check_expr(m.get("when"), f"materials.{mid}.when")
+        materials[mid] = Material(mid, Text.from_obj(m["title"]), m["held_by_government"], m.get("optional", False), m.get("when"))
+
+    checks = []
+    for i, c in enumerate(data.get("checks", ())):
+        for j, fid in enumerate(c["fields"]):
+            if fid not in fields:
+                raise CatalogueError(source, f"checks[{i}].fields[{j}]", f"unknown field {fid!r}")
+        check_expr(c["rule"], f"checks[{i}].rule")
+        checks.append(Check(tuple(c["fields"]), c["rule"], Text.from_obj(c["message"])))
+
+    bundles = []
+    seen_bundles: set[str] = set()
+    for bi, b in enumerate(data["bundles"]):
+        bplace = f"bundles[{bi}]"
+        if b["id"] in seen_bundles:
+            raise CatalogueError(source, bplace + ".id", f"duplicate bundle id {b['id']!r}")
+        seen_bundles.add(b["id"])
+        if b["life_stage"] not in stage_ids:
+            raise CatalogueError(source, bplace + ".life_stage", f"unknown life stage {b['life_stage']!r}")
+        items = []
+        seen_items: set[str] = set()
+        for ii, it in enumerate(b["items"]):
+            iplace = f"{bplace}.items[{ii}]"
+            if it["id"] in seen_items:
+                raise CatalogueError(source, iplace + ".id", f"duplicate item id {it['id']!r}")
+            seen_items.add(it["id"])
+            if it["promised_days"] > it["statutory_days"]:
+                raise CatalogueError(source, iplace + ".promised_days",
+                                     "the promised time cannot be longer than the statutory time")
+            for fi, fid in enumerate(it["fields"]):
+                if fid not in fields:
+                    raise CatalogueError(source, f"{iplace}.fields[{fi}]", f"unknown field {fid!r}")
+            for mi, mid in enumerate(it.get("materials", ())):
+                if mid not in materials:
+                    raise CatalogueError(source, f"{iplace}.materials[{mi}]", f"unknown material {mid!r}")
+            check_expr(it.get("when"), iplace + ".when")
+            items.append(Item(
+                id=it["id"], department=Text.from_obj(it["department"]), procedure=Text.from_obj(it["procedure"]),
+                statutory_days=it["statutory_days"], promised_days=it["promised_days"], fields=tuple(it["fields"]),
+                materials=tuple(it.get("materials", ())), fee=float(it.get("fee", 0)),
+                form_questions=it.get("form_questions"), when=it.get("when"),
+            ))
+        bundles.append(Bundle(b["id"], b["life_stage"], Text.from_obj(b["title"]), Text.from_obj(b["description"]), tuple(items)))
+
+    return Catalogue(
+        version=data["version"], life_stages=stages, topics=topics,
+        fields=MappingProxyType(fields), materials=MappingProxyType(materials),
+        bundles=tuple(bundles), checks=tuple(checks),
+    )

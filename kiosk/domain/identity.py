@@ -1,0 +1,41 @@
+"""The citizen's identity as read from the document chip."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from kiosk.domain.redaction import mask
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Data read from an ID document chip. Immutable; never logged except through `redacted()`.
+
+    `photo` is the chip's face image (JPEG or JPEG 2000 bytes); it lives only in memory.
+    """
+
+    document_number: str
+    name: str                    # in national characters where the chip has them (DG11)
+    name_latin: str              # as in the MRZ
+    sex: str                     # "F", "M" or "X"
+    birth_date: date
+    nationality: str = "CHN"
+    expiry_date: date | None = None
+    personal_number: str | None = None   # the 18-character resident ID number
+    address: str | None = None
+    photo: bytes = field(default=b"", repr=False, compare=False)
+
+    def __repr__(self) -> str:  # dataclass repr would print personal data into tracebacks
+        return f"Identity({self.redacted()})"
+
+    def redacted(self) -> str:
+        return f"doc={mask(self.document_number)} name={mask(self.name)}"
+
+    def age_on(self, day: date) -> int:
+        years = day.year - self.birth_date.year
+        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
+            years -= 1
+        return years
+
+    def is_expired(self, day: date) -> bool:
+        return self.expiry_date is not None and self.expiry_date < day

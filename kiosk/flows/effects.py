@@ -1,0 +1,57 @@
+"""Effects: what the flow asks the outside world to do (imperative names)."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from kiosk.domain.application import Application
+
+
+@dataclass(frozen=True)
+class ReadCard:
+    attempt: int
+
+
+@dataclass(frozen=True)
+class StartFaceCheck:
+    attempt: int
+    reference_photo: bytes
+
+
+@dataclass(frozen=True)
+class StopFaceCheck:
+    pass
+
+
+@dataclass(frozen=True)
+class StoreApplication:
+    """Write the application durably; the store assigns the number inside its transaction."""
+    attempt: int
+    bundle_id: str
+    answers: Mapping[str, str]
+    verified: frozenset[str]
+    prefilled: Mapping[str, str]
+    consent: bool
+    lang: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class PrintReceipt:
+    attempt: int
+    application: Application
+
+
+@dataclass(frozen=True)
+class SaveRating:
+    number: str
+    score: int
+
+
+@dataclass(frozen=True)
+class WipeSession:
+    """Drop everything held about the citizen: camera off, face references, caches."""
+
+
+Effect = ReadCard | StartFaceCheck | StopFaceCheck | StoreApplication | PrintReceipt | SaveRating | WipeSession

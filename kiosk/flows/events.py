@@ -1,0 +1,147 @@
+"""Events: things that happened (past tense), fed to the flow by the UI and by device workers.
+
+Device results carry the `attempt` (session number) they were started for, so a late result
+from a session that has already ended is ignored instead of leaking into the next citizen's.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from kiosk.domain.application import Application
+from kiosk.domain.identity import Identity
+from kiosk.domain.text import Text
+
+
+def _frozen(values: Mapping[str, str] | None) -> Mapping[str, str]:
+    return MappingProxyType(dict(values or {}))
+
+
+@dataclass(frozen=True)
+class CardInserted:
+    pass
+
+
+@dataclass(frozen=True)
+class CardRead:
+    attempt: int
+    identity: Identity
+    genuine: bool = True           # passive authentication verdict (issue 3 fills it for real)
+    problem: Text | None = None    # why the data cannot be trusted, when genuine is False
+
+
+@dataclass(frozen=True)
+class CardFailed:
+    attempt: int
+    reason: Text
+
+
+@dataclass(frozen=True)
+class CardRemoved:
+    pass
+
+
+@dataclass(frozen=True)
+class FaceChecked:
+    attempt: int
+    matched: bool
+    distance: float | None = None
+    reason: Text | None = None     # what to do next when it did not match
+
+
+@dataclass(frozen=True)
+class FaceRetryRequested:
+    pass
+
+
+@dataclass(frozen=True)
+class BundleChosen:
+    bundle_id: str
+
+
+@dataclass(frozen=True)
+class NextRequested:
+    """Next on a form page, with what the citizen has typed on it."""
+    values: Mapping[str, str] = field(default_factory=lambda: _frozen(None))
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", _frozen(self.values))
+
+
+@dataclass(frozen=True)
+class BackRequested:
+    """Back, with what the citizen has typed on the current page so nothing is lost."""
+    values: Mapping[str, str] = field(default_factory=lambda: _frozen(None))
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", _frozen(self.values))
+
+
+@dataclass(frozen=True)
+class SubmitRequested:
+    consent: bool
+
+
+@dataclass(frozen=True)
+class ApplicationStored:
+    attempt: int
+    application: Application
+
+
+@dataclass(frozen=True)
+class StoreFailed:
+    attempt: int
+    reason: Text
+
+
+@dataclass(frozen=True)
+class ReceiptPrinted:
+    attempt: int
+    location: str
+
+
+@dataclass(frozen=True)
+class PrintFailed:
+    attempt: int
+    reason: Text
+
+
+@dataclass(frozen=True)
+class ReprintRequested:
+    pass
+
+
+@dataclass(frozen=True)
+class ReceiptTaken:
+    """The citizen confirms they have the receipt and moves on to the rating."""
+
+
+@dataclass(frozen=True)
+class Rated:
+    score: int | None   # 1..5, or None when skipped
+
+
+@dataclass(frozen=True)
+class LanguageChosen:
+    lang: str
+
+
+@dataclass(frozen=True)
+class UserActive:
+    """Any touch or key press: resets the inactivity timer."""
+
+
+@dataclass(frozen=True)
+class Tick:
+    """Periodic clock tick (about once a second) that drives the inactivity timer."""
+
+
+@dataclass(frozen=True)
+class CancelRequested:
+    """The citizen pressed 'End' (or staff ended the session)."""
+
+
+Event = (CardInserted | CardRead | CardFailed | CardRemoved | FaceChecked | FaceRetryRequested | BundleChosen
+         | NextRequested | BackRequested | SubmitRequested | ApplicationStored | StoreFailed | ReceiptPrinted
+         | PrintFailed | ReprintRequested | ReceiptTaken | Rated | LanguageChosen | UserActive | Tick | CancelRequested)

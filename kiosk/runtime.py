@@ -1,0 +1,257 @@
+"""Runs the flow's effects on device and service threads and posts results back as events.
+
+No Qt here: `post` is whatever the UI gives us to hand an event to the GUI thread (its
+`run_on_main` bridge); tests pass a thread-safe list. Threads, one owner per device:
+  card   - a loop that waits for insert/removal with a timeout and runs reads on request;
+  face   - camera + verifier jobs; a new check cancels the previous one;
+  store  - the only thread that touches the SQLite connection;
+  print  - renders and prints receipts.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from kiosk.devices.ports import Camera, CardError, CardReader, DeviceError, FaceVerifier, Printer
+from kiosk.domain.application import application_number, build_application
+from kiosk.domain.catalogue import Catalogue
+from kiosk.domain.text import Text
+from kiosk.flows import effects as fx
+from kiosk.flows import events as ev
+from kiosk.services.jobs import CancelToken, JobTimeout, Worker
+
+log = logging.getLogger(__name__)
+
+CARD_TIMEOUT = Text("读取证件超时，请取下证件后重新放置。", "Reading the card took too long. Please take it off the reader and place it again.")
+STORE_FAILED = Text("保存申请时出现问题，您填写的内容仍在。请再按一次“提交”，如仍不成功请联系工作人员。",
+                    "There was a problem saving your application. What you entered is still here. "
+                    "Please press Submit again; if it still fails, ask the staff for help.")
+PRINT_TIMEOUT = Text("打印机没有响应。", "The printer is not responding.")
+PRINT_FAILED = Text("打印机出现故障。", "The printer has a problem.")
+FACE_TIMEOUT = Text("未能完成人脸核验，请正对屏幕后重试。", "The face check could not finish. Please look straight at the screen and try again.")
+
+
+@dataclass
+class Devices:
+    card_reader: CardReader
+    camera_for: Callable[[bytes], Camera]     # which camera to use for a chip photo (the demo picks per citizen)
+    face: FaceVerifier
+    printer: Printer
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    card_read: float = 20.0
+    face_check: float = 12.0
+    store: float = 15.0
+    print: float = 30.0
+
+
+class Runtime:
+    def __init__(self, *, devices: Devices, catalogue: Callable[[], Catalogue], kiosk_id: str,
+                 open_storage: Callable[[], Any], render_receipt: Callable[[Any], bytes],
+                 post: Callable[[ev.Event], None], timeouts: Timeouts = Timeouts(),
+                 clock: Callable[[], datetime] = datetime.now) -> None:
+        self.devices = devices
+        self._catalogue = catalogue
+        self._kiosk_id = kiosk_id
+        self._open_storage = open_storage
+        self._render_receipt = render_receipt
+        self._post = post
+        self._timeouts = timeouts
+        self._clock = clock
+        self._storage: Any = None
+        self._face_worker = Worker("face")
+        self._store_worker = Worker("store")
+        self._print_worker = Worker("print")
+        self._card_requests: queue.Queue[int] = queue.Queue()
+        self._stop = threading.Event()
+        self._card_thread = threading.Thread(target=self._card_loop, name="card", daemon=True)
+        self._face_lock = threading.Lock()
+        self._face_cancel: CancelToken | None = None
+        self._camera: Camera | None = None
+
+    # --- lifecycle (GUI thread) -------------------------------------------------------------
+    def start(self) -> None:
+        self._card_thread.start()
+
+    def shutdown(self, deadline: float = 3.0) -> bool:
+        """Stop every thread, joining each within the deadline. True if all ended."""
+        self._stop.set()
+        self._stop_face()
+        end = time.monotonic() + deadline
+        ok = True
+        if self._storage is not None:
+            self._store_worker.submit(self._close_storage, lambda r, e: None, timeout=2.0, name="close")
+        for w in (self._face_worker, self._store_worker, self._print_worker):
+            ok = w.shutdown(max(0.1, end - time.monotonic())) and ok
+        if self._card_thread.is_alive():
+            self._card_thread.join(max(0.1, end - time.monotonic()))
+            ok = ok and not self._card_thread.is_alive()
+        try:
+            self.devices.card_reader.close()
+        except Exception:  # noqa: BLE001
+            log.exception("closing the card reader failed")
+        return ok
+
+    def current_camera(self) -> Camera | None:
+        """The camera in use for the face check, for the preview. Any thread."""
+        with self._face_lock:
+            return self._camera
+
+    # --- effects (GUI thread) ----------------------------------------------------------------
+    def perform(self, effect: fx.Effect) -> None:
+        if isinstance(effect, fx.ReadCard):
+            self._card_requests.put(effect.attempt)
+        elif isinstance(effect, fx.StartFaceCheck):
+            self._start_face(effect)
+        elif isinstance(effect, fx.StopFaceCheck):
+            self._stop_face()
+        elif isinstance(effect, fx.StoreApplication):
+            self._store(effect)
+        elif isinstance(effect, fx.PrintReceipt):
+            self._print(effect)
+        elif isinstance(effect, fx.SaveRating):
+            when = self._clock()
+            self._store_worker.submit(lambda: self._db().save_rating(effect.number, effect.score, when),
+                                      lambda r, e: e and log.error("saving a rating failed: %s", type(e).__name__),
+                                      timeout=self._timeouts.store, name="rating")
+        elif isinstance(effect, fx.WipeSession):
+            self._stop_face()
+            self.devices.face.clear()
+            while not self._card_requests.empty():
+                self._card_requests.get_nowait()
+        else:  # pragma: no cover - a new effect type without a handler is a programming error
+            raise TypeError(f"unhandled effect {effect!r}")
+
+    # --- card thread ---------------------------------------------------------------------------
+    def _card_loop(self) -> None:
+        reader = self.devices.card_reader
+        present = False
+        while not self._stop.is_set():
+            try:
+                if not present:
+                    if reader.wait_for_insert(0.25):
+                        present = True
+                        self._post(ev.CardInserted())
+                    continue
+                try:
+                    attempt = self._card_requests.get(timeout=0.05)
+                except queue.Empty:
+                    attempt = None
+                if attempt is not None:
+                    self._read_card(reader, attempt)
+                if reader.wait_for_removal(0.2):
+                    present = False
+                    self._post(ev.CardRemoved())
+            except Exception:  # noqa: BLE001 - the card thread must survive a reader glitch
+                log.exception("card loop error")
+                self._stop.wait(0.5)
+
+    def _read_card(self, reader: CardReader, attempt: int) -> None:
+        try:
+            result = reader.read(self._timeouts.card_read)
+        except CardError as exc:
+            log.info("card read failed: %s", exc.detail)
+            self._post(ev.CardFailed(attempt, exc.reason))
+            return
+        except TimeoutError:
+            self._post(ev.CardFailed(attempt, CARD_TIMEOUT))
+            return
+        log.info("card read: %s genuine=%s in %.2fs", result.identity.redacted(), result.genuine, result.seconds)
+        self._post(ev.CardRead(attempt, result.identity, result.genuine, result.problem))
+
+    # --- face -----------------------------------------------------------------------------------
+    def _start_face(self, effect: fx.StartFaceCheck) -> None:
+        self._stop_face()
+        camera = self.devices.camera_for(effect.reference_photo)
+        token = CancelToken()
+        with self._face_lock:
+            self._camera, self._face_cancel = camera, token
+        camera.start()
+        deadline = time.monotonic() + self._timeouts.face_check
+
+        def job() -> ev.FaceChecked:
+            d = self.devices.face.verify(effect.reference_photo, camera, deadline, token)
+            return ev.FaceChecked(effect.attempt, d.matched, d.distance, d.reason)
+
+        def done(result: ev.FaceChecked | None, error: BaseException | None) -> None:
+            if token.is_set():
+                return
+            if error is not None:
+                reason = error.reason if isinstance(error, DeviceError) else FACE_TIMEOUT
+                log.info("face check ended without a decision: %s", type(error).__name__)
+                result = ev.FaceChecked(effect.attempt, False, None, reason)
+            self._post(result)
+
+        self._face_worker.submit(job, done, timeout=self._timeouts.face_check + 5.0, name="verify")
+
+    def _stop_face(self) -> None:
+        with self._face_lock:
+            token, camera = self._face_cancel, self._camera
+            self._face_cancel, self._camera = None, None
+        if token is not None:
+            token.set()
+        if camera is not None:
+            camera.stop()
+
+    # --- storage --------------------------------------------------------------------------------
+    def _db(self) -> Any:
+        if self._storage is None:   # opened on the store thread, the only one that uses it
+            self._storage = self._open_storage()
+        return self._storage
+
+    def _close_storage(self) -> None:
+        if self._storage is not None:
+            self._storage.close()
+            self._storage = None
+
+    def _store(self, effect: fx.StoreApplication) -> None:
+        catalogue = self._catalogue()
+        bundle = catalogue.bundle(effect.bundle_id)
+        created = effect.created_at.replace(microsecond=0)
+
+        def build(seq: int):
+            return build_application(catalogue, bundle, effect.answers, effect.verified, effect.prefilled,
+                                     number=application_number(self._kiosk_id, seq, created), kiosk_id=self._kiosk_id,
+                                     created_at=created, consent=effect.consent, lang=effect.lang)
+
+        def done(app: Any, error: BaseException | None) -> None:
+            if error is not None:
+                log.error("storing an application failed: %s", type(error).__name__)
+                self._post(ev.StoreFailed(effect.attempt, STORE_FAILED))
+            else:
+                log.info("application %s stored (%d departments)", app.number, len(app.requests))
+                self._post(ev.ApplicationStored(effect.attempt, app))
+
+        self._store_worker.submit(lambda: self._db().submit(build), done, timeout=self._timeouts.store, name="submit")
+
+    # --- printing -------------------------------------------------------------------------------
+    def _print(self, effect: fx.PrintReceipt) -> None:
+        app = effect.application
+
+        def job() -> str:
+            pdf = self._render_receipt(app)
+            return self.devices.printer.print_pdf(pdf, f"receipt-{app.number}", self._timeouts.print)
+
+        def done(location: str | None, error: BaseException | None) -> None:
+            if error is None:
+                log.info("receipt for %s printed", app.number)
+                self._post(ev.ReceiptPrinted(effect.attempt, location or ""))
+                return
+            if isinstance(error, JobTimeout):
+                reason = PRINT_TIMEOUT
+            elif isinstance(error, DeviceError):
+                reason = error.reason
+            else:
+                reason = PRINT_FAILED
+            log.error("printing the receipt for %s failed: %s", app.number, type(error).__name__)
+            self._post(ev.PrintFailed(effect.attempt, reason))
+
+        self._print_worker.submit(job, done, timeout=self._timeouts.print + 5.0, name="print")

@@ -1,0 +1,1 @@
+"""Storage, receipts, sync and background jobs. Never imports Qt."""

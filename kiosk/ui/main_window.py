@@ -1,0 +1,187 @@
+"""The kiosk window: header (name, clock, language, end), one screen per step, footer, overlay."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+
+from kiosk.devices.ports import Camera
+from kiosk.devices.sim.citizens import DemoCitizen
+from kiosk.domain.text import Text
+from kiosk.flows import events as ev
+from kiosk.flows.journey import FlowState, Step
+from kiosk.ui import strings as S
+from kiosk.ui.controller import KioskController
+from kiosk.ui.screens.attract import AttractScreen, ReadingCardScreen
+from kiosk.ui.screens.base import Screen, button, label
+from kiosk.ui.screens.choose import ChooseBundleScreen
+from kiosk.ui.screens.face import FaceCheckScreen
+from kiosk.ui.screens.form import FormScreen
+from kiosk.ui.screens.receipt import RatingScreen, ReceiptScreen, SubmittingScreen
+from kiosk.ui.screens.review import ReviewScreen
+
+
+class TimeoutOverlay(QFrame):
+    """The inactivity warning with a countdown, over the whole window."""
+
+    def __init__(self, parent: QWidget, on_stay: Callable[[], None]) -> None:
+        super().__init__(parent)
+        self.setObjectName("overlay")
+        box = QFrame()
+        box.setObjectName("overlayBox")
+        box.setFixedWidth(720)
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(40, 30, 40, 30)
+        lay.setSpacing(16)
+        self.title = label("", "title", align=Qt.AlignmentFlag.AlignCenter)
+        self.count = label("", "countdown", align=Qt.AlignmentFlag.AlignCenter)
+        self.body = label("", "subtitle", wrap=True, align=Qt.AlignmentFlag.AlignCenter)
+        self.stay = button("", "primary")
+        self.stay.clicked.connect(on_stay)
+        for w in (self.title, self.count, self.body, self.stay):
+            lay.addWidget(w)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        outer.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addStretch(1)
+        self.hide()
+
+    def render(self, lang: str, seconds: int) -> None:
+        self.title.setText(S.STILL_THERE.get(lang))
+        self.count.setText(str(max(0, seconds)))
+        self.body.setText(S.TIMEOUT_BODY.format(s=max(0, seconds)).get(lang))
+        self.stay.setText(S.STAY.get(lang))
+
+
+class KioskWindow(QMainWindow):
+    def __init__(self, controller: KioskController, kiosk_name: Text, camera: Callable[[], Camera | None],
+                 demo_citizens: Sequence[DemoCitizen] = (), on_demo_insert: Callable[[DemoCitizen], None] | None = None,
+                 on_demo_remove: Callable[[], None] | None = None) -> None:
+        super().__init__()
+        self.controller = controller
+        self.kiosk_name = kiosk_name
+        self.setWindowTitle("OneVisit Kiosk")
+        root = QWidget()
+        root.setObjectName("root")
+        self.setCentralWidget(root)
+        col = QVBoxLayout(root)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.setSpacing(0)
+
+        header = QFrame()
+        header.setObjectName("header")
+        hl = QHBoxLayout(header)
+        hl.setContentsMargins(28, 12, 28, 12)
+        self.name = label("", "kioskName")
+        self.clock = label("", "clock")
+        self.lang_button = button("", "headerButton")
+        self.lang_button.setObjectName("headerButton")
+        self.end_button = button("", "headerButton")
+        self.lang_button.clicked.connect(self._on_lang_clicked)
+        self.end_button.clicked.connect(lambda: controller.dispatch(ev.CancelRequested()))
+        hl.addWidget(self.name, 1)
+        hl.addWidget(self.clock)
+        hl.addSpacing(20)
+        hl.addWidget(self.lang_button)
+        hl.addWidget(self.end_button)
+        col.addWidget(header)
+
+        self.stack = QStackedWidget()
+        self.screens: dict[Step, Screen] = {
+            Step.ATTRACT: AttractScreen(),
+            Step.READING_CARD: ReadingCardScreen(),
+            Step.FACE_CHECK: FaceCheckScreen(camera),
+            Step.CHOOSE_BUNDLE: ChooseBundleScreen(),
+            Step.FORM: FormScreen(),
+            Step.REVIEW: ReviewScreen(),
+            Step.SUBMITTING: SubmittingScreen(),
+            Step.RECEIPT: ReceiptScreen(),
+            Step.RATING: RatingScreen(),
+        }
+        for screen in self.screens.values():
+            screen.intent.connect(controller.dispatch)
+            self.stack.addWidget(screen)
+        col.addWidget(self.stack, 1)
+
+        footer = QFrame()
+        footer.setObjectName("footer")
+        fl = QHBoxLayout(footer)
+        fl.setContentsMargins(28, 10, 28, 10)
+        self.progress = label("", "progress")
+        fl.addWidget(self.progress)
+        fl.addStretch(1)
+        # Demo tray: stands in for placing a real card on the reader (simulated reader only).
+        self.demo_buttons = []
+        self.demo_remove = None
+        if demo_citizens and on_demo_insert:
+            self.demo_caption = label("", "help")
+            fl.addWidget(self.demo_caption)
+            for c in demo_citizens:
+                b = button(f"{c.identity.name}", "demoButton")
+                b.setObjectName("demoButton")
+                b.setProperty("citizen", c.id)
+                b.clicked.connect(lambda _=False, cit=c: on_demo_insert(cit))
+                self.demo_buttons.append(b)
+                fl.addWidget(b)
+        if on_demo_remove:
+            self.demo_remove = button("", "demoButton")
+            self.demo_remove.setObjectName("demoButton")
+            self.demo_remove.clicked.connect(on_demo_remove)
+            fl.addWidget(self.demo_remove)
+        col.addWidget(footer)
+
+        self.overlay = TimeoutOverlay(root, lambda: controller.dispatch(ev.UserActive()))
+        controller.state_changed.connect(self._on_state_changed)
+        self.clock_timer = QTimer(self)
+        self.clock_timer.setInterval(1000)
+        self.clock_timer.timeout.connect(self._on_clock_timeout)
+        self.clock_timer.start()
+        self._on_state_changed(controller.state)
+
+    def current_screen(self) -> Screen:
+        return self.screens[self.controller.state.step]
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.overlay.setGeometry(self.centralWidget().rect())
+        super().resizeEvent(event)
+
+    def _on_lang_clicked(self) -> None:
+        self.controller.dispatch(ev.LanguageChosen("en" if self.controller.state.lang == "zh" else "zh"))
+
+    def _on_clock_timeout(self) -> None:
+        now = self.controller.clock()
+        self.clock.setText(now.strftime("%Y-%m-%d  %H:%M"))
+        state = self.controller.state
+        if state.warning:
+            self.overlay.render(state.lang, int(state.seconds_left(now) or 0))
+
+    def _on_state_changed(self, state: FlowState) -> None:
+        now = self.controller.clock()
+        lang = state.lang
+        self.name.setText(self.kiosk_name.get(lang))
+        self.clock.setText(now.strftime("%Y-%m-%d  %H:%M"))
+        self.lang_button.setText(S.LANG_SWITCH[lang].get(lang))
+        self.end_button.setText(S.END.get(lang))
+        self.end_button.setVisible(state.step not in (Step.ATTRACT, Step.SUBMITTING))
+        screen = self.screens[state.step]
+        screen.render(state, now)
+        self.stack.setCurrentWidget(screen)
+        i, n = state.progress(now)
+        self.progress.setText(S.STEP_OF.format(i=i, n=n).get(lang) if state.step != Step.ATTRACT else "")
+        at_rest = state.step == Step.ATTRACT
+        for b in self.demo_buttons:
+            b.setVisible(at_rest)
+        if self.demo_buttons:
+            self.demo_caption.setText(S.DEMO_TRAY.get(lang) if at_rest else "")
+        if self.demo_remove is not None:
+            self.demo_remove.setText(S.DEMO_REMOVE.get(lang))
+            self.demo_remove.setVisible(not at_rest)
+        if state.warning:
+            self.overlay.setGeometry(self.centralWidget().rect())
+            self.overlay.render(lang, int(state.seconds_left(now) or 0))
+            self.overlay.show()
+            self.overlay.raise_()
+        else:
+            self.overlay.hide()

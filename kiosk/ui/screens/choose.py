@@ -1,0 +1,55 @@
+"""Choose a "one thing" bundle, grouped by life stage."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtWidgets import QGridLayout, QScrollArea, QVBoxLayout, QWidget
+
+from kiosk.flows import events as ev
+from kiosk.flows.journey import FlowState
+from kiosk.ui import strings as S
+from kiosk.ui.screens.base import Screen, button, clear_layout, label
+
+
+class ChooseBundleScreen(Screen):
+    def __init__(self) -> None:
+        super().__init__()
+        self.title = label("", "title")
+        self.sub = label("", "subtitle", wrap=True)
+        self.body = QWidget()
+        self.body_layout = QVBoxLayout(self.body)
+        self.body_layout.setSpacing(10)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.body)
+        self.outer.addWidget(self.notice)
+        self.outer.addWidget(self.title)
+        self.outer.addWidget(self.sub)
+        self.outer.addWidget(scroll, 1)
+        self._key: tuple | None = None
+        self.buttons: dict[str, object] = {}
+
+    def render(self, state: FlowState, now: datetime) -> None:
+        super().render(state, now)
+        self.show_notice(state.notice, ok=True)
+        self.title.setText(self.t(S.CHOOSE_TITLE))
+        self.sub.setText(self.t(S.CHOOSE_SUB))
+        catalogue = state.config.catalogue
+        key = (catalogue.version, id(catalogue), self.lang)
+        if key == self._key:
+            return
+        self._key = key
+        clear_layout(self.body_layout)
+        self.buttons = {}
+        for stage, bundles in catalogue.bundles_by_stage():
+            self.body_layout.addWidget(label(f"{stage.icon} {self.t(stage.title)}".strip(), "stageTitle"))
+            grid = QGridLayout()
+            grid.setSpacing(14)
+            for i, b in enumerate(bundles):
+                btn = button(f"{self.t(b.title)}\n{self.t(S.DEPARTMENTS.format(n=len(b.departments())))}", "bundle")
+                btn.setToolTip(self.t(b.description))
+                btn.clicked.connect(lambda _=False, bid=b.id: self.intent.emit(ev.BundleChosen(bid)))
+                grid.addWidget(btn, i // 3, i % 3)
+                self.buttons[b.id] = btn
+            self.body_layout.addLayout(grid)
+        self.body_layout.addStretch(1)

@@ -1,0 +1,91 @@
+"""Face check: live preview, one clear instruction, the result, retry or ask staff."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
+
+from kiosk.devices.ports import Camera
+from kiosk.flows import events as ev
+from kiosk.flows.journey import FlowState, Step
+from kiosk.ui import strings as S
+from kiosk.ui.screens.base import Screen, button, button_row, label
+
+PREVIEW_W, PREVIEW_H = 640, 480
+
+
+class FaceCheckScreen(Screen):
+    def __init__(self, camera: Callable[[], Camera | None]) -> None:
+        super().__init__()
+        self._camera = camera
+        self._last_seq = -1
+        self.title = label("", "title")
+        self.preview = label("", "preview", align=Qt.AlignmentFlag.AlignCenter)
+        self.preview.setFixedSize(PREVIEW_W, PREVIEW_H)
+        self.instruction = label("", "subtitle", wrap=True)
+        self.status = label("", "title", wrap=True)
+        self.status.setStyleSheet("font-size: 28px;")
+        self.retry = button("", "primary")
+        self.retry.clicked.connect(self._on_retry_clicked)
+        side = QVBoxLayout()
+        side.setSpacing(20)
+        side.addWidget(self.instruction)
+        side.addWidget(self.status)
+        side.addWidget(self.notice)
+        side.addStretch(1)
+        side.addLayout(button_row(self.retry))
+        row = QHBoxLayout()
+        row.setSpacing(32)
+        row.addWidget(self.preview)
+        row.addLayout(side, 1)
+        self.outer.addWidget(self.title)
+        self.outer.addLayout(row)
+        self.outer.addStretch(1)
+        # The preview pulls the newest frame; the GUI thread never waits on the camera.
+        self.timer = QTimer(self)
+        self.timer.setInterval(33)
+        self.timer.timeout.connect(self._on_timer_timeout)
+
+    def render(self, state: FlowState, now: datetime) -> None:
+        super().render(state, now)
+        face = state.session.face if state.session else None
+        self.title.setText(self.t(S.FACE_TITLE))
+        self.instruction.setText(self.t(S.FACE_INSTRUCTION))
+        if face is None:
+            return
+        if face.checking:
+            self.status.setText(self.t(S.FACE_CHECKING))
+            self.status.setStyleSheet("font-size: 28px;")
+        else:
+            self.status.setText(self.t(face.message))
+            self.status.setStyleSheet("font-size: 28px; color: #b3261e;")
+        self.retry.setText(self.t(S.FACE_RETRY))
+        self.retry.setVisible(not face.checking and not face.needs_staff)
+        active = state.step == Step.FACE_CHECK and face.checking
+        if active and not self.timer.isActive():
+            self.timer.start()
+        elif not active and self.timer.isActive():
+            self.timer.stop()
+
+    def hideEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.timer.stop()
+        self.preview.clear()   # do not keep the citizen's image on a hidden widget
+        super().hideEvent(event)
+
+    def _on_retry_clicked(self) -> None:
+        self.intent.emit(ev.FaceRetryRequested())
+
+    def _on_timer_timeout(self) -> None:
+        cam = self._camera()
+        frame = cam.latest() if cam else None
+        if frame is None or frame.seq == self._last_seq:
+            return
+        self._last_seq = frame.seq
+        img = frame.image
+        h, w = img.shape[:2]
+        qimg = QImage(img.data, w, h, img.strides[0], QImage.Format.Format_BGR888)
+        self.preview.setPixmap(QPixmap.fromImage(qimg).scaled(
+            PREVIEW_W, PREVIEW_H, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))

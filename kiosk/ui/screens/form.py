@@ -1,0 +1,165 @@
+"""The combined form: one topic per page, prefilled values marked as verified."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QLineEdit, QPushButton, QScrollArea, QVBoxLayout,
+                               QWidget)
+
+from kiosk.domain.catalogue import FieldDef
+from kiosk.flows import events as ev
+from kiosk.flows.journey import FlowState
+from kiosk.ui import strings as S
+from kiosk.ui.screens.base import Screen, button, button_row, clear_layout, label
+
+
+class FieldWidget(QWidget):
+    """One question: label, help, the input, the verified mark and the error line."""
+
+    def __init__(self, f: FieldDef, lang: str, value: str, verified: bool, prefilled: str | None, from_gov: bool) -> None:
+        super().__init__()
+        self.field = f
+        self.lang = lang
+        self.prefilled = prefilled
+        self.verified = verified
+        self.from_gov = from_gov
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 4, 0, 4)
+        lay.setSpacing(6)
+        head = QHBoxLayout()
+        head.addWidget(label(f.label.get(lang), "fieldLabel"))
+        self.mark = label("", "verified")
+        head.addWidget(self.mark)
+        head.addStretch(1)
+        lay.addLayout(head)
+        if f.help:
+            lay.addWidget(label(f.help.get(lang), "help", wrap=True))
+        self.edit: QLineEdit | None = None
+        self.group: QButtonGroup | None = None
+        if f.type == "choice":
+            row = QHBoxLayout()
+            self.group = QButtonGroup(self)
+            self.group.setExclusive(True)
+            for c in f.choices:
+                b = button(c.label.get(lang), "choice")
+                b.setCheckable(True)
+                b.setProperty("value", c.value)
+                b.setChecked(c.value == value)
+                self.group.addButton(b)
+                row.addWidget(b)
+            row.addStretch(1)
+            self.group.buttonClicked.connect(self._on_changed)
+            lay.addLayout(row)
+        else:
+            self.edit = QLineEdit(value)
+            self.edit.setObjectName(f"input_{f.id}")
+            if f.type == "date":
+                self.edit.setPlaceholderText(S.DATE_HINT.get(lang))
+            if f.max_length:
+                self.edit.setMaxLength(f.max_length)
+            self.edit.textEdited.connect(self._on_changed)
+            lay.addWidget(self.edit)
+        self.error = label("", "error", wrap=True)
+        self.error.hide()
+        lay.addWidget(self.error)
+        self._on_changed()
+
+    def value(self) -> str:
+        if self.edit is not None:
+            return self.edit.text().strip()
+        checked = self.group.checkedButton() if self.group else None
+        return str(checked.property("value")) if checked else ""
+
+    def set_value(self, value: str) -> None:
+        if self.edit is not None:
+            self.edit.setText(value)
+        elif self.group is not None:
+            for b in self.group.buttons():
+                b.setChecked(b.property("value") == value)
+        self._on_changed()
+
+    def set_error(self, text: str | None) -> None:
+        self.error.setText(text or "")
+        self.error.setVisible(bool(text))
+        if self.edit is not None:
+            self.edit.setProperty("invalid", "true" if text else "false")
+            self.edit.style().unpolish(self.edit)
+            self.edit.style().polish(self.edit)
+
+    def _on_changed(self, *_: object) -> None:
+        # The mark follows what is on screen: editing a verified value drops the mark at once.
+        if self.prefilled is None:
+            self.mark.setText("")
+        elif self.verified and self.value() == self.prefilled:
+            self.mark.setObjectName("verified")
+            self.mark.setText((S.VERIFIED_GOV if self.from_gov else S.VERIFIED).get(self.lang))
+        else:
+            self.mark.setObjectName("edited")
+            self.mark.setText(S.EDITED.get(self.lang))
+        self.mark.setStyleSheet("")
+
+
+class FormScreen(Screen):
+    def __init__(self) -> None:
+        super().__init__()
+        self.title = label("", "title")
+        self.page_label = label("", "progress")
+        self.body = QWidget()
+        self.body_layout = QVBoxLayout(self.body)
+        self.body_layout.setSpacing(14)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.body)
+        self.back = button("")
+        self.next = button("", "primary")
+        self.back.clicked.connect(self._on_back_clicked)
+        self.next.clicked.connect(self._on_next_clicked)
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(self.page_label)
+        self.outer.addLayout(head)
+        self.outer.addWidget(self.notice)
+        self.outer.addWidget(scroll, 1)
+        self.outer.addLayout(button_row(self.back, self.next))
+        self.fields: dict[str, FieldWidget] = {}
+        self._key: tuple | None = None
+
+    def values(self) -> dict[str, str]:
+        return {fid: w.value() for fid, w in self.fields.items()}
+
+    def render(self, state: FlowState, now: datetime) -> None:
+        super().render(state, now)
+        s = state.session
+        pages = state.pages(now)
+        if s is None or not pages:
+            return
+        index = min(s.page, len(pages) - 1)
+        page = pages[index]
+        bundle = state.bundle()
+        self.title.setText(f"{self.t(bundle.title)} · {self.t(page.topic.title)}" if bundle else self.t(page.topic.title))
+        self.page_label.setText(self.t(S.PAGE_OF.format(i=index + 1, n=len(pages))))
+        self.back.setText(self.t(S.BACK))
+        self.next.setText(self.t(S.NEXT))
+        key = (s.bundle_id, index, tuple(f.id for f in page.fields), self.lang, state.attempt)
+        if key != self._key:
+            self._key = key
+            clear_layout(self.body_layout)
+            self.fields = {}
+            for f in page.fields:
+                from_gov = bool(f.source and f.source.startswith("gov."))
+                w = FieldWidget(f, self.lang, s.answers.get(f.id, ""), f.id in s.verified, s.prefilled.get(f.id), from_gov)
+                self.fields[f.id] = w
+                self.body_layout.addWidget(w)
+            self.body_layout.addStretch(1)
+        for fid, w in self.fields.items():
+            err = s.errors.get(fid)
+            w.set_error(self.t(err) if err else None)
+
+    def _on_next_clicked(self) -> None:
+        self.intent.emit(ev.NextRequested(self.values()))
+
+    def _on_back_clicked(self) -> None:
+        self.intent.emit(ev.BackRequested(self.values()))
+
+
+__all__ = ["FormScreen", "FieldWidget", "QPushButton"]

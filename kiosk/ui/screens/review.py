@@ -1,0 +1,82 @@
+"""Review: what each department will receive, the materials, and consent."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtWidgets import QCheckBox, QFrame, QScrollArea, QVBoxLayout, QWidget
+
+from kiosk.domain.application import build_application
+from kiosk.flows import events as ev
+from kiosk.flows.journey import FlowState
+from kiosk.ui import strings as S
+from kiosk.ui.screens.base import Screen, button, button_row, clear_layout, label
+
+
+class ReviewScreen(Screen):
+    def __init__(self) -> None:
+        super().__init__()
+        self.title = label("", "title", wrap=True)
+        self.body = QWidget()
+        self.body_layout = QVBoxLayout(self.body)
+        self.body_layout.setSpacing(14)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.body)
+        self.consent = QCheckBox()
+        self.consent.setObjectName("consent")
+        self.back = button("")
+        self.submit = button("", "primary")
+        self.back.clicked.connect(lambda: self.intent.emit(ev.BackRequested()))
+        self.submit.clicked.connect(self._on_submit_clicked)
+        self.outer.addWidget(self.title)
+        self.outer.addWidget(scroll, 1)
+        self.outer.addWidget(self.notice)
+        self.outer.addWidget(self.consent)
+        self.outer.addLayout(button_row(self.back, self.submit))
+        self._key: tuple | None = None
+
+    def render(self, state: FlowState, now: datetime) -> None:
+        super().render(state, now)
+        s, bundle = state.session, state.bundle()
+        self.title.setText(self.t(S.REVIEW_TITLE))
+        self.back.setText(self.t(S.BACK))
+        self.submit.setText(self.t(S.SUBMIT))
+        self.consent.setText(self.t(S.CONSENT))
+        if s is None or bundle is None:
+            return
+        key = (s.bundle_id, tuple(sorted(s.answers.items())), self.lang, state.attempt)
+        if key == self._key:
+            return
+        self._key = key
+        self.consent.setChecked(s.consent)
+        preview = build_application(state.config.catalogue, bundle, s.answers, s.verified, s.prefilled,
+                                    number="", kiosk_id="", created_at=now, consent=False, lang=self.lang)
+        clear_layout(self.body_layout)
+        for r in preview.requests:
+            box = QFrame()
+            box.setObjectName("card")
+            lay = QVBoxLayout(box)
+            lay.setContentsMargins(20, 14, 20, 14)
+            lay.addWidget(label(f"{self.t(r.department)} · {self.t(r.procedure)}", "fieldLabel", wrap=True))
+            due = self.t(S.PROMISED.format(d=r.promised_days, date=r.due.isoformat()))
+            fee = self.t(S.FREE) if r.fee == 0 else self.t(S.FEE.format(fee=f"{r.fee:g}"))
+            lay.addWidget(label(f"{due} · {fee}", "help", wrap=True))
+            shown = []
+            for fid in r.fields:
+                a = preview.answer(fid)
+                if a is not None:
+                    mark = " ✓" if a.verified else (" ✎" if a.edited else "")
+                    shown.append(f"{self.t(a.label)}：{self.t(a.shown)}{mark}")
+            lay.addWidget(label("；".join(shown) if self.lang == "zh" else "; ".join(shown), wrap=True))
+            self.body_layout.addWidget(box)
+        held = [self.t(t) for _, t, h in preview.materials if h]
+        bring = [self.t(t) for _, t, h in preview.materials if not h]
+        sep = "、" if self.lang == "zh" else ", "
+        if held:
+            self.body_layout.addWidget(label(self.t(S.MATERIALS_HELD) + sep.join(held), "verified", wrap=True))
+        if bring:
+            self.body_layout.addWidget(label(self.t(S.MATERIALS_BRING) + sep.join(bring), "help", wrap=True))
+        self.body_layout.addStretch(1)
+
+    def _on_submit_clicked(self) -> None:
+        self.intent.emit(ev.SubmitRequested(self.consent.isChecked()))

@@ -1,0 +1,53 @@
+"""Labels the screens show. Flow-decided messages live in kiosk.flows.messages."""
+from kiosk.domain.text import Text
+
+T = Text
+LANG_SWITCH = {"zh": T("English", "English"), "en": T("中文", "中文")}
+END = T("结束办理", "End session")
+BACK = T("上一步", "Back")
+NEXT = T("下一步", "Next")
+SUBMIT = T("确认提交", "Submit")
+STEP_OF = T("第 {i} 步，共 {n} 步", "Step {i} of {n}")
+ATTRACT_HERO = T("请放置身份证件", "Please place your ID card on the reader")
+ATTRACT_SUB = T("一次办好 · 只跑一次 —— 出生、退休、开办企业等“一件事”，在这里一次提交。",
+                "One visit, one form: a birth, a retirement, a new business and more, submitted here in one go.")
+ATTRACT_PRIVACY = T("您的信息仅用于本次办理，离开或取出证件后立即清除。",
+                    "Your details are used only for this application and are cleared as soon as you leave or take your card.")
+DEMO_TRAY = T("演示：放置一张证件", "Demo: place a card")
+DEMO_REMOVE = T("演示：取走证件", "Demo: remove card")
+READING = T("正在读取证件，请不要移动证件…", "Reading your card. Please do not move it…")
+FACE_TITLE = T("人脸核验", "Face check")
+FACE_INSTRUCTION = T("请摘下帽子，正对屏幕，保持不动。", "Please take off any hat, look straight at the screen and hold still.")
+FACE_CHECKING = T("正在核验，请稍候…", "Checking, please wait…")
+FACE_RETRY = T("重新核验", "Try again")
+CHOOSE_TITLE = T("您要办理哪件事？", "What would you like to do?")
+CHOOSE_SUB = T("选择一件事，我们把涉及的各部门事项合成一张表，一次提交。",
+               "Choose one life event: we combine every department's procedure into one form and one submission.")
+DEPARTMENTS = T("涉及 {n} 个部门", "{n} departments")
+VERIFIED = T("✓ 已核验（来自证件）", "✓ Verified (from your ID card)")
+VERIFIED_GOV = T("✓ 已核验（政府已有数据）", "✓ Verified (government records)")
+EDITED = T("您已修改，提交后由工作人员核对", "You changed this; staff will check it")
+DATE_HINT = T("年-月-日，例如 2024-03-15", "year-month-day, e.g. 2024-03-15")
+PAGE_OF = T("第 {i} 页，共 {n} 页", "Page {i} of {n}")
+REVIEW_TITLE = T("请核对：各部门将收到以下内容", "Please check: what each department will receive")
+PROMISED = T("承诺 {d} 个工作日内办结（{date}前）", "Promised within {d} working days (by {date})")
+FREE = T("免费", "Free")
+FEE = T("收费 {fee} 元", "Fee: {fee} yuan")
+MATERIALS_HELD = T("无需提供（政府已有）：", "No need to bring (the government already holds it): ")
+MATERIALS_BRING = T("需要提供：", "Needed from you: ")
+CONSENT = T("我确认以上信息真实，并同意将其共享给上述部门用于办理本次事项。",
+            "I confirm these details are true and agree that they are shared with the departments above for this application.")
+SUBMITTING = T("正在提交，请稍候…", "Submitting, please wait…")
+PRINTING = T("正在打印回执…", "Printing your receipt…")
+SUBMITTED = T("申请已提交！", "Your application has been submitted!")
+APP_NUMBER = T("申请编号", "Application number")
+TAKE_RECEIPT = T("请取走回执。凭申请编号可查询各部门办理进度。", "Please take your receipt. Use the application number to check progress with every department.")
+REPRINT = T("重新打印", "Print again")
+CONTINUE = T("继续", "Continue")
+RATING_TITLE = T("请为本次服务评价（好差评）", "Please rate this service")
+RATING_LABELS = [T("非常不满意", "Very poor"), T("不满意", "Poor"), T("基本满意", "Fair"), T("满意", "Good"), T("非常满意", "Excellent")]
+SKIP = T("跳过", "Skip")
+STILL_THERE = T("您还在吗？", "Are you still there?")
+TIMEOUT_BODY = T("为保护您的隐私，{s} 秒后将结束办理并清除信息。", "To protect your privacy, the session will end and your details will be cleared in {s} seconds.")
+STAY = T("我还在，继续办理", "I'm here, continue")
+PENDING_SYNC = T("已保存在本机，网络恢复后自动上报各部门。", "Saved on this kiosk; it is sent to the departments automatically when the network is available.")

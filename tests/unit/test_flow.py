@@ -1,0 +1,227 @@
+"""The journey state machine, step by step, without Qt."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from kiosk.domain.idnumber import resident_id_check_char
+from kiosk.flows import effects as fx
+from kiosk.flows import events as ev
+from kiosk.flows import messages as msg
+from kiosk.flows.journey import FlowConfig, Step, handle, initial_state
+
+
+@pytest.fixture
+def config(small_catalogue):
+    return FlowConfig(catalogue=small_catalogue, timeout_seconds=60, warning_seconds=15, max_face_attempts=3)
+
+
+def run(state, events, now):
+    effects = []
+    for e in events:
+        state, out = handle(state, e, now)
+        effects.extend(out)
+    return state, effects
+
+
+def at_choose(config, identity, now):
+    s, _ = run(initial_state(config), [ev.CardInserted()], now)
+    s, _ = run(s, [ev.CardRead(s.attempt, identity), ev.FaceChecked(s.attempt, True, 0.3)], now)
+    assert s.step == Step.CHOOSE_BUNDLE
+    return s
+
+
+def test_card_insert_reads_then_face_check_starts_with_chip_photo(config, identity, now):
+    s, effects = handle(initial_state(config), ev.CardInserted(), now)
+    assert s.step == Step.READING_CARD and effects == [fx.ReadCard(s.attempt)]
+    s, effects = handle(s, ev.CardRead(s.attempt, identity), now)
+    assert s.step == Step.FACE_CHECK
+    assert effects == [fx.StartFaceCheck(s.attempt, identity.photo)]
+
+
+def test_prefill_from_chip_is_marked_verified(config, identity, now):
+    s = at_choose(config, identity, now)
+    assert s.session.answers["applicant_name"] == "李秀英"
+    assert s.session.answers["applicant_birth_date"] == "1962-03-15"
+    assert {"applicant_name", "applicant_id_number", "applicant_birth_date"} <= s.session.verified
+
+
+def test_face_mismatch_retries_then_asks_staff(config, identity, now):
+    s, _ = run(initial_state(config), [ev.CardInserted()], now)
+    s, _ = run(s, [ev.CardRead(s.attempt, identity)], now)
+    for attempt in range(1, 4):
+        s, effects = handle(s, ev.FaceChecked(s.attempt, False, 0.8), now)
+        assert s.step == Step.FACE_CHECK and s.session.face.attempts == attempt
+        if attempt < 3:
+            assert not s.session.face.needs_staff
+            s, effects = handle(s, ev.FaceRetryRequested(), now)
+            assert isinstance(effects[0], fx.StartFaceCheck)
+    assert s.session.face.needs_staff and s.session.face.message == msg.FACE_ASK_STAFF
+    s2, effects = handle(s, ev.FaceRetryRequested(), now)
+    assert s2 == s and effects == []   # no fourth attempt
+
+
+def test_form_pages_back_keeps_typed_values_and_next_validates(config, identity, now):
+    s = at_choose(config, identity, now)
+    s, _ = handle(s, ev.BundleChosen("newborn"), now)
+    assert s.step == Step.FORM and s.session.page == 0
+    pages = s.pages(now)
+    assert [p.topic.id for p in pages] == ["applicant", "family", "child", "contact"]
+    s, _ = handle(s, ev.NextRequested({}), now)                   # applicant page: all prefilled
+    assert s.session.page == 1
+    s, _ = handle(s, ev.NextRequested({"applicant_marital_status": ""}), now)
+    assert s.session.page == 1 and "applicant_marital_status" in s.session.errors   # stays with an error
+    s, _ = handle(s, ev.NextRequested({"applicant_marital_status": "single"}), now)
+    assert s.session.page == 2
+    s, _ = handle(s, ev.BackRequested({"child_name": "王小宝"}), now)   # typed, not yet validated
+    assert s.session.page == 1
+    s, _ = handle(s, ev.NextRequested({"applicant_marital_status": "single"}), now)
+    assert s.session.answers["child_name"] == "王小宝"               # Back did not lose it
+
+
+def test_conditional_spouse_page_appears_and_disappears(config, identity, now):
+    s = at_choose(config, identity, now)
+    s, _ = run(s, [ev.BundleChosen("newborn"), ev.NextRequested({}),
+                   ev.NextRequested({"applicant_marital_status": "married"})], now)
+    assert "spouse" in [p.topic.id for p in s.pages(now)]
+    s, _ = run(s, [ev.BackRequested({}), ev.NextRequested({"applicant_marital_status": "single"})], now)
+    assert "spouse" not in [p.topic.id for p in s.pages(now)]
+
+
+def test_cross_field_check_child_born_after_parent(config, identity, now):
+    s = at_choose(config, identity, now)
+    s, _ = run(s, [ev.BundleChosen("newborn"), ev.NextRequested({}), ev.NextRequested({"applicant_marital_status": "single"})], now)
+    s, _ = handle(s, ev.NextRequested({"child_name": "王小宝", "child_birth_date": "1950-01-01"}), now)
+    assert s.session.errors["child_birth_date"].en.startswith("The child's date of birth must be after")
+    s, _ = handle(s, ev.NextRequested({"child_name": "王小宝", "child_birth_date": (now.date() + timedelta(days=3)).isoformat()}), now)
+    assert s.session.errors["child_birth_date"].en == "This date cannot be later than today."
+
+
+def fill_newborn(config, identity, now):
+    s = at_choose(config, identity, now)
+    return run(s, [ev.BundleChosen("newborn"), ev.NextRequested({}),
+                   ev.NextRequested({"applicant_marital_status": "single"}),
+                   ev.NextRequested({"child_name": "王小宝", "child_birth_date": "2026-10-01"}),
+                   ev.NextRequested({"applicant_phone": "13800138000"})], now)[0]
+
+
+def test_review_needs_consent_then_stores_before_printing(config, identity, now):
+    s = fill_newborn(config, identity, now)
+    assert s.step == Step.REVIEW
+    s, effects = handle(s, ev.SubmitRequested(consent=False), now)
+    assert s.step == Step.REVIEW and s.notice == msg.CONSENT_NEEDED and effects == []
+    s, effects = handle(s, ev.SubmitRequested(consent=True), now)
+    assert s.step == Step.SUBMITTING
+    assert len(effects) == 1 and isinstance(effects[0], fx.StoreApplication)   # store first, no print yet
+    assert effects[0].answers["child_name"] == "王小宝"
+
+
+def test_store_failure_returns_to_review_with_answers_kept(config, identity, now):
+    s = fill_newborn(config, identity, now)
+    s, _ = handle(s, ev.SubmitRequested(True), now)
+    reason = msg.ENDED
+    s, effects = handle(s, ev.StoreFailed(s.attempt, reason), now)
+    assert s.step == Step.REVIEW and s.notice == reason and s.session.answers["child_name"] == "王小宝"
+
+
+def test_stored_then_print_then_rating_then_wiped(config, identity, now, small_catalogue):
+    from kiosk.domain.application import application_number, build_application
+    s = fill_newborn(config, identity, now)
+    s, (store,) = handle(s, ev.SubmitRequested(True), now)
+    app = build_application(small_catalogue, small_catalogue.bundle("newborn"), store.answers, store.verified,
+                            store.prefilled, number=application_number("3301060001", 1, now), kiosk_id="3301060001",
+                            created_at=now, consent=True)
+    s, effects = handle(s, ev.ApplicationStored(s.attempt, app), now)
+    assert s.step == Step.RECEIPT and effects == [fx.PrintReceipt(s.attempt, app)]
+    s, _ = handle(s, ev.ReceiptTaken(), now)
+    assert s.step == Step.RECEIPT                          # cannot leave while printing
+    s, _ = handle(s, ev.ReceiptPrinted(s.attempt, "/tmp/r.pdf"), now)
+    s, _ = handle(s, ev.CardRemoved(), now)                # taking the card now does not cancel anything
+    assert s.step == Step.RECEIPT and s.session.identity is None
+    s, _ = handle(s, ev.ReceiptTaken(), now)
+    assert s.step == Step.RATING
+    s, effects = handle(s, ev.Rated(5), now)
+    assert s.step == Step.ATTRACT and s.session is None
+    assert fx.SaveRating(app.number, 5) in effects and fx.WipeSession() in effects
+
+
+def test_print_failure_says_application_is_submitted_and_allows_reprint(config, identity, now, small_catalogue):
+    from kiosk.domain.application import build_application
+    s = fill_newborn(config, identity, now)
+    s, (store,) = handle(s, ev.SubmitRequested(True), now)
+    app = build_application(small_catalogue, small_catalogue.bundle("newborn"), store.answers, store.verified,
+                            store.prefilled, number="x", kiosk_id="3301060001", created_at=now, consent=True)
+    s, _ = handle(s, ev.ApplicationStored(s.attempt, app), now)
+    s, _ = handle(s, ev.PrintFailed(s.attempt, msg.ENDED), now)
+    assert "HAS been submitted" in s.session.receipt.error.en
+    s, effects = handle(s, ev.ReprintRequested(), now)
+    assert effects == [fx.PrintReceipt(s.attempt, app)] and s.session.receipt.printing
+
+
+@pytest.mark.parametrize("step_events", [
+    [],                                                         # reading card
+    ["read"],                                                   # face check
+    ["read", "face"],                                           # choose bundle
+    ["read", "face", "bundle"],                                 # form
+])
+def test_card_removal_ends_and_wipes_session_from_any_step(config, identity, now, step_events):
+    s, _ = handle(initial_state(config), ev.CardInserted(), now)
+    for name in step_events:
+        e = {"read": ev.CardRead(s.attempt, identity), "face": ev.FaceChecked(s.attempt, True, 0.3),
+             "bundle": ev.BundleChosen("newborn")}[name]
+        s, _ = handle(s, e, now)
+    s, effects = handle(s, ev.CardRemoved(), now)
+    assert s.step == Step.ATTRACT and s.session is None and s.notice == msg.CARD_REMOVED
+    assert fx.WipeSession() in effects
+
+
+def test_inactivity_warns_then_wipes(config, identity, now):
+    s = at_choose(config, identity, now)
+    s, _ = handle(s, ev.Tick(), now + timedelta(seconds=44))
+    assert not s.warning
+    s, _ = handle(s, ev.Tick(), now + timedelta(seconds=46))
+    assert s.warning and 13 < s.seconds_left(now + timedelta(seconds=46)) <= 14
+    s2, _ = handle(s, ev.UserActive(), now + timedelta(seconds=50))
+    assert not s2.warning and s2.session is not None     # a touch keeps the session
+    s3, effects = handle(s, ev.Tick(), now + timedelta(seconds=61))
+    assert s3.step == Step.ATTRACT and s3.session is None and s3.notice == msg.TIMED_OUT
+    assert fx.WipeSession() in effects
+
+
+def test_no_timeout_while_submitting(config, identity, now):
+    s = fill_newborn(config, identity, now)
+    s, _ = handle(s, ev.SubmitRequested(True), now)
+    s, _ = handle(s, ev.Tick(), now + timedelta(hours=1))
+    assert s.step == Step.SUBMITTING
+
+
+def test_stale_device_result_from_previous_session_is_ignored(config, identity, now):
+    s, _ = handle(initial_state(config), ev.CardInserted(), now)
+    old = s.attempt
+    s, _ = handle(s, ev.CardRemoved(), now)
+    s, _ = handle(s, ev.CardInserted(), now)
+    s2, effects = handle(s, ev.CardRead(old, identity), now)
+    assert s2 == s and effects == []
+
+
+def test_expired_or_forged_document_is_refused_with_plain_reason(config, identity, now):
+    s, _ = handle(initial_state(config), ev.CardInserted(), now)
+    expired = replace(identity, expiry_date=now.date() - timedelta(days=1))
+    s2, _ = handle(s, ev.CardRead(s.attempt, expired), now)
+    assert s2.step == Step.ATTRACT and s2.notice == msg.EXPIRED
+    s3, _ = handle(s, ev.CardRead(s.attempt, identity, genuine=False), now)
+    assert s3.step == Step.ATTRACT and s3.notice == msg.NOT_GENUINE and s3.session is None
+
+
+def test_language_switch_on_any_step_keeps_session(config, identity, now):
+    s = at_choose(config, identity, now)
+    s2, _ = handle(s, ev.LanguageChosen("en"), now)
+    assert s2.lang == "en" and s2.step == s.step and s2.session == s.session
+
+
+def test_progress_counts_form_pages(config, identity, now):
+    s = at_choose(config, identity, now)
+    s, _ = handle(s, ev.BundleChosen("newborn"), now)
+    assert s.progress(now) == (4, 3 + 4 + 2)
