@@ -1,0 +1,72 @@
+"""Catalogue files are validated and problems are named precisely."""
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kiosk.domain.catalogue import CatalogueError, parse_catalogue
+from kiosk.services.catalogue_store import CatalogueStore, load_catalogue
+
+FIX = Path(__file__).parent.parent / "fixtures"
+
+
+@pytest.fixture
+def data():
+    return yaml.safe_load((FIX / "catalogue_small.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("mutate, place, words", [
+    (lambda d: d["bundles"][0]["items"][1].__setitem__("promised_days", -1), "bundles[0].items[1].promised_days", "minimum"),
+    (lambda d: d["bundles"][0]["items"][0]["fields"].append("no_such_field"), "bundles[0].items[0].fields[6]", "unknown field"),
+    (lambda d: d["bundles"][0].__setitem__("life_stage", "moon"), "bundles[0].life_stage", "unknown life stage"),
+    (lambda d: d["fields"]["child_name"].__setitem__("topic", "nope"), "fields.child_name.topic", "unknown topic"),
+    (lambda d: d["bundles"][0]["items"][2].__setitem__("when", "spouse_age > 3 and"), "bundles[0].items[2].when", "cannot parse"),
+    (lambda d: d["bundles"][0]["items"][2].__setitem__("when", "shoe_size > 3"), "bundles[0].items[2].when", "unknown name"),
+    (lambda d: d["bundles"][0]["items"][0].__setitem__("promised_days", 99), "bundles[0].items[0].promised_days", "longer than the statutory"),
+    (lambda d: d["fields"]["applicant_name"].__setitem__("source", "chip.shoe"), "fields.applicant_name.source", "the chip has no"),
+    (lambda d: d["bundles"][0].pop("title"), "bundles[0]", "'title' is a required property"),
+])
+def test_malformed_catalogue_names_place_and_problem(data, mutate, place, words):
+    bad = copy.deepcopy(data)
+    mutate(bad)
+    with pytest.raises(CatalogueError) as info:
+        parse_catalogue(bad, "test.yaml")
+    assert info.value.place == place and words in info.value.problem
+    assert str(info.value).startswith(f"test.yaml: {place}: ")
+
+
+def test_store_keeps_last_good_catalogue(tmp_path, small_catalogue):
+    store = CatalogueStore(small_catalogue)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("version: [unclosed\n", encoding="utf-8")
+    assert not store.try_replace(broken)
+    assert store.current is small_catalogue and store.last_error.place.startswith("line ")
+
+
+def test_cli_catalogue_check_reports_ok_and_problem(tmp_path, data):
+    ok = subprocess.run([sys.executable, "-m", "kiosk", "catalogue", "check", str(FIX / "catalogue_small.yaml")],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0 and ok.stdout.startswith("OK ") and "2 bundles" in ok.stdout
+    bad = copy.deepcopy(data)
+    bad["bundles"][1]["items"][0]["materials"] = ["passport_photo"]
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(bad, ensure_ascii=False), encoding="utf-8")
+    res = subprocess.run([sys.executable, "-m", "kiosk", "catalogue", "check", str(path), "--json"],
+                         capture_output=True, text=True)
+    assert res.returncode == 1
+    out = json.loads(res.stdout)
+    assert out == {"ok": False, "file": str(path), "place": "bundles[1].items[0].materials[0]",
+                   "problem": "unknown material 'passport_photo'"}
+
+
+def test_shipped_catalogue_is_valid_and_has_real_bundles(real_catalogue):
+    assert len(real_catalogue.bundles) >= 3
+    for b in real_catalogue.bundles[:3]:
+        assert len(b.departments()) >= 3, b.id
+    assert [b.id for b in real_catalogue.bundles[:3]] == ["newborn", "retirement", "business_startup"]

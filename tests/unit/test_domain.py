@@ -1,0 +1,61 @@
+"""Domain rules a citizen or operator would notice."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from kiosk.domain.application import application_number, is_valid_application_number
+from kiosk.domain.idnumber import is_valid_mobile, is_valid_resident_id, resident_id_check_char
+from kiosk.domain.redaction import mask, redact_mapping
+from kiosk.domain.workdays import add_workdays
+
+
+def test_resident_id_check_digit_gb11643():
+    assert resident_id_check_char("11010519491231002") == "X"     # the standard's own example
+    assert is_valid_resident_id("11010519491231002X")
+    assert not is_valid_resident_id("110105194912310021")           # wrong check character
+    assert not is_valid_resident_id("11010519491332002X")           # 13th month
+    assert not is_valid_resident_id("1101051949123100")             # too short
+    future = "330106" + "20990101" + "123"
+    assert not is_valid_resident_id(future + resident_id_check_char(future), today=date(2026, 11, 22))
+
+
+def test_mobile_numbers():
+    assert is_valid_mobile("13800138000") and is_valid_mobile("138 0013 8000")
+    assert not is_valid_mobile("12800138000") and not is_valid_mobile("1380013800")
+
+
+def test_application_number_is_fleet_unique_shape_with_check_digit():
+    n = application_number("3301060001", 42, datetime(2026, 11, 22, 9, 30, 15))
+    assert n.startswith("3301060001-000042-20261122093015-")
+    assert is_valid_application_number(n)
+    wrong = n[:-1] + str((int(n[-1]) + 1) % 10)
+    assert not is_valid_application_number(wrong)
+    assert application_number("3301060002", 42, datetime(2026, 11, 22, 9, 30, 15)) != n   # another kiosk
+    with pytest.raises(ValueError):
+        application_number("33010", 1, datetime(2026, 1, 1))
+
+
+def test_working_days_skip_weekends_and_national_day_holiday():
+    # Friday 2026-09-25 + 3 working days: Mon 28, Tue 29, Wed 30 September.
+    assert add_workdays(date(2026, 9, 25), 3).due == date(2026, 9, 30)
+    # From 30 September, the National Day holiday (1-7 October 2026) is skipped.
+    d = add_workdays(date(2026, 9, 30), 1)
+    assert d.due > date(2026, 10, 7) and not d.approximate
+
+
+def test_working_days_beyond_calendar_coverage_are_marked_approximate():
+    d = add_workdays(date(2026, 12, 28), 10)
+    assert d.approximate and d.due.year == 2027
+
+
+def test_redaction_masks_personal_values():
+    assert mask("330106196203151234") == "33**************34"
+    assert mask("李秀英") == "李**"
+    assert redact_mapping({"step": "form", "name": "李秀英"}) == {"step": "form", "name": "李**"}
+
+
+def test_identity_repr_does_not_leak(identity):
+    text = repr(identity) + str(identity)
+    assert identity.name not in text and identity.personal_number not in text and "fake-jpeg" not in text

@@ -1,0 +1,165 @@
+"""Effects run on device threads and come back as events; every wait is bounded."""
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kiosk.devices.ports import CameraError, FaceDecision, PrinterError
+from kiosk.devices.sim.card_reader import SimCardReader
+from kiosk.devices.sim.printer import FolderPrinter
+from kiosk.domain.text import Text
+from kiosk.flows import effects as fx
+from kiosk.flows import events as ev
+from kiosk.runtime import Devices, Runtime, Timeouts
+from kiosk.services.crypto import RecordCipher, load_or_create_key
+from kiosk.services.jobs import JobTimeout, Worker
+from kiosk.services.storage import Storage
+
+
+class StillCamera:
+    def __init__(self):
+        self.started = 0
+        self.stopped = 0
+
+    def start(self):
+        self.started += 1
+
+    def stop(self):
+        self.stopped += 1
+
+    def latest(self):
+        return None
+
+    def error(self):
+        return None
+
+
+class SlowVerifier:
+    def __init__(self, decision=FaceDecision(True, 0.3), delay=0.05, error=None):
+        self.decision, self.delay, self.error = decision, delay, error
+        self.cleared = 0
+
+    def verify(self, ref, camera, deadline, cancelled):
+        end = time.monotonic() + self.delay
+        while time.monotonic() < end and not cancelled.is_set():
+            time.sleep(0.01)
+        if self.error:
+            raise self.error
+        return self.decision
+
+    def clear(self):
+        self.cleared += 1
+
+
+@pytest.fixture
+def harness(tmp_path, small_catalogue):
+    events: queue.Queue = queue.Queue()
+    reader = SimCardReader(read_seconds=0.05)
+    camera = StillCamera()
+    verifier = SlowVerifier()
+    printer = FolderPrinter(tmp_path / "receipts", delay=0.01)
+    devices = Devices(reader, lambda photo: camera, verifier, printer)
+    rt = Runtime(devices=devices, catalogue=lambda: small_catalogue, kiosk_id="3301060001",
+                 open_storage=lambda: Storage(tmp_path / "db", RecordCipher(load_or_create_key(tmp_path / "k"))),
+                 render_receipt=lambda app: b"%PDF-1.4 " + app.number.encode(), post=events.put,
+                 timeouts=Timeouts(card_read=2, face_check=2, store=5, print=2))
+    rt.start()
+    h = type("H", (), {})()
+    h.rt, h.events, h.reader, h.camera, h.verifier, h.printer, h.tmp = rt, events, reader, camera, verifier, printer, tmp_path
+    yield h
+    assert rt.shutdown(3.0)
+
+
+def next_event(h, kind, timeout=3.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            e = h.events.get(timeout=0.05)
+        except queue.Empty:
+            continue
+        if isinstance(e, kind):
+            return e
+    raise AssertionError(f"no {kind.__name__} within {timeout}s")
+
+
+def test_card_insert_read_and_removal_come_back_as_events(harness, identity):
+    harness.reader.insert(identity)
+    next_event(harness, ev.CardInserted)
+    harness.rt.perform(fx.ReadCard(7))
+    read = next_event(harness, ev.CardRead)
+    assert read.attempt == 7 and read.identity == identity
+    harness.reader.remove()
+    next_event(harness, ev.CardRemoved)
+
+
+def test_card_pulled_mid_read_is_a_clear_failure(harness, identity):
+    harness.reader.read_seconds = 1.0
+    harness.reader.insert(identity)
+    next_event(harness, ev.CardInserted)
+    harness.rt.perform(fx.ReadCard(1))
+    time.sleep(0.1)
+    harness.reader.remove()
+    failed = next_event(harness, ev.CardFailed)
+    assert "place it again" in failed.reason.en
+
+
+def test_face_check_starts_camera_and_posts_decision(harness):
+    harness.rt.perform(fx.StartFaceCheck(3, b"photo"))
+    assert harness.rt.current_camera() is harness.camera and harness.camera.started == 1
+    e = next_event(harness, ev.FaceChecked)
+    assert e.attempt == 3 and e.matched
+
+
+def test_camera_failure_becomes_a_plain_reason(harness):
+    harness.verifier.error = CameraError(Text("摄像头坏了", "The camera is broken; ask staff."))
+    harness.rt.perform(fx.StartFaceCheck(3, b"photo"))
+    e = next_event(harness, ev.FaceChecked)
+    assert not e.matched and e.reason.en == "The camera is broken; ask staff."
+
+
+def test_wipe_cancels_face_check_and_forgets(harness):
+    harness.verifier.delay = 2.0
+    harness.rt.perform(fx.StartFaceCheck(3, b"photo"))
+    harness.rt.perform(fx.WipeSession())
+    assert harness.camera.stopped == 1 and harness.verifier.cleared == 1 and harness.rt.current_camera() is None
+    with pytest.raises(AssertionError):
+        next_event(harness, ev.FaceChecked, timeout=0.5)   # a cancelled check reports nothing
+
+
+def test_store_then_print_writes_receipt(harness, small_catalogue, identity, now):
+    from kiosk.domain.form import prefill
+    answers, verified = prefill(small_catalogue, identity)
+    answers.update({"applicant_phone": "13800138000"})
+    harness.rt.perform(fx.StoreApplication(4, "retirement", answers, verified, dict(answers), True, "zh", now))
+    stored = next_event(harness, ev.ApplicationStored)
+    assert stored.attempt == 4 and stored.application.number.startswith("3301060001-000001-")
+    harness.rt.perform(fx.PrintReceipt(4, stored.application))
+    printed = next_event(harness, ev.ReceiptPrinted)
+    assert Path(printed.location).read_bytes().endswith(stored.application.number.encode())
+
+
+def test_printer_out_of_paper_is_reported(harness, small_catalogue, identity, now):
+    from kiosk.domain.application import build_application
+    app = build_application(small_catalogue, small_catalogue.bundle("retirement"), {}, frozenset(), {}, number="n1",
+                            kiosk_id="3301060001", created_at=now, consent=True)
+    harness.printer.out_of_paper = True
+    harness.rt.perform(fx.PrintReceipt(1, app))
+    e = next_event(harness, ev.PrintFailed)
+    assert "out of paper" in e.reason.en
+
+
+def test_worker_job_timeout_answers_in_time_and_drops_late_result():
+    w = Worker("t")
+    got: list = []
+    done = threading.Event()
+    w.submit(lambda: time.sleep(0.5) or "late", lambda r, e: (got.append((r, e)), done.set()), timeout=0.1)
+    assert done.wait(0.4)
+    time.sleep(0.6)
+    assert len(got) == 1 and isinstance(got[0][1], JobTimeout)
+    assert w.shutdown(2.0)

@@ -1,0 +1,90 @@
+"""The encrypted SQLite store: durable, atomic, unreadable without the key."""
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+import pytest
+
+from kiosk.domain.application import application_number, build_application, is_valid_application_number
+from kiosk.services.crypto import CorruptRecord, RecordCipher, load_or_create_key
+from kiosk.services.storage import Storage
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Storage(tmp_path / "kiosk.sqlite3", RecordCipher(load_or_create_key(tmp_path / "keys" / "storage.key")))
+    yield s
+    s.close()
+
+
+def make_builder(catalogue, identity, when, answers_extra=None):
+    from kiosk.domain.form import prefill
+    answers, verified = prefill(catalogue, identity)
+    answers.update({"applicant_marital_status": "single", "child_name": "王小宝", "child_birth_date": "2026-10-01",
+                    "applicant_phone": "13800138000", **(answers_extra or {})})
+    bundle = catalogue.bundle("newborn")
+    return lambda seq: build_application(catalogue, bundle, answers, verified, dict(answers), consent=True,
+                                         number=application_number("3301060001", seq, when), kiosk_id="3301060001",
+                                         created_at=when)
+
+
+def test_submit_assigns_sequential_unique_numbers_and_round_trips(store, small_catalogue, identity, now):
+    a = store.submit(make_builder(small_catalogue, identity, now))
+    b = store.submit(make_builder(small_catalogue, identity, now))
+    assert a.number != b.number and a.number.split("-")[1] == "000001" and b.number.split("-")[1] == "000002"
+    assert is_valid_application_number(a.number)
+    loaded = store.load(a.number)
+    assert loaded == a
+    assert [r.item_id for r in loaded.requests] == ["birth_certificate", "hukou"]
+    assert store.stats().pending_sync == 2
+
+
+def test_citizen_data_is_not_readable_in_the_database_files(store, small_catalogue, identity, now, tmp_path):
+    store.submit(make_builder(small_catalogue, identity, now))
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("kiosk.sqlite3*"))   # the db and its WAL
+    for secret in (identity.name, identity.personal_number, "王小宝", "13800138000"):
+        assert secret.encode() not in raw, f"{secret!r} found in plain text"
+
+
+def test_key_file_is_private_and_stable(tmp_path):
+    path = tmp_path / "keys" / "storage.key"
+    k1 = load_or_create_key(path)
+    assert load_or_create_key(path) == k1
+    assert path.stat().st_mode & 0o077 == 0
+
+
+def test_a_record_moved_to_another_row_does_not_decrypt(store, small_catalogue, identity, now):
+    a = store.submit(make_builder(small_catalogue, identity, now))
+    b = store.submit(make_builder(small_catalogue, identity, now))
+    db = sqlite3.connect(store.path)
+    payload = db.execute("SELECT payload FROM applications WHERE number=?", (a.number,)).fetchone()[0]
+    db.execute("UPDATE applications SET payload=? WHERE number=?", (payload, b.number))
+    db.commit()
+    db.close()
+    with pytest.raises(CorruptRecord):
+        store.load(b.number)
+    assert store.check_integrity() == [f"{b.number}: CorruptRecord"]
+
+
+def test_failed_build_leaves_nothing_behind(store, small_catalogue, identity, now):
+    def broken(seq):
+        raise RuntimeError("boom")
+    with pytest.raises(RuntimeError):
+        store.submit(broken)
+    assert store.numbers() == [] and store.stats().pending_sync == 0
+    a = store.submit(make_builder(small_catalogue, identity, now))
+    assert a.number.split("-")[1] == "000001"   # the sequence did not advance either
+
+
+def test_reopening_keeps_records_and_sequence(tmp_path, small_catalogue, identity, now):
+    key = load_or_create_key(tmp_path / "k")
+    s = Storage(tmp_path / "db", RecordCipher(key))
+    s.submit(make_builder(small_catalogue, identity, now))
+    s.close()
+    s = Storage(tmp_path / "db", RecordCipher(key))
+    b = s.submit(make_builder(small_catalogue, identity, now))
+    assert b.number.split("-")[1] == "000002" and len(s.numbers()) == 2
+    s.save_rating(b.number, 4, now)
+    assert s.rating(b.number) == 4
+    s.close()
