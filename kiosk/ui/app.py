@@ -4,24 +4,19 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.compose import KioskParts
 
+log = logging.getLogger(__name__)
 
-def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = False, bundle_id: str | None = None,
-            citizen: str | None = None, screenshots: Path | None = None, fullscreen: bool = False) -> int:
-    """Run the kiosk until the window closes (or the autopilot finishes). Returns the exit code."""
-    if offscreen:
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+def ensure_qapplication():
+    """The QApplication with the kiosk's fonts and style (created if there is none yet)."""
     from PySide6.QtGui import QFont
     from PySide6.QtWidgets import QApplication
 
-    from kiosk.flows.journey import initial_state
-    from kiosk.runtime import Runtime
-    from kiosk.ui.bridge import MainThreadBridge
-    from kiosk.ui.controller import KioskController
-    from kiosk.ui.main_window import KioskWindow
     from kiosk.ui.theme import FONT_FAMILIES, STYLESHEET
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -29,6 +24,31 @@ def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = Fal
     font.setFamilies(FONT_FAMILIES)
     app.setFont(font)
     app.setStyleSheet(STYLESHEET)
+    return app
+
+
+@dataclass
+class KioskUi:
+    window: object       # KioskWindow
+    controller: object   # KioskController
+    runtime: object      # Runtime
+    bridge: object       # MainThreadBridge
+
+    def shutdown(self, deadline: float = 3.0) -> bool:
+        self.controller.tick.stop()
+        self.window.close()
+        return self.runtime.shutdown(deadline)
+
+
+def build_ui(parts: KioskParts) -> KioskUi:
+    """Wire the window to the flow and the device threads. GUI thread; a QApplication must exist."""
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.flows.journey import initial_state
+    from kiosk.runtime import Runtime
+    from kiosk.ui.bridge import MainThreadBridge
+    from kiosk.ui.controller import KioskController
+    from kiosk.ui.main_window import KioskWindow
 
     bridge = MainThreadBridge()
     controller = KioskController(initial_state(parts.flow_config, parts.config.kiosk.language))
@@ -37,41 +57,50 @@ def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = Fal
                       post=lambda event: bridge.run_on_main(lambda: controller.dispatch(event)),
                       timeouts=parts.timeouts)
     controller.attach(runtime.perform)
-    app.installEventFilter(controller)
-
+    QApplication.instance().installEventFilter(controller)
     reader = parts.sim_reader
-    citizens = parts.demo_citizens
-    window = KioskWindow(controller, parts.kiosk_name, runtime.current_camera, citizens,
+    window = KioskWindow(controller, parts.kiosk_name, runtime.current_camera, parts.demo_citizens,
                          on_demo_insert=(lambda c: reader.insert(c.identity)) if reader else None,
                          on_demo_remove=reader.remove if reader else None)
     window.resize(1280, 860)
-    window.showFullScreen() if fullscreen else window.show()
     runtime.start()
+    return KioskUi(window, controller, runtime, bridge)
+
+
+def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = False, bundle_id: str | None = None,
+            citizen: str | None = None, screenshots: Path | None = None, fullscreen: bool = False) -> int:
+    """Run the kiosk until the window closes (or the autopilot finishes). Returns the exit code."""
+    if offscreen:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    app = ensure_qapplication()
+    ui = build_ui(parts)
+    ui.window.showFullScreen() if fullscreen else ui.window.show()
 
     exit_code = {"code": 0}
     if autopilot:
         from kiosk.ui.autopilot import Autopilot
 
-        chosen = next((c for c in citizens if c.id == citizen), citizens[0] if citizens else None)
+        reader = parts.sim_reader
+        chosen = next((c for c in parts.demo_citizens if c.id == citizen), None) or \
+            (parts.demo_citizens[0] if parts.demo_citizens else None)
         if reader is None or chosen is None:
             raise SystemExit("--autopilot needs the simulated card reader and demo citizens")
 
         def finish(code: int) -> None:
             exit_code["code"] = code
-            logging.getLogger(__name__).info("autopilot finished with exit code %d", code)
+            log.info("autopilot finished with exit code %d", code)
             app.quit()
 
         def shoot(name: str) -> None:
             if screenshots is not None:
                 screenshots.mkdir(parents=True, exist_ok=True)
-                window.grab().save(str(screenshots / f"{name}.png"))
+                ui.window.grab().save(str(screenshots / f"{name}.png"))
 
-        pilot = Autopilot(window, lambda: reader.insert(chosen.identity), reader.remove, finish,
+        pilot = Autopilot(ui.window, lambda: reader.insert(chosen.identity), reader.remove, finish,
                           bundle_id=bundle_id, on_step=shoot)
         pilot.start()
     try:
         code = app.exec()
     finally:
-        window.close()
-        runtime.shutdown(3.0)
+        ui.shutdown(3.0)
     return exit_code["code"] if autopilot else code

@@ -165,6 +165,9 @@ class KioskWindow(QMainWindow):
         self.lang_button.setText(S.LANG_SWITCH[lang].get(lang))
         self.end_button.setText(S.END.get(lang))
         self.end_button.setVisible(state.step not in (Step.ATTRACT, Step.SUBMITTING))
+        if state.session is None:
+            for other in self.screens.values():
+                other.reset()   # no citizen data may linger on hidden screens
         screen = self.screens[state.step]
         screen.render(state, now)
         self.stack.setCurrentWidget(screen)

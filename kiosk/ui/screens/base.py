@@ -28,6 +28,9 @@ class Screen(QWidget):
         self.lang = state.lang
         self.show_notice(state.notice)
 
+    def reset(self) -> None:
+        """Forget everything shown about the last citizen (called when a session ends)."""
+
     def t(self, text: Text | None) -> str:
         return text.get(self.lang) if text else ""
 

@@ -124,6 +124,11 @@ class FormScreen(Screen):
         self.fields: dict[str, FieldWidget] = {}
         self._key: tuple | None = None
 
+    def reset(self) -> None:
+        clear_layout(self.body_layout)
+        self.fields = {}
+        self._key = None
+
     def values(self) -> dict[str, str]:
         return {fid: w.value() for fid, w in self.fields.items()}
 

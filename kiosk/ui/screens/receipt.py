@@ -45,6 +45,9 @@ class ReceiptScreen(Screen):
         self.outer.addStretch(1)
         self.outer.addLayout(button_row(self.reprint, self.cont))
 
+    def reset(self) -> None:
+        self.number.clear()
+
     def render(self, state: FlowState, now: datetime) -> None:
         super().render(state, now)
         s = state.session

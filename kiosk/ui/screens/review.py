@@ -35,6 +35,11 @@ class ReviewScreen(Screen):
         self.outer.addLayout(button_row(self.back, self.submit))
         self._key: tuple | None = None
 
+    def reset(self) -> None:
+        clear_layout(self.body_layout)
+        self.consent.setChecked(False)
+        self._key = None
+
     def render(self, state: FlowState, now: datetime) -> None:
         super().render(state, now)
         s, bundle = state.session, state.bundle()

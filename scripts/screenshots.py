@@ -1,0 +1,79 @@
+"""Regenerates docs/screenshots/: one PNG of every screen, from the real window, offscreen.
+
+    .venv/bin/python scripts/screenshots.py [OUT_DIR]
+
+The autopilot walks the demo journey and saves each screen; then the states the autopilot
+passes too quickly to see (reading the card, submitting) and the error and warning states are
+rendered from the same window.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kiosk.compose import build_parts  # noqa: E402
+from kiosk.config import load_config  # noqa: E402
+from kiosk.flows import messages as msg  # noqa: E402
+from kiosk.flows.journey import FaceState, Step  # noqa: E402
+
+
+def main() -> int:
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        parts = build_parts(load_config(env={}, overrides={"paths": {"data_dir": tmp}}))
+        from kiosk.ui.app import run_gui
+        code = run_gui(parts, autopilot=True, offscreen=True, screenshots=out, bundle_id="newborn")
+        if code != 0:
+            print(f"autopilot failed with {code}", file=sys.stderr)
+            return code
+        # Screens that pass too quickly in the journey, and error/warning states.
+        from PySide6.QtWidgets import QApplication
+        from kiosk.ui.app import build_ui, ensure_qapplication
+        app = ensure_qapplication()
+        parts = build_parts(load_config(env={}, overrides={"paths": {"data_dir": tmp}}))
+        ui = build_ui(parts)
+        ui.window.show()
+        win, ctl = ui.window, ui.controller
+        citizen = parts.demo_citizens[0]
+
+        def shoot(name, state):
+            ctl.state = state
+            win._on_state_changed(state)
+            if state.warning:
+                win.overlay.render(state.lang, int(state.seconds_left(datetime.now()) or 0))
+            app.processEvents()
+            win.grab().save(str(out / f"{name}.png"))
+
+        from kiosk.flows.journey import Session, initial_state
+        base = initial_state(parts.flow_config)
+        session = Session(identity=citizen.identity, prefilled={}, verified=frozenset(), answers={},
+                          face=FaceState(checking=True))
+        now = datetime.now()
+        shoot("reading_card", replace(base, step=Step.READING_CARD, attempt=1, last_activity=now))
+        shoot("face_check_failed", replace(base, step=Step.FACE_CHECK, attempt=1, last_activity=now,
+                                           session=replace(session, face=FaceState(1, False, 0.71, msg.FACE_TRY_AGAIN))))
+        shoot("face_check_staff", replace(base, step=Step.FACE_CHECK, attempt=1, last_activity=now,
+                                          session=replace(session, face=FaceState(3, False, 0.71, msg.FACE_ASK_STAFF, True))))
+        shoot("submitting", replace(base, step=Step.SUBMITTING, attempt=1, session=session, last_activity=now))
+        shoot("timeout_warning", replace(base, step=Step.CHOOSE_BUNDLE, attempt=1, session=session, warning=True,
+                                         last_activity=now - timedelta(seconds=parts.flow_config.timeout_seconds - 12)))
+        shoot("card_removed", replace(base, notice=msg.CARD_REMOVED))
+        shoot("attract_en", replace(base, lang="en"))
+        shoot("choose_bundle_en", replace(base, lang="en", step=Step.CHOOSE_BUNDLE, attempt=1, session=session,
+                                          last_activity=now, notice=msg.FACE_VERIFIED))
+        ui.shutdown(3.0)
+    print(f"screenshots written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

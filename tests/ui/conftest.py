@@ -1,0 +1,32 @@
+"""A real kiosk window (offscreen) wired to the simulated devices and a temp data folder."""
+from __future__ import annotations
+
+import pytest
+
+from kiosk.config import load_config
+
+
+@pytest.fixture
+def make_kiosk(qtbot, tmp_path):
+    from kiosk.compose import build_parts
+    from kiosk.ui.app import build_ui, ensure_qapplication
+
+    made = []
+
+    def make(session: dict | None = None, adjust=None):
+        ensure_qapplication()
+        overrides = {"paths": {"data_dir": str(tmp_path / "data")}}
+        if session:
+            overrides["session"] = session
+        parts = build_parts(load_config(env={}, overrides=overrides))
+        if adjust:
+            adjust(parts)
+        ui = build_ui(parts)
+        qtbot.addWidget(ui.window)
+        ui.window.show()
+        made.append(ui)
+        return parts, ui
+
+    yield make
+    for ui in made:
+        assert ui.shutdown(3.0), "device threads did not stop in time"

@@ -1,0 +1,178 @@
+"""The whole citizen journey through the real window, as the citizen sees it."""
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QLineEdit
+
+from kiosk.devices.sim.face import SimFaceVerifier
+from kiosk.domain.samples import sample_answer
+from kiosk.flows.journey import Step
+
+WAIT = 10_000
+
+
+def visible_text(widget) -> str:
+    return "\n".join(w.text() for w in widget.findChildren(QLabel) if w.isVisible())
+
+
+def step_is(ui, step):
+    return lambda: ui.controller.state.step == step
+
+
+def to_bundle_choice(qtbot, parts, ui, citizen=0):
+    parts.sim_reader.insert(parts.demo_citizens[citizen].identity)
+    qtbot.waitUntil(step_is(ui, Step.FACE_CHECK), timeout=WAIT)
+    qtbot.waitUntil(step_is(ui, Step.CHOOSE_BUNDLE), timeout=WAIT)
+
+
+def fill_form(qtbot, ui, on_page=None):
+    screen = ui.window.screens[Step.FORM]
+    page = 0
+    while ui.controller.state.step == Step.FORM:
+        if on_page:
+            on_page(page, screen)
+        for w in screen.fields.values():
+            if not w.value():
+                w.set_value(sample_answer(w.field, date.today()))
+        before = ui.controller.state
+        qtbot.mouseClick(screen.next, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: ui.controller.state is not before, timeout=WAIT)
+        assert not (ui.controller.state.session.errors), dict(ui.controller.state.session.errors)
+        page += 1
+    return page
+
+
+def test_whole_journey_from_card_to_rating(qtbot, make_kiosk):
+    parts, ui = make_kiosk()
+    win = ui.window
+    citizen = parts.demo_citizens[0]
+    assert "请放置身份证件" in visible_text(win)
+    to_bundle_choice(qtbot, parts, ui)
+    assert "人脸核验通过" in visible_text(win)
+    choose = win.screens[Step.CHOOSE_BUNDLE]
+    qtbot.mouseClick(choose.buttons["newborn"], Qt.MouseButton.LeftButton)
+    assert ui.controller.state.step == Step.FORM
+    form = win.screens[Step.FORM]
+    seen_prefill = {}
+
+    def check_first_page(page, screen):
+        if page == 0:
+            for fid, w in screen.fields.items():
+                seen_prefill[fid] = (w.value(), w.mark.text())
+            assert "第 1 页" in visible_text(win)
+
+    pages = fill_form(qtbot, ui, check_first_page)
+    name_field = next(fid for fid, f in parts.catalogue.fields.items() if f.source == "chip.name")
+    assert seen_prefill[name_field][0] == citizen.identity.name
+    assert "已核验" in seen_prefill[name_field][1]
+    assert pages >= 2 and ui.controller.state.step == Step.REVIEW
+    review = win.screens[Step.REVIEW]
+    text = visible_text(win)
+    for dept in parts.catalogue.bundle("newborn").departments()[:2]:
+        assert dept.zh in text
+    qtbot.mouseClick(review.submit, Qt.MouseButton.LeftButton)        # no consent yet
+    assert ui.controller.state.step == Step.REVIEW and "请先勾选同意" in visible_text(win)
+    review.consent.setChecked(True)
+    qtbot.mouseClick(review.submit, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ui.controller.state.step == Step.RECEIPT
+                    and not ui.controller.state.session.receipt.printing, timeout=WAIT)
+    number = ui.controller.state.session.application.number
+    assert number in visible_text(win)
+    receipts = list(parts.config.receipts_dir.glob("*.pdf"))
+    assert [p.name for p in receipts] == [f"receipt-{number}.pdf"]
+    db = sqlite3.connect(parts.config.db_path)
+    assert db.execute("SELECT number FROM applications").fetchall() == [(number,)]   # stored before printing
+    receipt = win.screens[Step.RECEIPT]
+    qtbot.mouseClick(receipt.cont, Qt.MouseButton.LeftButton)
+    rating = win.screens[Step.RATING]
+    qtbot.mouseClick(rating.buttons[3], Qt.MouseButton.LeftButton)
+    assert ui.controller.state.step == Step.ATTRACT and "感谢您的评价" in visible_text(win)
+    qtbot.waitUntil(lambda: db.execute("SELECT score FROM ratings").fetchall() == [(4,)], timeout=WAIT)
+    db.close()
+
+
+def test_english_switch_on_every_screen(qtbot, make_kiosk):
+    parts, ui = make_kiosk()
+    win = ui.window
+    qtbot.mouseClick(win.lang_button, Qt.MouseButton.LeftButton)
+    assert "Please place your ID card on the reader" in win.screens[Step.ATTRACT].hero.text()
+    to_bundle_choice(qtbot, parts, ui)
+    assert "What would you like to do?" in visible_text(win)
+    qtbot.mouseClick(win.screens[Step.CHOOSE_BUNDLE].buttons["newborn"], Qt.MouseButton.LeftButton)
+    assert "Page 1 of" in visible_text(win) and win.lang_button.text() == "中文"
+    qtbot.mouseClick(win.lang_button, Qt.MouseButton.LeftButton)
+    assert "第 1 页" in visible_text(win)
+
+
+def test_card_removal_mid_form_wipes_everything_shown(qtbot, make_kiosk):
+    parts, ui = make_kiosk()
+    to_bundle_choice(qtbot, parts, ui)
+    qtbot.mouseClick(ui.window.screens[Step.CHOOSE_BUNDLE].buttons["newborn"], Qt.MouseButton.LeftButton)
+    name = parts.demo_citizens[0].identity.name
+    assert any(e.text() == name for e in ui.window.findChildren(QLineEdit))
+    parts.sim_reader.remove()
+    qtbot.waitUntil(step_is(ui, Step.ATTRACT), timeout=WAIT)
+    assert "证件已取出" in visible_text(ui.window)
+    assert ui.controller.state.session is None
+    assert not any(name in e.text() for e in ui.window.findChildren(QLineEdit))
+
+
+def test_back_keeps_what_was_typed(qtbot, make_kiosk):
+    parts, ui = make_kiosk()
+    to_bundle_choice(qtbot, parts, ui)
+    win = ui.window
+    qtbot.mouseClick(win.screens[Step.CHOOSE_BUNDLE].buttons["newborn"], Qt.MouseButton.LeftButton)
+    form = win.screens[Step.FORM]
+    qtbot.mouseClick(form.next, Qt.MouseButton.LeftButton)          # first page is prefilled from the chip
+    assert ui.controller.state.session.page == 1
+    edits = [w for w in form.fields.values() if w.edit is not None]
+    assert edits, "second page should have a typed field"
+    qtbot.keyClicks(edits[0].edit, "测试内容")
+    qtbot.mouseClick(form.back, Qt.MouseButton.LeftButton)
+    assert ui.controller.state.session.page == 0
+    qtbot.mouseClick(form.next, Qt.MouseButton.LeftButton)
+    assert form.fields[edits[0].field.id].value() == "测试内容"
+
+
+def test_inactivity_countdown_then_wipe(qtbot, make_kiosk):
+    parts, ui = make_kiosk(session={"timeout_seconds": 4, "warning_seconds": 3})
+    to_bundle_choice(qtbot, parts, ui)
+    qtbot.waitUntil(lambda: ui.window.overlay.isVisible(), timeout=WAIT)
+    assert "您还在吗" in ui.window.overlay.title.text()
+    qtbot.waitUntil(step_is(ui, Step.ATTRACT), timeout=WAIT)
+    assert "长时间无操作" in visible_text(ui.window) and not ui.window.overlay.isVisible()
+
+
+def test_face_mismatch_three_times_asks_for_staff(qtbot, make_kiosk):
+    def impostor(parts):
+        parts.devices.face = SimFaceVerifier({parts.demo_citizens[0].identity.photo}, watch_seconds=0.3)
+    parts, ui = make_kiosk(adjust=impostor)
+    parts.sim_reader.insert(parts.demo_citizens[0].identity)
+    face = ui.window.screens[Step.FACE_CHECK]
+    for attempt in (1, 2, 3):
+        qtbot.waitUntil(lambda: ui.controller.state.session is not None
+                        and ui.controller.state.session.face.attempts == attempt, timeout=WAIT)
+        if attempt < 3:
+            assert face.retry.isVisible() and "不一致" in face.status.text()
+            qtbot.mouseClick(face.retry, Qt.MouseButton.LeftButton)
+    assert not face.retry.isVisible() and "工作人员" in face.status.text()
+    assert ui.controller.state.step == Step.FACE_CHECK
+
+
+def test_printer_out_of_paper_still_shows_the_submitted_number(qtbot, make_kiosk):
+    parts, ui = make_kiosk(adjust=lambda p: setattr(p.devices.printer, "out_of_paper", True))
+    to_bundle_choice(qtbot, parts, ui)
+    qtbot.mouseClick(ui.window.screens[Step.CHOOSE_BUNDLE].buttons["newborn"], Qt.MouseButton.LeftButton)
+    fill_form(qtbot, ui)
+    review = ui.window.screens[Step.REVIEW]
+    review.consent.setChecked(True)
+    qtbot.mouseClick(review.submit, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ui.controller.state.step == Step.RECEIPT
+                    and ui.controller.state.session.receipt.error is not None, timeout=WAIT)
+    text = visible_text(ui.window)
+    assert "打印机缺纸" in text and "已提交成功" in text
+    assert ui.controller.state.session.application.number in text
+    assert ui.window.screens[Step.RECEIPT].reprint.isVisible()
