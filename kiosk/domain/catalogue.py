@@ -6,6 +6,7 @@ problem is reported with the place it was found, e.g. ``bundles[1].items[2].fiel
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -166,6 +167,10 @@ def parse_catalogue(data: Any, source: str = "catalogue") -> Catalogue:
     topic_ids = {t.id for t in topics}
     stages = tuple(LifeStage(s["id"], Text.from_obj(s["title"]), s.get("icon", "")) for s in data["life_stages"])
     stage_ids = {s.id for s in stages}
+    for kind, ids in (("topics", [t.id for t in topics]), ("life_stages", [s.id for s in stages])):
+        for i, x in enumerate(ids):
+            if x in ids[:i]:
+                raise CatalogueError(source, f"{kind}[{i}].id", f"duplicate id {x!r}")
 
     fields: dict[str, FieldDef] = {}
     for fid, f in data["fields"].items():
@@ -174,6 +179,15 @@ def parse_catalogue(data: Any, source: str = "catalogue") -> Catalogue:
             raise CatalogueError(source, place + ".topic", f"unknown topic {f['topic']!r}")
         if f["type"] == "choice" and not f.get("choices"):
             raise CatalogueError(source, place, "a choice field needs 'choices'")
+        if f["type"] != "choice" and f.get("choices"):
+            raise CatalogueError(source, place + ".choices", f"only choice fields have choices (this one is {f['type']})")
+        if f.get("min") is not None and f.get("max") is not None and f["min"] > f["max"]:
+            raise CatalogueError(source, place + ".min", "min is larger than max")
+        if f.get("pattern"):
+            try:
+                re.compile(f["pattern"])
+            except re.error as exc:
+                raise CatalogueError(source, place + ".pattern", f"not a valid regular expression: {exc}") from None
         src = f.get("source")
         if src and src.startswith("chip.") and src[5:] not in CHIP_SOURCES:
             raise CatalogueError(source, place + ".source", f"the chip has no {src[5:]!r}; one of {sorted(CHIP_SOURCES)}")

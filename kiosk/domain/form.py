@@ -165,9 +165,25 @@ def validate_page(catalogue: Catalogue, page: FormPage, answers: Mapping[str, st
             ok = bool(rules.evaluate(check.rule, names))
         except rules.Unknown:
             continue  # the other side is not answered yet; it is checked on its own page
+        except rules.RuleError:
+            continue  # a broken rule must not block the citizen; the catalogue check reports it
         if not ok:
             errors[target] = check.message
     return errors
+
+
+def first_invalid_page(catalogue: Catalogue, bundle: Bundle, answers: Mapping[str, str],
+                       today: date) -> tuple[int, dict[str, Text]] | None:
+    """The first page (index, errors) that does not validate with all answers given, or None.
+
+    Later answers can make earlier pages need more (a conditional item that needs a field on
+    an earlier topic), so the whole form is checked again before the review.
+    """
+    for i, page in enumerate(form_pages(catalogue, bundle, answers, today)):
+        errors = validate_page(catalogue, page, answers, today)
+        if errors:
+            return i, errors
+    return None
 
 
 def chip_value(identity: Identity, attr: str) -> str | None:

@@ -57,10 +57,15 @@ def evaluate(expression: str, names: Mapping[str, Any]) -> Any:
 
 
 def holds(expression: str | None, names: Mapping[str, Any]) -> bool:
-    """True when there is no condition or it evaluates truthy; False when it is unknown."""
+    """True when there is no condition or it evaluates truthy; False when it is unknown.
+
+    A rule that fails at run time (say, a date compared with text) also counts as False, so a
+    catalogue mistake hides one item instead of stopping the kiosk; `kiosk catalogue check`
+    walks every bundle with sample answers to find such rules before they ship.
+    """
     if not expression:
         return True
     try:
         return bool(evaluate(expression, names))
-    except Unknown:
+    except (Unknown, RuleError):
         return False

@@ -16,7 +16,7 @@ from types import MappingProxyType
 
 from kiosk.domain.application import Application
 from kiosk.domain.catalogue import Bundle, Catalogue
-from kiosk.domain.form import FormPage, form_pages, prefill, validate_page
+from kiosk.domain.form import FormPage, first_invalid_page, form_pages, prefill, validate_page
 from kiosk.domain.identity import Identity
 from kiosk.domain.text import Text
 from kiosk.flows import effects as fx
@@ -271,6 +271,11 @@ def handle(state: FlowState, event: ev.Event, now: datetime) -> Result:
             history = s.history + ((Step.FORM, page),)
             if page + 1 < len(pages):
                 return _goto(state, Step.FORM, now, session=replace(s, page=page + 1, errors=_frozen({}), history=history)), []
+            invalid = first_invalid_page(state.config.catalogue, state.bundle(), s.answers, now.date())
+            if invalid is not None:
+                back_to, errors = invalid
+                return _goto(state, Step.FORM, now, session=replace(s, page=back_to, errors=_frozen(errors),
+                                                                     history=s.history)), []
             return _goto(state, Step.REVIEW, now, session=replace(s, errors=_frozen({}), history=history), notice=None), []
         return state, []
 

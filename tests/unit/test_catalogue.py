@@ -70,3 +70,18 @@ def test_shipped_catalogue_is_valid_and_has_real_bundles(real_catalogue):
     for b in real_catalogue.bundles[:3]:
         assert len(b.departments()) >= 3, b.id
     assert [b.id for b in real_catalogue.bundles[:3]] == ["newborn", "retirement", "business_startup"]
+
+
+@pytest.mark.parametrize("mutate, place, words", [
+    (lambda d: d["topics"].append({"id": "child", "title": "again"}), "topics[5].id", "duplicate id"),
+    (lambda d: d["fields"]["child_name"].__setitem__("pattern", "([a-z"), "fields.child_name.pattern", "regular expression"),
+    (lambda d: d["fields"]["child_name"].update(min=5, max=1), "fields.child_name.min", "larger than max"),
+    (lambda d: d["fields"]["child_name"].__setitem__("choices", [{"value": "a", "label": "A"}, {"value": "b", "label": "B"}]),
+     "fields.child_name.choices", "only choice fields"),
+])
+def test_more_mistakes_are_caught_at_load(data, mutate, place, words):
+    bad = copy.deepcopy(data)
+    mutate(bad)
+    with pytest.raises(CatalogueError) as info:
+        parse_catalogue(bad, "test.yaml")
+    assert info.value.place == place and words in info.value.problem

@@ -225,3 +225,24 @@ def test_progress_counts_form_pages(config, identity, now):
     s = at_choose(config, identity, now)
     s, _ = handle(s, ev.BundleChosen("newborn"), now)
     assert s.progress(now) == (4, 3 + 4 + 2)
+
+
+def test_a_field_needed_later_on_an_earlier_page_is_asked_before_review(small_catalogue, identity, now):
+    """A conditional item that needs a field on an earlier topic sends the citizen back there."""
+    import copy
+    from kiosk.domain.catalogue import parse_catalogue
+    import yaml
+    from pathlib import Path
+    data = yaml.safe_load((Path(__file__).parent.parent / "fixtures" / "catalogue_small.yaml").read_text("utf-8"))
+    data = copy.deepcopy(data)
+    data["fields"]["applicant_email"] = {"topic": "applicant", "type": "email", "label": "Email"}
+    data["bundles"][0]["items"][2]["fields"].append("applicant_email")     # spouse item, conditional
+    cfg = FlowConfig(catalogue=parse_catalogue(data, "t"))
+    s = at_choose(cfg, identity, now)
+    s, _ = run(s, [ev.BundleChosen("newborn"), ev.NextRequested({}),
+                   ev.NextRequested({"applicant_marital_status": "married"}),
+                   ev.NextRequested({"child_name": "王小宝", "child_birth_date": "2026-10-01"}),
+                   ev.NextRequested({"spouse_name": "王大", "spouse_id_number": "11010519491231002X"}),
+                   ev.NextRequested({"applicant_phone": "13800138000"})], now)
+    assert s.step == Step.FORM and s.session.page == 0
+    assert "applicant_email" in s.session.errors
