@@ -31,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     check = cat.add_parser("check", help="validate a catalogue file and name the exact problem")
     check.add_argument("path", type=Path)
     check.add_argument("--json", action="store_true")
+    stats = cat.add_parser("stats", help="questions and materials per bundle: combined form versus separate forms")
+    stats.add_argument("path", type=Path, nargs="?", help="catalogue file (default: the configured one)")
+    stats.add_argument("--json", action="store_true")
     return parser
 
 
@@ -78,6 +81,30 @@ def _catalogue_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _catalogue_stats(args: argparse.Namespace) -> int:
+    from kiosk.domain.catalogue import CatalogueError
+    from kiosk.domain.stats import catalogue_stats
+    from kiosk.services.catalogue_store import load_catalogue
+
+    path = args.path or load_config().asset(load_config().paths.catalogue)
+    try:
+        rows = catalogue_stats(load_catalogue(path))
+    except CatalogueError as exc:
+        print(f"INVALID {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps([r.as_dict() for r in rows], ensure_ascii=False, indent=2))
+        return 0
+    head = ("bundle", "stage", "items", "depts", "asked", "separate", "prefilled", "typed", "photograph", "held", "sep.mat")
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for r in rows:
+        print(f"| {r.bundle_id} | {r.life_stage} | {r.items} | {r.departments} | {r.combined_questions} | "
+              f"{r.separate_questions} | {r.prefilled} | {r.typed} | {r.materials_to_provide} | {r.materials_held} | "
+              f"{r.separate_materials} |")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
@@ -86,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args)
     if args.command == "catalogue" and args.action == "check":
         return _catalogue_check(args)
+    if args.command == "catalogue" and args.action == "stats":
+        return _catalogue_stats(args)
     return 2
 
 

@@ -35,7 +35,7 @@ QPushButton {{ background: white; border: 2px solid {PRIMARY}; border-radius: 14
 QPushButton:focus {{ border: 3px solid {PRIMARY_DARK}; }}
 QPushButton#primary {{ background: {PRIMARY}; color: white; font-weight: bold; }}
 QPushButton#primary:disabled {{ background: #9bb5e0; border-color: #9bb5e0; }}
-QPushButton#bundle {{ text-align: left; padding: 16px 20px; font-size: 24px; min-height: 96px; }}
+QPushButton#bundle {{ text-align: left; padding: 12px 20px; font-size: 22px; min-height: 78px; }}
 QPushButton#choice {{ padding: 10px 22px; min-height: 52px; }}
 QPushButton#choice:checked {{ background: {PRIMARY}; color: white; font-weight: bold; }}
 QPushButton#rating {{ font-size: 26px; min-height: 120px; min-width: 150px; }}
@@ -54,5 +54,9 @@ QCheckBox::indicator {{ width: 36px; height: 36px; }}
 #countdown {{ font-size: 72px; font-weight: bold; color: {WARN}; }}
 #preview {{ background: #202124; border-radius: 16px; }}
 QScrollArea {{ border: none; background: transparent; }}
+QScrollBar:vertical {{ background: #dfe7f3; width: 22px; border-radius: 11px; margin: 4px; }}
+QScrollBar::handle:vertical {{ background: #8aa0c0; border-radius: 9px; min-height: 60px; }}
+QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0; }}
+QScrollBar::add-page:vertical, QScrollBar::sub-page:vertical {{ background: none; }}
 QScrollArea > QWidget > QWidget {{ background: transparent; }}
 """

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.domain.application import is_valid_application_number
 from kiosk.services.crypto import RecordCipher, load_or_create_key
 from kiosk.services.storage import Storage
 
@@ -30,7 +31,9 @@ def test_sigkill_during_submit_never_leaves_half_an_application(tmp_path):
         time.sleep(rng.uniform(0.0, 0.15))
         proc.send_signal(signal.SIGKILL)
         out, _ = proc.communicate(timeout=10)
-        committed += [line.split()[1] for line in out.splitlines() if line.startswith("COMMITTED")]
+        # A kill can cut the last line short: count only whole, well-formed announcements.
+        committed += [p[1] for p in (line.split() for line in out.splitlines(keepends=True) if line.endswith("\n"))
+                      if len(p) == 2 and p[0] == "COMMITTED" and is_valid_application_number(p[1])]
     store = Storage(tmp_path / "kiosk.sqlite3", RecordCipher(load_or_create_key(tmp_path / "storage.key")))
     try:
         assert store.check_integrity() == []                     # nothing half-written

@@ -130,11 +130,11 @@ def test_back_keeps_what_was_typed(qtbot, make_kiosk):
     assert ui.controller.state.session.page == 1
     edits = [w for w in form.fields.values() if w.edit is not None]
     assert edits, "second page should have a typed field"
-    qtbot.keyClicks(edits[0].edit, "测试内容")
+    qtbot.keyClicks(edits[0].edit, "Wang 123")
     qtbot.mouseClick(form.back, Qt.MouseButton.LeftButton)
     assert ui.controller.state.session.page == 0
     qtbot.mouseClick(form.next, Qt.MouseButton.LeftButton)
-    assert form.fields[edits[0].field.id].value() == "测试内容"
+    assert form.fields[edits[0].field.id].value() == "Wang 123"
 
 
 def test_inactivity_countdown_then_wipe(qtbot, make_kiosk):

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 
 from kiosk.flows.journey import FlowState, Step
 from kiosk.flows import messages as msg
@@ -11,13 +12,36 @@ from kiosk.ui import strings as S
 from kiosk.ui.screens.base import Screen, label
 
 
+def id_card_picture(width: int = 220) -> QPixmap:
+    """A simple drawing of an ID card on a reader (no emoji: kiosk fonts do not have them)."""
+    height = int(width * 0.63)
+    pix = QPixmap(width + 20, height + 40)
+    pix.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pix)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QColor("#c9d4e5"))
+    p.drawRoundedRect(QRectF(0, height + 8, width + 20, 26), 10, 10)          # the reader
+    p.setBrush(QColor("#ffffff"))
+    p.setPen(QPen(QColor("#0b57d0"), 4))
+    p.drawRoundedRect(QRectF(10, 4, width, height), 14, 14)                    # the card
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QColor("#d4a72c"))
+    p.drawRoundedRect(QRectF(30, height * 0.35, width * 0.18, height * 0.28), 5, 5)   # the chip
+    p.setBrush(QColor("#9bb5e0"))
+    for i in range(3):
+        p.drawRoundedRect(QRectF(width * 0.35, height * (0.25 + i * 0.18), width * 0.5, height * 0.08), 4, 4)
+    p.end()
+    return pix
+
+
 class AttractScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.hero = label("", "hero", wrap=True, align=Qt.AlignmentFlag.AlignCenter)
         self.hero_other = label("", "heroEn", wrap=True, align=Qt.AlignmentFlag.AlignCenter)
-        self.card_icon = label("🪪", align=Qt.AlignmentFlag.AlignCenter)
-        self.card_icon.setStyleSheet("font-size: 120px;")
+        self.card_icon = label(align=Qt.AlignmentFlag.AlignCenter)
+        self.card_icon.setPixmap(id_card_picture())
         self.sub = label("", "subtitle", wrap=True, align=Qt.AlignmentFlag.AlignCenter)
         self.privacy = label("", "help", wrap=True, align=Qt.AlignmentFlag.AlignCenter)
         self.outer.addStretch(2)

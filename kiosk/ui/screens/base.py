@@ -39,9 +39,15 @@ class Screen(QWidget):
             self.notice.hide()
             return
         self.notice.setObjectName("okNotice" if ok else "notice")
-        self.notice.setStyleSheet("")   # re-polish after the object name changed
+        repolish(self.notice)
         self.notice.setText(self.t(text))
         self.notice.show()
+
+
+def repolish(widget: QWidget) -> None:
+    """Re-apply the style sheet after an object name or dynamic property changed."""
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
 
 
 def label(text: str = "", name: str | None = None, wrap: bool = False, align: Qt.AlignmentFlag | None = None) -> QLabel:

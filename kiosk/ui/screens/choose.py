@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtWidgets import QGridLayout, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QScrollArea, QVBoxLayout, QWidget  # noqa: F401
 
 from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState
@@ -41,15 +41,20 @@ class ChooseBundleScreen(Screen):
         self._key = key
         clear_layout(self.body_layout)
         self.buttons = {}
-        for stage, bundles in catalogue.bundles_by_stage():
-            self.body_layout.addWidget(label(f"{stage.icon} {self.t(stage.title)}".strip(), "stageTitle"))
-            grid = QGridLayout()
-            grid.setSpacing(14)
-            for i, b in enumerate(bundles):
+        # One row per life stage: the stage on the left, its bundles as large buttons beside it.
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(12)
+        grid.setColumnMinimumWidth(0, 150)
+        for row, (stage, bundles) in enumerate(catalogue.bundles_by_stage()):
+            grid.addWidget(label(self.t(stage.title), "stageTitle", wrap=True), row, 0)
+            for col, b in enumerate(bundles, start=1):
                 btn = button(f"{self.t(b.title)}\n{self.t(S.DEPARTMENTS.format(n=len(b.departments())))}", "bundle")
                 btn.setToolTip(self.t(b.description))
                 btn.clicked.connect(lambda _=False, bid=b.id: self.intent.emit(ev.BundleChosen(bid)))
-                grid.addWidget(btn, i // 3, i % 3)
+                grid.addWidget(btn, row, col)
                 self.buttons[b.id] = btn
-            self.body_layout.addLayout(grid)
+        for col in (1, 2, 3):
+            grid.setColumnStretch(col, 1)
+        self.body_layout.addLayout(grid)
         self.body_layout.addStretch(1)

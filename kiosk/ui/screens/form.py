@@ -10,7 +10,7 @@ from kiosk.domain.catalogue import FieldDef
 from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState
 from kiosk.ui import strings as S
-from kiosk.ui.screens.base import Screen, button, button_row, clear_layout, label
+from kiosk.ui.screens.base import Screen, button, button_row, clear_layout, label, repolish
 
 
 class FieldWidget(QWidget):
@@ -83,8 +83,7 @@ class FieldWidget(QWidget):
         self.error.setVisible(bool(text))
         if self.edit is not None:
             self.edit.setProperty("invalid", "true" if text else "false")
-            self.edit.style().unpolish(self.edit)
-            self.edit.style().polish(self.edit)
+            repolish(self.edit)
 
     def _on_changed(self, *_: object) -> None:
         # The mark follows what is on screen: editing a verified value drops the mark at once.
@@ -96,7 +95,7 @@ class FieldWidget(QWidget):
         else:
             self.mark.setObjectName("edited")
             self.mark.setText(S.EDITED.get(self.lang))
-        self.mark.setStyleSheet("")
+        repolish(self.mark)
 
 
 class FormScreen(Screen):

@@ -93,7 +93,6 @@ class RatingScreen(Screen):
     def render(self, state: FlowState, now: datetime) -> None:
         super().render(state, now)
         self.title.setText(self.t(S.RATING_TITLE))
-        faces = ["😞", "🙁", "😐", "🙂", "😄"]
-        for b, face, text in zip(self.buttons, faces, S.RATING_LABELS):
-            b.setText(f"{face}\n{self.t(text)}")
+        for score, (b, text) in enumerate(zip(self.buttons, S.RATING_LABELS), start=1):
+            b.setText(f"{'★' * score}\n{self.t(text)}")
         self.skip.setText(self.t(S.SKIP))
