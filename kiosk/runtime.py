@@ -177,8 +177,15 @@ class Runtime:
         camera.start()
         deadline = time.monotonic() + self._timeouts.face_check
 
+        last: list[Text] = []
+
+        def progress(instruction: Text) -> None:
+            if not token.is_set() and (not last or last[-1] != instruction):
+                last.append(instruction)
+                self._post(ev.FaceGuidance(effect.attempt, instruction))
+
         def job() -> ev.FaceChecked:
-            d = self.devices.face.verify(effect.reference_photo, camera, deadline, token)
+            d = self.devices.face.verify(effect.reference_photo, camera, deadline, token, progress)
             return ev.FaceChecked(effect.attempt, d.matched, d.distance, d.reason)
 
         def done(result: ev.FaceChecked | None, error: BaseException | None) -> None:

@@ -6,6 +6,7 @@ takes a timeout.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -100,8 +101,13 @@ class FaceDecision:
 class FaceVerifier(Protocol):
     """Decides whether the live person matches the chip photo. Runs on the face worker thread."""
 
-    def verify(self, reference_photo: bytes, camera: Camera, deadline: float, cancelled: "CancelToken") -> FaceDecision:
-        """Watch the camera until a decision or `deadline` (time.monotonic()); check `cancelled` often."""
+    def verify(self, reference_photo: bytes, camera: Camera, deadline: float, cancelled: "CancelToken",
+               on_progress: Callable[[Text], None]) -> FaceDecision:
+        """Watch the camera until a decision or `deadline` (time.monotonic()); check `cancelled` often.
+
+        `on_progress` takes the one instruction the citizen should follow now ("come closer",
+        "blink"); call it when the instruction changes. It is thread-safe and never blocks.
+        """
 
     def clear(self) -> None:
         """Forget any reference encoding (session end)."""

@@ -51,6 +51,13 @@ class FaceChecked:
 
 
 @dataclass(frozen=True)
+class FaceGuidance:
+    """What the citizen should do now during a face check ("come closer", "blink")."""
+    attempt: int
+    instruction: Text
+
+
+@dataclass(frozen=True)
 class FaceRetryRequested:
     pass
 
@@ -142,6 +149,6 @@ class CancelRequested:
     """The citizen pressed 'End' (or staff ended the session)."""
 
 
-Event = (CardInserted | CardRead | CardFailed | CardRemoved | FaceChecked | FaceRetryRequested | BundleChosen
+Event = (CardInserted | CardRead | CardFailed | CardRemoved | FaceChecked | FaceGuidance | FaceRetryRequested | BundleChosen
          | NextRequested | BackRequested | SubmitRequested | ApplicationStored | StoreFailed | ReceiptPrinted
          | PrintFailed | ReprintRequested | ReceiptTaken | Rated | LanguageChosen | UserActive | Tick | CancelRequested)

@@ -227,6 +227,10 @@ def handle(state: FlowState, event: ev.Event, now: datetime) -> Result:
     assert s is not None, f"step {step} without a session"
 
     if step == Step.FACE_CHECK:
+        if isinstance(event, ev.FaceGuidance) and s.face.checking:
+            # The citizen is following instructions in front of the camera: that is activity.
+            return replace(state, session=replace(s, face=replace(s.face, message=event.instruction)),
+                           last_activity=now, warning=False), []
         if isinstance(event, ev.FaceChecked) and s.face.checking:
             if event.matched:
                 session = replace(s, face=FaceState(s.face.attempts + 1, False, event.distance, msg.FACE_VERIFIED))

@@ -246,3 +246,12 @@ def test_a_field_needed_later_on_an_earlier_page_is_asked_before_review(small_ca
                    ev.NextRequested({"applicant_phone": "13800138000"})], now)
     assert s.step == Step.FORM and s.session.page == 0
     assert "applicant_email" in s.session.errors
+
+
+def test_face_guidance_is_shown_and_counts_as_activity(config, identity, now):
+    from kiosk.domain.text import Text
+    s, _ = handle(initial_state(config), ev.CardInserted(), now)
+    s, _ = handle(s, ev.CardRead(s.attempt, identity), now)
+    later = now + timedelta(seconds=50)
+    s, _ = handle(s, ev.FaceGuidance(s.attempt, Text("请靠近一点", "Please come closer")), later)
+    assert s.session.face.message.en == "Please come closer" and s.last_activity == later

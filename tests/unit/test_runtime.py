@@ -45,7 +45,8 @@ class SlowVerifier:
         self.decision, self.delay, self.error = decision, delay, error
         self.cleared = 0
 
-    def verify(self, ref, camera, deadline, cancelled):
+    def verify(self, ref, camera, deadline, cancelled, on_progress):
+        on_progress(Text("请眨眼", "Please blink"))
         end = time.monotonic() + self.delay
         while time.monotonic() < end and not cancelled.is_set():
             time.sleep(0.01)
@@ -112,6 +113,8 @@ def test_card_pulled_mid_read_is_a_clear_failure(harness, identity):
 def test_face_check_starts_camera_and_posts_decision(harness):
     harness.rt.perform(fx.StartFaceCheck(3, b"photo"))
     assert harness.rt.current_camera() is harness.camera and harness.camera.started == 1
+    guide = next_event(harness, ev.FaceGuidance)
+    assert guide.attempt == 3 and guide.instruction.en == "Please blink"
     e = next_event(harness, ev.FaceChecked)
     assert e.attempt == 3 and e.matched
 

@@ -3,11 +3,13 @@ from what the demo data says about the person. Issue "face verification" brings 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 import time
 
 from kiosk.devices.ports import Camera, CameraError, CancelToken, FaceDecision
 from kiosk.domain.text import Text
 
+HOLD_STILL = Text("请正对屏幕，保持不动。", "Look straight at the screen and hold still.")
 NO_FACE = Text("没有看到您的脸，请正对屏幕。", "We cannot see your face. Please look straight at the screen.")
 MISMATCH = Text("人脸与证件照片不一致，请正对屏幕后重试。", "Your face did not match the card photo. Please look straight at the screen and try again.")
 
@@ -18,7 +20,9 @@ class SimFaceVerifier:
         self._impostors = {hashlib.sha256(p).hexdigest() for p in (impostor_photos or set())}
         self.watch_seconds = watch_seconds
 
-    def verify(self, reference_photo: bytes, camera: Camera, deadline: float, cancelled: CancelToken) -> FaceDecision:
+    def verify(self, reference_photo: bytes, camera: Camera, deadline: float, cancelled: CancelToken,
+               on_progress: Callable[[Text], None] = lambda text: None) -> FaceDecision:
+        on_progress(HOLD_STILL)
         seen, until = 0, min(deadline, time.monotonic() + self.watch_seconds)
         last_seq = -1
         while time.monotonic() < until and not cancelled.is_set():

@@ -57,6 +57,8 @@ class FaceCheckScreen(Screen):
         if face is None:
             return
         if face.checking:
+            # While checking, the verifier's current instruction replaces the general one.
+            self.instruction.setText(self.t(face.message) if face.message else self.t(S.FACE_INSTRUCTION))
             self.status.setText(self.t(S.FACE_CHECKING))
             self.status.setStyleSheet("font-size: 28px;")
         else:
