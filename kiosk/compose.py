@@ -16,7 +16,7 @@ from kiosk.devices.sim.citizens import DemoCitizen, load_citizens
 from kiosk.devices.sim.face import SimFaceVerifier
 from kiosk.devices.sim.printer import FolderPrinter
 from kiosk.domain.application import Application
-from kiosk.domain.catalogue import Catalogue
+from kiosk.domain.catalogue import Catalogue, CatalogueError
 from kiosk.domain.text import Text
 from kiosk.flows.journey import FlowConfig
 from kiosk.runtime import Devices, Timeouts
@@ -50,10 +50,26 @@ class KioskParts:
         return Text(self.config.kiosk.name_zh, self.config.kiosk.name_en)
 
 
+def load_catalogue_or_last_good(path: Path, last_good: Path) -> Catalogue:
+    """Load the configured catalogue and keep a copy of it as the last good one; when the file
+    is broken, log exactly what is wrong and run on the last good copy instead."""
+    try:
+        catalogue = load_catalogue(path)
+    except CatalogueError as exc:
+        if not last_good.exists():
+            raise
+        log.error("catalogue refused, running on the last good one (%s): %s", last_good.name, exc)
+        return load_catalogue(last_good)
+    tmp = last_good.with_suffix(".tmp")
+    tmp.write_bytes(path.read_bytes())
+    tmp.replace(last_good)
+    return catalogue
+
+
 def build_parts(config: Config) -> KioskParts:
     data_dir = config.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
-    catalogue = load_catalogue(config.asset(config.paths.catalogue))
+    catalogue = load_catalogue_or_last_good(config.asset(config.paths.catalogue), data_dir / "catalogue.last-good.yaml")
     citizens = load_citizens(config.asset(config.paths.demo_citizens))
     d = config.devices
     for kind, value in (("card_reader", d.card_reader), ("camera", d.camera), ("face", d.face), ("printer", d.printer)):

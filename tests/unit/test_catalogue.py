@@ -85,3 +85,15 @@ def test_more_mistakes_are_caught_at_load(data, mutate, place, words):
     with pytest.raises(CatalogueError) as info:
         parse_catalogue(bad, "test.yaml")
     assert info.value.place == place and words in info.value.problem
+
+
+def test_kiosk_runs_on_last_good_catalogue_when_the_new_one_is_broken(tmp_path):
+    from kiosk.compose import load_catalogue_or_last_good
+    good, last = tmp_path / "c.yaml", tmp_path / "last-good.yaml"
+    good.write_bytes((FIX / "catalogue_small.yaml").read_bytes())
+    assert load_catalogue_or_last_good(good, last).version == "test.1" and last.exists()
+    good.write_text("version: [broken\n", encoding="utf-8")
+    assert load_catalogue_or_last_good(good, last).version == "test.1"
+    last.unlink()
+    with pytest.raises(CatalogueError):
+        load_catalogue_or_last_good(good, last)
