@@ -13,6 +13,7 @@ from kiosk.config import Config
 from kiosk.devices.sim.camera import FileCamera
 from kiosk.devices.sim.card_reader import SimCardReader
 from kiosk.devices.sim.citizens import DemoCitizen, load_citizens
+from kiosk.devices.sim.document_camera import SimDocumentCamera
 from kiosk.devices.sim.face import SimFaceVerifier
 from kiosk.devices.sim.printer import FolderPrinter
 from kiosk.domain.application import Application
@@ -85,7 +86,8 @@ def build_parts(config: Config) -> KioskParts:
 
     face = SimFaceVerifier({c.identity.photo for c in citizens if not c.face_genuine})
     printer = FolderPrinter(config.receipts_dir)
-    devices = Devices(card_reader=reader, camera_for=camera_for, face=face, printer=printer)
+    devices = Devices(card_reader=reader, camera_for=camera_for, face=face, printer=printer,
+                      documents=SimDocumentCamera())
 
     key_path = config.key_path
     signing_key = load_or_create_signing_key(key_path.parent / "kiosk_ed25519.key")

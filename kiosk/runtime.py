@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from kiosk.devices.ports import Camera, CardError, CardReader, DeviceError, FaceVerifier, Printer
+from kiosk.devices.ports import Camera, CardError, CardReader, DeviceError, DocumentCamera, FaceVerifier, Printer
 from kiosk.domain.application import application_number, build_application
 from kiosk.domain.catalogue import Catalogue
 from kiosk.domain.text import Text
@@ -34,6 +34,7 @@ STORE_FAILED = Text("保存申请时出现问题，您填写的内容仍在。�
                     "Please press Submit again; if it still fails, ask the staff for help.")
 PRINT_TIMEOUT = Text("打印机没有响应。", "The printer is not responding.")
 PRINT_FAILED = Text("打印机出现故障。", "The printer has a problem.")
+CAPTURE_UNAVAILABLE = Text("暂时无法拍照，请联系工作人员。", "The document camera is not available. Please ask the staff for help.")
 FACE_TIMEOUT = Text("未能完成人脸核验，请正对屏幕后重试。", "The face check could not finish. Please look straight at the screen and try again.")
 
 
@@ -43,6 +44,7 @@ class Devices:
     camera_for: Callable[[bytes], Camera]     # which camera to use for a chip photo (the demo picks per citizen)
     face: FaceVerifier
     printer: Printer
+    documents: DocumentCamera | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,8 @@ class Runtime:
             self._start_face(effect)
         elif isinstance(effect, fx.StopFaceCheck):
             self._stop_face()
+        elif isinstance(effect, fx.CaptureMaterial):
+            self._capture_material(effect)
         elif isinstance(effect, fx.StoreApplication):
             self._store(effect)
         elif isinstance(effect, fx.PrintReceipt):
@@ -208,6 +212,25 @@ class Runtime:
         if camera is not None:
             camera.stop()
 
+    def _capture_material(self, effect: fx.CaptureMaterial) -> None:
+        cam = self.devices.documents
+
+        def job() -> bytes:
+            if cam is None:
+                raise DeviceError(CAPTURE_UNAVAILABLE, "no document camera configured")
+            return cam.capture(effect.material_id, self._timeouts.face_check)
+
+        def done(image: bytes | None, error: BaseException | None) -> None:
+            if error is None and image:
+                self._post(ev.MaterialCaptured(effect.attempt, effect.material_id, image))
+            else:
+                reason = error.reason if isinstance(error, DeviceError) else CAPTURE_UNAVAILABLE
+                log.info("material capture failed: %s", type(error).__name__)
+                self._post(ev.MaterialCaptureFailed(effect.attempt, effect.material_id, reason))
+
+        # The document camera shares the face worker: the two are never used at the same time.
+        self._face_worker.submit(job, done, timeout=self._timeouts.face_check + 5.0, name="document")
+
     # --- storage --------------------------------------------------------------------------------
     def _db(self) -> Any:
         if self._storage is None:   # opened on the store thread, the only one that uses it
@@ -227,7 +250,8 @@ class Runtime:
         def build(seq: int):
             return build_application(catalogue, bundle, effect.answers, effect.verified, effect.prefilled,
                                      number=application_number(self._kiosk_id, seq, created), kiosk_id=self._kiosk_id,
-                                     created_at=created, consent=effect.consent, lang=effect.lang)
+                                     created_at=created, consent=effect.consent, lang=effect.lang,
+                                     attachments=effect.attachments)
 
         def done(app: Any, error: BaseException | None) -> None:
             if error is not None:

@@ -118,6 +118,14 @@ class CancelToken(Protocol):
 
 
 @runtime_checkable
+class DocumentCamera(Protocol):
+    """Photographs a paper material the citizen holds under the document camera."""
+
+    def capture(self, material_id: str, timeout: float) -> bytes:
+        """Return one JPEG (in memory only). Runs on the face/camera worker; raises CameraError."""
+
+
+@runtime_checkable
 class Printer(Protocol):
     """A receipt printer. Runs on the printing thread."""
 

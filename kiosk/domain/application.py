@@ -138,6 +138,7 @@ def build_application(
     created_at: datetime,
     consent: bool,
     lang: str = "zh",
+    attachments: Mapping[str, bytes] | None = None,
 ) -> Application:
     """Assemble the application from the answers to the fields that apply (others are dropped)."""
     today = created_at.date()
@@ -162,4 +163,5 @@ def build_application(
         number=number, kiosk_id=kiosk_id, bundle_id=bundle.id, bundle_title=bundle.title,
         catalogue_version=catalogue.version, created_at=created_at, answers=tuple(answered),
         requests=tuple(requests), materials=mats, consent=consent, lang=lang,
+        attachments=MappingProxyType({k: v for k, v in (attachments or {}).items() if k in {m[0] for m in mats}}),
     )

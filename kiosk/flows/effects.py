@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from kiosk.domain.application import Application
@@ -25,6 +25,12 @@ class StopFaceCheck:
 
 
 @dataclass(frozen=True)
+class CaptureMaterial:
+    attempt: int
+    material_id: str
+
+
+@dataclass(frozen=True)
 class StoreApplication:
     """Write the application durably; the store assigns the number inside its transaction."""
     attempt: int
@@ -35,6 +41,7 @@ class StoreApplication:
     consent: bool
     lang: str
     created_at: datetime
+    attachments: Mapping[str, bytes] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
@@ -54,4 +61,4 @@ class WipeSession:
     """Drop everything held about the citizen: camera off, face references, caches."""
 
 
-Effect = ReadCard | StartFaceCheck | StopFaceCheck | StoreApplication | PrintReceipt | SaveRating | WipeSession
+Effect = ReadCard | StartFaceCheck | StopFaceCheck | CaptureMaterial | StoreApplication | PrintReceipt | SaveRating | WipeSession

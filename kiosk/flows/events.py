@@ -86,6 +86,26 @@ class BackRequested:
 
 
 @dataclass(frozen=True)
+class MaterialCaptureRequested:
+    """The citizen pressed "take photo" for a material."""
+    material_id: str
+
+
+@dataclass(frozen=True)
+class MaterialCaptured:
+    attempt: int
+    material_id: str
+    image: bytes = field(repr=False)   # JPEG, kept in memory until the store encrypts it
+
+
+@dataclass(frozen=True)
+class MaterialCaptureFailed:
+    attempt: int
+    material_id: str
+    reason: Text
+
+
+@dataclass(frozen=True)
 class SubmitRequested:
     consent: bool
 
@@ -150,5 +170,6 @@ class CancelRequested:
 
 
 Event = (CardInserted | CardRead | CardFailed | CardRemoved | FaceChecked | FaceGuidance | FaceRetryRequested | BundleChosen
-         | NextRequested | BackRequested | SubmitRequested | ApplicationStored | StoreFailed | ReceiptPrinted
+         | NextRequested | BackRequested | MaterialCaptureRequested | MaterialCaptured | MaterialCaptureFailed
+         | SubmitRequested | ApplicationStored | StoreFailed | ReceiptPrinted
          | PrintFailed | ReprintRequested | ReceiptTaken | Rated | LanguageChosen | UserActive | Tick | CancelRequested)

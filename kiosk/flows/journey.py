@@ -15,8 +15,9 @@ from enum import Enum
 from types import MappingProxyType
 
 from kiosk.domain.application import Application
-from kiosk.domain.catalogue import Bundle, Catalogue
-from kiosk.domain.form import FormPage, first_invalid_page, form_pages, prefill, validate_page
+from kiosk.domain.catalogue import Bundle, Catalogue, Material
+from kiosk.domain.form import (FormPage, first_invalid_page, form_pages, materials_needed, prefill,
+                               validate_page)
 from kiosk.domain.identity import Identity
 from kiosk.domain.text import Text
 from kiosk.flows import effects as fx
@@ -30,6 +31,7 @@ class Step(str, Enum):
     FACE_CHECK = "face_check"
     CHOOSE_BUNDLE = "choose_bundle"
     FORM = "form"
+    MATERIALS = "materials"
     REVIEW = "review"
     SUBMITTING = "submitting"
     RECEIPT = "receipt"
@@ -37,7 +39,7 @@ class Step(str, Enum):
 
 
 # Steps during which the citizen's card must stay in: removing it ends the session.
-CARD_BOUND = frozenset({Step.READING_CARD, Step.FACE_CHECK, Step.CHOOSE_BUNDLE, Step.FORM, Step.REVIEW})
+CARD_BOUND = frozenset({Step.READING_CARD, Step.FACE_CHECK, Step.CHOOSE_BUNDLE, Step.FORM, Step.MATERIALS, Step.REVIEW})
 # Steps where inactivity must not end the session (the kiosk itself is busy).
 NO_TIMEOUT = frozenset({Step.ATTRACT, Step.SUBMITTING})
 
@@ -81,6 +83,8 @@ class Session:
     history: tuple[tuple[Step, int], ...] = ()
     face: FaceState = FaceState()
     consent: bool = False
+    attachments: Mapping[str, bytes] = field(default_factory=lambda: MappingProxyType({}))
+    capturing: str | None = None      # the material being photographed now
     application: Application | None = None
     receipt: ReceiptState | None = None
 
@@ -117,14 +121,22 @@ class FlowState:
         return self.config.timeout_seconds - (now - self.last_activity).total_seconds()
 
     def can_go_back(self) -> bool:
-        return self.step in (Step.FORM, Step.REVIEW)
+        return self.step in (Step.FORM, Step.MATERIALS, Step.REVIEW)
+
+    def materials(self, now: datetime) -> tuple[Material, ...]:
+        b = self.bundle()
+        if b is None or self.session is None:
+            return ()
+        return materials_needed(self.config.catalogue, b, self.session.answers, now.date())
 
     def progress(self, now: datetime) -> tuple[int, int]:
         """(step number, total) as shown to the citizen: card, face, choose, each form page, review, receipt."""
         n_pages = max(1, len(self.pages(now))) if self.session and self.session.bundle_id else 1
+        n_pages += 1 if self.materials(now) else 0   # the materials step counts as a page
         total = 3 + n_pages + 2
         index = {
             Step.ATTRACT: 1, Step.READING_CARD: 1, Step.FACE_CHECK: 2, Step.CHOOSE_BUNDLE: 3,
+            Step.MATERIALS: 3 + n_pages,
             Step.REVIEW: 3 + n_pages + 1, Step.SUBMITTING: 3 + n_pages + 1,
             Step.RECEIPT: total, Step.RATING: total,
         }.get(self.step)
@@ -280,7 +292,36 @@ def handle(state: FlowState, event: ev.Event, now: datetime) -> Result:
                 back_to, errors = invalid
                 return _goto(state, Step.FORM, now, session=replace(s, page=back_to, errors=_frozen(errors),
                                                                      history=s.history)), []
-            return _goto(state, Step.REVIEW, now, session=replace(s, errors=_frozen({}), history=history), notice=None), []
+            nxt = Step.MATERIALS if materials_needed(state.config.catalogue, state.bundle(), s.answers, now.date()) \
+                else Step.REVIEW
+            return _goto(state, nxt, now, session=replace(s, errors=_frozen({}), history=history), notice=None), []
+        return state, []
+
+    if step == Step.MATERIALS:
+        needed = state.materials(now)
+        if isinstance(event, ev.BackRequested):
+            prev_step, prev_page = s.history[-1] if s.history else (Step.FORM, 0)
+            return _goto(state, prev_step, now, session=replace(s, page=prev_page, history=s.history[:-1],
+                                                                capturing=None), notice=None), []
+        if isinstance(event, ev.MaterialCaptureRequested) and s.capturing is None:
+            if any(m.id == event.material_id and not m.held_by_government for m in needed):
+                return _goto(state, Step.MATERIALS, now, session=replace(s, capturing=event.material_id), notice=None), \
+                    [fx.CaptureMaterial(state.attempt, event.material_id)]
+            return state, []
+        if isinstance(event, ev.MaterialCaptured) and s.capturing == event.material_id:
+            attachments = dict(s.attachments)
+            attachments[event.material_id] = event.image
+            return _goto(state, Step.MATERIALS, now, session=replace(s, attachments=_frozen(attachments), capturing=None)), []
+        if isinstance(event, ev.MaterialCaptureFailed) and s.capturing == event.material_id:
+            return _goto(state, Step.MATERIALS, now, session=replace(s, capturing=None), notice=event.reason), []
+        if isinstance(event, ev.NextRequested) and s.capturing is None:
+            missing = [m for m in needed if not m.held_by_government and not m.optional and m.id not in s.attachments]
+            if missing:
+                notice = Text(msg.MATERIALS_MISSING.zh.format(names="、".join(m.title.zh for m in missing)),
+                              msg.MATERIALS_MISSING.en.format(names=", ".join(m.title.en for m in missing)))
+                return _goto(state, Step.MATERIALS, now, notice=notice), []
+            return _goto(state, Step.REVIEW, now, session=replace(s, history=s.history + ((Step.MATERIALS, 0),)),
+                         notice=None), []
         return state, []
 
     if step == Step.REVIEW:
@@ -291,8 +332,10 @@ def handle(state: FlowState, event: ev.Event, now: datetime) -> Result:
             if not event.consent:
                 return _goto(state, Step.REVIEW, now, notice=msg.CONSENT_NEEDED), []
             # Only the answers to fields that still apply are kept (build_application drops the rest).
+            wanted = {m.id for m in state.materials(now)}
             effect = fx.StoreApplication(state.attempt, s.bundle_id or "", s.answers, s.verified, s.prefilled,
-                                         True, state.lang, now)
+                                         True, state.lang, now,
+                                         _frozen({k: v for k, v in s.attachments.items() if k in wanted}))
             return _goto(state, Step.SUBMITTING, now, session=replace(s, consent=True), notice=None), [effect]
         return state, []
 

@@ -9,12 +9,14 @@ worker); open another `Storage` on the same file for another thread.
 """
 from __future__ import annotations
 
+import base64
 import json
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from types import MappingProxyType
 
 from kiosk.domain.application import Application
 from kiosk.services.crypto import RecordCipher
@@ -52,6 +54,20 @@ MIGRATIONS: list[str] = [
     );
     """,
 ]
+
+
+def _record_with_attachments(app: Application) -> dict:
+    """The application's record plus its material photos (base64), sealed together so a photo
+    can never be separated from, or swapped into, another citizen's application."""
+    rec = app.to_record()
+    rec["attachments"] = {k: base64.b64encode(v).decode() for k, v in app.attachments.items()}
+    return rec
+
+
+def _application_from_record(rec: dict) -> Application:
+    app = Application.from_record(rec)
+    photos = {k: base64.b64decode(v) for k, v in rec.get("attachments", {}).items()}
+    return replace(app, attachments=MappingProxyType(photos))
 
 
 class StorageError(Exception):
@@ -101,7 +117,7 @@ class Storage:
         try:
             seq = int(db.execute("SELECT value FROM meta WHERE key='sequence'").fetchone()[0]) + 1
             app = build(seq)
-            payload = self._cipher.seal(json.dumps(app.to_record(), ensure_ascii=False).encode(), app.number)
+            payload = self._cipher.seal(json.dumps(_record_with_attachments(app), ensure_ascii=False).encode(), app.number)
             db.execute("UPDATE meta SET value=? WHERE key='sequence'", (str(seq),))
             db.execute("INSERT INTO applications VALUES (?,?,?,?,?,?)",
                        (app.number, seq, app.created_at.isoformat(), app.bundle_id, len(app.requests), payload))
@@ -118,7 +134,7 @@ class Storage:
         row = self._db.execute("SELECT payload FROM applications WHERE number=?", (number,)).fetchone()
         if row is None:
             raise KeyError(number)
-        return Application.from_record(json.loads(self._cipher.open(row[0], number)))
+        return _application_from_record(json.loads(self._cipher.open(row[0], number)))
 
     def numbers(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT number FROM applications ORDER BY seq")]

@@ -100,6 +100,17 @@ class Autopilot(QObject):
                     w.set_value(sample_answer(w.field, now.date(), self._rng))
             self.on_step(f"form_page_{(s.page if s else 0) + 1}")
             screen.next.click()
+        elif step == Step.MATERIALS:
+            s = state.session
+            screen = self.window.screens[Step.MATERIALS]
+            if s is None or s.capturing is not None:
+                return
+            todo = [m for m in state.materials(now) if not m.held_by_government and m.id not in s.attachments]
+            if todo:
+                screen.capture_buttons[todo[0].id].click()
+            else:
+                self.on_step("materials")
+                screen.next.click()
         elif step == Step.REVIEW:
             screen = self.window.screens[Step.REVIEW]
             assert isinstance(screen, ReviewScreen)

@@ -19,6 +19,7 @@ from kiosk.ui.screens.base import Screen, button, label
 from kiosk.ui.screens.choose import ChooseBundleScreen
 from kiosk.ui.screens.face import FaceCheckScreen
 from kiosk.ui.screens.form import FormScreen
+from kiosk.ui.screens.materials import MaterialsScreen
 from kiosk.ui.screens.receipt import RatingScreen, ReceiptScreen, SubmittingScreen
 from kiosk.ui.screens.review import ReviewScreen
 
@@ -95,6 +96,7 @@ class KioskWindow(QMainWindow):
             Step.FACE_CHECK: FaceCheckScreen(camera),
             Step.CHOOSE_BUNDLE: ChooseBundleScreen(),
             Step.FORM: FormScreen(),
+            Step.MATERIALS: MaterialsScreen(),
             Step.REVIEW: ReviewScreen(),
             Step.SUBMITTING: SubmittingScreen(),
             Step.RECEIPT: ReceiptScreen(),

@@ -45,6 +45,17 @@ def fill_form(qtbot, ui, on_page=None):
     return page
 
 
+def do_materials(qtbot, ui):
+    """Photograph every material the government does not hold, then continue to the review."""
+    screen = ui.window.screens[Step.MATERIALS]
+    if ui.controller.state.step != Step.MATERIALS:
+        return
+    for mid in list(screen.capture_buttons):
+        qtbot.mouseClick(screen.capture_buttons[mid], Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: mid in ui.controller.state.session.attachments, timeout=WAIT)
+    qtbot.mouseClick(screen.next, Qt.MouseButton.LeftButton)
+
+
 def test_whole_journey_from_card_to_rating(qtbot, make_kiosk):
     parts, ui = make_kiosk()
     win = ui.window
@@ -65,6 +76,9 @@ def test_whole_journey_from_card_to_rating(qtbot, make_kiosk):
             assert "第 1 页" in visible_text(win)
 
     pages = fill_form(qtbot, ui, check_first_page)
+    assert ui.controller.state.step == Step.MATERIALS
+    assert "政府已有" in visible_text(win)                      # what the citizen need not bring
+    do_materials(qtbot, ui)
     name_field = next(fid for fid, f in parts.catalogue.fields.items() if f.source == "chip.name")
     assert seen_prefill[name_field][0] == citizen.identity.name
     assert "已核验" in seen_prefill[name_field][1]
@@ -167,6 +181,7 @@ def test_printer_out_of_paper_still_shows_the_submitted_number(qtbot, make_kiosk
     to_bundle_choice(qtbot, parts, ui)
     qtbot.mouseClick(ui.window.screens[Step.CHOOSE_BUNDLE].buttons["newborn"], Qt.MouseButton.LeftButton)
     fill_form(qtbot, ui)
+    do_materials(qtbot, ui)
     review = ui.window.screens[Step.REVIEW]
     review.consent.setChecked(True)
     qtbot.mouseClick(review.submit, Qt.MouseButton.LeftButton)
@@ -176,3 +191,44 @@ def test_printer_out_of_paper_still_shows_the_submitted_number(qtbot, make_kiosk
     assert "打印机缺纸" in text and "已提交成功" in text
     assert ui.controller.state.session.application.number in text
     assert ui.window.screens[Step.RECEIPT].reprint.isVisible()
+
+
+def test_conditional_spouse_page_follows_marital_status(qtbot, make_kiosk):
+    """Government data says the citizen is married: the spouse page is asked. Changing the
+    answer to 'single' removes that page and drops the 'verified' mark."""
+    parts, ui = make_kiosk()
+    to_bundle_choice(qtbot, parts, ui)            # 林晓雯: married per government records
+    qtbot.mouseClick(ui.window.screens[Step.CHOOSE_BUNDLE].buttons["retirement"], Qt.MouseButton.LeftButton)
+    topics = [p.topic.id for p in ui.controller.state.pages(ui.controller.clock())]
+    assert "spouse" in topics
+    form = ui.window.screens[Step.FORM]
+    while "applicant_marital_status" not in form.fields:
+        qtbot.mouseClick(form.next, Qt.MouseButton.LeftButton)
+        for w in form.fields.values():
+            if not w.value():
+                w.set_value(sample_answer(w.field, date.today()))
+    w = form.fields["applicant_marital_status"]
+    assert w.value() == "married" and "已核验" in w.mark.text()
+    w.set_value("single")
+    assert "已修改" in w.mark.text() or "您已修改" in w.mark.text()
+    fill_form(qtbot, ui)
+    topics = [p.topic.id for p in ui.controller.state.pages(ui.controller.clock())]
+    assert "spouse" not in topics
+    assert ui.controller.state.step in (Step.MATERIALS, Step.REVIEW)
+
+
+def test_material_photo_failure_is_explained_and_can_be_retried(qtbot, make_kiosk):
+    parts, ui = make_kiosk()
+    to_bundle_choice(qtbot, parts, ui)
+    qtbot.mouseClick(ui.window.screens[Step.CHOOSE_BUNDLE].buttons["newborn"], Qt.MouseButton.LeftButton)
+    fill_form(qtbot, ui)
+    screen = ui.window.screens[Step.MATERIALS]
+    mid = next(iter(screen.capture_buttons))
+    parts.devices.documents.fail_next = True
+    qtbot.mouseClick(screen.capture_buttons[mid], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ui.controller.state.notice is not None, timeout=WAIT)
+    assert "拍照没有成功" in visible_text(ui.window)
+    qtbot.mouseClick(screen.next, Qt.MouseButton.LeftButton)       # cannot skip a required photo
+    assert ui.controller.state.step == Step.MATERIALS and "请先拍摄" in visible_text(ui.window)
+    do_materials(qtbot, ui)
+    assert ui.controller.state.step == Step.REVIEW

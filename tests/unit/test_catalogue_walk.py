@@ -50,6 +50,12 @@ def walk(bundle_id: str, identity: Identity, rng: random.Random):
                 values[f.id] = sample_answer(f, NOW.date(), rng)
         s, _ = handle(s, ev.NextRequested(values), NOW)
         assert not s.session.errors, (bundle_id, page.topic.id, dict(s.session.errors))
+    if s.step == Step.MATERIALS:                     # photograph each material once
+        for m in s.materials(NOW):
+            if not m.held_by_government and rng.random() < 0.9 or not m.optional and not m.held_by_government:
+                s, _ = handle(s, ev.MaterialCaptureRequested(m.id), NOW)
+                s, _ = handle(s, ev.MaterialCaptured(s.attempt, m.id, b"jpeg-" + m.id.encode()), NOW)
+        s, _ = handle(s, ev.NextRequested(), NOW)
     assert s.step == Step.REVIEW, f"{bundle_id}: did not reach the review"
     return s
 
@@ -61,7 +67,11 @@ def test_every_bundle_walks_to_a_complete_application(bundle_id, seed, who):
     s = walk(bundle_id, who, random.Random(seed))
     bundle = CATALOGUE.bundle(bundle_id)
     app = build_application(CATALOGUE, bundle, s.session.answers, s.session.verified, s.session.prefilled,
-                            number="n", kiosk_id="3301060001", created_at=NOW, consent=True)
+                            number="n", kiosk_id="3301060001", created_at=NOW, consent=True,
+                            attachments=s.session.attachments)
+    needed = {m[0] for m in app.materials if not m[2]}
+    required = {m.id for m in s.materials(NOW) if not m.held_by_government and not m.optional}
+    assert required <= set(app.attachments) <= needed          # every required photo, once, nothing extra
     assert len(app.requests) >= 3
     asked = {a.field_id for a in app.answers}
     for r in app.requests:

@@ -104,7 +104,8 @@ def fill_newborn(config, identity, now):
     return run(s, [ev.BundleChosen("newborn"), ev.NextRequested({}),
                    ev.NextRequested({"applicant_marital_status": "single"}),
                    ev.NextRequested({"child_name": "王小宝", "child_birth_date": "2026-10-01"}),
-                   ev.NextRequested({"applicant_phone": "13800138000"})], now)[0]
+                   ev.NextRequested({"applicant_phone": "13800138000"}),
+                   ev.NextRequested({})], now)[0]     # materials: all held by the government
 
 
 def test_review_needs_consent_then_stores_before_printing(config, identity, now):
@@ -224,7 +225,7 @@ def test_language_switch_on_any_step_keeps_session(config, identity, now):
 def test_progress_counts_form_pages(config, identity, now):
     s = at_choose(config, identity, now)
     s, _ = handle(s, ev.BundleChosen("newborn"), now)
-    assert s.progress(now) == (4, 3 + 4 + 2)
+    assert s.progress(now) == (4, 3 + 4 + 1 + 2)   # card, face, choose, 4 pages, materials, review, receipt
 
 
 def test_a_field_needed_later_on_an_earlier_page_is_asked_before_review(small_catalogue, identity, now):
@@ -255,3 +256,37 @@ def test_face_guidance_is_shown_and_counts_as_activity(config, identity, now):
     later = now + timedelta(seconds=50)
     s, _ = handle(s, ev.FaceGuidance(s.attempt, Text("请靠近一点", "Please come closer")), later)
     assert s.session.face.message.en == "Please come closer" and s.last_activity == later
+
+
+def test_materials_step_requires_photos_of_what_the_government_does_not_hold(config, identity, now):
+    s = at_choose(config, identity, now)
+    s, _ = run(s, [ev.BundleChosen("retirement"), ev.NextRequested({}), ev.NextRequested({"applicant_phone": "13800138000"})], now)
+    assert s.step == Step.MATERIALS
+    assert [m.id for m in s.materials(now)] == ["bank_card_photo"]
+    s, _ = handle(s, ev.NextRequested({}), now)
+    assert s.step == Step.MATERIALS and "Photo of bank card" in s.notice.en      # cannot skip a required photo
+    s, effects = handle(s, ev.MaterialCaptureRequested("bank_card_photo"), now)
+    assert effects == [fx.CaptureMaterial(s.attempt, "bank_card_photo")] and s.session.capturing == "bank_card_photo"
+    s, _ = handle(s, ev.MaterialCaptureFailed(s.attempt, "bank_card_photo", msg.ENDED), now)
+    assert s.notice == msg.ENDED and s.session.capturing is None
+    s, _ = handle(s, ev.MaterialCaptureRequested("bank_card_photo"), now)
+    s, _ = handle(s, ev.MaterialCaptured(s.attempt, "bank_card_photo", b"jpeg"), now)
+    s, _ = handle(s, ev.NextRequested({}), now)
+    assert s.step == Step.REVIEW
+    s, _ = handle(s, ev.BackRequested(), now)
+    assert s.step == Step.MATERIALS and s.session.attachments["bank_card_photo"] == b"jpeg"   # Back keeps the photo
+    s, _ = handle(s, ev.NextRequested({}), now)
+    s, (store,) = handle(s, ev.SubmitRequested(True), now)
+    assert store.attachments == {"bank_card_photo": b"jpeg"}
+
+
+def test_material_photo_dropped_when_it_no_longer_applies(config, identity, now):
+    """A photo taken for an item that later stops applying is not submitted."""
+    s = at_choose(config, identity, now)
+    s, _ = run(s, [ev.BundleChosen("newborn"), ev.NextRequested({}), ev.NextRequested({"applicant_marital_status": "single"}),
+                   ev.NextRequested({"child_name": "王小宝", "child_birth_date": "2026-10-01"}),
+                   ev.NextRequested({"applicant_phone": "13800138000"})], now)
+    s = replace(s, session=replace(s.session, attachments={"bank_card_photo": b"x"}))
+    s, _ = run(s, [ev.NextRequested({})], now)
+    s, (store,) = handle(s, ev.SubmitRequested(True), now)
+    assert dict(store.attachments) == {}

@@ -88,3 +88,18 @@ def test_reopening_keeps_records_and_sequence(tmp_path, small_catalogue, identit
     s.save_rating(b.number, 4, now)
     assert s.rating(b.number) == 4
     s.close()
+
+
+def test_material_photos_are_stored_encrypted_with_their_application(store, small_catalogue, identity, now, tmp_path):
+    from kiosk.domain.form import prefill
+    answers, verified = prefill(small_catalogue, identity)
+    answers["applicant_phone"] = "13800138000"
+    photo = b"\xff\xd8JPEG-BANK-CARD-4242424242424242"
+    app = store.submit(lambda seq: build_application(
+        small_catalogue, small_catalogue.bundle("retirement"), answers, verified, dict(answers), consent=True,
+        number=application_number("3301060001", seq, now), kiosk_id="3301060001", created_at=now,
+        attachments={"bank_card_photo": photo, "not_needed": b"x"}))
+    assert dict(app.attachments) == {"bank_card_photo": photo}          # only what the bundle needs
+    assert dict(store.load(app.number).attachments) == {"bank_card_photo": photo}
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("kiosk.sqlite3*"))
+    assert b"BANK-CARD-4242" not in raw

@@ -1,0 +1,36 @@
+"""A simulated document camera: returns a drawn specimen page as a JPEG, in memory."""
+from __future__ import annotations
+
+import time
+
+import cv2
+import numpy as np
+
+from kiosk.devices.ports import CameraError
+from kiosk.domain.text import Text
+
+CAPTURE_FAILED = Text("拍照没有成功，请把材料平放在拍摄区后再试一次。",
+                      "The photo did not work. Please lay the document flat under the camera and try again.")
+
+
+class SimDocumentCamera:
+    def __init__(self, delay: float = 0.3) -> None:
+        self.delay = delay
+        self.fail_next = False   # tests and the demo can make the next capture fail
+
+    def capture(self, material_id: str, timeout: float) -> bytes:
+        """Runs on a worker thread; blocks for the simulated exposure time (≤ timeout)."""
+        time.sleep(min(self.delay, timeout))
+        if self.fail_next:
+            self.fail_next = False
+            raise CameraError(CAPTURE_FAILED, "simulated capture failure")
+        page = np.full((800, 600, 3), 250, np.uint8)
+        cv2.rectangle(page, (30, 30), (570, 770), (90, 90, 90), 3)
+        cv2.putText(page, "SPECIMEN", (150, 140), cv2.FONT_HERSHEY_SIMPLEX, 1.6, (40, 40, 160), 4)
+        cv2.putText(page, material_id[:28], (60, 220), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (30, 30, 30), 2)
+        for y in range(300, 720, 40):
+            cv2.line(page, (60, y), (540, y), (170, 170, 170), 2)
+        ok, jpeg = cv2.imencode(".jpg", page, [cv2.IMWRITE_JPEG_QUALITY, 80])
+        if not ok:
+            raise CameraError(CAPTURE_FAILED, "encode failed")
+        return jpeg.tobytes()
