@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = cat.add_parser("check", help="validate a catalogue file and name the exact problem")
     check.add_argument("path", type=Path)
     check.add_argument("--json", action="store_true")
+    cat.add_parser("schema", help="print the catalogue's JSON Schema")
     stats = cat.add_parser("stats", help="questions and materials per bundle: combined form versus separate forms")
     stats.add_argument("path", type=Path, nargs="?", help="catalogue file (default: the configured one)")
     stats.add_argument("--json", action="store_true")
@@ -113,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args)
     if args.command == "catalogue" and args.action == "check":
         return _catalogue_check(args)
+    if args.command == "catalogue" and args.action == "schema":
+        from kiosk.domain.catalogue_schema import SCHEMA
+        print(json.dumps(SCHEMA, ensure_ascii=False, indent=2))
+        return 0
     if args.command == "catalogue" and args.action == "stats":
         return _catalogue_stats(args)
     return 2

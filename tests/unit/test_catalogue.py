@@ -97,3 +97,19 @@ def test_kiosk_runs_on_last_good_catalogue_when_the_new_one_is_broken(tmp_path):
     last.unlink()
     with pytest.raises(CatalogueError):
         load_catalogue_or_last_good(good, last)
+
+
+def test_cli_stats_shows_questions_saved_for_every_bundle(real_catalogue):
+    res = subprocess.run([sys.executable, "-m", "kiosk", "catalogue", "stats", "--json"], capture_output=True, text=True)
+    assert res.returncode == 0
+    rows = {r["bundle_id"]: r for r in json.loads(res.stdout)}
+    assert set(rows) == {b.id for b in real_catalogue.bundles}
+    for r in rows.values():
+        assert r["items"] >= 3 and r["combined_questions"] < r["separate_questions"]
+        assert r["typed"] == r["combined_questions"] - r["prefilled"]
+
+
+def test_published_schema_matches_the_code():
+    from kiosk.domain.catalogue_schema import SCHEMA
+    published = json.loads((FIX.parent.parent / "docs" / "catalogue.schema.json").read_text(encoding="utf-8"))
+    assert published == SCHEMA
