@@ -175,6 +175,13 @@ def _merge(session: Session, values: Mapping[str, str]) -> Session:
     return replace(session, answers=_frozen(answers))
 
 
+def _back(state: FlowState, s: Session, now: datetime, default: tuple[Step, int]) -> Result:
+    """Go to where the citizen came from (the history), keeping every answer and photo."""
+    prev_step, prev_page = s.history[-1] if s.history else default
+    session = replace(s, page=prev_page, errors=_frozen({}), history=s.history[:-1], capturing=None)
+    return _goto(state, prev_step, now, session=session, notice=None), []
+
+
 def handle(state: FlowState, event: ev.Event, now: datetime) -> Result:
     """Apply one event. Pure: the same inputs give the same outputs; nothing is mutated."""
     # Events that mean the same thing on every step.
@@ -271,10 +278,7 @@ def handle(state: FlowState, event: ev.Event, now: datetime) -> Result:
 
     if step == Step.FORM:
         if isinstance(event, ev.BackRequested):
-            s = _merge(s, event.values)
-            prev_step, prev_page = s.history[-1] if s.history else (Step.CHOOSE_BUNDLE, 0)
-            session = replace(s, page=prev_page, errors=_frozen({}), history=s.history[:-1])
-            return _goto(state, prev_step, now, session=session, notice=None), []
+            return _back(state, _merge(s, event.values), now, (Step.CHOOSE_BUNDLE, 0))
         if isinstance(event, ev.NextRequested):
             s = _merge(s, event.values)
             pages = form_pages(state.config.catalogue, state.bundle(), s.answers, now.date())
@@ -300,9 +304,7 @@ def handle(state: FlowState, event: ev.Event, now: datetime) -> Result:
     if step == Step.MATERIALS:
         needed = state.materials(now)
         if isinstance(event, ev.BackRequested):
-            prev_step, prev_page = s.history[-1] if s.history else (Step.FORM, 0)
-            return _goto(state, prev_step, now, session=replace(s, page=prev_page, history=s.history[:-1],
-                                                                capturing=None), notice=None), []
+            return _back(state, s, now, (Step.FORM, 0))
         if isinstance(event, ev.MaterialCaptureRequested) and s.capturing is None:
             if any(m.id == event.material_id and not m.held_by_government for m in needed):
                 return _goto(state, Step.MATERIALS, now, session=replace(s, capturing=event.material_id), notice=None), \
@@ -326,8 +328,7 @@ def handle(state: FlowState, event: ev.Event, now: datetime) -> Result:
 
     if step == Step.REVIEW:
         if isinstance(event, ev.BackRequested):
-            prev_step, prev_page = s.history[-1] if s.history else (Step.FORM, 0)
-            return _goto(state, prev_step, now, session=replace(s, page=prev_page, history=s.history[:-1]), notice=None), []
+            return _back(state, s, now, (Step.FORM, 0))
         if isinstance(event, ev.SubmitRequested):
             if not event.consent:
                 return _goto(state, Step.REVIEW, now, notice=msg.CONSENT_NEEDED), []

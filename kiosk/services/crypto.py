@@ -8,6 +8,8 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from kiosk.services.keyfiles import write_secret
+
 NONCE_BYTES = 12
 
 
@@ -23,17 +25,8 @@ def load_or_create_key(path: Path) -> bytes:
         if len(key) != 32:
             raise CorruptRecord(f"key file {path} has the wrong length")
         return key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
     key = AESGCM.generate_key(bit_length=256)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, key)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    write_secret(path, key)
     return key
 
 
