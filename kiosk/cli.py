@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     stats = cat.add_parser("stats", help="questions and materials per bundle: combined form versus separate forms")
     stats.add_argument("path", type=Path, nargs="?", help="catalogue file (default: the configured one)")
     stats.add_argument("--json", action="store_true")
+    from kiosk.cli_card import add_card_parser
+    add_card_parser(sub)
     return parser
 
 
@@ -120,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "catalogue" and args.action == "stats":
         return _catalogue_stats(args)
+    if args.command == "card":
+        from kiosk.cli_card import run_card
+        return run_card(args)
     return 2
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 from kiosk.config import Config
+from kiosk.devices.ports import CardReader
 from kiosk.devices.sim.camera import FileCamera
 from kiosk.devices.sim.card_reader import SimCardReader
 from kiosk.devices.sim.citizens import DemoCitizen, load_citizens
@@ -73,11 +74,20 @@ def build_parts(config: Config) -> KioskParts:
     catalogue = load_catalogue_or_last_good(config.asset(config.paths.catalogue), data_dir / "catalogue.last-good.yaml")
     citizens = load_citizens(config.asset(config.paths.demo_citizens))
     d = config.devices
-    for kind, value in (("card_reader", d.card_reader), ("camera", d.camera), ("face", d.face), ("printer", d.printer)):
+    for kind, value in (("camera", d.camera), ("face", d.face), ("printer", d.printer)):
         if value != "sim":
             raise ConfigurationProblem(f"devices.{kind} = {value!r} is not available in this version; use 'sim'")
 
-    reader = SimCardReader()
+    reader: SimCardReader | CardReader
+    if d.card_reader == "pcsc":
+        from kiosk.devices.icao.pcsc import PcscCardReader
+        from kiosk.devices.icao.reader import ReadOptions
+        reader = PcscCardReader(d.card_reader_name, trust_store=config.asset(d.csca_dir),
+                                options=ReadOptions(extended_length=d.card_extended_length))
+    elif d.card_reader == "sim":
+        reader = SimCardReader()
+    else:
+        raise ConfigurationProblem(f"devices.card_reader = {d.card_reader!r}: use 'sim' or 'pcsc'")
     cameras: dict[bytes, Path] = {c.identity.photo: c.camera_source for c in citizens}
     fallback = citizens[0].camera_source if citizens else Path()
 
@@ -107,4 +117,5 @@ def build_parts(config: Config) -> KioskParts:
                              max_face_attempts=config.session.max_face_attempts, government=government)
     timeouts = Timeouts(card_read=d.card_read_timeout, face_check=config.session.face_check_seconds,
                         store=d.store_timeout, print=d.print_timeout)
-    return KioskParts(config, catalogue, flow_config, devices, timeouts, open_storage, render, citizens, reader)
+    return KioskParts(config, catalogue, flow_config, devices, timeouts, open_storage, render, citizens,
+                      reader if isinstance(reader, SimCardReader) else None)

@@ -48,6 +48,9 @@ class DevicesSection:
     camera: str
     face: str
     printer: str
+    card_reader_name: str
+    csca_dir: str
+    card_extended_length: bool
     card_read_timeout: float
     print_timeout: float
     store_timeout: float

@@ -1,0 +1,120 @@
+"""The test PKI of the virtual card: a TEST CSCA, a TEST Document Signer under it and a TEST Active
+Authentication key, stored in assets/pki (`python -m kiosk.devices.vcard.pki` regenerates them).
+
+The CSCA's private key is thrown away after issuing the Document Signer; only the keys the virtual
+card needs are kept, in files named TEST-ONLY-*. Also makes, on demand, a Document Signer under an
+unknown CSCA (for the "untrusted signer" misbehaviour). Pure computation plus file reads/writes;
+any thread.
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
+
+from kiosk.config import ASSETS
+
+PKI_DIR = ASSETS / "pki"
+CSCA_DIR = PKI_DIR / "csca"                 # the trust store the demo uses
+CARD_KEYS_DIR = PKI_DIR / "test-card"       # TEST keys of the virtual card
+DS_KEY, DS_CERT = "TEST-ONLY-document-signer.key.pem", "TEST-ONLY-document-signer.cert.pem"
+AA_KEY, AA_RSA_KEY = "TEST-ONLY-active-auth-ec.key.pem", "TEST-ONLY-active-auth-rsa.key.pem"
+CSCA_CERT = "TEST-CSCA-onevisit.cert.pem"
+
+
+@dataclass(frozen=True)
+class CardPki:
+    csca_cert: x509.Certificate
+    ds_key: ec.EllipticCurvePrivateKey
+    ds_cert: x509.Certificate
+    aa_key: ec.EllipticCurvePrivateKey
+    aa_rsa_key: rsa.RSAPrivateKey
+
+
+def _name(cn: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "OneVisit Kiosk TEST - NOT A REAL AUTHORITY"),
+                      x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+
+def _issue(subject: x509.Name, key, issuer: x509.Name, issuer_key, *, ca: bool, days: int,
+           start: datetime) -> x509.Certificate:
+    b = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
+         .serial_number(x509.random_serial_number()).not_valid_before(start)
+         .not_valid_after(start + timedelta(days=days))
+         .add_extension(x509.BasicConstraints(ca=ca, path_length=0 if ca else None), critical=True)
+         .add_extension(x509.KeyUsage(digital_signature=not ca, content_commitment=False, key_encipherment=False,
+                                      data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
+                                      encipher_only=False, decipher_only=False), critical=True)
+         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False))
+    return b.sign(issuer_key, hashes.SHA256())
+
+
+def generate(cn_suffix: str = "") -> CardPki:
+    """A fresh CSCA (valid 20 years from a day ago) with a Document Signer (valid 12 years) and AA keys."""
+    start = datetime.now(timezone.utc) - timedelta(days=1)
+    csca_key = ec.generate_private_key(ec.SECP384R1())
+    csca_name = _name(f"TEST CSCA{cn_suffix}")
+    csca = _issue(csca_name, csca_key, csca_name, csca_key, ca=True, days=20 * 365, start=start)
+    ds_key = ec.generate_private_key(ec.SECP256R1())
+    ds = _issue(_name(f"TEST Document Signer{cn_suffix}"), ds_key, csca_name, csca_key, ca=False, days=12 * 365,
+                start=start)
+    return CardPki(csca, ds_key, ds, ec.generate_private_key(ec.SECP256R1()),
+                   rsa.generate_private_key(public_exponent=65537, key_size=1024))
+
+
+def _pem_key(key) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+
+
+def write(pki: CardPki, folder: Path = PKI_DIR) -> None:
+    (folder / "csca").mkdir(parents=True, exist_ok=True)
+    (folder / "test-card").mkdir(parents=True, exist_ok=True)
+    (folder / "csca" / CSCA_CERT).write_bytes(pki.csca_cert.public_bytes(serialization.Encoding.PEM))
+    cards = folder / "test-card"
+    (cards / DS_CERT).write_bytes(pki.ds_cert.public_bytes(serialization.Encoding.PEM))
+    (cards / DS_KEY).write_bytes(_pem_key(pki.ds_key))
+    (cards / AA_KEY).write_bytes(_pem_key(pki.aa_key))
+    (cards / AA_RSA_KEY).write_bytes(_pem_key(pki.aa_rsa_key))
+
+
+def load(folder: Path = PKI_DIR) -> CardPki:
+    cards = folder / "test-card"
+
+    def key(name: str):
+        return serialization.load_pem_private_key((cards / name).read_bytes(), None)
+
+    return CardPki(x509.load_pem_x509_certificate((folder / "csca" / CSCA_CERT).read_bytes()), key(DS_KEY),
+                   x509.load_pem_x509_certificate((cards / DS_CERT).read_bytes()), key(AA_KEY), key(AA_RSA_KEY))
+
+
+@functools.lru_cache(maxsize=1)
+def default() -> CardPki:
+    """The shipped test PKI (assets/pki)."""
+    return load(PKI_DIR)
+
+
+@functools.lru_cache(maxsize=1)
+def unknown() -> CardPki:
+    """A PKI whose CSCA is in no trust store (made once per process)."""
+    return generate(" (UNKNOWN, untrusted)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description="Regenerate the virtual card's TEST PKI")
+    p.add_argument("--out", type=Path, default=PKI_DIR)
+    args = p.parse_args(argv)
+    write(generate(), args.out)
+    print(f"wrote the TEST PKI to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
