@@ -19,6 +19,7 @@ from pathlib import Path
 from smartcard import scard
 
 from kiosk.devices.icao import messages as msg
+from kiosk.devices.icao.apdu import ApduTransport
 from kiosk.devices.icao.errors import (AccessDenied, CardRemoved, CardStatusError, IcaoError, ParseError, ReadTimeout,
                                        SecureMessagingError, TransportError)
 from kiosk.devices.icao.identity import to_identity
@@ -242,41 +243,11 @@ class PcscCardReader:
         return self._result(chip)
 
     def _read_chip(self, transport: _PcscTransport, key: AccessKey, deadline: float) -> ChipRead:
-        try:
-            return read_document(transport, key, self._trust, deadline=deadline, options=self._options,
-                                 today=self._today())
-        except AccessDenied as exc:
-            reason = msg.CAN_NEEDS_PACE if isinstance(key, CanKey) and "PACE" in str(exc) else msg.WRONG_KEY
-            raise CardError(reason, f"access control failed: {exc}") from None
-        except CardRemoved as exc:
-            raise CardError(msg.REMOVED, f"card removed: {exc}") from None
-        except ReadTimeout as exc:
-            raise CardError(msg.TIMEOUT, str(exc)) from None
-        except SecureMessagingError as exc:
-            alert.warning("STAFF ALERT: secure messaging broken during a card read (%s)", exc)
-            raise CardError(msg.UNREADABLE, f"secure messaging: {exc}") from None
-        except CardStatusError as exc:
-            reason = msg.NOT_EMRTD if "SELECT" in str(exc) else msg.UNREADABLE
-            raise CardError(reason, str(exc)) from None
-        except (TransportError, ParseError, IcaoError) as exc:
-            raise CardError(msg.UNREADABLE, f"{type(exc).__name__}: {exc}") from None
+        return read_chip(transport, key, self._trust, self._options, deadline, self._today())
 
     def _result(self, chip: ChipRead) -> CardReadResult:
         self.last_read = chip
-        today = self._today()
-        identity = to_identity(chip, today)
-        v = chip.verdicts
-        problem = None
-        if not v.genuine:
-            alert.warning("STAFF ALERT: document failed authentication: integrity=%s signer_trusted=%s "
-                          "chip_genuine=%s; %s", v.data_integrity, v.signer_trusted, v.chip_genuine,
-                          "; ".join(v.problems))
-            problem = msg.NOT_GENUINE
-        elif v.expired and identity.expiry_date is not None:
-            problem = msg.EXPIRED.format(date=identity.expiry_date.isoformat())
-        log.info("chip read: %s via %s, %s reads, %d APDUs in %.2fs, genuine=%s expired=%s", identity.redacted(),
-                 chip.access_control, chip.read_mode, chip.apdu_count, chip.seconds, v.genuine, v.expired)
-        return CardReadResult(identity, v.genuine, problem, chip.apdu_count, chip.seconds)
+        return chip_result(chip, self._today())
 
     def close(self) -> None:
         """Release the PC/SC context. Call after the card thread has stopped (or from it)."""
@@ -284,3 +255,44 @@ class PcscCardReader:
             scard.SCardCancel(self._ctx)
         self._idle.set()
         self._drop_context()
+
+
+def read_chip(transport: ApduTransport, key: AccessKey, trust: TrustStore, options: ReadOptions, deadline: float,
+              today: date) -> ChipRead:
+    """Read and check the document on `transport`, mapping every failure to a CardError the
+    citizen can act on. Shared by the PC/SC reader and the demo's in-process chip reader.
+    Runs on the card thread; blocks on one APDU at a time until `deadline`."""
+    try:
+        return read_document(transport, key, trust, deadline=deadline, options=options, today=today)
+    except AccessDenied as exc:
+        reason = msg.CAN_NEEDS_PACE if isinstance(key, CanKey) and "PACE" in str(exc) else msg.WRONG_KEY
+        raise CardError(reason, f"access control failed: {exc}") from None
+    except CardRemoved as exc:
+        raise CardError(msg.REMOVED, f"card removed: {exc}") from None
+    except ReadTimeout as exc:
+        raise CardError(msg.TIMEOUT, str(exc)) from None
+    except SecureMessagingError as exc:
+        alert.warning("STAFF ALERT: secure messaging broken during a card read (%s)", exc)
+        raise CardError(msg.UNREADABLE, f"secure messaging: {exc}") from None
+    except CardStatusError as exc:
+        reason = msg.NOT_EMRTD if "SELECT" in str(exc) else msg.UNREADABLE
+        raise CardError(reason, str(exc)) from None
+    except (TransportError, ParseError, IcaoError) as exc:
+        raise CardError(msg.UNREADABLE, f"{type(exc).__name__}: {exc}") from None
+
+
+def chip_result(chip: ChipRead, today: date) -> CardReadResult:
+    """The port's result for a chip read: the identity and whether it can be trusted."""
+    identity = to_identity(chip, today)
+    v = chip.verdicts
+    problem = None
+    if not v.genuine:
+        alert.warning("STAFF ALERT: document failed authentication: integrity=%s signer_trusted=%s "
+                      "chip_genuine=%s; %s", v.data_integrity, v.signer_trusted, v.chip_genuine,
+                      "; ".join(v.problems))
+        problem = msg.NOT_GENUINE
+    elif v.expired and identity.expiry_date is not None:
+        problem = msg.EXPIRED.format(date=identity.expiry_date.isoformat())
+    log.info("chip read: %s via %s, %s reads, %d APDUs in %.2fs, genuine=%s expired=%s", identity.redacted(),
+             chip.access_control, chip.read_mode, chip.apdu_count, chip.seconds, v.genuine, v.expired)
+    return CardReadResult(identity, v.genuine, problem, chip.apdu_count, chip.seconds)

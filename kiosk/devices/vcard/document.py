@@ -6,7 +6,7 @@ Pure computation; any thread.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from asn1crypto import cms, core
@@ -49,6 +49,7 @@ class DocumentProfile:
     address: str = "北京市<东城区<景山前街4号"
     can: str = "123456"
     photo: str = "jpeg"                 # "jpeg" or "jpeg2000"
+    photo_jpeg: bytes = field(default=b"", repr=False)   # the holder's own JPEG (demo citizens); overrides `photo`
     with_dg11: bool = True
     with_aa: bool = True
     aa_kind: str = "ec"                 # "ec" (ECDSA P-256, DG14 names the algorithm) or "rsa" (ISO 9796-2)
@@ -89,7 +90,13 @@ def _dg1(profile: DocumentProfile) -> bytes:
 
 
 def _dg2(profile: DocumentProfile) -> bytes:
-    image, w, h = _photo(profile.photo)
+    if profile.photo_jpeg:
+        import cv2
+        import numpy as np
+        decoded = cv2.imdecode(np.frombuffer(profile.photo_jpeg, np.uint8), cv2.IMREAD_COLOR)
+        image, (h, w) = profile.photo_jpeg, decoded.shape[:2]
+    else:
+        image, w, h = _photo(profile.photo)
     bdb = build_face_record(image, w, h, profile.photo == "jpeg2000")
     header = tlv.encode(0xA1, tlv.encode(0x80, b"\x01\x01") + tlv.encode(0x81, b"\x02") + tlv.encode(0x87, b"\x01\x01")
                         + tlv.encode(0x88, b"\x00\x08"))
