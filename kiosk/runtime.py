@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from kiosk.devices.ports import Camera, CardError, CardReader, DeviceError, DocumentCamera, FaceVerifier, Printer
+from kiosk.devices.ports import AccessKey, AccessKeyRequired, Camera, CardError, CardReader, DeviceError, DocumentCamera, FaceVerifier, Printer
 from kiosk.domain.application import application_number, build_application
 from kiosk.domain.catalogue import Catalogue
 from kiosk.domain.text import Text
@@ -28,6 +28,7 @@ from kiosk.services.jobs import CancelToken, JobTimeout, Worker
 
 log = logging.getLogger(__name__)
 
+KEY_REFUSED = Text("输入的证件信息格式不对，请核对后重试。", "Those document details are not in the right form. Please check and try again.")
 CARD_TIMEOUT = Text("读取证件超时，请取下证件后重新放置。", "Reading the card took too long. Please take it off the reader and place it again.")
 STORE_FAILED = Text("保存申请时出现问题，您填写的内容仍在。请再按一次“提交”，如仍不成功请联系工作人员。",
                     "There was a problem saving your application. What you entered is still here. "
@@ -72,7 +73,7 @@ class Runtime:
         self._face_worker = Worker("face")
         self._store_worker = Worker("store")
         self._print_worker = Worker("print")
-        self._card_requests: queue.Queue[int] = queue.Queue()
+        self._card_requests: queue.Queue[fx.ReadCard] = queue.Queue()
         self._stop = threading.Event()
         self._card_thread = threading.Thread(target=self._card_loop, name="card", daemon=True)
         self._face_lock = threading.Lock()
@@ -110,7 +111,7 @@ class Runtime:
     # --- effects (GUI thread) ----------------------------------------------------------------
     def perform(self, effect: fx.Effect) -> None:
         if isinstance(effect, fx.ReadCard):
-            self._card_requests.put(effect.attempt)
+            self._card_requests.put(effect)
         elif isinstance(effect, fx.StartFaceCheck):
             self._start_face(effect)
         elif isinstance(effect, fx.StopFaceCheck):
@@ -129,6 +130,8 @@ class Runtime:
         elif isinstance(effect, fx.WipeSession):
             self._stop_face()
             self.devices.face.clear()
+            if hasattr(self.devices.card_reader, "set_access_key"):
+                self.devices.card_reader.set_access_key(None)   # the next card needs its own key
             while not self._card_requests.empty():
                 self._card_requests.get_nowait()
         else:  # pragma: no cover - a new effect type without a handler is a programming error
@@ -146,11 +149,11 @@ class Runtime:
                         self._post(ev.CardInserted())
                     continue
                 try:
-                    attempt = self._card_requests.get(timeout=0.05)
+                    request = self._card_requests.get(timeout=0.05)
                 except queue.Empty:
-                    attempt = None
-                if attempt is not None:
-                    self._read_card(reader, attempt)
+                    request = None
+                if request is not None:
+                    self._read_card(reader, request)
                 if reader.wait_for_removal(0.2):
                     present = False
                     self._post(ev.CardRemoved())
@@ -158,9 +161,18 @@ class Runtime:
                 log.exception("card loop error")
                 self._stop.wait(0.5)
 
-    def _read_card(self, reader: CardReader, attempt: int) -> None:
+    def _read_card(self, reader: CardReader, request: fx.ReadCard) -> None:
+        attempt = request.attempt
         try:
+            if (request.can or request.document_number) and hasattr(reader, "set_access_key"):
+                reader.set_access_key(AccessKey(request.can, request.document_number, request.birth, request.expiry))
             result = reader.read(self._timeouts.card_read)
+        except AccessKeyRequired as exc:
+            self._post(ev.AccessKeyNeeded(attempt, exc.reason, exc.wrong))
+            return
+        except ValueError:   # a malformed key the reader refused before talking to the chip
+            self._post(ev.AccessKeyNeeded(attempt, KEY_REFUSED, True))
+            return
         except CardError as exc:
             log.info("card read failed: %s", exc.detail)
             self._post(ev.CardFailed(attempt, exc.reason))

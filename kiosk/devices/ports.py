@@ -29,6 +29,15 @@ class CardError(DeviceError):
     pass
 
 
+class AccessKeyRequired(CardError):
+    """The chip needs its access key (the 6-digit CAN or the MRZ details) before it can be read;
+    `wrong` is True when the key given did not open it."""
+
+    def __init__(self, reason: Text, detail: str = "", wrong: bool = False) -> None:
+        super().__init__(reason, detail)
+        self.wrong = wrong
+
+
 class CameraError(DeviceError):
     pass
 
@@ -62,6 +71,19 @@ class CardReader(Protocol):
         """Read the present card. Raises CardError with a citizen-facing reason."""
 
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class AccessKey:
+    """What the citizen typed to open the chip: a CAN, or the MRZ details (dates as YYMMDD)."""
+
+    can: str = ""
+    document_number: str = ""
+    birth: str = ""
+    expiry: str = ""
+
+    def __repr__(self) -> str:   # never show the key in a log or traceback
+        return "AccessKey(can)" if self.can else "AccessKey(mrz)"
 
 
 @dataclass(frozen=True)

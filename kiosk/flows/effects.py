@@ -11,6 +11,13 @@ from kiosk.domain.application import Application
 @dataclass(frozen=True)
 class ReadCard:
     attempt: int
+    can: str = ""                  # the access key typed by the citizen, when the chip needs one
+    document_number: str = ""
+    birth: str = ""
+    expiry: str = ""
+
+    def __repr__(self) -> str:
+        return f"ReadCard({self.attempt})"
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,26 @@ class CardFailed:
 
 
 @dataclass(frozen=True)
+class AccessKeyNeeded:
+    """The chip needs the CAN or MRZ details; `wrong` when the last key did not open it."""
+    attempt: int
+    reason: Text
+    wrong: bool = False
+
+
+@dataclass(frozen=True)
+class AccessKeyEntered:
+    """The citizen typed the 6-digit CAN, or the document number with birth and expiry dates."""
+    can: str = ""
+    document_number: str = ""
+    birth: str = ""       # YYMMDD
+    expiry: str = ""      # YYMMDD
+
+    def __repr__(self) -> str:
+        return "AccessKeyEntered(...)"
+
+
+@dataclass(frozen=True)
 class CardRemoved:
     pass
 
@@ -169,7 +189,7 @@ class CancelRequested:
     """The citizen pressed 'End' (or staff ended the session)."""
 
 
-Event = (CardInserted | CardRead | CardFailed | CardRemoved | FaceChecked | FaceGuidance | FaceRetryRequested | BundleChosen
+Event = (CardInserted | CardRead | CardFailed | AccessKeyNeeded | AccessKeyEntered | CardRemoved | FaceChecked | FaceGuidance | FaceRetryRequested | BundleChosen
          | NextRequested | BackRequested | MaterialCaptureRequested | MaterialCaptured | MaterialCaptureFailed
          | SubmitRequested | ApplicationStored | StoreFailed | ReceiptPrinted
          | PrintFailed | ReprintRequested | ReceiptTaken | Rated | LanguageChosen | UserActive | Tick | CancelRequested)

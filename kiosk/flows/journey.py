@@ -28,6 +28,7 @@ from kiosk.flows import messages as msg
 class Step(str, Enum):
     ATTRACT = "attract"
     READING_CARD = "reading_card"
+    ACCESS_KEY = "access_key"
     FACE_CHECK = "face_check"
     CHOOSE_BUNDLE = "choose_bundle"
     FORM = "form"
@@ -39,7 +40,7 @@ class Step(str, Enum):
 
 
 # Steps during which the citizen's card must stay in: removing it ends the session.
-CARD_BOUND = frozenset({Step.READING_CARD, Step.FACE_CHECK, Step.CHOOSE_BUNDLE, Step.FORM, Step.MATERIALS, Step.REVIEW})
+CARD_BOUND = frozenset({Step.READING_CARD, Step.ACCESS_KEY, Step.FACE_CHECK, Step.CHOOSE_BUNDLE, Step.FORM, Step.MATERIALS, Step.REVIEW})
 # Steps where inactivity must not end the session (the kiosk itself is busy).
 NO_TIMEOUT = frozenset({Step.ATTRACT, Step.SUBMITTING})
 
@@ -50,6 +51,7 @@ class FlowConfig:
     timeout_seconds: float = 90.0
     warning_seconds: float = 20.0
     max_face_attempts: int = 3
+    max_key_attempts: int = 3
     government: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
     # government: data the government already holds, by personal number (a local stand-in for
     # the data-sharing service until a real backend is wired).
@@ -102,6 +104,7 @@ class FlowState:
     last_activity: datetime | None = None
     warning: bool = False            # the inactivity countdown is showing
     notice: Text | None = None       # one message for the current screen
+    key_failures: int = 0            # wrong access keys typed for the card on the reader
 
     def bundle(self) -> Bundle | None:
         if self.session is None or self.session.bundle_id is None:
@@ -229,6 +232,15 @@ def handle(state: FlowState, event: ev.Event, now: datetime) -> Result:
     if step == Step.READING_CARD:
         if isinstance(event, ev.CardFailed):
             return _end(state, event.reason)
+        if isinstance(event, ev.AccessKeyNeeded):
+            failures = state.key_failures + (1 if event.wrong else 0)
+            if failures >= state.config.max_key_attempts:
+                return _end(state, msg.KEY_ASK_STAFF)
+            notice = event.reason if event.wrong else None
+            if event.wrong:
+                notice = Text(f"{event.reason.zh}（还可尝试 {state.config.max_key_attempts - failures} 次）",
+                              f"{event.reason.en} ({state.config.max_key_attempts - failures} tries left)")
+            return _goto(state, Step.ACCESS_KEY, now, key_failures=failures, notice=notice), []
         if isinstance(event, ev.CardRead):
             ident = event.identity
             if not event.genuine:
@@ -241,6 +253,19 @@ def handle(state: FlowState, event: ev.Event, now: datetime) -> Result:
                               face=FaceState(checking=True))
             return _goto(state, Step.FACE_CHECK, now, session=session, notice=None), \
                 [fx.StartFaceCheck(state.attempt, ident.photo)]
+        return state, []
+
+    if step == Step.ACCESS_KEY:
+        if isinstance(event, ev.AccessKeyEntered):
+            can = event.can.strip()
+            mrz = (event.document_number.strip().upper(), event.birth.strip(), event.expiry.strip())
+            ok_can = len(can) == 6 and can.isdigit()
+            ok_mrz = bool(mrz[0]) and all(len(x) == 6 and x.isdigit() for x in mrz[1:])
+            if not (ok_can or ok_mrz):
+                return _goto(state, Step.ACCESS_KEY, now, notice=msg.KEY_FORMAT), []
+            effect = fx.ReadCard(state.attempt, can=can) if ok_can else \
+                fx.ReadCard(state.attempt, document_number=mrz[0], birth=mrz[1], expiry=mrz[2])
+            return _goto(state, Step.READING_CARD, now, notice=None), [effect]
         return state, []
 
     assert s is not None, f"step {step} without a session"

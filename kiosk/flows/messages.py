@@ -12,6 +12,11 @@ EXPIRED = Text("您的证件已过有效期，无法在自助机办理。请到�
                "Your ID document has expired, so it cannot be used at this kiosk. Please go to a staffed counter to renew it.")
 NOT_GENUINE = Text("证件信息无法验证，请到人工窗口办理，工作人员会协助您。",
                    "We could not confirm this document is genuine. Please go to a staffed counter; the staff will help you.")
+KEY_FORMAT = Text("请输入证件上的6位数字码；或输入证件号码、出生日期和有效期（各6位数字，年月日）。",
+                  "Enter the 6-digit number (CAN) printed on your document, or the document number with your "
+                  "date of birth and the expiry date (6 digits each: YYMMDD).")
+KEY_ASK_STAFF = Text("多次输入不符，为保护您的证件，请联系工作人员协助。",
+                     "The details did not match several times. To protect your document, please ask the staff for help.")
 FACE_VERIFIED = Text("人脸核验通过。", "Face check passed.")
 FACE_TRY_AGAIN = Text("人脸与证件照片不一致，请摘下帽子和眼镜，正对屏幕后重试。",
                       "Your face did not match the card photo. Please take off any hat or glasses, look straight at the screen and try again.")

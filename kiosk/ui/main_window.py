@@ -14,6 +14,7 @@ from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState, Step
 from kiosk.ui import strings as S
 from kiosk.ui.controller import KioskController
+from kiosk.ui.screens.access_key import AccessKeyScreen
 from kiosk.ui.screens.attract import AttractScreen, ReadingCardScreen
 from kiosk.ui.screens.base import Screen, button, label
 from kiosk.ui.screens.choose import ChooseBundleScreen
@@ -93,6 +94,7 @@ class KioskWindow(QMainWindow):
         self.screens: dict[Step, Screen] = {
             Step.ATTRACT: AttractScreen(),
             Step.READING_CARD: ReadingCardScreen(),
+            Step.ACCESS_KEY: AccessKeyScreen(),
             Step.FACE_CHECK: FaceCheckScreen(camera),
             Step.CHOOSE_BUNDLE: ChooseBundleScreen(),
             Step.FORM: FormScreen(),
@@ -167,9 +169,9 @@ class KioskWindow(QMainWindow):
         self.lang_button.setText(S.LANG_SWITCH[lang].get(lang))
         self.end_button.setText(S.END.get(lang))
         self.end_button.setVisible(state.step not in (Step.ATTRACT, Step.SUBMITTING))
-        if state.session is None:
+        if state.step == Step.ATTRACT:
             for other in self.screens.values():
-                other.reset()   # no citizen data may linger on hidden screens
+                other.reset()   # the session ended: no citizen data may linger on hidden screens
         screen = self.screens[state.step]
         screen.render(state, now)
         self.stack.setCurrentWidget(screen)

@@ -253,3 +253,44 @@ def test_runtime_card_thread_reads_through_pcsc(pcsc, insert):
         assert isinstance(posted.get(timeout=5), ev.CardRemoved)
     finally:
         assert rt.shutdown(5.0)
+
+
+def test_kiosk_asks_for_the_can_then_reads_through_pcscd(pcsc, insert, tmp_path):
+    """The kiosk's card thread on the real PC/SC stack: no key -> AccessKeyNeeded; a wrong CAN ->
+    AccessKeyNeeded(wrong); the right CAN -> CardRead with a trusted identity."""
+    from kiosk.devices.sim.printer import FolderPrinter
+    from kiosk.flows import effects as fx
+    from kiosk.flows import events as ev
+    from kiosk.runtime import Devices, Runtime, Timeouts
+
+    events: queue.Queue = queue.Queue()
+    reader = PcscCardReader(pcsc, trust_store=pki.CSCA_DIR)
+    rt = Runtime(devices=Devices(reader, lambda photo: None, None, FolderPrinter(tmp_path)),
+                 catalogue=lambda: None, kiosk_id="3301060001", open_storage=lambda: None,
+                 render_receipt=lambda app: b"", post=events.put, timeouts=Timeouts(card_read=10))
+
+    def next_event(kind, timeout=15.0):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                e = events.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if isinstance(e, kind):
+                return e
+        raise AssertionError(f"no {kind.__name__}")
+
+    rt.start()
+    try:
+        profile = DocumentProfile()
+        insert(profile)
+        next_event(ev.CardInserted)
+        rt.perform(fx.ReadCard(1))
+        assert not next_event(ev.AccessKeyNeeded).wrong
+        rt.perform(fx.ReadCard(1, can="000000" if profile.can != "000000" else "111111"))
+        assert next_event(ev.AccessKeyNeeded).wrong
+        rt.perform(fx.ReadCard(1, can=profile.can))
+        read = next_event(ev.CardRead)
+        assert read.genuine and read.identity.document_number == profile.number
+    finally:
+        assert rt.shutdown(5.0)

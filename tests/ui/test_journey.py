@@ -232,3 +232,26 @@ def test_material_photo_failure_is_explained_and_can_be_retried(qtbot, make_kios
     assert ui.controller.state.step == Step.MATERIALS and "请先拍摄" in visible_text(ui.window)
     do_materials(qtbot, ui)
     assert ui.controller.state.step == Step.REVIEW
+
+
+def test_can_keypad_reads_the_card_after_the_key_is_typed(qtbot, make_kiosk):
+    """A chip that needs its CAN: the big keypad takes six digits and reading continues."""
+    from kiosk.domain.text import Text
+    from kiosk.flows import events as ev
+    parts, ui = make_kiosk()
+    parts.sim_reader.insert(parts.demo_citizens[0].identity)
+    qtbot.waitUntil(lambda: ui.controller.state.step != Step.ATTRACT, timeout=WAIT)
+    ui.controller.dispatch(ev.AccessKeyNeeded(ui.controller.state.attempt, Text("请输入", "Enter the CAN")))
+    assert ui.controller.state.step == Step.ACCESS_KEY
+    screen = ui.window.screens[Step.ACCESS_KEY]
+    assert "6-digit" in screen.can_caption.text() or "6位" in screen.can_caption.text()
+    for digit in "12345":
+        qtbot.mouseClick(screen.keys[digit], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(screen.submit, Qt.MouseButton.LeftButton)        # five digits: refused plainly
+    assert ui.controller.state.step == Step.ACCESS_KEY and "6位数字码" in visible_text(ui.window)
+    for digit in "123456":
+        qtbot.mouseClick(screen.keys[digit], Qt.MouseButton.LeftButton)
+    assert screen.can.text() == "123456"
+    qtbot.mouseClick(screen.submit, Qt.MouseButton.LeftButton)
+    assert screen.can.text() == ""                                     # the key is not kept on screen
+    qtbot.waitUntil(step_is(ui, Step.FACE_CHECK), timeout=WAIT)

@@ -290,3 +290,24 @@ def test_material_photo_dropped_when_it_no_longer_applies(config, identity, now)
     s, _ = run(s, [ev.NextRequested({})], now)
     s, (store,) = handle(s, ev.SubmitRequested(True), now)
     assert dict(store.attachments) == {}
+
+
+def test_chip_that_needs_a_key_asks_for_it_and_counts_wrong_tries(config, identity, now):
+    from kiosk.domain.text import Text
+    wrong = Text("不符", "The details don't match the document, check and try again")
+    s, _ = handle(initial_state(config), ev.CardInserted(), now)
+    s, _ = handle(s, ev.AccessKeyNeeded(s.attempt, Text("请输入", "Enter the CAN")), now)
+    assert s.step == Step.ACCESS_KEY and s.notice is None
+    s, effects = handle(s, ev.AccessKeyEntered(can="12345"), now)              # 5 digits: not sent
+    assert s.step == Step.ACCESS_KEY and effects == [] and "6-digit" in s.notice.en
+    s, effects = handle(s, ev.AccessKeyEntered(can="123456"), now)
+    assert s.step == Step.READING_CARD and effects == [fx.ReadCard(s.attempt, can="123456")]
+    s, _ = handle(s, ev.AccessKeyNeeded(s.attempt, wrong, wrong=True), now)
+    assert s.step == Step.ACCESS_KEY and "2 tries left" in s.notice.en
+    s, effects = handle(s, ev.AccessKeyEntered(document_number="e58206317", birth="900821", expiry="360815"), now)
+    assert effects == [fx.ReadCard(s.attempt, document_number="E58206317", birth="900821", expiry="360815")]
+    s, _ = handle(s, ev.AccessKeyNeeded(s.attempt, wrong, wrong=True), now)
+    s, _ = handle(s, ev.AccessKeyEntered(can="654321"), now)
+    s, effects = handle(s, ev.AccessKeyNeeded(s.attempt, wrong, wrong=True), now)
+    assert s.step == Step.ATTRACT and s.notice == msg.KEY_ASK_STAFF and fx.WipeSession() in effects
+    assert "123456" not in repr(fx.ReadCard(1, can="123456"))                  # keys never reach a log line

@@ -26,7 +26,8 @@ from kiosk.devices.icao.identity import to_identity
 from kiosk.devices.icao.mrz import CanKey, MrzKey
 from kiosk.devices.icao.reader import ChipRead, ReadOptions, read_document
 from kiosk.devices.icao.sod import TrustStore
-from kiosk.devices.ports import CardError, CardReadResult
+from kiosk.devices.ports import AccessKey as TypedKey
+from kiosk.devices.ports import AccessKeyRequired, CardError, CardReadResult
 
 log = logging.getLogger(__name__)
 alert = logging.getLogger("kiosk.alert")
@@ -123,8 +124,11 @@ class PcscCardReader:
         self.last_read: ChipRead | None = None   # verdicts and timings of the last successful read
 
     # --- access key (any thread) ------------------------------------------------------------------
-    def set_access_key(self, key: AccessKey | None) -> None:
-        """The MRZ or CAN of the next document (from an MRZ scanner or the CAN keypad). Any thread."""
+    def set_access_key(self, key: AccessKey | TypedKey | None) -> None:
+        """The MRZ or CAN of the next document (from an MRZ scanner or the CAN keypad). Any thread.
+        Raises ValueError when the key is not well formed."""
+        if isinstance(key, TypedKey):
+            key = CanKey(key.can) if key.can else MrzKey(key.document_number, key.birth, key.expiry)
         with self._key_lock:
             self._key = key
 
@@ -223,7 +227,7 @@ class PcscCardReader:
         deadline = time.monotonic() + timeout
         key = self._access_key()
         if key is None:
-            raise CardError(msg.NEED_KEY, "no access key (MRZ or CAN) for this document")
+            raise AccessKeyRequired(msg.NEED_KEY, "no access key (MRZ or CAN) for this document")
         reader = self._find_reader()
         if reader is None or self._ctx is None:
             raise CardError(msg.NO_READER, "reader not found")
@@ -266,7 +270,7 @@ def read_chip(transport: ApduTransport, key: AccessKey, trust: TrustStore, optio
         return read_document(transport, key, trust, deadline=deadline, options=options, today=today)
     except AccessDenied as exc:
         reason = msg.CAN_NEEDS_PACE if isinstance(key, CanKey) and "PACE" in str(exc) else msg.WRONG_KEY
-        raise CardError(reason, f"access control failed: {exc}") from None
+        raise AccessKeyRequired(reason, f"access control failed: {exc}", wrong=True) from None
     except CardRemoved as exc:
         raise CardError(msg.REMOVED, f"card removed: {exc}") from None
     except ReadTimeout as exc:
