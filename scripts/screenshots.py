@@ -59,6 +59,7 @@ def main() -> int:
                           face=FaceState(checking=True))
         now = datetime.now()
         shoot("reading_card", replace(base, step=Step.READING_CARD, attempt=1, last_activity=now))
+        shoot("access_key", replace(base, step=Step.ACCESS_KEY, attempt=1, last_activity=now))
         shoot("face_check_failed", replace(base, step=Step.FACE_CHECK, attempt=1, last_activity=now,
                                            session=replace(session, face=FaceState(1, False, 0.71, msg.FACE_TRY_AGAIN))))
         shoot("face_check_staff", replace(base, step=Step.FACE_CHECK, attempt=1, last_activity=now,

@@ -138,7 +138,7 @@ class FlowState:
         n_pages += 1 if self.materials(now) else 0   # the materials step counts as a page
         total = 3 + n_pages + 2
         index = {
-            Step.ATTRACT: 1, Step.READING_CARD: 1, Step.FACE_CHECK: 2, Step.CHOOSE_BUNDLE: 3,
+            Step.ATTRACT: 1, Step.READING_CARD: 1, Step.ACCESS_KEY: 1, Step.FACE_CHECK: 2, Step.CHOOSE_BUNDLE: 3,
             Step.MATERIALS: 3 + n_pages,
             Step.REVIEW: 3 + n_pages + 1, Step.SUBMITTING: 3 + n_pages + 1,
             Step.RECEIPT: total, Step.RATING: total,

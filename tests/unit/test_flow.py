@@ -311,3 +311,10 @@ def test_chip_that_needs_a_key_asks_for_it_and_counts_wrong_tries(config, identi
     s, effects = handle(s, ev.AccessKeyNeeded(s.attempt, wrong, wrong=True), now)
     assert s.step == Step.ATTRACT and s.notice == msg.KEY_ASK_STAFF and fx.WipeSession() in effects
     assert "123456" not in repr(fx.ReadCard(1, can="123456"))                  # keys never reach a log line
+
+
+def test_progress_on_the_key_screen_is_the_card_step(config, now):
+    from kiosk.domain.text import Text
+    s, _ = handle(initial_state(config), ev.CardInserted(), now)
+    s, _ = handle(s, ev.AccessKeyNeeded(s.attempt, Text("a", "b")), now)
+    assert s.progress(now)[0] == 1
