@@ -32,6 +32,13 @@ def test_autopilot_offscreen_walks_the_journey_and_writes_the_receipt(tmp_path):
     assert "出生一件事" in squashed                        # the bundle's Chinese title
     # Logs carry no citizen data: the demo citizen's name and ID number never appear unmasked.
     assert "林晓雯" not in res.stderr and "33010619900821032X" not in res.stderr
+    # Nothing on disk holds personal data in the clear: no name, no ID number, no image
+    # (face frames stay in memory; material photos are sealed inside the encrypted record).
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            raw = path.read_bytes()
+            for secret in ("林晓雯".encode(), b"33010619900821032X", b"\xff\xd8\xff"):
+                assert secret not in raw, f"{secret!r} in {path.name}"
 
 
 def test_bad_config_is_a_clear_error_not_a_traceback(tmp_path):
