@@ -74,9 +74,11 @@ def build_parts(config: Config) -> KioskParts:
     catalogue = load_catalogue_or_last_good(config.asset(config.paths.catalogue), data_dir / "catalogue.last-good.yaml")
     citizens = load_citizens(config.asset(config.paths.demo_citizens))
     d = config.devices
-    for kind, value in (("camera", d.camera), ("face", d.face), ("printer", d.printer)):
+    for kind, value in (("camera", d.camera), ("face", d.face)):
         if value != "sim":
             raise ConfigurationProblem(f"devices.{kind} = {value!r} is not available in this version; use 'sim'")
+    if d.printer not in ("sim", "cups"):
+        raise ConfigurationProblem(f"devices.printer = {d.printer!r}: use 'sim' or 'cups'")
 
     reader: SimCardReader | CardReader
     if d.card_reader == "pcsc":
@@ -98,7 +100,14 @@ def build_parts(config: Config) -> KioskParts:
         return FileCamera(cameras.get(photo, fallback))
 
     face = SimFaceVerifier({c.identity.photo for c in citizens if not c.face_genuine})
-    printer = FolderPrinter(config.receipts_dir)
+    if d.printer == "cups":
+        from kiosk.devices.cups_printer import CupsPrinter
+        try:
+            printer: FolderPrinter | CupsPrinter = CupsPrinter(d.printer_queue)
+        except ValueError as exc:
+            raise ConfigurationProblem(f"devices.printer_queue: {exc}") from None
+    else:
+        printer = FolderPrinter(config.receipts_dir)
     devices = Devices(card_reader=reader, camera_for=camera_for, face=face, printer=printer,
                       documents=SimDocumentCamera())
 

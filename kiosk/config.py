@@ -48,6 +48,7 @@ class DevicesSection:
     camera: str
     face: str
     printer: str
+    printer_queue: str
     card_reader_name: str
     csca_dir: str
     card_extended_length: bool

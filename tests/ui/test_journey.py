@@ -235,20 +235,47 @@ def test_material_photo_failure_is_explained_and_can_be_retried(qtbot, make_kios
 
 
 def test_can_keypad_reads_the_card_after_the_key_is_typed(qtbot, make_kiosk):
-    """A chip that needs its CAN: the big keypad takes six digits and reading continues."""
-    from kiosk.domain.text import Text
-    from kiosk.flows import events as ev
-    parts, ui = make_kiosk()
+    """A chip that needs its CAN: the reader refuses until the key typed on the big keypad
+    opens it, then the journey goes on to the face check."""
+    from kiosk.devices.ports import AccessKeyRequired
+    from kiosk.devices.sim.chip_reader import SimChipReader
+
+    class CanChipReader(SimChipReader):
+        """The demo chip, but with no MRZ scanner: it needs the CAN 123456."""
+
+        def __init__(self, *a, **kw):
+            super().__init__(*a, **kw)
+            self.key = None
+
+        def set_access_key(self, key):
+            self.key = key
+
+        def read(self, timeout):
+            if self.key is None or self.key.can != "123456":
+                raise AccessKeyRequired(__import__("kiosk.devices.icao.messages", fromlist=["x"]).NEED_KEY,
+                                        wrong=self.key is not None)
+            return super().read(timeout)
+
+    def use_can_reader(parts):
+        reader = CanChipReader(parts.config.asset(parts.config.devices.csca_dir))
+        parts.devices.card_reader = reader
+        parts.sim_reader = reader
+
+    parts, ui = make_kiosk(adjust=use_can_reader)
     parts.sim_reader.insert(parts.demo_citizens[0].identity)
-    qtbot.waitUntil(lambda: ui.controller.state.step != Step.ATTRACT, timeout=WAIT)
-    ui.controller.dispatch(ev.AccessKeyNeeded(ui.controller.state.attempt, Text("请输入", "Enter the CAN")))
-    assert ui.controller.state.step == Step.ACCESS_KEY
+    qtbot.waitUntil(step_is(ui, Step.ACCESS_KEY), timeout=WAIT)
     screen = ui.window.screens[Step.ACCESS_KEY]
-    assert "6-digit" in screen.can_caption.text() or "6位" in screen.can_caption.text()
+    assert "6位" in screen.can_caption.text()
     for digit in "12345":
         qtbot.mouseClick(screen.keys[digit], Qt.MouseButton.LeftButton)
     qtbot.mouseClick(screen.submit, Qt.MouseButton.LeftButton)        # five digits: refused plainly
     assert ui.controller.state.step == Step.ACCESS_KEY and "6位数字码" in visible_text(ui.window)
+    for digit in "654321":                                             # a wrong CAN: told, with tries left
+        qtbot.mouseClick(screen.keys[digit], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(screen.submit, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ui.controller.state.step == Step.ACCESS_KEY and ui.controller.state.key_failures == 1,
+                    timeout=WAIT)
+    assert "还可尝试 2 次" in visible_text(ui.window)
     for digit in "123456":
         qtbot.mouseClick(screen.keys[digit], Qt.MouseButton.LeftButton)
     assert screen.can.text() == "123456"
