@@ -1,0 +1,211 @@
+"""1:1 matching of the live face against the document's chip photo, with the dlib ResNet
+(face_recognition's 128-d encoder) and a multi-frame decision.
+
+Method (measured in bench/face_eval.py, docs/benchmarks.md "Face matching"):
+  * reference: the chip photo is decoded (JPEG or JPEG 2000), upsampled for detection when small,
+    aligned with the 68-point model and encoded twice, with 10 jitters and mirrored; the template
+    is the mean of the two. Averaging removes much of the single-shot alignment noise.
+  * probe: each good camera frame is encoded once (no jitter, ~20 ms), from the landmarks the
+    quality step already found, so the detector never runs twice on a frame.
+  * decision: the median distance over at least `min_good_frames` good frames must be below the
+    threshold. The median, not the best frames: choosing the closest frames would favour
+    impostors as much as genuine users.
+
+All functions run on the face worker thread and block on the CPU only; encodings live in memory
+and are never written to disk or logs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from statistics import mean, median
+from typing import Sequence
+
+import cv2
+import numpy as np
+
+from kiosk.devices.face import quality
+from kiosk.devices.face.observation import FaceObservation, FrameAnalysis
+from kiosk.domain.text import Text
+
+# Chosen from the measured distributions (docs/benchmarks.md "Face matching"): on the fixture set no
+# impostor pair comes closer than ~0.68 and a normal fit of the impostor distances puts FAR 1e-4 at
+# ~0.60 and FAR at 0.55 near 4e-6. The 0.05 below the 1e-4 point is kept for populations the set
+# does not cover: this model's impostor distances are known to be smaller for East Asian faces
+# (ageitgey/face_recognition issue #431), so re-measure before trusting it there.
+DEFAULT_THRESHOLD = 0.55
+REFERENCE_JITTERS = 10
+
+
+class ReferenceError(Exception):  # noqa: A001 - the name the verifier expects; shadows nothing we use
+    """The chip photo cannot serve as a reference. `reason` is what the citizen is told;
+    `code` is stable for logs and tests ("unreadable", "no_face")."""
+
+    def __init__(self, code: str, reason: Text) -> None:
+        super().__init__(reason.en)
+        self.code = code
+        self.reason = reason
+
+
+UNREADABLE = Text("证件照片无法读取，请到人工窗口办理", "The photo on your ID could not be read. Please go to a staffed window.")
+NO_FACE = Text("证件照片中找不到人脸，请到人工窗口办理", "No face was found in the photo on your ID. Please go to a staffed window.")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The chip photo's encodings (128-d each) and their mean, the template probes are compared
+    with. In memory only."""
+
+    encodings: tuple[np.ndarray, ...]
+    template: np.ndarray
+    analysis: FrameAnalysis
+
+    def distance(self, probe: np.ndarray) -> float:
+        """Euclidean distance from the template to one probe encoding."""
+        return float(np.linalg.norm(self.template - probe))
+
+
+@dataclass(frozen=True)
+class MatchPolicy:
+    """How frame distances become a decision. `combine` is "median" (default), "mean", or
+    "best_k_mean" (mean of the `min_good_frames` smallest; more lenient, raises FAR)."""
+
+    threshold: float = DEFAULT_THRESHOLD
+    min_good_frames: int = 3
+    combine: str = "median"
+
+
+@dataclass(frozen=True)
+class MatchDecision:
+    """`distance` is the combined distance (nan when there were too few frames)."""
+
+    matched: bool
+    distance: float
+    frames: int
+
+
+@lru_cache(maxsize=1)
+def _encoder() -> object:
+    """The dlib ResNet (~22 MB), loaded once; called from the face worker thread only."""
+    import dlib
+    import face_recognition_models
+
+    return dlib.face_recognition_model_v1(face_recognition_models.face_recognition_model_location())
+
+
+def _shape(points: np.ndarray, box: tuple[int, int, int, int]) -> object:
+    import dlib
+
+    top, right, bottom, left = box
+    return dlib.full_object_detection(dlib.rectangle(int(left), int(top), int(right), int(bottom)),
+                                      [dlib.point(int(round(x)), int(round(y))) for x, y in points])
+
+
+def encode_rgb(rgb: np.ndarray, points: np.ndarray, box: tuple[int, int, int, int], jitters: int = 1) -> np.ndarray:
+    """128-d encoding of the face with these 68 landmarks (aligned chip 150x150, 25 % padding)."""
+    return np.asarray(_encoder().compute_face_descriptor(rgb, _shape(points, box), jitters), dtype=np.float64)
+
+
+def encode_probe(bgr: np.ndarray, observation: FaceObservation) -> np.ndarray:
+    """Encode one camera frame's face, reusing the landmarks `quality.analyse` found (so the
+    detector does not run twice). Face worker thread; CPU only, ~15-25 ms."""
+    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    return encode_rgb(rgb, quality.points_from_landmarks(observation.landmarks), observation.box)
+
+
+def _prepare_reference(bgr: np.ndarray) -> np.ndarray:
+    """Chip photos are small (often 240x320 or less) and heavily compressed. Upsample small ones
+    2x with a smooth filter first: the detector needs faces of 80 px or more and the landmarks
+    are more stable on a smooth upsampled image than on 8x8 JPEG blocks."""
+    h, w = bgr.shape[:2]
+    if max(h, w) < 500:
+        bgr = cv2.resize(bgr, (w * 2, h * 2), interpolation=cv2.INTER_CUBIC)
+    return bgr
+
+
+def encode_reference_bgr(bgr: np.ndarray, jitters: int = REFERENCE_JITTERS) -> Reference:
+    """`encode_reference` for a decoded image. Raises ReferenceError("no_face")."""
+    bgr = _prepare_reference(bgr)
+    analysis = quality.analyse_bgr_photo(bgr)
+    face = analysis.face
+    if face is None:
+        raise ReferenceError("no_face", NO_FACE)
+    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    pts = quality.points_from_landmarks(face.landmarks)
+    direct = encode_rgb(rgb, pts, face.box, jitters)
+    # The mirrored photo gives a second, differently aligned view of the same face; averaging the
+    # two cancels part of the left/right alignment error.
+    flipped = np.ascontiguousarray(rgb[:, ::-1])
+    w = rgb.shape[1]
+    top, right, bottom, left = face.box
+    fbox = (top, w - 1 - left, bottom, w - 1 - right)
+    fpts = quality.shape_points(flipped, fbox)
+    mirrored = encode_rgb(flipped, fpts, fbox, 1)
+    return Reference(encodings=(direct, mirrored), template=(direct + mirrored) / 2.0, analysis=analysis)
+
+
+def encode_reference(photo: bytes, jitters: int = REFERENCE_JITTERS) -> Reference:
+    """Encode the chip photo (JPEG or JPEG 2000 bytes as read from DG2). Runs on the face worker
+    thread; CPU only, ~0.5-1 s (10 jitters). Raises ReferenceError with the citizen-facing reason
+    when the photo cannot be decoded or holds no face."""
+    try:
+        bgr = quality.decode_image(photo)
+    except quality.ImageError:
+        raise ReferenceError("unreadable", UNREADABLE) from None
+    return encode_reference_bgr(bgr, jitters)
+
+
+def combine(distances: Sequence[float], policy: MatchPolicy) -> float:
+    """The one distance the decision is made on."""
+    if policy.combine == "mean":
+        return float(mean(distances))
+    if policy.combine == "best_k_mean":
+        return float(mean(sorted(distances)[: max(1, policy.min_good_frames)]))
+    if policy.combine == "median":
+        return float(median(distances))
+    raise ValueError(f"unknown combine rule {policy.combine!r}")
+
+
+def decide(distances: Sequence[float], policy: MatchPolicy = MatchPolicy()) -> MatchDecision:
+    """Match when at least `min_good_frames` distances were seen and their combination is below
+    the threshold. Pure; any thread."""
+    if len(distances) < max(1, policy.min_good_frames):
+        return MatchDecision(False, float("nan"), len(distances))
+    d = combine(distances, policy)
+    return MatchDecision(d < policy.threshold, d, len(distances))
+
+
+@dataclass(frozen=True)
+class ErrorRates:
+    """Counts and rates at one threshold (accept when distance < threshold)."""
+
+    threshold: float
+    false_accepts: int
+    impostors: int
+    false_rejects: int
+    genuines: int
+
+    @property
+    def far(self) -> float:
+        return self.false_accepts / self.impostors if self.impostors else float("nan")
+
+    @property
+    def frr(self) -> float:
+        return self.false_rejects / self.genuines if self.genuines else float("nan")
+
+
+def error_rates(genuine: Sequence[float], impostor: Sequence[float], threshold: float) -> ErrorRates:
+    """FAR/FRR of a set of pair distances at `threshold`. Pure."""
+    return ErrorRates(threshold, sum(1 for d in impostor if d < threshold), len(impostor),
+                      sum(1 for d in genuine if d >= threshold), len(genuine))
+
+
+def threshold_for_far(genuine: Sequence[float], impostor: Sequence[float], max_far: float = 1e-4) -> ErrorRates:
+    """The largest threshold (lowest FRR) whose measured FAR is <= `max_far`. With N impostor
+    pairs a FAR below 1/N cannot be resolved: it then means "no impostor accepted", i.e. the
+    threshold is the smallest impostor distance (rounded down to 0.001)."""
+    allowed = int(max_far * len(impostor))
+    ordered = sorted(impostor)
+    t = ordered[allowed] if allowed < len(ordered) else (max(ordered) + 1e-3 if ordered else 1.0)
+    t = float(np.floor(t * 1000.0) / 1000.0)
+    return error_rates(genuine, impostor, t)
