@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true")
     from kiosk.cli_card import add_card_parser
     add_card_parser(sub)
+    from kiosk.cli_face import add_face_parser
+    add_face_parser(sub)
     return parser
 
 
@@ -125,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "card":
         from kiosk.cli_card import run_card
         return run_card(args)
+    if args.command == "face":
+        from kiosk.cli_face import run_face
+        return run_face(args)
     return 2
 
 
