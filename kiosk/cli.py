@@ -45,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _run(args: argparse.Namespace) -> int:
     overrides = {}
     if args.simulate:
-        overrides["devices"] = {"card_reader": "sim", "camera": "sim", "face": "sim", "printer": "sim"}
+        # The face matcher is not a device: the demo runs the real one on the simulated camera.
+        overrides["devices"] = {"card_reader": "sim", "camera": "sim", "printer": "sim"}
     try:
         config = load_config(args.config, overrides=overrides)
     except ConfigError as exc:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 from kiosk.config import Config
-from kiosk.devices.ports import CardReader
+from kiosk.devices.ports import Camera, CardReader, FaceVerifier
 from kiosk.devices.sim.camera import FileCamera
 from kiosk.devices.sim.card_reader import SimCardReader
 from kiosk.devices.sim.citizens import DemoCitizen, load_citizens
@@ -68,15 +68,49 @@ def load_catalogue_or_last_good(path: Path, last_good: Path) -> Catalogue:
     return catalogue
 
 
+def _camera_factory(config: Config, citizens: list[DemoCitizen]) -> Callable[[bytes], Camera]:
+    """Which camera a face check watches, by the chip photo: the demo citizen's clip or photo
+    (camera = "sim"), or the one real camera (camera = "opencv")."""
+    d = config.devices
+    if d.camera == "opencv":
+        from kiosk.devices.face.camera import OpenCvCamera
+        source: int | str = int(d.camera_source) if d.camera_source.strip().isdigit() else d.camera_source
+        camera = OpenCvCamera(source)
+        return lambda photo: camera
+    if d.camera != "sim":
+        raise ConfigurationProblem(f"devices.camera = {d.camera!r}: use 'sim' or 'opencv'")
+    by_photo = {c.identity.photo: c for c in citizens}
+    fallback = citizens[0] if citizens else None
+
+    def camera_for(photo: bytes) -> Camera:
+        c = by_photo.get(photo, fallback)
+        if c is None:
+            raise ConfigurationProblem("camera = 'sim' needs demo citizens")
+        return FileCamera(c.camera_source, script=c.camera_script)
+    return camera_for
+
+
+def _face_verifier(config: Config, citizens: list[DemoCitizen]) -> FaceVerifier:
+    d, f = config.devices, config.face
+    if d.face == "sim":
+        return SimFaceVerifier({c.identity.photo for c in citizens if not c.face_genuine})
+    if d.face != "dlib":
+        raise ConfigurationProblem(f"devices.face = {d.face!r}: use 'dlib' or 'sim'")
+    from kiosk.devices.face.liveness import Challenge, LivenessConfig
+    from kiosk.devices.face.matching import MatchPolicy
+    from kiosk.devices.face.verifier import DlibFaceVerifier, VerifierSettings
+    liveness = LivenessConfig(nonplanar_threshold=f.nonplanar_threshold, challenge_seconds=f.challenge_seconds,
+                              challenges=tuple(Challenge(c.strip()) for c in f.challenges.split(",")))
+    return DlibFaceVerifier(VerifierSettings(policy=MatchPolicy(threshold=f.threshold, min_good_frames=f.min_good_frames),
+                                             liveness=liveness, require_liveness=f.liveness))
+
+
 def build_parts(config: Config) -> KioskParts:
     data_dir = config.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
     catalogue = load_catalogue_or_last_good(config.asset(config.paths.catalogue), data_dir / "catalogue.last-good.yaml")
     citizens = load_citizens(config.asset(config.paths.demo_citizens))
     d = config.devices
-    for kind, value in (("camera", d.camera), ("face", d.face)):
-        if value != "sim":
-            raise ConfigurationProblem(f"devices.{kind} = {value!r} is not available in this version; use 'sim'")
     if d.printer not in ("sim", "cups"):
         raise ConfigurationProblem(f"devices.printer = {d.printer!r}: use 'sim' or 'cups'")
 
@@ -93,13 +127,8 @@ def build_parts(config: Config) -> KioskParts:
         reader = SimChipReader(config.asset(d.csca_dir), ReadOptions(extended_length=d.card_extended_length))
     else:
         raise ConfigurationProblem(f"devices.card_reader = {d.card_reader!r}: use 'sim' or 'pcsc'")
-    cameras: dict[bytes, Path] = {c.identity.photo: c.camera_source for c in citizens}
-    fallback = citizens[0].camera_source if citizens else Path()
-
-    def camera_for(photo: bytes) -> FileCamera:
-        return FileCamera(cameras.get(photo, fallback))
-
-    face = SimFaceVerifier({c.identity.photo for c in citizens if not c.face_genuine})
+    camera_for = _camera_factory(config, citizens)
+    face = _face_verifier(config, citizens)
     if d.printer == "cups":
         from kiosk.devices.cups_printer import CupsPrinter
         try:

@@ -50,11 +50,22 @@ class DevicesSection:
     printer: str
     printer_queue: str
     card_reader_name: str
+    camera_source: str
     csca_dir: str
     card_extended_length: bool
     card_read_timeout: float
     print_timeout: float
     store_timeout: float
+
+
+@dataclass(frozen=True)
+class FaceSection:
+    threshold: float
+    min_good_frames: int
+    liveness: bool
+    challenges: str
+    nonplanar_threshold: float
+    challenge_seconds: float
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,7 @@ class Config:
     session: SessionSection
     paths: PathsSection
     devices: DevicesSection
+    face: FaceSection
     receipt: ReceiptSection
 
     @property
@@ -93,7 +105,7 @@ class Config:
 
 
 _SECTIONS = {"kiosk": KioskSection, "session": SessionSection, "paths": PathsSection,
-             "devices": DevicesSection, "receipt": ReceiptSection}
+             "devices": DevicesSection, "face": FaceSection, "receipt": ReceiptSection}
 
 
 def _coerce(value: Any, like: Any, where: str) -> Any:
@@ -145,6 +157,11 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None,
         raise ConfigError(f"kiosk.id must be 10 digits, got {cfg.kiosk.id!r}")
     if cfg.kiosk.language not in ("zh", "en"):
         raise ConfigError("kiosk.language must be 'zh' or 'en'")
+    bad = [c for c in cfg.face.challenges.split(",") if c.strip() not in ("turn_left", "turn_right", "blink")]
+    if bad or not cfg.face.challenges.strip():
+        raise ConfigError("face.challenges: a comma-separated list of turn_left, turn_right, blink")
+    if not 0.0 < cfg.face.threshold < 2.0:
+        raise ConfigError("face.threshold must be between 0 and 2 (face_recognition distances)")
     if cfg.session.warning_seconds >= cfg.session.timeout_seconds:
         raise ConfigError("session.warning_seconds must be shorter than session.timeout_seconds")
     return cfg

@@ -182,6 +182,12 @@ class Runtime:
             return
         log.info("card read: %s genuine=%s in %.2fs", result.identity.redacted(), result.genuine, result.seconds)
         self._post(ev.CardRead(attempt, result.identity, result.genuine, result.problem))
+        photo = result.identity.photo
+        if photo and hasattr(self.devices.face, "prepare"):
+            # Encode the chip photo now, while the citizen turns to the camera; the face check
+            # queued after it on the same worker then starts matching at once.
+            self._face_worker.submit(lambda: self.devices.face.prepare(photo), lambda r, e: None,
+                                     timeout=self._timeouts.face_check, name="prepare")
 
     # --- face -----------------------------------------------------------------------------------
     def _start_face(self, effect: fx.StartFaceCheck) -> None:
@@ -191,7 +197,6 @@ class Runtime:
         with self._face_lock:
             self._camera, self._face_cancel = camera, token
         camera.start()
-        deadline = time.monotonic() + self._timeouts.face_check
 
         last: list[Text] = []
 
@@ -201,6 +206,8 @@ class Runtime:
                 self._post(ev.FaceGuidance(effect.attempt, instruction))
 
         def job() -> ev.FaceChecked:
+            # The clock starts when the check does, not while the chip photo is still being encoded.
+            deadline = time.monotonic() + self._timeouts.face_check
             d = self.devices.face.verify(effect.reference_photo, camera, deadline, token, progress)
             return ev.FaceChecked(effect.attempt, d.matched, d.distance, d.reason)
 

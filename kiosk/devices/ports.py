@@ -131,6 +131,10 @@ class FaceVerifier(Protocol):
         "blink"); call it when the instruction changes. It is thread-safe and never blocks.
         """
 
+    def prepare(self, reference_photo: bytes) -> None:
+        """Get ready for checks against this chip photo (e.g. encode it). Face worker thread;
+        called as soon as the card is read. Never raises: a bad photo is reported by `verify`."""
+
     def clear(self) -> None:
         """Forget any reference encoding (session end)."""
 

@@ -13,12 +13,17 @@ def make_kiosk(qtbot, tmp_path):
 
     made = []
 
-    def make(session: dict | None = None, adjust=None):
+    def make(session: dict | None = None, adjust=None, face: str = "sim"):
+        """A kiosk on the demo devices. `face="sim"` (scripted verdicts) keeps journey tests fast;
+        tests of the face check itself pass `face="dlib"`, the real matcher and liveness."""
         ensure_qapplication()
-        overrides = {"paths": {"data_dir": str(tmp_path / "data")}}
+        overrides = {"paths": {"data_dir": str(tmp_path / "data")}, "devices": {"face": face}}
         if session:
             overrides["session"] = session
         parts = build_parts(load_config(env={}, overrides=overrides))
+        if face == "sim":   # every demo citizen passes: these tests are about what comes after
+            from kiosk.devices.sim.face import SimFaceVerifier
+            parts.devices.face = SimFaceVerifier(watch_seconds=0.3)
         if adjust:
             adjust(parts)
         ui = build_ui(parts)

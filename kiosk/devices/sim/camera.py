@@ -2,11 +2,17 @@
 
 It has the real camera's shape: one capture thread decodes frames at the source's frame rate
 and keeps only the newest, so readers never wait and never see a backlog.
+
+A video may come with a `CameraScript`: a demo stand-in for a cooperative person. While idle it
+plays the `idle` stretch of the clip back and forth; when the face check asks for a movement
+(`perform("turn_left")`), it plays the stretch of the real footage in which the person makes that
+movement, and back. Only simulated cameras have `perform`; a real camera needs a real person.
 """
 from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -18,13 +24,32 @@ from kiosk.domain.text import Text
 NO_CAMERA = Text("摄像头暂时无法使用，请联系工作人员。", "The camera is not working at the moment. Please ask the staff for help.")
 
 
+@dataclass(frozen=True)
+class CameraScript:
+    """Frame ranges [start, end] of a clip: `idle` is played back and forth while nothing is
+    asked; each action (e.g. "turn_left") is played forward then backward when asked for."""
+
+    idle: tuple[int, int]
+    actions: dict[str, tuple[int, int]] = field(default_factory=dict)
+    crop: tuple[int, int, int, int] | None = None   # x, y, width, height of the clip to show
+
+    @staticmethod
+    def from_dict(data: dict) -> "CameraScript":
+        crop = data.get("crop")
+        return CameraScript(tuple(data["idle"]), {k: tuple(v) for k, v in (data.get("actions") or {}).items()},
+                            tuple(crop) if crop else None)
+
+
 class FileCamera:
     """Plays `source` (video or image). `start`/`stop` from any thread; `latest` never blocks."""
 
-    def __init__(self, source: Path, fps: float | None = None, size: tuple[int, int] = (640, 480)) -> None:
+    def __init__(self, source: Path, fps: float | None = None, size: tuple[int, int] = (640, 480),
+                 script: CameraScript | None = None) -> None:
         self.source = Path(source)
         self.size = size
         self._fps = fps
+        self.script = script
+        self._requested: str | None = None
         self._lock = threading.Lock()
         self._latest: Frame | None = None
         self._error: CameraError | None = None
@@ -55,6 +80,12 @@ class FileCamera:
     def error(self) -> CameraError | None:
         with self._lock:
             return self._error
+
+    def perform(self, action: str) -> None:
+        """Demo only: the recorded person makes `action` next (any thread, never blocks).
+        Ignored when the clip has no footage of that action."""
+        with self._lock:
+            self._requested = action
 
     def _publish(self, image: np.ndarray, seq: int) -> None:
         image = np.ascontiguousarray(image)
@@ -98,6 +129,9 @@ class FileCamera:
             self._stop.wait(1.0 / fps)
 
     def _run_video(self) -> None:
+        if self.script is not None:
+            self._run_scripted()
+            return
         cap = cv2.VideoCapture(str(self.source))
         if not cap.isOpened():
             raise OSError("cannot open video")
@@ -117,3 +151,50 @@ class FileCamera:
                 self._stop.wait(max(0.0, next_at - time.monotonic()))
         finally:
             cap.release()
+
+    def _run_scripted(self) -> None:
+        """Decode the clip once (a few seconds of video), then play it by the script."""
+        cap = cv2.VideoCapture(str(self.source))
+        if not cap.isOpened():
+            raise OSError("cannot open video")
+        try:
+            fps = self._fps or cap.get(cv2.CAP_PROP_FPS) or 25.0
+            script = self.script
+            assert script is not None
+            frames: list[np.ndarray] = []
+            while True:
+                ok, image = cap.read()
+                if not ok:
+                    break
+                if script.crop:
+                    x, y, w, h = script.crop
+                    image = image[y:y + h, x:x + w]
+                frames.append(self._fit(image))
+        finally:
+            cap.release()
+        if not frames:
+            raise OSError("video has no frames")
+
+        def span(a: int, b: int) -> list[int]:
+            a, b = max(0, min(a, len(frames) - 1)), max(0, min(b, len(frames) - 1))
+            return list(range(a, b + 1))
+
+        idle = span(*script.idle)
+        idle_loop = idle + idle[-2:0:-1]            # back and forth, no jump
+        queue: list[int] = []
+        seq, i, next_at = 0, 0, time.monotonic()
+        while not self._stop.is_set():
+            with self._lock:
+                action, self._requested = self._requested, None
+            if action in script.actions:
+                forward = span(*script.actions[action])
+                queue = forward + [forward[-1]] * int(fps * 0.4) + forward[::-1]
+            if queue:
+                index = queue.pop(0)
+            else:
+                index = idle_loop[i % len(idle_loop)]
+                i += 1
+            self._publish(frames[index], seq)
+            seq += 1
+            next_at += 1.0 / fps
+            self._stop.wait(max(0.0, next_at - time.monotonic()))

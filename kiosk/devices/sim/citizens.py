@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from kiosk.devices.sim.camera import CameraScript
 from kiosk.domain.identity import Identity
 
 
@@ -18,6 +19,7 @@ class DemoCitizen:
     camera_kind: str              # "video" or "still"
     government: dict[str, str] = field(default_factory=dict)
     face_genuine: bool = True     # False: the camera shows a photo attack / someone else
+    camera_script: CameraScript | None = None   # a clip that follows the face check's instructions
 
 
 def load_citizens(path: Path) -> list[DemoCitizen]:
@@ -36,5 +38,6 @@ def load_citizens(path: Path) -> list[DemoCitizen]:
         )
         out.append(DemoCitizen(row["id"], ident, base / row["camera"], row.get("camera_kind", "still"),
                                {k: str(v) for k, v in (row.get("government") or {}).items()},
-                               bool(row.get("face_genuine", True))))
+                               bool(row.get("face_genuine", True)),
+                               CameraScript.from_dict(row["camera_script"]) if row.get("camera_script") else None))
     return out
