@@ -95,7 +95,7 @@ def summarise(name: str, dist: Callable[[str, str], float], pairs: list[tuple[st
     best = matching.threshold_for_far(gen, imp, 1e-4)
     mu, sd = statistics.fmean(imp), statistics.pstdev(imp)
     nd = statistics.NormalDist(mu, sd)
-    return {"name": name, "threshold": threshold, "at": at, "best": best, "gen_max": max(gen),
+    return {"name": name, "gen": gen, "imp": imp, "threshold": threshold, "at": at, "best": best, "gen_max": max(gen),
             "gen_mean": statistics.fmean(gen), "imp_min": min(imp), "imp_mean": mu, "imp_sd": sd,
             "fit_far_at_t": nd.cdf(threshold), "q1e4": nd.inv_cdf(1e-4)}
 
@@ -223,6 +223,16 @@ def main() -> int:
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         print(row(r))
+    sweep = (0.45, 0.50, 0.55, 0.60)
+    print("\nFalse rejects (false accepts) at other thresholds:\n")
+    print("| method | " + " | ".join(f"{t:.2f}" for t in sweep) + " |")
+    print("|---|" + "---|" * len(sweep))
+    for r in results:
+        cells = []
+        for t in sweep:
+            e = matching.error_rates(r["gen"], r["imp"], t)
+            cells.append(f"{e.false_rejects}/{e.genuines} ({e.false_accepts})")
+        print(f"| {r['name']} | " + " | ".join(cells) + " |")
     if sizes["jpeg"]:
         print(f"\nChip photos: JPEG q60 median {statistics.median(sizes['jpeg']) / 1024:.1f} KB, "
               f"JPEG 2000 median {statistics.median(sizes['jp2']) / 1024:.1f} KB.")

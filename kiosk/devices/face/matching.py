@@ -29,7 +29,7 @@ from kiosk.devices.face.observation import FaceObservation, FrameAnalysis
 from kiosk.domain.text import Text
 
 # Chosen from the measured distributions (docs/benchmarks.md "Face matching"): on the fixture set no
-# impostor pair comes closer than ~0.68 and a normal fit of the impostor distances puts FAR 1e-4 at
+# impostor pair comes closer than 0.66 and a normal fit of the impostor distances puts FAR 1e-4 at
 # ~0.60 and FAR at 0.55 near 4e-6. The 0.05 below the 1e-4 point is kept for populations the set
 # does not cover: this model's impostor distances are known to be smaller for East Asian faces
 # (ageitgey/face_recognition issue #431), so re-measure before trusting it there.
