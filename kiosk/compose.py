@@ -96,13 +96,15 @@ def _face_verifier(config: Config, citizens: list[DemoCitizen]) -> FaceVerifier:
         return SimFaceVerifier({c.identity.photo for c in citizens if not c.face_genuine})
     if d.face != "dlib":
         raise ConfigurationProblem(f"devices.face = {d.face!r}: use 'dlib' or 'sim'")
+    from kiosk.devices.face.encoder_process import ChipEncoder
     from kiosk.devices.face.liveness import Challenge, LivenessConfig
     from kiosk.devices.face.matching import MatchPolicy
     from kiosk.devices.face.verifier import DlibFaceVerifier, VerifierSettings
     liveness = LivenessConfig(nonplanar_threshold=f.nonplanar_threshold, challenge_seconds=f.challenge_seconds,
                               challenges=tuple(Challenge(c.strip()) for c in f.challenges.split(",")))
     return DlibFaceVerifier(VerifierSettings(policy=MatchPolicy(threshold=f.threshold, min_good_frames=f.min_good_frames),
-                                             liveness=liveness, require_liveness=f.liveness))
+                                             liveness=liveness, require_liveness=f.liveness),
+                            encoder=ChipEncoder())
 
 
 def build_parts(config: Config) -> KioskParts:

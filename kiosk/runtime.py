@@ -94,6 +94,12 @@ class Runtime:
             self._store_worker.submit(self._close_storage, lambda r, e: None, timeout=2.0, name="close")
         for w in (self._face_worker, self._store_worker, self._print_worker):
             ok = w.shutdown(max(0.1, end - time.monotonic())) and ok
+        close = getattr(self.devices.face, "close", None)
+        if callable(close):   # e.g. the face encoder's child process
+            try:
+                close()
+            except Exception:  # noqa: BLE001 - shutdown goes on
+                log.exception("closing the face verifier failed")
         if self._card_thread.is_alive():
             self._card_thread.join(max(0.1, end - time.monotonic()))
             ok = ok and not self._card_thread.is_alive()
@@ -270,7 +276,7 @@ class Runtime:
             return build_application(catalogue, bundle, effect.answers, effect.verified, effect.prefilled,
                                      number=application_number(self._kiosk_id, seq, created), kiosk_id=self._kiosk_id,
                                      created_at=created, consent=effect.consent, lang=effect.lang,
-                                     attachments=effect.attachments)
+                                     attachments=effect.attachments, face_check=effect.face_check)
 
         def done(app: Any, error: BaseException | None) -> None:
             if error is not None:

@@ -74,6 +74,16 @@ class DepartmentRequest:
 
 
 @dataclass(frozen=True)
+class FaceCheckRecord:
+    """How the applicant's identity was checked at the kiosk: the outcome and the distance of the
+    last face check and how many attempts it took. Never an image or an encoding."""
+
+    matched: bool
+    distance: float | None
+    attempts: int
+
+
+@dataclass(frozen=True)
 class Application:
     number: str
     kiosk_id: str
@@ -87,6 +97,7 @@ class Application:
     consent: bool
     lang: str = "zh"
     attachments: Mapping[str, bytes] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+    face_check: FaceCheckRecord | None = None
 
     def __repr__(self) -> str:
         return f"Application({self.number}, bundle={self.bundle_id}, {len(self.requests)} departments)"
@@ -108,6 +119,9 @@ class Application:
                           "due": r.due.isoformat(), "due_approximate": r.due_approximate, "fee": r.fee,
                           "fields": list(r.fields), "materials": list(r.materials)} for r in self.requests],
             "materials": [[mid, t(title), held] for mid, title, held in self.materials],
+            "face_check": None if self.face_check is None else {
+                "matched": self.face_check.matched, "distance": self.face_check.distance,
+                "attempts": self.face_check.attempts},
         }
 
     @staticmethod
@@ -123,6 +137,8 @@ class Application:
                                              r["statutory_days"], date.fromisoformat(r["due"]), r["due_approximate"],
                                              r["fee"], tuple(r["fields"]), tuple(r["materials"])) for r in rec["requests"]),
             materials=tuple((m[0], T(m[1]), m[2]) for m in rec["materials"]),
+            face_check=FaceCheckRecord(rec["face_check"]["matched"], rec["face_check"]["distance"],
+                                       rec["face_check"]["attempts"]) if rec.get("face_check") else None,
         )
 
 
@@ -139,6 +155,7 @@ def build_application(
     consent: bool,
     lang: str = "zh",
     attachments: Mapping[str, bytes] | None = None,
+    face_check: FaceCheckRecord | None = None,
 ) -> Application:
     """Assemble the application from the answers to the fields that apply (others are dropped)."""
     today = created_at.date()
@@ -164,4 +181,5 @@ def build_application(
         catalogue_version=catalogue.version, created_at=created_at, answers=tuple(answered),
         requests=tuple(requests), materials=mats, consent=consent, lang=lang,
         attachments=MappingProxyType({k: v for k, v in (attachments or {}).items() if k in {m[0] for m in mats}}),
+        face_check=face_check,
     )

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from kiosk.domain.application import Application
+from kiosk.domain.application import Application, FaceCheckRecord
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class StoreApplication:
     lang: str
     created_at: datetime
     attachments: Mapping[str, bytes] = field(default_factory=dict, repr=False)
+    face_check: FaceCheckRecord | None = None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import Enum
 from types import MappingProxyType
 
-from kiosk.domain.application import Application
+from kiosk.domain.application import Application, FaceCheckRecord
 from kiosk.domain.catalogue import Bundle, Catalogue, Material
 from kiosk.domain.form import (FormPage, first_invalid_page, form_pages, materials_needed, prefill,
                                validate_page)
@@ -64,6 +64,7 @@ class FaceState:
     last_distance: float | None = None
     message: Text | None = None
     needs_staff: bool = False
+    matched: bool = False
 
 
 @dataclass(frozen=True)
@@ -277,7 +278,7 @@ def handle(state: FlowState, event: ev.Event, now: datetime) -> Result:
                            last_activity=now, warning=False), []
         if isinstance(event, ev.FaceChecked) and s.face.checking:
             if event.matched:
-                session = replace(s, face=FaceState(s.face.attempts + 1, False, event.distance, msg.FACE_VERIFIED))
+                session = replace(s, face=FaceState(s.face.attempts + 1, False, event.distance, msg.FACE_VERIFIED, matched=True))
                 return _goto(state, Step.CHOOSE_BUNDLE, now, session=session, notice=msg.FACE_VERIFIED), [fx.StopFaceCheck()]
             attempts = s.face.attempts + 1
             staff = attempts >= state.config.max_face_attempts
@@ -361,7 +362,8 @@ def handle(state: FlowState, event: ev.Event, now: datetime) -> Result:
             wanted = {m.id for m in state.materials(now)}
             effect = fx.StoreApplication(state.attempt, s.bundle_id or "", s.answers, s.verified, s.prefilled,
                                          True, state.lang, now,
-                                         _frozen({k: v for k, v in s.attachments.items() if k in wanted}))
+                                         _frozen({k: v for k, v in s.attachments.items() if k in wanted}),
+                                         FaceCheckRecord(s.face.matched, s.face.last_distance, s.face.attempts))
             return _goto(state, Step.SUBMITTING, now, session=replace(s, consent=True), notice=None), [effect]
         return state, []
 

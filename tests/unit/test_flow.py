@@ -117,6 +117,9 @@ def test_review_needs_consent_then_stores_before_printing(config, identity, now)
     assert s.step == Step.SUBMITTING
     assert len(effects) == 1 and isinstance(effects[0], fx.StoreApplication)   # store first, no print yet
     assert effects[0].answers["child_name"] == "王小宝"
+    # The identity check travels with the application: outcome, distance, attempts; no image.
+    fc = effects[0].face_check
+    assert fc is not None and fc.matched and fc.attempts >= 1
 
 
 def test_store_failure_returns_to_review_with_answers_kept(config, identity, now):

@@ -28,9 +28,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from kiosk.devices.face import matching, quality
+from kiosk.devices.face.encoder_process import ChipEncoder, EncoderUnavailable
 from kiosk.devices.face.liveness import (CHALLENGE_MISSED, LOOK_BACK, NOT_LIVE, ChallengeCheck, ChallengeOutcome,
                                          LivenessConfig, PassiveLiveness, pick_challenge)
+from kiosk.devices.face.observation import FaceObservation
 from kiosk.devices.face.quality import QualityGates
 from kiosk.devices.ports import Camera, CameraError, CancelToken, FaceDecision
 from kiosk.domain.text import Text
@@ -40,6 +44,8 @@ log = logging.getLogger(__name__)
 LOOK = Text("请正对摄像头，保持自然。", "Please look at the camera.")
 MISMATCH = Text("人脸与证件照片不一致。请摘下帽子或口罩，正对摄像头后重试。",
                 "Your face did not match the photo on your ID. Take off any hat or mask, look at the camera and try again.")
+UNAVAILABLE = Text("人脸核验暂时无法进行，请稍后重试；如仍不行，请联系工作人员。",
+                   "The face check is not available at the moment. Please try again; if it still fails, ask the staff.")
 NO_GOOD_FRAME = Text("没能看清您的脸。请按屏幕提示调整后重试。",
                      "We could not see your face clearly. Please follow the hint on the screen and try again.")
 
@@ -57,8 +63,12 @@ class VerifierSettings:
 class DlibFaceVerifier:
     """FaceVerifier backed by face_recognition/dlib. `verify` on the face worker thread only."""
 
-    def __init__(self, settings: VerifierSettings = VerifierSettings(), rng: random.Random | None = None) -> None:
+    def __init__(self, settings: VerifierSettings = VerifierSettings(), rng: random.Random | None = None,
+                 encoder: ChipEncoder | None = None) -> None:
+        """`encoder`: run dlib's encoder in a child process (the kiosk; keeps the GUI smooth).
+        None encodes in this process (command-line tools, benchmarks)."""
         self.settings = settings
+        self._encoder = encoder
         self._rng = rng or random.SystemRandom()
         self._lock = threading.Lock()
         self._reference: tuple[str, matching.Reference] | None = None
@@ -71,13 +81,15 @@ class DlibFaceVerifier:
             self._reference_for(reference_photo)
         except matching.ReferenceError as exc:
             log.info("chip photo cannot be used as a face reference: %s", exc.code)
+        except EncoderUnavailable as exc:
+            log.warning("face encoder: %s", exc)
 
     def _reference_for(self, photo: bytes) -> matching.Reference:
         digest = hashlib.sha256(photo).hexdigest()
         with self._lock:
             if self._reference and self._reference[0] == digest:
                 return self._reference[1]
-        ref = matching.encode_reference(photo)
+        ref = self._encoder.reference(photo) if self._encoder else matching.encode_reference(photo)
         with self._lock:
             self._reference = (digest, ref)
         return ref
@@ -87,13 +99,30 @@ class DlibFaceVerifier:
         with self._lock:
             self._reference = None
 
+    def close(self) -> None:
+        """Stop the encoder process, if any (kiosk shutdown). Any thread."""
+        if self._encoder is not None:
+            self._encoder.close()
+
+    def _probe(self, bgr: np.ndarray, face: FaceObservation) -> np.ndarray:
+        if self._encoder is not None:
+            return self._encoder.probe(bgr, face)
+        return matching.encode_probe(bgr, face)
+
     # --- one check ---------------------------------------------------------------------------------
     def verify(self, reference_photo: bytes, camera: Camera, deadline: float, cancelled: CancelToken,
                on_progress: Callable[[Text], None] = lambda text: None) -> FaceDecision:
         try:
-            reference = self._reference_for(reference_photo)
+            return self._verify(reference_photo, camera, deadline, cancelled, on_progress)
         except matching.ReferenceError as exc:
             return FaceDecision(False, None, exc.reason)
+        except EncoderUnavailable as exc:
+            log.warning("face encoder: %s", exc)
+            return FaceDecision(False, None, UNAVAILABLE)
+
+    def _verify(self, reference_photo: bytes, camera: Camera, deadline: float, cancelled: CancelToken,
+                on_progress: Callable[[Text], None]) -> FaceDecision:
+        reference = self._reference_for(reference_photo)
         s = self.settings
         passive = PassiveLiveness(s.liveness)
         distances: list[float] = []
@@ -148,7 +177,7 @@ class DlibFaceVerifier:
                 if advice is not None and (challenge is None or challenge.outcome is ChallengeOutcome.PASSED):
                     on_progress(advice)
                 continue
-            distances.append(reference.distance(matching.encode_probe(frame.image, analysis.face)))  # type: ignore[arg-type]
+            distances.append(reference.distance(self._probe(frame.image, analysis.face)))
             if challenge is None and challenge_at is None:
                 if len(distances) < s.policy.min_good_frames:
                     on_progress(LOOK)

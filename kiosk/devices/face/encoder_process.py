@@ -1,0 +1,154 @@
+"""Face encodings computed in a child process, so the kiosk's window stays smooth.
+
+Why a process: dlib's face encoder holds Python's GIL for its whole run (~80-110 ms per face on
+a 2-core kiosk, ~1 s for the jittered chip-photo reference). In-process, every good frame would
+freeze the GUI thread's preview for that long (measured: the 30 fps preview fell to ~10 updates
+per second). Face detection and landmarks release the GIL and stay on the face worker thread;
+only the aligned 150x150 face chips cross the pipe, in memory, and only 128 numbers come back.
+
+`ChipEncoder` methods are called from the face worker thread only; each waits for the child at
+most `timeout` seconds. A child that dies or hangs is killed and started again on the next call;
+the call itself raises EncoderUnavailable, which the verifier reports like a camera problem.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import threading
+from collections.abc import Sequence
+from multiprocessing.connection import Connection
+
+import cv2
+import numpy as np
+
+from kiosk.devices.face import matching, quality
+from kiosk.devices.face.observation import FaceObservation, FrameAnalysis
+
+log = logging.getLogger(__name__)
+
+CHIP_SIZE, CHIP_PADDING = 150, 0.25   # what dlib's encoder was trained on (face_recognition's defaults)
+
+
+class EncoderUnavailable(RuntimeError):
+    pass
+
+
+def probe_chip(bgr: np.ndarray, face: FaceObservation) -> np.ndarray:
+    """The aligned face chip of one camera frame, from the landmarks already found. ~1 ms."""
+    import dlib
+
+    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    shape = matching._shape(quality.points_from_landmarks(face.landmarks), face.box)
+    return np.ascontiguousarray(dlib.get_face_chip(rgb, shape, size=CHIP_SIZE, padding=CHIP_PADDING))
+
+
+def reference_chips(photo: bytes) -> tuple[np.ndarray, np.ndarray, FrameAnalysis]:
+    """The chip photo's two aligned chips, prepared exactly as matching.encode_reference does
+    (upsampled when small; the photo and its mirror image). Raises matching.ReferenceError."""
+    import dlib
+
+    try:
+        bgr = quality.decode_image(photo)
+    except quality.ImageError:
+        raise matching.ReferenceError("unreadable", matching.UNREADABLE) from None
+    bgr = matching._prepare_reference(bgr)
+    analysis = quality.analyse_bgr_photo(bgr)
+    face = analysis.face
+    if face is None:
+        raise matching.ReferenceError("no_face", matching.NO_FACE)
+    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    direct = dlib.get_face_chip(rgb, matching._shape(quality.points_from_landmarks(face.landmarks), face.box),
+                                size=CHIP_SIZE, padding=CHIP_PADDING)
+    flipped = np.ascontiguousarray(rgb[:, ::-1])
+    w = rgb.shape[1]
+    top, right, bottom, left = face.box
+    fbox = (top, w - 1 - left, bottom, w - 1 - right)
+    mirrored = dlib.get_face_chip(flipped, matching._shape(quality.shape_points(flipped, fbox), fbox),
+                                  size=CHIP_SIZE, padding=CHIP_PADDING)
+    return np.ascontiguousarray(direct), np.ascontiguousarray(mirrored), analysis
+
+
+def _child(conn: Connection) -> None:   # pragma: no cover - runs in the child process
+    """The child: load the encoder once, then answer [(chip, jitters), ...] with encodings."""
+    encoder = matching._encoder()
+    conn.send("ready")
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:
+            return
+        if request is None:
+            return
+        conn.send([np.asarray(encoder.compute_face_descriptor(chip, jitters), np.float64) for chip, jitters in request])
+
+
+class ChipEncoder:
+    """A persistent child process running dlib's face encoder. Face worker thread only."""
+
+    def __init__(self, start_timeout: float = 30.0) -> None:
+        self.start_timeout = start_timeout
+        self._ctx = mp.get_context("spawn")   # never fork a process that runs Qt threads
+        self._proc: mp.process.BaseProcess | None = None
+        self._conn: Connection | None = None
+        self._lock = threading.Lock()
+
+    def _ensure(self) -> Connection:
+        if self._proc is not None and self._proc.is_alive() and self._conn is not None:
+            return self._conn
+        self._kill()
+        parent, child = self._ctx.Pipe()
+        proc = self._ctx.Process(target=_child, args=(child,), name="face-encoder", daemon=True)
+        proc.start()
+        child.close()
+        if not parent.poll(self.start_timeout) or parent.recv() != "ready":
+            proc.kill()
+            raise EncoderUnavailable("face encoder process did not start")
+        self._proc, self._conn = proc, parent
+        return parent
+
+    def encode(self, chips: Sequence[tuple[np.ndarray, int]], timeout: float) -> list[np.ndarray]:
+        """Encodings of the aligned chips (with their jitter counts); waits at most `timeout` s."""
+        with self._lock:
+            try:
+                conn = self._ensure()
+                conn.send(list(chips))
+                if not conn.poll(timeout):
+                    raise EncoderUnavailable("face encoder did not answer in time")
+                return conn.recv()
+            except (EOFError, OSError, BrokenPipeError) as exc:
+                self._kill()
+                raise EncoderUnavailable(f"face encoder process failed: {type(exc).__name__}") from None
+            except EncoderUnavailable:
+                self._kill()
+                raise
+
+    def reference(self, photo: bytes, jitters: int = matching.REFERENCE_JITTERS, timeout: float = 30.0) -> matching.Reference:
+        """matching.encode_reference, with the encoder work in the child process."""
+        direct, mirrored, analysis = reference_chips(photo)
+        a, b = self.encode([(direct, jitters), (mirrored, 1)], timeout)
+        return matching.Reference(encodings=(a, b), template=(a + b) / 2.0, analysis=analysis)
+
+    def probe(self, bgr: np.ndarray, face: FaceObservation, timeout: float = 5.0) -> np.ndarray:
+        return self.encode([(probe_chip(bgr, face), 0)], timeout)[0]
+
+    def _kill(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except OSError:
+                pass
+        if self._proc is not None and self._proc.is_alive():
+            self._proc.kill()
+            self._proc.join(2.0)
+        self._proc, self._conn = None, None
+
+    def close(self) -> None:
+        """Stop the child (any thread; joins it for at most 2 s)."""
+        with self._lock:
+            if self._conn is not None and self._proc is not None and self._proc.is_alive():
+                try:
+                    self._conn.send(None)
+                    self._proc.join(2.0)
+                except (OSError, BrokenPipeError):
+                    pass
+            self._kill()
