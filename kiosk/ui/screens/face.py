@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
 
 from kiosk.devices.ports import Camera
@@ -26,6 +26,8 @@ class FaceCheckScreen(Screen):
         self.preview = label("", "preview", align=Qt.AlignmentFlag.AlignCenter)
         self.preview.setFixedSize(PREVIEW_W, PREVIEW_H)
         self.instruction = label("", "subtitle", wrap=True)
+        # The one thing to do now ("turn your head to your left") must be readable from a step away.
+        self.instruction.setStyleSheet("font-size: 30px; font-weight: 600; color: #0b57d0;")
         self.status = label("", "title", wrap=True)
         self.status.setStyleSheet("font-size: 28px;")
         self.retry = button("", "primary")
@@ -88,6 +90,15 @@ class FaceCheckScreen(Screen):
         self._last_seq = frame.seq
         img = frame.image
         h, w = img.shape[:2]
-        qimg = QImage(img.data, w, h, img.strides[0], QImage.Format.Format_BGR888)
-        self.preview.setPixmap(QPixmap.fromImage(qimg).scaled(
-            PREVIEW_W, PREVIEW_H, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
+        # Shown as a mirror, as people expect of a screen that films them: turning to their left
+        # moves the picture to their left. The verifier sees the unmirrored frame.
+        qimg = QImage(img.data, w, h, img.strides[0], QImage.Format.Format_BGR888).flipped(Qt.Orientation.Horizontal)
+        pix = QPixmap.fromImage(qimg).scaled(PREVIEW_W, PREVIEW_H, Qt.AspectRatioMode.KeepAspectRatio,
+                                             Qt.TransformationMode.SmoothTransformation)
+        painter = QPainter(pix)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(QColor(255, 255, 255, 200), 4, Qt.PenStyle.DashLine))
+        gw, gh = pix.width() * 0.36, pix.height() * 0.62      # where the face should be
+        painter.drawEllipse(int((pix.width() - gw) / 2), int(pix.height() * 0.14), int(gw), int(gh))
+        painter.end()
+        self.preview.setPixmap(pix)
