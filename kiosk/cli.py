@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true")
     from kiosk.cli_card import add_card_parser
     add_card_parser(sub)
+    from kiosk.cli_sync import add_sync_parser
+    add_sync_parser(sub)
     return parser
 
 
@@ -122,6 +124,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "catalogue" and args.action == "stats":
         return _catalogue_stats(args)
+    if args.command == "sync":
+        from kiosk.cli_sync import run_sync
+        return run_sync(args)
     if args.command == "card":
         from kiosk.cli_card import run_card
         return run_card(args)
