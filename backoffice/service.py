@@ -184,8 +184,10 @@ class Backoffice:
                     ins = self._insert(db.applications).values(
                         number=number, kiosk_id=kiosk_id, bundle_id=str(rec["bundle_id"])[:80],
                         created_at=str(rec["created_at"])[:32], received_at=now, source=source, digest=digest,
-                        record=proto.canonical_json(rec).decode()).on_conflict_do_nothing(index_elements=["number"])
-                    if conn.execute(ins).rowcount == 1:
+                        record=proto.canonical_json(rec).decode()).on_conflict_do_nothing(
+                            index_elements=["number"]).returning(db.applications.c.number)
+                    # RETURNING, not rowcount: psycopg does not report a rowcount for ON CONFLICT.
+                    if conn.execute(ins).first() is not None:
                         if rows:
                             conn.execute(db.department_requests.insert(), rows)
                         known[number] = digest
