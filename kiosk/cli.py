@@ -20,6 +20,8 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--citizen", help="with --autopilot: the demo citizen id (default: the first)")
     p.add_argument("--screenshots", type=Path, help="with --autopilot: save a PNG of every screen into this folder")
     p.add_argument("--fullscreen", action="store_true", help="fill the screen (production kiosks)")
+    p.add_argument("--with-backoffice", action="store_true",
+                   help="demo: run a local back office in this process and send applications to it")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,15 +58,24 @@ def _run(args: argparse.Namespace) -> int:
     from kiosk.compose import ConfigurationProblem, build_parts
     from kiosk.domain.catalogue import CatalogueError
 
+    demo_backoffice = None
+    if args.with_backoffice:
+        from backoffice.demo import start_demo_backoffice
+        demo_backoffice = start_demo_backoffice(config.data_dir, config.kiosk.id)
+        print(f"demo back office: {demo_backoffice.url} (officials' page {demo_backoffice.officials_url})", flush=True)
     try:
-        parts = build_parts(config)
-    except (ConfigurationProblem, CatalogueError) as exc:
-        print(f"cannot start: {exc}", file=sys.stderr)
-        return 2
-    from kiosk.ui.app import run_gui
+        try:
+            parts = build_parts(config)
+        except (ConfigurationProblem, CatalogueError) as exc:
+            print(f"cannot start: {exc}", file=sys.stderr)
+            return 2
+        from kiosk.ui.app import run_gui
 
-    return run_gui(parts, autopilot=args.autopilot, offscreen=args.offscreen, bundle_id=args.bundle,
-                   citizen=args.citizen, screenshots=args.screenshots, fullscreen=args.fullscreen)
+        return run_gui(parts, autopilot=args.autopilot, offscreen=args.offscreen, bundle_id=args.bundle,
+                       citizen=args.citizen, screenshots=args.screenshots, fullscreen=args.fullscreen)
+    finally:
+        if demo_backoffice is not None:
+            demo_backoffice.stop()
 
 
 def _catalogue_check(args: argparse.Namespace) -> int:
