@@ -99,7 +99,7 @@ def run(rounds: int, db_url: str | None, seed: int, max_delay: float, work: Path
                 mid_upload += 1
         # The kiosk comes back one last time and catches up.
         store = kiosk.open_storage()
-        settings = kiosk.settings(server.url, **CHILD_SETTINGS)
+        settings = kiosk.settings(server.url, **{**CHILD_SETTINGS, "batch_size": 100})
         client = SyncClient(server.url, KIOSK_ID, kiosk.signing_key(), settings.signing_public(), timeout=10)
         try:
             drain = Syncer(store, client, settings).drain(time.monotonic() + 120)

@@ -75,3 +75,24 @@ def test_settings_file_and_environment(tmp_path):
         load_sync_settings(tmp_path, env={})
     with pytest.raises(SyncSettingsError, match="number"):
         load_sync_settings(tmp_path / "none", env={"ONEVISIT_SYNC_BATCH_SIZE": "many"})
+
+
+def test_a_frozen_kiosk_finishes_the_session_under_way_but_starts_no_new_one(small_catalogue, identity, now):
+    from kiosk.domain.text import Text
+    from kiosk.flows import events as ev
+    from kiosk.flows import messages as msg
+    from kiosk.flows.journey import FlowConfig, Step, handle, initial_state
+
+    why = (Text("七天未同步", "no sync for 7 days"),)
+    s = initial_state(FlowConfig(catalogue=small_catalogue, timeout_seconds=60, warning_seconds=15))
+    s, _ = handle(s, ev.CardInserted(), now)
+    s, _ = handle(s, ev.CardRead(s.attempt, identity), now)
+    s, _ = handle(s, ev.IntakeChanged(why), now)                    # freezes mid-session
+    assert s.step == Step.FACE_CHECK and s.intake_closed == why
+    s, _ = handle(s, ev.CancelRequested(), now)                     # the session ends ...
+    assert s.step == Step.ATTRACT and s.intake_closed == why
+    s, effects = handle(s, ev.CardInserted(), now)                  # ... and no new one starts
+    assert s.step == Step.ATTRACT and effects == [] and s.notice == msg.INTAKE_CLOSED
+    s, _ = handle(s, ev.IntakeChanged(()), now)                     # synced again: open
+    s, effects = handle(s, ev.CardInserted(), now)
+    assert s.step == Step.READING_CARD and effects
