@@ -59,7 +59,8 @@ class SyncSettings:
     backoffice_signing_key: str = ""         # its Ed25519 public key (base64): answers, catalogues
     backoffice_encryption_key: str = ""      # its X25519 public key (base64): sealed applications
     enrolled_at: str = ""                    # when `kiosk sync enrol` ran (ISO time)
-    batch_size: int = 100                    # applications per upload request
+    batch_size: int = 100                    # applications per upload request ...
+    batch_max_bytes: int = 1_000_000         # ... and at most about this many bytes of records (photos)
     interval_seconds: float = 60.0           # idle poll for status changes and catalogue
     backoff_base_seconds: float = 2.0        # first retry after a network error ...
     backoff_max_seconds: float = 300.0       # ... doubling up to this, with jitter
@@ -355,7 +356,15 @@ class Syncer:
         (nothing recorded then: the batch stays pending and is sent again)."""
         now = self._clock()
         pending = self.storage.pending_records(self.settings.batch_size, now)
-        report = BatchReport(sent=len(pending), more=len(pending) >= self.settings.batch_size)
+        more = len(pending) >= self.settings.batch_size
+        size = 0
+        for i, p in enumerate(pending):          # keep each request (and the kiosk's memory) small
+            size += len(p.record)
+            if i and size > self.settings.batch_max_bytes:
+                del pending[i:]
+                more = True
+                break
+        report = BatchReport(sent=len(pending), more=more)
         if not pending:
             return report
         envelopes = [proto.seal_envelope(self._recipient, p.number, p.record) for p in pending]
