@@ -332,7 +332,9 @@ class ExportReport:
 
 
 class Syncer:
-    """The sync steps on one Storage connection (the thread that made it must call them)."""
+    """The sync steps on one Storage connection. Every method runs on the thread that opened that
+    connection (the "sync" thread, or the main thread of `kiosk sync now`) and may block on
+    SQLite (its busy timeout) and on one HTTP call at a time (`request_timeout_seconds`)."""
 
     def __init__(self, storage: Storage, client: SyncClient, settings: SyncSettings, *, data_dir: Path | None = None,
                  clock: Callable[[], datetime] = datetime.now, rng: random.Random | None = None,
