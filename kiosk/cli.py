@@ -20,6 +20,8 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--citizen", help="with --autopilot: the demo citizen id (default: the first)")
     p.add_argument("--screenshots", type=Path, help="with --autopilot: save a PNG of every screen into this folder")
     p.add_argument("--fullscreen", action="store_true", help="fill the screen (production kiosks)")
+    p.add_argument("--with-backoffice", action="store_true",
+                   help="demo: run a local back office in this process and send applications to it")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_card_parser(sub)
     from kiosk.cli_face import add_face_parser
     add_face_parser(sub)
+    from kiosk.cli_sync import add_sync_parser
+    add_sync_parser(sub)
     return parser
 
 
@@ -57,15 +61,24 @@ def _run(args: argparse.Namespace) -> int:
     from kiosk.compose import ConfigurationProblem, build_parts
     from kiosk.domain.catalogue import CatalogueError
 
+    demo_backoffice = None
+    if args.with_backoffice:
+        from backoffice.demo import start_demo_backoffice
+        demo_backoffice = start_demo_backoffice(config.data_dir, config.kiosk.id)
+        print(f"demo back office: {demo_backoffice.url} (officials' page {demo_backoffice.officials_url})", flush=True)
     try:
-        parts = build_parts(config)
-    except (ConfigurationProblem, CatalogueError) as exc:
-        print(f"cannot start: {exc}", file=sys.stderr)
-        return 2
-    from kiosk.ui.app import run_gui
+        try:
+            parts = build_parts(config)
+        except (ConfigurationProblem, CatalogueError) as exc:
+            print(f"cannot start: {exc}", file=sys.stderr)
+            return 2
+        from kiosk.ui.app import run_gui
 
-    return run_gui(parts, autopilot=args.autopilot, offscreen=args.offscreen, bundle_id=args.bundle,
-                   citizen=args.citizen, screenshots=args.screenshots, fullscreen=args.fullscreen)
+        return run_gui(parts, autopilot=args.autopilot, offscreen=args.offscreen, bundle_id=args.bundle,
+                       citizen=args.citizen, screenshots=args.screenshots, fullscreen=args.fullscreen)
+    finally:
+        if demo_backoffice is not None:
+            demo_backoffice.stop()
 
 
 def _catalogue_check(args: argparse.Namespace) -> int:
@@ -125,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "catalogue" and args.action == "stats":
         return _catalogue_stats(args)
+    if args.command == "sync":
+        from kiosk.cli_sync import run_sync
+        return run_sync(args)
     if args.command == "card":
         from kiosk.cli_card import run_card
         return run_card(args)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from kiosk.config import Config
 from kiosk.devices.ports import Camera, CardReader, FaceVerifier
@@ -46,6 +46,8 @@ class KioskParts:
     render_receipt: Callable[[Application], bytes]
     demo_citizens: list[DemoCitizen] = field(default_factory=list)
     sim_reader: SimCardReader | None = None
+    # make_sync(on_freeze=...) -> SyncWorker; None when no back office is enrolled (sync.py)
+    make_sync: Callable[..., Any] | None = None
 
     @property
     def kiosk_name(self) -> Text:
@@ -154,6 +156,12 @@ def build_parts(config: Config) -> KioskParts:
         code = sign_receipt(signing_key, app.number, app.bundle_id)
         return render_receipt(app, replace(options, verify_code=code))
 
+    make_sync = _sync_factory(config, open_storage)
+    if make_sync is not None:
+        from kiosk.services.sync import load_synced_catalogue, settings_for
+        synced = load_synced_catalogue(data_dir, settings_for(config))
+        if synced is not None:      # the newest catalogue the back office signed, re-verified
+            catalogue = synced[0]
     government = {c.identity.personal_number: c.government for c in citizens if c.identity.personal_number}
     flow_config = FlowConfig(catalogue=catalogue, timeout_seconds=config.session.timeout_seconds,
                              warning_seconds=config.session.warning_seconds,
@@ -161,4 +169,20 @@ def build_parts(config: Config) -> KioskParts:
     timeouts = Timeouts(card_read=d.card_read_timeout, face_check=config.session.face_check_seconds,
                         store=d.store_timeout, print=d.print_timeout)
     return KioskParts(config, catalogue, flow_config, devices, timeouts, open_storage, render, citizens,
-                      reader if isinstance(reader, SimCardReader) else None)
+                      reader if isinstance(reader, SimCardReader) else None, make_sync)
+
+
+def _sync_factory(config: Config, open_storage: Callable[[], Storage]) -> Callable[..., Any] | None:
+    """The sync worker's factory when this kiosk is enrolled with a back office, else None."""
+    from kiosk.services.sync import SyncSettingsError, make_worker, settings_for
+    try:
+        settings = settings_for(config)
+    except SyncSettingsError as exc:
+        raise ConfigurationProblem(str(exc)) from None
+    if not settings.configured:
+        log.info("no back office enrolled: applications stay on this kiosk (kiosk sync enrol)")
+        return None
+
+    def make_sync(**kw: Any) -> Any:
+        return make_worker(config.data_dir, config.kiosk.id, settings, open_storage=open_storage, **kw)
+    return make_sync

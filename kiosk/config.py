@@ -75,6 +75,17 @@ class ReceiptSection:
 
 
 @dataclass(frozen=True)
+class SyncSection:
+    batch_size: int
+    interval_seconds: float
+    backoff_base_seconds: float
+    backoff_max_seconds: float
+    request_timeout_seconds: float
+    freeze_after_days: float
+    freeze_after_pending: int
+
+
+@dataclass(frozen=True)
 class Config:
     kiosk: KioskSection
     session: SessionSection
@@ -82,6 +93,7 @@ class Config:
     devices: DevicesSection
     face: FaceSection
     receipt: ReceiptSection
+    sync: SyncSection
 
     @property
     def data_dir(self) -> Path:
@@ -105,7 +117,7 @@ class Config:
 
 
 _SECTIONS = {"kiosk": KioskSection, "session": SessionSection, "paths": PathsSection,
-             "devices": DevicesSection, "face": FaceSection, "receipt": ReceiptSection}
+             "devices": DevicesSection, "face": FaceSection, "receipt": ReceiptSection, "sync": SyncSection}
 
 
 def _coerce(value: Any, like: Any, where: str) -> Any:

@@ -5,7 +5,10 @@ No Qt here: `post` is whatever the UI gives us to hand an event to the GUI threa
   card   - a loop that waits for insert/removal with a timeout and runs reads on request;
   face   - camera + verifier jobs; a new check cancels the previous one;
   store  - the only thread that touches the SQLite connection;
-  print  - renders and prints receipts.
+  print  - renders and prints receipts;
+  sync   - (when a back office is enrolled) uploads applications, pulls status changes and the
+           catalogue, and reports the freeze rule (kiosk/services/sync.py); the citizen never
+           waits for it: a stored application only nudges it.
 """
 from __future__ import annotations
 
@@ -60,7 +63,8 @@ class Runtime:
     def __init__(self, *, devices: Devices, catalogue: Callable[[], Catalogue], kiosk_id: str,
                  open_storage: Callable[[], Any], render_receipt: Callable[[Any], bytes],
                  post: Callable[[ev.Event], None], timeouts: Timeouts = Timeouts(),
-                 clock: Callable[[], datetime] = datetime.now) -> None:
+                 clock: Callable[[], datetime] = datetime.now,
+                 make_sync: Callable[..., Any] | None = None) -> None:
         self.devices = devices
         self._catalogue = catalogue
         self._kiosk_id = kiosk_id
@@ -79,10 +83,14 @@ class Runtime:
         self._face_lock = threading.Lock()
         self._face_cancel: CancelToken | None = None
         self._camera: Camera | None = None
+        # make_sync(on_freeze=...) -> a SyncWorker or None (no back office enrolled)
+        self._sync = make_sync(on_freeze=self._on_freeze) if make_sync is not None else None
 
     # --- lifecycle (GUI thread) -------------------------------------------------------------
     def start(self) -> None:
         self._card_thread.start()
+        if self._sync is not None:
+            self._sync.start()
 
     def shutdown(self, deadline: float = 3.0) -> bool:
         """Stop every thread, joining each within the deadline. True if all ended."""
@@ -103,6 +111,8 @@ class Runtime:
         if self._card_thread.is_alive():
             self._card_thread.join(max(0.1, end - time.monotonic()))
             ok = ok and not self._card_thread.is_alive()
+        if self._sync is not None:
+            ok = self._sync.stop(max(0.1, end - time.monotonic())) and ok
         try:
             self.devices.card_reader.close()
         except Exception:  # noqa: BLE001
@@ -142,6 +152,11 @@ class Runtime:
                 self._card_requests.get_nowait()
         else:  # pragma: no cover - a new effect type without a handler is a programming error
             raise TypeError(f"unhandled effect {effect!r}")
+
+    # --- sync ------------------------------------------------------------------------------------
+    def _on_freeze(self, state: Any) -> None:
+        """Sync thread: hand the freeze rule's answer to the flow (never blocks)."""
+        self._post(ev.IntakeChanged(tuple(state.reasons) if state.frozen else ()))
 
     # --- card thread ---------------------------------------------------------------------------
     def _card_loop(self) -> None:
@@ -285,6 +300,8 @@ class Runtime:
             else:
                 log.info("application %s stored (%d departments)", app.number, len(app.requests))
                 self._post(ev.ApplicationStored(effect.attempt, app))
+                if self._sync is not None:
+                    self._sync.nudge()
 
         self._store_worker.submit(lambda: self._db().submit(build), done, timeout=self._timeouts.store, name="submit")
 

@@ -12,6 +12,7 @@ APT_PACKAGES=(
   cups printer-driver-cups-pdf                   # real print spooler with a PDF printer
   xvfb poppler-utils                             # virtual display, pdftotext/pdftoppm
   fonts-wqy-microhei                             # CJK glyphs for the UI and embedded in receipts
+  postgresql                                     # the back office's production database, for its tests
   libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libxkbcommon-x11-0 libxcb-cursor0   # Qt, offscreen and xcb
   libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-randr0 libxcb-xinerama0 libxcb-xkb1
 )

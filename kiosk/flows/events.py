@@ -189,7 +189,15 @@ class CancelRequested:
     """The citizen pressed 'End' (or staff ended the session)."""
 
 
+@dataclass(frozen=True)
+class IntakeChanged:
+    """The sync freeze rule changed its answer: `reasons` (for staff, why new applications are
+    paused) is empty when the kiosk takes new applications again."""
+    reasons: tuple[Text, ...] = ()
+
+
 Event = (CardInserted | CardRead | CardFailed | AccessKeyNeeded | AccessKeyEntered | CardRemoved | FaceChecked | FaceGuidance | FaceRetryRequested | BundleChosen
          | NextRequested | BackRequested | MaterialCaptureRequested | MaterialCaptured | MaterialCaptureFailed
          | SubmitRequested | ApplicationStored | StoreFailed | ReceiptPrinted
-         | PrintFailed | ReprintRequested | ReceiptTaken | Rated | LanguageChosen | UserActive | Tick | CancelRequested)
+         | PrintFailed | ReprintRequested | ReceiptTaken | Rated | LanguageChosen | UserActive | Tick | CancelRequested
+         | IntakeChanged)

@@ -106,6 +106,7 @@ class FlowState:
     warning: bool = False            # the inactivity countdown is showing
     notice: Text | None = None       # one message for the current screen
     key_failures: int = 0            # wrong access keys typed for the card on the reader
+    intake_closed: tuple[Text, ...] = ()   # why new applications are paused (sync freeze rule), for staff
 
     def bundle(self) -> Bundle | None:
         if self.session is None or self.session.bundle_id is None:
@@ -166,7 +167,8 @@ def _end(state: FlowState, notice: Text | None) -> Result:
     if state.step == Step.FACE_CHECK:
         effects.append(fx.StopFaceCheck())
     effects.append(fx.WipeSession())
-    return FlowState(config=state.config, lang=state.lang, attempt=state.attempt, notice=notice), effects
+    return FlowState(config=state.config, lang=state.lang, attempt=state.attempt, notice=notice,
+                     intake_closed=state.intake_closed), effects
 
 
 def _goto(state: FlowState, step: Step, now: datetime, **changes: object) -> FlowState:
@@ -203,6 +205,9 @@ def handle(state: FlowState, event: ev.Event, now: datetime) -> Result:
             return _end(state, msg.TIMED_OUT)
         warn = left <= state.config.warning_seconds
         return (replace(state, warning=warn), []) if warn != state.warning else (state, [])
+    if isinstance(event, ev.IntakeChanged):
+        # A session under way finishes; the rule only stops new ones (on the attract screen).
+        return replace(state, intake_closed=tuple(event.reasons)), []
     if isinstance(event, ev.CancelRequested):
         if state.step in (Step.ATTRACT, Step.SUBMITTING):
             return state, []
@@ -225,8 +230,10 @@ def handle(state: FlowState, event: ev.Event, now: datetime) -> Result:
 
     if step == Step.ATTRACT:
         if isinstance(event, ev.CardInserted):
+            if state.intake_closed:
+                return replace(state, notice=msg.INTAKE_CLOSED), []
             new = FlowState(config=state.config, lang=state.lang, step=Step.READING_CARD,
-                            attempt=state.attempt + 1, last_activity=now)
+                            attempt=state.attempt + 1, last_activity=now, intake_closed=state.intake_closed)
             return new, [fx.ReadCard(new.attempt)]
         return state, []
 

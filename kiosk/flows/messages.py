@@ -27,3 +27,6 @@ THANKS = Text("感谢您的评价！", "Thank you for your rating!")
 PRINT_PROBLEM = Text("回执打印失败，但您的申请已提交成功。请记下屏幕上的申请编号，或请工作人员补打回执。",
                      "The receipt could not be printed, but your application HAS been submitted. "
                      "Please note the application number on the screen, or ask the staff to reprint it.")
+INTAKE_CLOSED = Text("本机暂时不能受理新申请，请到人工窗口办理。已提交的申请不受影响。",
+                     "This kiosk cannot take new applications right now. Please go to the counter. "
+                     "Applications already submitted are safe.")

@@ -53,6 +53,26 @@ MIGRATIONS: list[str] = [
         rated_at    TEXT NOT NULL
     );
     """,
+    # 2: sync to the back office (kiosk/services/sync.py). An application is pending while its
+    # outbox row exists; the row is deleted in the same transaction that records the back
+    # office's answer in `synced`. Status changes and sync bookkeeping hold no personal data.
+    """
+    ALTER TABLE outbox ADD COLUMN next_attempt_at TEXT;
+    ALTER TABLE outbox ADD COLUMN exported_at TEXT;
+    CREATE TABLE synced (
+        number      TEXT PRIMARY KEY REFERENCES applications(number),
+        synced_at   TEXT NOT NULL,
+        result      TEXT NOT NULL CHECK (result IN ('created', 'duplicate', 'conflict'))
+    );
+    CREATE TABLE status_updates (
+        number      TEXT NOT NULL,
+        item_id     TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        changed_at  TEXT NOT NULL,
+        change_id   INTEGER NOT NULL,
+        PRIMARY KEY (number, item_id)
+    );
+    """,
 ]
 
 
@@ -79,6 +99,28 @@ class StoreStats:
     applications: int
     pending_sync: int
     oldest_pending: str | None
+
+
+@dataclass(frozen=True)
+class SyncCounts:
+    """What the sync status screen and `kiosk sync status` show. No personal data."""
+    applications: int
+    pending: int                 # not yet acknowledged by the back office
+    pending_since: str | None    # when the oldest of them was stored
+    not_exported: int            # pending and not hand-carried either
+    not_exported_since: str | None
+    exported: int                # pending but written to a hand-carry folder
+    failing: int                 # pending with at least one failed attempt
+    synced: int
+    conflicts: int               # the back office holds a different copy for review
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class PendingRecord:
+    number: str
+    record: bytes                # the record's JSON in the clear: keep in memory only
+    attempts: int
 
 
 class Storage:
@@ -151,6 +193,116 @@ class Storage:
         pending, oldest = self._db.execute("SELECT count(*), min(enqueued_at) FROM outbox").fetchone()
         return StoreStats(n, pending, oldest)
 
+    # --- sync (used by the sync worker on its own connection) -------------------------------
+    def pending_records(self, limit: int, now: datetime) -> list[PendingRecord]:
+        """Up to `limit` pending applications that are due for an attempt, oldest first, with
+        their records decrypted (for sealing to the back office; never written anywhere)."""
+        rows = self._db.execute(
+            "SELECT o.number, a.payload, o.attempts FROM outbox o JOIN applications a ON a.number = o.number "
+            "WHERE o.next_attempt_at IS NULL OR o.next_attempt_at <= ? ORDER BY a.seq LIMIT ?",
+            (now.isoformat(), limit)).fetchall()
+        return [PendingRecord(n, self._cipher.open(p, n), att) for n, p, att in rows]
+
+    def records_for(self, numbers: list[str]) -> list[PendingRecord]:
+        """The decrypted records of these pending applications (for sealing; memory only)."""
+        out = []
+        for n in numbers:
+            row = self._db.execute("SELECT a.payload, o.attempts FROM applications a JOIN outbox o ON o.number = a.number "
+                                   "WHERE a.number=?", (n,)).fetchone()
+            if row is not None:
+                out.append(PendingRecord(n, self._cipher.open(row[0], n), row[1]))
+        return out
+
+    def outbox_attempts(self, numbers: list[str]) -> list[tuple[str, int]]:
+        out = []
+        for n in numbers:
+            row = self._db.execute("SELECT attempts FROM outbox WHERE number=?", (n,)).fetchone()
+            if row is not None:
+                out.append((n, row[0]))
+        return out
+
+    def pending_numbers(self, *, exported: bool | None = None) -> list[str]:
+        sql = "SELECT o.number FROM outbox o JOIN applications a ON a.number = o.number"
+        if exported is not None:
+            sql += " WHERE o.exported_at IS " + ("NOT NULL" if exported else "NULL")
+        return [r[0] for r in self._db.execute(sql + " ORDER BY a.seq")]
+
+    def mark_synced(self, results: list[tuple[str, str]], when: datetime) -> None:
+        """Record the back office's answers ('created', 'duplicate', 'conflict') and drop the
+        outbox rows, in one transaction: a kill leaves each application pending or done."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany("INSERT OR REPLACE INTO synced VALUES (?,?,?)",
+                           [(n, when.isoformat(), r) for n, r in results])
+            db.executemany("DELETE FROM outbox WHERE number=?", [(n,) for n, _ in results])
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('sync.last_contact_at', ?)", (when.isoformat(),))
+            db.execute("COMMIT")
+        except Exception:
+            db.execute("ROLLBACK")
+            raise
+
+    def mark_attempt_failed(self, numbers: list[str], error: str, next_attempt_at: datetime) -> None:
+        """Count a failed attempt for each application and hold it back until `next_attempt_at`."""
+        self._db.executemany("UPDATE outbox SET attempts=attempts+1, last_error=?, next_attempt_at=? WHERE number=?",
+                             [(error[:200], next_attempt_at.isoformat(), n) for n in numbers])
+
+    def mark_exported(self, numbers: list[str], when: datetime) -> None:
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany("UPDATE outbox SET exported_at=? WHERE number=?", [(when.isoformat(), n) for n in numbers])
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('sync.last_export_at', ?)", (when.isoformat(),))
+            db.execute("COMMIT")
+        except Exception:
+            db.execute("ROLLBACK")
+            raise
+
+    def sync_result(self, number: str) -> str | None:
+        row = self._db.execute("SELECT result FROM synced WHERE number=?", (number,)).fetchone()
+        return row[0] if row else None
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        if value is None:
+            self._db.execute("DELETE FROM meta WHERE key=?", (key,))
+        else:
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?,?)", (key, value))
+
+    def apply_status_changes(self, changes: list[tuple[str, str, str, str, int]], cursor: int) -> None:
+        """Store (number, item_id, status, changed_at, change_id) rows, newest wins, and the cursor."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany(
+                "INSERT INTO status_updates VALUES (?,?,?,?,?) ON CONFLICT(number, item_id) DO UPDATE SET "
+                "status=excluded.status, changed_at=excluded.changed_at, change_id=excluded.change_id "
+                "WHERE excluded.change_id > status_updates.change_id", changes)
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('sync.status_cursor', ?)", (str(cursor),))
+            db.execute("COMMIT")
+        except Exception:
+            db.execute("ROLLBACK")
+            raise
+
+    def statuses(self, number: str) -> dict[str, str]:
+        return dict(self._db.execute("SELECT item_id, status FROM status_updates WHERE number=?", (number,)))
+
+    def sync_counts(self) -> SyncCounts:
+        db = self._db
+        n = db.execute("SELECT count(*) FROM applications").fetchone()[0]
+        pending, since, failing = db.execute(
+            "SELECT count(*), min(enqueued_at), coalesce(sum(attempts > 0), 0) FROM outbox").fetchone()
+        not_exp, not_exp_since = db.execute(
+            "SELECT count(*), min(enqueued_at) FROM outbox WHERE exported_at IS NULL").fetchone()
+        synced, conflicts = db.execute(
+            "SELECT count(*), coalesce(sum(result = 'conflict'), 0) FROM synced").fetchone()
+        last_error = self.get_meta("sync.last_error")
+        return SyncCounts(n, pending, since, not_exp, not_exp_since, pending - not_exp, failing, synced, conflicts,
+                          last_error)
+
     def check_integrity(self) -> list[str]:
         """Problems found: rows whose parts disagree or whose payload does not decrypt."""
         problems = []
@@ -162,6 +314,11 @@ class Storage:
                 Application.from_record(json.loads(self._cipher.open(payload, number)))
             except Exception as exc:  # noqa: BLE001
                 problems.append(f"{number}: {type(exc).__name__}")
+        # Every application is either pending (outbox) or answered by the back office (synced).
+        for (number,) in self._db.execute(
+                "SELECT number FROM applications WHERE (number IN (SELECT number FROM outbox)) = "
+                "(number IN (SELECT number FROM synced))"):
+            problems.append(f"{number}: neither pending nor synced, or both")
         return problems
 
     def close(self) -> None:

@@ -55,7 +55,7 @@ def build_ui(parts: KioskParts) -> KioskUi:
     runtime = Runtime(devices=parts.devices, catalogue=lambda: parts.catalogue, kiosk_id=parts.config.kiosk.id,
                       open_storage=parts.open_storage, render_receipt=parts.render_receipt,
                       post=lambda event: bridge.run_on_main(lambda: controller.dispatch(event)),
-                      timeouts=parts.timeouts)
+                      timeouts=parts.timeouts, make_sync=parts.make_sync)
     controller.attach(runtime.perform)
     QApplication.instance().installEventFilter(controller)
     reader = parts.sim_reader

@@ -13,6 +13,7 @@ ATTRACT_SUB = T("一次办好 · 只跑一次 —— 出生、退休、开办企
                 "One visit, one form: a birth, a retirement, a new business and more, submitted here in one go.")
 ATTRACT_PRIVACY = T("您的信息仅用于本次办理，离开或取出证件后立即清除。",
                     "Your details are used only for this application and are cleared as soon as you leave or take your card.")
+FOR_STAFF = T("工作人员：", "For staff: ")
 DEMO_TRAY = T("演示：放置一张证件", "Demo: place a card")
 DEMO_REMOVE = T("演示：取走证件", "Demo: remove card")
 READING = T("正在读取证件，请不要移动证件…", "Reading your card. Please do not move it…")

@@ -44,6 +44,7 @@ class AttractScreen(Screen):
         self.card_icon.setPixmap(id_card_picture())
         self.sub = label("", "subtitle", wrap=True, align=Qt.AlignmentFlag.AlignCenter)
         self.privacy = label("", "help", wrap=True, align=Qt.AlignmentFlag.AlignCenter)
+        self.staff = label("", "help", wrap=True, align=Qt.AlignmentFlag.AlignCenter)   # why intake is closed
         self.outer.addStretch(2)
         self.outer.addWidget(self.card_icon)
         self.outer.addWidget(self.hero)
@@ -53,6 +54,7 @@ class AttractScreen(Screen):
         self.outer.addStretch(1)
         self.outer.addWidget(self.notice)
         self.outer.addWidget(self.privacy)
+        self.outer.addWidget(self.staff)
         self.outer.addStretch(1)
 
     def render(self, state: FlowState, now: datetime) -> None:
@@ -63,6 +65,17 @@ class AttractScreen(Screen):
         self.sub.setText(self.t(S.ATTRACT_SUB))
         self.privacy.setText(self.t(S.ATTRACT_PRIVACY))
         self.show_notice(state.notice, ok=state.notice == msg.THANKS)
+        closed = bool(state.intake_closed)
+        self.card_icon.setVisible(not closed)
+        self.privacy.setVisible(not closed)
+        self.staff.setVisible(closed)
+        if closed:   # the sync freeze rule: tell the citizen where to go, and staff why
+            self.hero.setText(self.t(msg.INTAKE_CLOSED))
+            self.hero_other.setText(msg.INTAKE_CLOSED.get("en" if self.lang == "zh" else "zh"))
+            self.sub.setText("")
+            self.staff.setText("\n".join(self.t(S.FOR_STAFF) + self.t(r) for r in state.intake_closed))
+            if state.notice == msg.INTAKE_CLOSED:
+                self.show_notice(None)
 
 
 class ReadingCardScreen(Screen):

@@ -1,0 +1,86 @@
+"""A back office inside the kiosk process, for the demo (`kiosk run --simulate --with-backoffice`,
+which `scripts/demo.sh` uses): uvicorn on its own thread on 127.0.0.1 (a free port), SQLite and
+keys under <kiosk-data-dir>/demo-backoffice, the kiosk enrolled with it and pinned to it
+(<kiosk-data-dir>/sync.toml), so the demo's applications really travel. Production runs the back
+office as its own service (`python -m backoffice serve`).
+"""
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+THREAD_NAME = "backoffice"
+
+
+@dataclass
+class DemoBackoffice:
+    url: str
+    data_dir: Path
+    _server: object
+    _thread: threading.Thread
+    _engine: object
+
+    @property
+    def officials_url(self) -> str:
+        return self.url + "/officials"
+
+    def stop(self, deadline: float = 5.0) -> bool:
+        """Any thread. Ask uvicorn to exit and join its thread within `deadline` seconds."""
+        self._server.should_exit = True   # type: ignore[attr-defined]
+        self._thread.join(max(0.1, deadline))
+        self._engine.dispose()            # type: ignore[attr-defined]
+        return not self._thread.is_alive()
+
+
+def start_demo_backoffice(kiosk_data_dir: Path, kiosk_id: str, timeout: float = 15.0) -> DemoBackoffice:
+    """Start the back office on a thread, enrol this kiosk with it, and pin it in the kiosk's
+    sync settings. Caller's thread; blocks until the service answers (at most `timeout` s)."""
+    import uvicorn
+
+    from backoffice.app import create_app
+    from backoffice.db import make_engine
+    from backoffice.keys import BackofficeKeys
+    from backoffice.service import Backoffice
+    from kiosk.services.signing import load_or_create_signing_key
+    from kiosk.services.sync import KioskFiles, load_sync_settings, save_sync_settings
+    from kiosk.services.sync_protocol import ed25519_public_pem
+
+    kiosk_data_dir = Path(kiosk_data_dir)
+    data_dir = kiosk_data_dir / "demo-backoffice"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    keys = BackofficeKeys.load_or_create(data_dir / "keys")
+    engine = make_engine(f"sqlite:///{(data_dir / 'backoffice.sqlite3').resolve()}")
+    bo = Backoffice(engine, keys)
+    files = KioskFiles(kiosk_data_dir)
+    bo.enrol(kiosk_id, ed25519_public_pem(load_or_create_signing_key(files.signing_key).public_key()), "demo kiosk")
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    server = uvicorn.Server(uvicorn.Config(create_app(bo), log_level="warning", access_log=False, lifespan="off",
+                                           timeout_graceful_shutdown=2))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=THREAD_NAME, daemon=True)
+    thread.start()
+    end = time.monotonic() + timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > end:
+            server.should_exit = True
+            raise RuntimeError("the demo back office did not start")
+        time.sleep(0.02)
+    doc = keys.public_document()
+    settings = replace(load_sync_settings(kiosk_data_dir, env={}), url=url,
+                       backoffice_signing_key=doc["signing_key"], backoffice_encryption_key=doc["encryption_key"])
+    if not settings.enrolled_at:
+        settings = replace(settings, enrolled_at=datetime.now().replace(microsecond=0).isoformat())
+    save_sync_settings(kiosk_data_dir, settings)
+    log.info("demo back office at %s (officials' page %s/officials)", url, url)
+    return DemoBackoffice(url, data_dir, server, thread, engine)

@@ -1,0 +1,377 @@
+"""What the back office does, independent of HTTP: enrol kiosks, authenticate their requests,
+accept applications idempotently, hand out status changes and the signed catalogue, import
+hand-carried exports, and list what each department received.
+
+Idempotency by application number: the same number with the same content (the SHA-256 of the
+record's canonical JSON) is a no-op success ("duplicate"); the same number with different
+content is kept in `conflicts` for an official to review and answered "conflict" (HTTP 409).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, and_, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+
+from backoffice import db
+from backoffice.keys import BackofficeKeys
+from kiosk.domain.application import KIOSK_ID_RE, is_valid_application_number
+from kiosk.services import sync_protocol as proto
+
+log = logging.getLogger(__name__)
+
+STATUSES = ("received", "accepted", "in_progress", "more_materials_needed", "approved", "rejected", "completed")
+MAX_BATCH = 1000
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+class AuthError(Exception):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+class NotFound(Exception):
+    pass
+
+
+@dataclass
+class ImportReport:
+    files: int = 0
+    created: int = 0
+    duplicate: int = 0
+    conflict: int = 0
+    rejected: int = 0
+    refused_files: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class Backoffice:
+    def __init__(self, engine: Engine, keys: BackofficeKeys, *, max_skew: int = 300,
+                 wall_clock: Any = time.time) -> None:
+        self.engine = engine
+        self.keys = keys
+        self.max_skew = max_skew
+        self._clock = wall_clock
+        self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+        self._purge_lock = threading.Lock()
+        self._last_purge = 0.0
+
+    # --- kiosks ---------------------------------------------------------------------------
+    def enrol(self, kiosk_id: str, public_key_text: str, name: str = "") -> str:
+        """Enrol (or re-key) a kiosk. Returns the stored public key (base64url)."""
+        if not KIOSK_ID_RE.fullmatch(kiosk_id):
+            raise ValueError("a kiosk id is 10 digits (division code + station number)")
+        key = proto.ed25519_public_from_text(public_key_text)
+        b64 = proto.b64e(proto.public_bytes(key))
+        with self.engine.begin() as conn:
+            exists = conn.execute(select(db.kiosks.c.kiosk_id).where(db.kiosks.c.kiosk_id == kiosk_id)).first()
+            values = {"public_key": b64, "name": name, "enrolled_at": utcnow(), "revoked_at": None}
+            if exists:
+                conn.execute(update(db.kiosks).where(db.kiosks.c.kiosk_id == kiosk_id).values(**values))
+            else:
+                conn.execute(db.kiosks.insert().values(kiosk_id=kiosk_id, **values))
+        return b64
+
+    def revoke(self, kiosk_id: str) -> bool:
+        with self.engine.begin() as conn:
+            r = conn.execute(update(db.kiosks).where(db.kiosks.c.kiosk_id == kiosk_id).values(revoked_at=utcnow()))
+        return r.rowcount > 0
+
+    def kiosks(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(db.kiosks).order_by(db.kiosks.c.kiosk_id))]
+
+    def _kiosk_key(self, kiosk_id: str) -> Any:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(db.kiosks.c.public_key, db.kiosks.c.revoked_at)
+                               .where(db.kiosks.c.kiosk_id == kiosk_id)).first()
+        if row is None:
+            raise AuthError(401, "unknown kiosk")
+        if row.revoked_at:
+            raise AuthError(403, "kiosk revoked")
+        return proto.ed25519_public_from_text(row.public_key)
+
+    # --- request authentication -----------------------------------------------------------
+    def authenticate(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> str:
+        """The kiosk id of a genuine, fresh, first-time request; AuthError otherwise."""
+        kiosk_id = headers.get(proto.H_KIOSK, "")
+        ts_text = headers.get(proto.H_TIMESTAMP, "")
+        nonce = headers.get(proto.H_NONCE, "")
+        signature = headers.get(proto.H_SIGNATURE, "")
+        if not (kiosk_id and ts_text and nonce and signature):
+            raise AuthError(401, "unsigned request")
+        if not KIOSK_ID_RE.fullmatch(kiosk_id) or not (16 <= len(nonce) <= 64) or not ts_text.isdigit():
+            raise AuthError(401, "malformed signature headers")
+        ts = int(ts_text)
+        now = int(self._clock())
+        if abs(now - ts) > self.max_skew:
+            raise AuthError(401, f"timestamp outside the {self.max_skew}s window (check the kiosk's clock)")
+        key = self._kiosk_key(kiosk_id)
+        if not proto.verify_request(key, method, target, kiosk_id, ts, nonce, body, signature):
+            raise AuthError(401, "bad signature")
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(db.nonces.insert().values(kiosk_id=kiosk_id, nonce=nonce, seen_at=now))
+        except IntegrityError:
+            raise AuthError(401, "replayed request") from None
+        self._maybe_purge_nonces(now)
+        return kiosk_id
+
+    def _maybe_purge_nonces(self, now: int) -> None:
+        """Nonces older than twice the window can never be replayed (the timestamp check fails)."""
+        with self._purge_lock:
+            if now - self._last_purge < 60:
+                return
+            self._last_purge = now
+        with self.engine.begin() as conn:
+            conn.execute(delete(db.nonces).where(db.nonces.c.seen_at < now - 2 * self.max_skew))
+
+    # --- applications ----------------------------------------------------------------------
+    def _open(self, kiosk_id: str, env: Any) -> tuple[str, dict, str, list[dict]] | dict:
+        """Decrypt and check one envelope: (number, record, digest, department rows) or a rejection."""
+        number = env.get("number") if isinstance(env, dict) else None
+        if not isinstance(number, str) or not is_valid_application_number(number):
+            return {"number": number if isinstance(number, str) else "", "result": "rejected",
+                    "detail": "not an application number"}
+        if number[:10] != kiosk_id:
+            return {"number": number, "result": "rejected", "detail": "another kiosk's application"}
+        try:
+            rec = json.loads(proto.open_envelope(self.keys.encryption, env))
+            if not isinstance(rec, dict) or rec.get("number") != number or rec.get("kiosk_id") != kiosk_id:
+                raise ValueError("the record does not match its envelope")
+            rows = [{"number": number, "item_id": str(r["item_id"]), "department": str(r["department"]["zh"])[:200],
+                     "procedure": str(r["procedure"]["zh"])[:200], "due": str(r["due"])[:10], "status": "received"}
+                    for r in rec["requests"]]
+            str(rec["bundle_id"]), str(rec["created_at"])
+        except proto.ProtocolError as exc:
+            return {"number": number, "result": "rejected", "detail": str(exc)}
+        except (ValueError, KeyError, TypeError) as exc:
+            return {"number": number, "result": "rejected", "detail": f"incomplete record: {type(exc).__name__}"}
+        return number, rec, proto.record_digest(rec), rows
+
+    def accept(self, kiosk_id: str, envelopes: list[Any], source: str = "upload") -> list[dict]:
+        """Store each sealed application exactly once, in one transaction. One result per envelope."""
+        opened = [self._open(kiosk_id, env) for env in envelopes]
+        results: list[dict] = [o if isinstance(o, dict) else {} for o in opened]
+        valid = [(i, o) for i, o in enumerate(opened) if not isinstance(o, dict)]
+        if not valid:
+            return results
+        now = utcnow()
+        numbers = list({o[0] for _, o in valid})
+        with self.engine.begin() as conn:
+            known = dict(conn.execute(select(db.applications.c.number, db.applications.c.digest)
+                                      .where(db.applications.c.number.in_(numbers))).all())
+            for i, (number, rec, digest, rows) in valid:
+                have = known.get(number)
+                if have is None:
+                    ins = self._insert(db.applications).values(
+                        number=number, kiosk_id=kiosk_id, bundle_id=str(rec["bundle_id"])[:80],
+                        created_at=str(rec["created_at"])[:32], received_at=now, source=source, digest=digest,
+                        record=proto.canonical_json(rec).decode()).on_conflict_do_nothing(
+                            index_elements=["number"]).returning(db.applications.c.number)
+                    # RETURNING, not rowcount: psycopg does not report a rowcount for ON CONFLICT.
+                    if conn.execute(ins).first() is not None:
+                        if rows:
+                            conn.execute(db.department_requests.insert(), rows)
+                        known[number] = digest
+                        results[i] = {"number": number, "result": "created"}
+                        continue
+                    # Another transaction stored it meanwhile: compare with what it stored.
+                    have = conn.execute(select(db.applications.c.digest)
+                                        .where(db.applications.c.number == number)).scalar_one()
+                    known[number] = have
+                if have == digest:
+                    results[i] = {"number": number, "result": "duplicate"}
+                else:
+                    conn.execute(self._insert(db.conflicts).values(
+                        number=number, kiosk_id=kiosk_id, digest=digest, record=proto.canonical_json(rec).decode(),
+                        received_at=now, source=source, resolved=False).on_conflict_do_nothing(
+                            index_elements=["number", "digest"]))
+                    results[i] = {"number": number, "result": "conflict",
+                                  "detail": "a different application with this number is on file; kept for review"}
+        created = sum(r.get("result") == "created" for r in results)
+        if created or len(results) != created:
+            log.info("kiosk %s %s: %d created, %d duplicate, %d conflict, %d rejected", kiosk_id, source, created,
+                     sum(r.get("result") == "duplicate" for r in results),
+                     sum(r.get("result") == "conflict" for r in results),
+                     sum(r.get("result") == "rejected" for r in results))
+        return results
+
+    # --- status changes ---------------------------------------------------------------------
+    def set_status(self, number: str, item_id: str, status: str, note: str = "") -> int:
+        if status not in STATUSES:
+            raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+        with self.engine.begin() as conn:
+            r = conn.execute(update(db.department_requests)
+                             .where(and_(db.department_requests.c.number == number,
+                                         db.department_requests.c.item_id == item_id)).values(status=status))
+            if r.rowcount != 1:
+                raise NotFound(f"no department request {number}/{item_id}")
+            kiosk_id = conn.execute(select(db.applications.c.kiosk_id)
+                                    .where(db.applications.c.number == number)).scalar_one()
+            res = conn.execute(db.status_changes.insert().values(number=number, item_id=item_id, kiosk_id=kiosk_id,
+                                                                 status=status, note=note[:500], changed_at=utcnow()))
+            return int(res.inserted_primary_key[0])
+
+    def status_changes(self, kiosk_id: str, after: int, limit: int) -> dict:
+        limit = max(1, min(limit, 1000))
+        c = db.status_changes.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(c.id, c.number, c.item_id, c.status, c.changed_at)
+                                .where(and_(c.kiosk_id == kiosk_id, c.id > after)).order_by(c.id).limit(limit)).all()
+        changes = [dict(r._mapping) for r in rows]
+        return {"changes": changes, "next": changes[-1]["id"] if changes else after}
+
+    # --- catalogue --------------------------------------------------------------------------
+    def publish_catalogue(self, content: bytes) -> tuple[int, str]:
+        """Validate a catalogue file (the kiosk's own rules), sign it and make it current."""
+        import yaml
+
+        from kiosk.domain.catalogue import parse_catalogue
+        catalogue = parse_catalogue(yaml.safe_load(content.decode("utf-8")), "catalogue to publish")
+        with self.engine.begin() as conn:
+            revision = (conn.execute(select(func.max(db.catalogues.c.revision))).scalar() or 0) + 1
+            signature = proto.sign_catalogue(self.keys.signing, revision, catalogue.version, content)
+            conn.execute(db.catalogues.insert().values(revision=revision, version=catalogue.version,
+                                                       content=content.decode("utf-8"), signature=signature,
+                                                       published_at=utcnow()))
+        return revision, catalogue.version
+
+    def catalogue_for(self, have: int) -> dict:
+        c = db.catalogues.c
+        with self.engine.connect() as conn:
+            row = conn.execute(select(c.revision, c.version, c.content, c.signature)
+                               .order_by(c.revision.desc()).limit(1)).first()
+        if row is None or row.revision <= have:
+            return {"unchanged": True, "revision": row.revision if row else 0}
+        return {"unchanged": False, "revision": row.revision, "version": row.version, "content": row.content,
+                "signature": row.signature}
+
+    # --- officials --------------------------------------------------------------------------
+    def department_summary(self) -> list[dict]:
+        d = db.department_requests.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(d.department, d.status, func.count()).group_by(d.department, d.status)
+                                .order_by(d.department, d.status)).all()
+        out: dict[str, dict] = {}
+        for dept, status, n in rows:
+            out.setdefault(dept, {"department": dept, "total": 0, "by_status": {}})
+            out[dept]["total"] += n
+            out[dept]["by_status"][status] = n
+        return list(out.values())
+
+    def list_applications(self, department: str | None = None, limit: int = 200, offset: int = 0) -> list[dict]:
+        """Received department requests (no personal data: number, bundle, procedure, due, status)."""
+        a, d = db.applications.c, db.department_requests.c
+        q = (select(d.department, d.number, a.bundle_id, d.item_id, d.procedure, d.due, d.status, a.received_at,
+                    a.kiosk_id, a.source)
+             .join_from(db.department_requests, db.applications, a.number == d.number))
+        if department:
+            q = q.where(d.department == department)
+        q = q.order_by(d.department, a.received_at, d.number).limit(max(1, min(limit, 10000))).offset(max(0, offset))
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    def list_conflicts(self) -> list[dict]:
+        c = db.conflicts.c
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(
+                select(c.id, c.number, c.kiosk_id, c.digest, c.received_at, c.source, c.resolved).order_by(c.id))]
+
+    def counts(self) -> dict:
+        with self.engine.connect() as conn:
+            return {"applications": conn.execute(select(func.count()).select_from(db.applications)).scalar_one(),
+                    "department_requests": conn.execute(select(func.count()).select_from(db.department_requests)).scalar_one(),
+                    "conflicts": conn.execute(select(func.count()).select_from(db.conflicts)).scalar_one(),
+                    "kiosks": conn.execute(select(func.count()).select_from(db.kiosks)).scalar_one()}
+
+    # --- hand-carried exports ---------------------------------------------------------------
+    def import_path(self, path: Path, batch: int = 200) -> ImportReport:
+        """Import every *.export.jsonl file in a folder (or one file). A file whose signature or
+        hash does not verify is refused whole; applications go through `accept` (idempotent)."""
+        path = Path(path)
+        files = sorted(path.glob(f"*{proto.EXPORT_SUFFIX}")) if path.is_dir() else [path]
+        report = ImportReport()
+        for f in files:
+            try:
+                kiosk_id = self._verify_export(f)
+            except (AuthError, proto.ProtocolError, ValueError, OSError) as exc:
+                log.error("export %s refused: %s", f.name, exc)
+                report.refused_files.append(f"{f.name}: {exc}")
+                continue
+            report.files += 1
+            for chunk in _chunks(_export_envelopes(f), batch):
+                for r in self.accept(kiosk_id, chunk, source="import"):
+                    setattr(report, r["result"], getattr(report, r["result"]) + 1)
+        return report
+
+    def _verify_export(self, f: Path) -> str:
+        import hashlib
+        digest = hashlib.sha256()
+        header = trailer = None
+        count = 0
+        with open(f, "rb") as fh:
+            for line in fh:
+                if trailer is not None:
+                    raise ValueError("data after the trailer")
+                obj = json.loads(line)
+                if header is None:
+                    header = obj
+                    if obj.get("format") != proto.EXPORT_FORMAT or obj.get("v") != 1:
+                        raise ValueError("not a OneVisit export")
+                elif obj.get("trailer"):
+                    trailer = obj
+                    continue
+                else:
+                    count += 1
+                digest.update(line)
+        if header is None or trailer is None:
+            raise ValueError("truncated export (no trailer)")
+        kiosk_id = str(header.get("kiosk_id", ""))
+        sha = digest.hexdigest()
+        if trailer.get("sha256") != sha or trailer.get("count") != count or header.get("count") != count:
+            raise ValueError("the export's content does not match its trailer")
+        key = self._kiosk_key(kiosk_id)
+        try:
+            key.verify(proto.b64d(str(trailer.get("signature", ""))), proto.export_message(kiosk_id, sha, count))
+        except Exception:  # noqa: BLE001 - InvalidSignature and malformed signatures alike
+            raise ValueError("the export is not signed by the kiosk it names") from None
+        return kiosk_id
+
+
+def _export_envelopes(f: Path) -> Iterable[dict]:
+    with open(f, "rb") as fh:
+        next(fh)
+        for line in fh:
+            obj = json.loads(line)
+            if obj.get("trailer"):
+                return
+            yield obj
+
+
+def _chunks(items: Iterable[Any], n: int) -> Iterable[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= n:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
