@@ -1,0 +1,82 @@
+"""The real verifier's edges: a camera that is gone, a cancelled check, an unreadable chip photo."""
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from kiosk.devices.face.camera import CAMERA_UNAVAILABLE
+from kiosk.devices.face.matching import NO_FACE
+from kiosk.devices.face.verifier import DlibFaceVerifier
+from kiosk.devices.ports import CameraError, Frame
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets" / "demo"
+CHIP = (ASSETS / "speaker_chip.jpg").read_bytes()
+
+
+class DeadCamera:
+    """A camera whose device is unplugged: no frames, an error."""
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def latest(self) -> Frame | None:
+        return None
+
+    def error(self) -> CameraError | None:
+        return CameraError(CAMERA_UNAVAILABLE, "unplugged")
+
+
+class NoFrames(DeadCamera):
+    def error(self) -> CameraError | None:
+        return None
+
+
+class Token:
+    def __init__(self) -> None:
+        self.event = threading.Event()
+
+    def is_set(self) -> bool:
+        return self.event.is_set()
+
+
+@pytest.fixture(scope="module")
+def verifier():
+    v = DlibFaceVerifier()
+    v.prepare(CHIP)
+    return v
+
+
+def test_an_unplugged_camera_is_reported_in_plain_words(verifier):
+    said = []
+    with pytest.raises(CameraError) as err:
+        verifier.verify(CHIP, DeadCamera(), time.monotonic() + 0.5, Token(), said.append)
+    assert err.value.reason == CAMERA_UNAVAILABLE
+    assert CAMERA_UNAVAILABLE in said            # shown while the camera thread reconnects
+
+
+def test_cancelling_ends_the_check_at_once_without_a_verdict(verifier):
+    token = Token()
+    threading.Timer(0.2, token.event.set).start()
+    t = time.monotonic()
+    d = verifier.verify(CHIP, NoFrames(), time.monotonic() + 10, token)
+    assert time.monotonic() - t < 1.0
+    assert not d.matched and d.reason is None
+
+
+def test_a_chip_photo_without_a_face_sends_the_citizen_to_a_window():
+    blank = (ASSETS / "SOURCES.md").read_bytes()[:10]     # not an image at all
+    d = DlibFaceVerifier().verify(blank, NoFrames(), time.monotonic() + 1, Token())
+    assert not d.matched and "staffed window" in d.reason.en
+    import cv2
+    import numpy as np
+    ok, wall = cv2.imencode(".jpg", np.full((320, 240, 3), 128, np.uint8))
+    d = DlibFaceVerifier().verify(wall.tobytes(), NoFrames(), time.monotonic() + 1, Token())
+    assert d.reason == NO_FACE
+
+
+def test_clear_forgets_the_chip_photo(verifier):
+    assert verifier._reference is not None
+    verifier.clear()
+    assert verifier._reference is None
