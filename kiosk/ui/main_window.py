@@ -123,7 +123,8 @@ class KioskWindow(QMainWindow):
             self.demo_caption = label("", "help")
             fl.addWidget(self.demo_caption)
             for c in demo_citizens:
-                b = button(f"{c.identity.name}", "demoButton")
+                # The presenter needs to know which demo card shows a photo attack at the camera.
+                b = button(c.identity.name if c.face_genuine else f"{c.identity.name} · 照片攻击 photo attack", "demoButton")
                 b.setObjectName("demoButton")
                 b.setProperty("citizen", c.id)
                 b.clicked.connect(lambda _=False, cit=c: on_demo_insert(cit))
