@@ -365,6 +365,10 @@ def _build(app: Application, options: ReceiptOptions, font: str) -> _Layout:
     status = (Text("已提交 — 待同步", "Submitted — pending sync") if options.sync_pending
               else Text("已提交", "Submitted"))
     L.bi(Text(f"状态：{status.zh}", f"Status: {status.en}"), 9, en_size=7.5, bold=True)
+    if app.face_check is not None and app.face_check.matched:
+        # Tells the back office and the citizen how identity was established at the kiosk.
+        L.bi(Text("身份核验：证件芯片读取 + 人脸比对（活体）通过",
+                  "Identity: ID chip read + live face check passed"), 7.5, en_size=6.8)
     L.rule()
 
     n = len(app.requests)

@@ -141,6 +141,16 @@ def test_submitted_status_when_synced(tmp_path):
     assert "已提交" in flat and "待同步" not in flat
 
 
+def test_identity_check_is_stated_without_any_biometric_detail(tmp_path):
+    from dataclasses import replace
+
+    from kiosk.domain.application import FaceCheckRecord
+    app = replace(make_app(1), face_check=FaceCheckRecord(True, 0.3412, 1))
+    flat = "".join(pdf_text(render_receipt(app, OPTIONS), tmp_path).split())
+    assert "人脸比对（活体）通过" in flat and "0.34" not in flat
+    assert "人脸比对" not in "".join(pdf_text(render_receipt(make_app(1), OPTIONS), tmp_path).split())
+
+
 def test_no_personal_data_on_the_receipt(pdf, tmp_path):
     flat = "".join(pdf_text(pdf, tmp_path).split())
     assert ID_NUMBER not in flat
