@@ -28,6 +28,20 @@ CAMERA_NO_FRAMES = Text("摄像头没有画面，正在重新连接。如长时�
                         "The camera shows no picture; we are reconnecting. If this goes on, please ask the staff.")
 
 
+def fit_frame(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """`image` scaled to fit `size` (w, h) without distortion, centred on a dark background."""
+    w, h = size
+    ih, iw = image.shape[:2]
+    if (iw, ih) == (w, h):
+        return image
+    scale = min(w / iw, h / ih)
+    resized = cv2.resize(image, (max(1, int(iw * scale)), max(1, int(ih * scale))), interpolation=cv2.INTER_AREA)
+    canvas = np.full((h, w, 3), 40, np.uint8)
+    y, x = (h - resized.shape[0]) // 2, (w - resized.shape[1]) // 2
+    canvas[y:y + resized.shape[0], x:x + resized.shape[1]] = resized
+    return canvas
+
+
 class OpenCvCamera:
     """`start`/`stop` from any thread; `latest`/`error` from any thread, never blocking."""
 
@@ -132,10 +146,7 @@ class OpenCvCamera:
                 self._stop.wait(max(0.0, next_at - time.monotonic()))
 
     def _publish(self, image: np.ndarray) -> None:
-        h, w = image.shape[:2]
-        if (w, h) != self.size:
-            image = cv2.resize(image, self.size, interpolation=cv2.INTER_AREA)
-        image = np.ascontiguousarray(image)
+        image = np.ascontiguousarray(fit_frame(image, self.size))
         image.setflags(write=False)
         with self._lock:
             self._latest = Frame(image, self._seq, time.monotonic())

@@ -18,6 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from kiosk.devices.face.camera import fit_frame
 from kiosk.devices.ports import CameraError, Frame
 from kiosk.domain.text import Text
 
@@ -94,14 +95,7 @@ class FileCamera:
             self._latest = Frame(image, seq, time.monotonic())
 
     def _fit(self, image: np.ndarray) -> np.ndarray:
-        w, h = self.size
-        ih, iw = image.shape[:2]
-        scale = min(w / iw, h / ih)
-        resized = cv2.resize(image, (max(1, int(iw * scale)), max(1, int(ih * scale))), interpolation=cv2.INTER_AREA)
-        canvas = np.full((h, w, 3), 40, np.uint8)
-        y, x = (h - resized.shape[0]) // 2, (w - resized.shape[1]) // 2
-        canvas[y:y + resized.shape[0], x:x + resized.shape[1]] = resized
-        return canvas
+        return fit_frame(image, self.size)
 
     def _run(self) -> None:
         try:
