@@ -10,17 +10,13 @@ back the error clears by itself, so the kiosk recovers without a restart.
 """
 from __future__ import annotations
 
-import logging
-import threading
 import time
 
 import cv2
-import numpy as np
 
-from kiosk.devices.ports import CameraError, Frame
+from kiosk.devices.capture import CaptureThreadCamera
+from kiosk.devices.ports import CameraError
 from kiosk.domain.text import Text
-
-log = logging.getLogger(__name__)
 
 CAMERA_UNAVAILABLE = Text("摄像头暂时无法使用，正在重新连接。如长时间没有画面，请联系工作人员。",
                           "The camera is not available; we are reconnecting. If there is still no picture, please ask the staff.")
@@ -28,74 +24,17 @@ CAMERA_NO_FRAMES = Text("摄像头没有画面，正在重新连接。如长时�
                         "The camera shows no picture; we are reconnecting. If this goes on, please ask the staff.")
 
 
-def fit_frame(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """`image` scaled to fit `size` (w, h) without distortion, centred on a dark background."""
-    w, h = size
-    ih, iw = image.shape[:2]
-    if (iw, ih) == (w, h):
-        return image
-    scale = min(w / iw, h / ih)
-    resized = cv2.resize(image, (max(1, int(iw * scale)), max(1, int(ih * scale))), interpolation=cv2.INTER_AREA)
-    canvas = np.full((h, w, 3), 40, np.uint8)
-    y, x = (h - resized.shape[0]) // 2, (w - resized.shape[1]) // 2
-    canvas[y:y + resized.shape[0], x:x + resized.shape[1]] = resized
-    return canvas
-
-
-class OpenCvCamera:
-    """`start`/`stop` from any thread; `latest`/`error` from any thread, never blocking."""
+class OpenCvCamera(CaptureThreadCamera):
+    """A cv2.VideoCapture source (see the module docstring). Camera port methods: any thread."""
 
     def __init__(self, source: int | str, size: tuple[int, int] = (640, 480), stall_seconds: float = 2.0,
                  retry_seconds: float = 1.0, loop: bool = False) -> None:
+        super().__init__(size)
         self.source = source
-        self.size = size
         self.stall_seconds = stall_seconds
         self.retry_seconds = retry_seconds
         self.loop = loop                 # replay a file source from the start when it ends
-        self._lock = threading.Lock()
-        self._latest: Frame | None = None
-        self._error: CameraError | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._seq = 0
-
-    # --- any thread --------------------------------------------------------------------------------
-    def start(self) -> None:
-        with self._lock:
-            if self._thread and self._thread.is_alive():
-                return
-            self._stop.clear()
-            self._latest, self._error = None, None
-            self._thread = threading.Thread(target=self._run, name="camera", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        """Stop and join the capture thread (2 s deadline); drops the last frame."""
-        self._stop.set()
-        t = self._thread
-        if t is not None and t is not threading.current_thread():
-            t.join(timeout=2.0)
-        with self._lock:
-            self._latest = None
-
-    def latest(self) -> Frame | None:
-        with self._lock:
-            return self._latest
-
-    def error(self) -> CameraError | None:
-        with self._lock:
-            return self._error
-
-    # --- capture thread ------------------------------------------------------------------------------
-    def _set_error(self, error: CameraError | None) -> None:
-        with self._lock:
-            if error is not None and self._error is None:
-                log.warning("camera problem: %s", error.detail)
-            elif error is None and self._error is not None:
-                log.info("camera recovered")
-            self._error = error
-            if error is not None:
-                self._latest = None   # never show a stale picture as if it were live
 
     def _open(self) -> cv2.VideoCapture | None:
         cap = cv2.VideoCapture(self.source)
@@ -140,18 +79,11 @@ class OpenCvCamera:
                     self._stop.wait(0.01)
                     continue
             last_ok = now
-            self._publish(image)
+            self._publish(image, self._seq)
+            self._seq += 1
             if is_file:   # play files in real time, as a camera would deliver them
                 next_at += 1.0 / fps
                 self._stop.wait(max(0.0, next_at - time.monotonic()))
-
-    def _publish(self, image: np.ndarray) -> None:
-        image = np.ascontiguousarray(fit_frame(image, self.size))
-        image.setflags(write=False)
-        with self._lock:
-            self._latest = Frame(image, self._seq, time.monotonic())
-            self._error = None
-        self._seq += 1
 
     def _describe(self) -> str:
         # A URL may carry credentials; log only its kind.

@@ -10,7 +10,6 @@ movement, and back. Only simulated cameras have `perform`; a real camera needs a
 """
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +17,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from kiosk.devices.face.camera import fit_frame
-from kiosk.devices.ports import CameraError, Frame
+from kiosk.devices.capture import CaptureThreadCamera, fit_frame
+from kiosk.devices.ports import CameraError
 from kiosk.domain.text import Text
 
 NO_CAMERA = Text("摄像头暂时无法使用，请联系工作人员。", "The camera is not working at the moment. Please ask the staff for help.")
@@ -41,61 +40,22 @@ class CameraScript:
                             tuple(crop) if crop else None)
 
 
-class FileCamera:
+class FileCamera(CaptureThreadCamera):
     """Plays `source` (video or image). `start`/`stop` from any thread; `latest` never blocks."""
 
     def __init__(self, source: Path, fps: float | None = None, size: tuple[int, int] = (640, 480),
                  script: CameraScript | None = None) -> None:
+        super().__init__(size)
         self.source = Path(source)
-        self.size = size
         self._fps = fps
         self.script = script
         self._requested: str | None = None
-        self._lock = threading.Lock()
-        self._latest: Frame | None = None
-        self._error: CameraError | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        with self._lock:
-            if self._thread and self._thread.is_alive():
-                return
-            self._stop.clear()
-            self._latest, self._error = None, None
-            self._thread = threading.Thread(target=self._run, name="camera", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        t = self._thread
-        if t is not None and t is not threading.current_thread():
-            t.join(timeout=2.0)
-        with self._lock:
-            self._latest = None   # drop the last image of the citizen
-
-    def latest(self) -> Frame | None:
-        with self._lock:
-            return self._latest
-
-    def error(self) -> CameraError | None:
-        with self._lock:
-            return self._error
 
     def perform(self, action: str) -> None:
         """Demo only: the recorded person makes `action` next (any thread, never blocks).
         Ignored when the clip has no footage of that action."""
         with self._lock:
             self._requested = action
-
-    def _publish(self, image: np.ndarray, seq: int) -> None:
-        image = np.ascontiguousarray(image)
-        image.setflags(write=False)
-        with self._lock:
-            self._latest = Frame(image, seq, time.monotonic())
-
-    def _fit(self, image: np.ndarray) -> np.ndarray:
-        return fit_frame(image, self.size)
 
     def _run(self) -> None:
         try:
@@ -104,14 +64,13 @@ class FileCamera:
             else:
                 self._run_video()
         except Exception as exc:  # a broken file must not kill the kiosk; report it instead
-            with self._lock:
-                self._error = CameraError(NO_CAMERA, f"camera source failed: {type(exc).__name__}")
+            self._set_error(CameraError(NO_CAMERA, f"camera source failed: {type(exc).__name__}"))
 
     def _run_still(self) -> None:
         image = cv2.imread(str(self.source))
         if image is None:
             raise OSError("cannot read still image")
-        base = self._fit(image)
+        base = fit_frame(image, self.size)
         fps, seq = self._fps or 15.0, 0
         h, w = base.shape[:2]
         while not self._stop.is_set():
@@ -139,7 +98,7 @@ class FileCamera:
                     ok, image = cap.read()
                     if not ok:
                         raise OSError("video has no frames")
-                self._publish(self._fit(image), seq)
+                self._publish(image, seq)
                 seq += 1
                 next_at += 1.0 / fps
                 self._stop.wait(max(0.0, next_at - time.monotonic()))
@@ -163,7 +122,7 @@ class FileCamera:
                 if script.crop:
                     x, y, w, h = script.crop
                     image = image[y:y + h, x:x + w]
-                frames.append(self._fit(image))
+                frames.append(fit_frame(image, self.size))
         finally:
             cap.release()
         if not frames:
