@@ -89,6 +89,9 @@ class Runtime:
     # --- lifecycle (GUI thread) -------------------------------------------------------------
     def start(self) -> None:
         self._card_thread.start()
+        warm_up = getattr(self.devices.face, "warm_up", None)
+        if callable(warm_up):   # load the face model now, not while the first citizen waits
+            self._face_worker.submit(warm_up, lambda r, e: None, timeout=60.0, name="warm-up")
         if self._sync is not None:
             self._sync.start()
 

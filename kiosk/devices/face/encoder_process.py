@@ -106,6 +106,12 @@ class ChipEncoder:
         self._proc, self._conn = proc, parent
         return parent
 
+    def warm_up(self) -> None:
+        """Start the child now (kiosk start, face worker thread) so the first citizen does not
+        wait for Python, dlib and the 22 MB model to load (~1-2 s). Raises EncoderUnavailable."""
+        with self._lock:
+            self._ensure()
+
     def encode(self, chips: Sequence[tuple[np.ndarray, int]], timeout: float) -> list[np.ndarray]:
         """Encodings of the aligned chips (with their jitter counts); waits at most `timeout` s."""
         with self._lock:

@@ -99,6 +99,16 @@ class DlibFaceVerifier:
         with self._lock:
             self._reference = None
 
+    def warm_up(self) -> None:
+        """Load the encoder (its child process) before the first citizen arrives. Face worker thread."""
+        try:
+            if self._encoder is not None:
+                self._encoder.warm_up()
+            else:
+                matching._encoder()
+        except EncoderUnavailable as exc:
+            log.warning("face encoder: %s", exc)
+
     def close(self) -> None:
         """Stop the encoder process, if any (kiosk shutdown). Any thread."""
         if self._encoder is not None:
