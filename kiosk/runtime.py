@@ -84,7 +84,7 @@ class Runtime:
         self._face_cancel: CancelToken | None = None
         self._camera: Camera | None = None
         # make_sync(on_freeze=...) -> a SyncWorker or None (no back office enrolled)
-        self._sync = make_sync(on_freeze=self._on_freeze) if make_sync is not None else None
+        self._sync = make_sync(on_freeze=self._on_freeze, on_backlog=self._on_backlog) if make_sync is not None else None
 
     # --- lifecycle (GUI thread) -------------------------------------------------------------
     def start(self) -> None:
@@ -160,6 +160,10 @@ class Runtime:
     def _on_freeze(self, state: Any) -> None:
         """Sync thread: hand the freeze rule's answer to the flow (never blocks)."""
         self._post(ev.IntakeChanged(tuple(state.reasons) if state.frozen else ()))
+
+    def _on_backlog(self, pending: int, since: str | None) -> None:
+        """Sync thread: how many applications wait for the back office, since when (never blocks)."""
+        self._post(ev.SyncBacklogChanged(pending, since))
 
     # --- card thread ---------------------------------------------------------------------------
     def _card_loop(self) -> None:

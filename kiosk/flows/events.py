@@ -196,8 +196,16 @@ class IntakeChanged:
     reasons: tuple[Text, ...] = ()
 
 
+@dataclass(frozen=True)
+class SyncBacklogChanged:
+    """Applications stored here that the back office does not have yet, and the time the oldest
+    was stored (ISO text), for the staff line on the attract screen."""
+    pending: int
+    since: str | None = None
+
+
 Event = (CardInserted | CardRead | CardFailed | AccessKeyNeeded | AccessKeyEntered | CardRemoved | FaceChecked | FaceGuidance | FaceRetryRequested | BundleChosen
          | NextRequested | BackRequested | MaterialCaptureRequested | MaterialCaptured | MaterialCaptureFailed
          | SubmitRequested | ApplicationStored | StoreFailed | ReceiptPrinted
          | PrintFailed | ReprintRequested | ReceiptTaken | Rated | LanguageChosen | UserActive | Tick | CancelRequested
-         | IntakeChanged)
+         | IntakeChanged | SyncBacklogChanged)

@@ -107,6 +107,7 @@ class FlowState:
     notice: Text | None = None       # one message for the current screen
     key_failures: int = 0            # wrong access keys typed for the card on the reader
     intake_closed: tuple[Text, ...] = ()   # why new applications are paused (sync freeze rule), for staff
+    sync_backlog: tuple[int, str | None] = (0, None)   # pending for the back office, since when
 
     def bundle(self) -> Bundle | None:
         if self.session is None or self.session.bundle_id is None:
@@ -168,7 +169,7 @@ def _end(state: FlowState, notice: Text | None) -> Result:
         effects.append(fx.StopFaceCheck())
     effects.append(fx.WipeSession())
     return FlowState(config=state.config, lang=state.lang, attempt=state.attempt, notice=notice,
-                     intake_closed=state.intake_closed), effects
+                     intake_closed=state.intake_closed, sync_backlog=state.sync_backlog), effects
 
 
 def _goto(state: FlowState, step: Step, now: datetime, **changes: object) -> FlowState:
@@ -205,6 +206,8 @@ def handle(state: FlowState, event: ev.Event, now: datetime) -> Result:
             return _end(state, msg.TIMED_OUT)
         warn = left <= state.config.warning_seconds
         return (replace(state, warning=warn), []) if warn != state.warning else (state, [])
+    if isinstance(event, ev.SyncBacklogChanged):
+        return replace(state, sync_backlog=(event.pending, event.since)), []
     if isinstance(event, ev.IntakeChanged):
         # A session under way finishes; the rule only stops new ones (on the attract screen).
         return replace(state, intake_closed=tuple(event.reasons)), []
@@ -233,7 +236,8 @@ def handle(state: FlowState, event: ev.Event, now: datetime) -> Result:
             if state.intake_closed:
                 return replace(state, notice=msg.INTAKE_CLOSED), []
             new = FlowState(config=state.config, lang=state.lang, step=Step.READING_CARD,
-                            attempt=state.attempt + 1, last_activity=now, intake_closed=state.intake_closed)
+                            attempt=state.attempt + 1, last_activity=now, intake_closed=state.intake_closed,
+                            sync_backlog=state.sync_backlog)
             return new, [fx.ReadCard(new.attempt)]
         return state, []
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from kiosk.services.keyfiles import write_secret
+from kiosk.services.keyfiles import create_secret_once
 
 NONCE_BYTES = 12
 
@@ -25,8 +25,9 @@ def load_or_create_key(path: Path) -> bytes:
         if len(key) != 32:
             raise CorruptRecord(f"key file {path} has the wrong length")
         return key
-    key = AESGCM.generate_key(bit_length=256)
-    write_secret(path, key)
+    key = create_secret_once(path, AESGCM.generate_key(bit_length=256))
+    if len(key) != 32:
+        raise CorruptRecord(f"key file {path} has the wrong length")
     return key
 
 

@@ -8,17 +8,17 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from kiosk.services.keyfiles import write_secret
+from kiosk.services.keyfiles import create_secret_once
 
 
 def load_or_create_signing_key(path: Path) -> Ed25519PrivateKey:
     path = Path(path)
     if path.exists():
         return Ed25519PrivateKey.from_private_bytes(path.read_bytes())
-    key = Ed25519PrivateKey.generate()
-    write_secret(path, key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                                         serialization.NoEncryption()))
-    return key
+    fresh = Ed25519PrivateKey.generate().private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                                      serialization.NoEncryption())
+    # First writer wins: a second thread starting at the same moment gets the same key.
+    return Ed25519PrivateKey.from_private_bytes(create_secret_once(path, fresh))
 
 
 def receipt_message(number: str, bundle_id: str) -> bytes:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -131,19 +132,38 @@ class Storage:
         # isolation_level=None: we issue BEGIN IMMEDIATE ourselves so the sequence read and the
         # inserts are one atomic unit even with another process on the same file.
         self._db = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._enable_wal()
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._migrate()
 
+    def _enable_wal(self, deadline: float = 10.0) -> None:
+        """Switch to WAL. On a brand-new file another connection may be switching it at the same
+        moment, and SQLite answers "locked" at once instead of waiting: retry until `deadline`."""
+        end = time.monotonic() + deadline
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > end:
+                    raise
+                time.sleep(0.02)
+
     def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        for i, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        """Bring the schema up to date, one migration per transaction. The version is read again
+        under the write lock: the store worker and the sync thread open the file at the same
+        moment on a kiosk's first start, and only one of them may run each migration."""
+        while True:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                for stmt in filter(str.strip, script.split(";")):
+                version = self._db.execute("PRAGMA user_version").fetchone()[0]
+                if version >= len(MIGRATIONS):
+                    self._db.execute("COMMIT")
+                    return
+                for stmt in filter(str.strip, MIGRATIONS[version].split(";")):
                     self._db.execute(stmt)
-                self._db.execute(f"PRAGMA user_version={i}")
+                self._db.execute(f"PRAGMA user_version={version + 1}")
                 self._db.execute("COMMIT")
             except Exception:
                 self._db.execute("ROLLBACK")

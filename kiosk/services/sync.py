@@ -622,7 +622,8 @@ class SyncWorker:
                  rng: random.Random | None = None, on_catalogue: Callable[[Path, Any], None] | None = None,
                  on_change: Callable[[SyncSnapshot], None] | None = None,
                  on_progress: Callable[[str, int], None] | None = None,
-                 on_freeze: Callable[[FreezeState], None] | None = None) -> None:
+                 on_freeze: Callable[[FreezeState], None] | None = None,
+                 on_backlog: Callable[[int, str | None], None] | None = None) -> None:
         self._open_storage = open_storage
         self._make_client = make_client
         self.settings = settings
@@ -634,6 +635,8 @@ class SyncWorker:
         self._on_progress = on_progress
         self._on_freeze = on_freeze
         self._last_freeze: FreezeState | None = None
+        self._on_backlog = on_backlog          # (pending, oldest enqueued_at) for the staff line
+        self._last_backlog: tuple[int, str | None] | None = None
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._force = threading.Event()      # sync_now: try at once even while backing off
@@ -707,6 +710,15 @@ class SyncWorker:
             self._set(state="stopped")
 
     def _check_freeze(self, storage: Storage) -> None:
+        if self._on_backlog is not None:
+            counts = storage.sync_counts()
+            backlog = (counts.pending, counts.pending_since)
+            if backlog != self._last_backlog:
+                self._last_backlog = backlog
+                try:
+                    self._on_backlog(*backlog)
+                except Exception:  # noqa: BLE001 - a broken listener must not stop sync
+                    log.exception("backlog listener failed")
         if self._on_freeze is None:
             return
         state = freeze_state(storage, self.settings, self._clock())

@@ -14,6 +14,9 @@ ATTRACT_SUB = T("一次办好 · 只跑一次 —— 出生、退休、开办企
 ATTRACT_PRIVACY = T("您的信息仅用于本次办理，离开或取出证件后立即清除。",
                     "Your details are used only for this application and are cleared as soon as you leave or take your card.")
 FOR_STAFF = T("工作人员：", "For staff: ")
+SYNC_BACKLOG = T("工作人员：本机有 {n} 份申请待同步到后台（最早 {since}），联网后自动上传。",
+                 "For staff: {n} applications on this kiosk are waiting for the back office (oldest {since}); "
+                 "they upload by themselves when the network is back.")
 DEMO_TRAY = T("演示：放置一张证件", "Demo: place a card")
 DEMO_REMOVE = T("演示：取走证件", "Demo: remove card")
 READING = T("正在读取证件，请不要移动证件…", "Reading your card. Please do not move it…")

@@ -42,3 +42,25 @@ def test_an_enrolled_kiosk_within_its_limits_takes_applications(qtbot, make_kios
     assert ui.controller.state.intake_closed == ()
     parts.sim_reader.insert(parts.demo_citizens[0].identity)
     qtbot.waitUntil(lambda: ui.controller.state.step == Step.CHOOSE_BUNDLE, timeout=WAIT)
+
+
+def test_staff_see_how_many_applications_wait_for_the_back_office_and_since_when(qtbot, make_kiosk, tmp_path):
+    from datetime import datetime
+
+    from PySide6.QtWidgets import QLabel
+
+    from backoffice.testing import DemoApplications
+    _enrol_unreachable(tmp_path / "data", tmp_path, enrolled_at=datetime.now().replace(microsecond=0).isoformat(),
+                       request_timeout_seconds=1.0, backoff_base_seconds=30.0)
+    parts, ui = make_kiosk()
+    store = parts.open_storage()
+    try:
+        DemoApplications().submit(store, 2)      # stored while the back office is out of reach
+    finally:
+        store.close()
+    ui.runtime._sync.nudge()
+    screen = ui.window.screens[Step.ATTRACT]
+    qtbot.waitUntil(lambda: screen.backlog.isVisible(), timeout=WAIT)
+    assert ui.controller.state.sync_backlog[0] == 2
+    assert "2 份申请待同步" in screen.backlog.text() and datetime.now().strftime("%Y-%m-%d") in screen.backlog.text()
+    assert "工作人员" in "\n".join(w.text() for w in screen.findChildren(QLabel) if w.isVisible())

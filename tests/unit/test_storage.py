@@ -103,3 +103,51 @@ def test_material_photos_are_stored_encrypted_with_their_application(store, smal
     assert dict(store.load(app.number).attachments) == {"bank_card_photo": photo}
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("kiosk.sqlite3*"))
     assert b"BANK-CARD-4242" not in raw
+
+
+def test_two_threads_creating_the_data_key_at_once_end_up_with_the_same_key(tmp_path):
+    """On a kiosk's first start the store worker and the sync thread may both create the key;
+    a record sealed by one must open with the other's key."""
+    import threading
+
+    from kiosk.services.crypto import load_or_create_key
+    for round_ in range(20):
+        path = tmp_path / f"k{round_}" / "storage.key"
+        keys: list[bytes] = []
+        barrier = threading.Barrier(4)
+
+        def make() -> None:
+            barrier.wait()
+            keys.append(load_or_create_key(path))
+        threads = [threading.Thread(target=make) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(5)
+        assert len(set(keys)) == 1 and keys[0] == path.read_bytes()
+        assert [p.name for p in path.parent.iterdir()] == ["storage.key"]     # no temp file left
+
+
+def test_two_connections_opening_a_new_database_at_once_migrate_it_once(tmp_path):
+    import threading
+
+    from kiosk.services.crypto import RecordCipher, load_or_create_key
+    from kiosk.services.storage import Storage
+    for round_ in range(10):
+        path = tmp_path / f"db{round_}" / "kiosk.sqlite3"
+        key = load_or_create_key(tmp_path / "storage.key")
+        errors: list[BaseException] = []
+        barrier = threading.Barrier(3)
+
+        def open_it() -> None:
+            barrier.wait()
+            try:
+                Storage(path, RecordCipher(key)).close()
+            except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+                errors.append(exc)
+        threads = [threading.Thread(target=open_it) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+        assert errors == []

@@ -45,6 +45,9 @@ class AttractScreen(Screen):
         self.sub = label("", "subtitle", wrap=True, align=Qt.AlignmentFlag.AlignCenter)
         self.privacy = label("", "help", wrap=True, align=Qt.AlignmentFlag.AlignCenter)
         self.staff = label("", "help", wrap=True, align=Qt.AlignmentFlag.AlignCenter)   # why intake is closed
+        # For staff walking by: applications this kiosk holds that the back office has not got yet.
+        self.backlog = label("", "help", wrap=True, align=Qt.AlignmentFlag.AlignCenter)
+        self.backlog.setStyleSheet("color: #6b7280; font-size: 15px;")
         self.outer.addStretch(2)
         self.outer.addWidget(self.card_icon)
         self.outer.addWidget(self.hero)
@@ -56,6 +59,7 @@ class AttractScreen(Screen):
         self.outer.addWidget(self.privacy)
         self.outer.addWidget(self.staff)
         self.outer.addStretch(1)
+        self.outer.addWidget(self.backlog)
 
     def render(self, state: FlowState, now: datetime) -> None:
         super().render(state, now)
@@ -65,6 +69,11 @@ class AttractScreen(Screen):
         self.sub.setText(self.t(S.ATTRACT_SUB))
         self.privacy.setText(self.t(S.ATTRACT_PRIVACY))
         self.show_notice(state.notice, ok=state.notice == msg.THANKS)
+        pending, since = state.sync_backlog
+        self.backlog.setVisible(pending > 0)
+        if pending > 0:
+            when = (since or "")[:16].replace("T", " ")
+            self.backlog.setText(self.t(S.SYNC_BACKLOG.format(n=pending, since=when)))
         closed = bool(state.intake_closed)
         self.card_icon.setVisible(not closed)
         self.privacy.setVisible(not closed)
