@@ -80,3 +80,50 @@ def test_clear_forgets_the_chip_photo(verifier):
     assert verifier._reference is not None
     verifier.clear()
     assert verifier._reference is None
+
+
+class SwapCamera:
+    """The card holder turns as asked, then someone else steps in front of the camera."""
+
+    def __init__(self, first, second, after: float) -> None:
+        self.first, self.second, self.after = first, second, after
+        self.asked_at: float | None = None
+
+    def start(self) -> None:
+        self.first.start()
+        self.second.start()
+
+    def stop(self) -> None:
+        self.first.stop()
+        self.second.stop()
+
+    def perform(self, action: str) -> None:
+        self.asked_at = time.monotonic()
+        self.first.perform(action)
+
+    def latest(self) -> Frame | None:
+        if self.asked_at is not None and time.monotonic() > self.asked_at + self.after:
+            f = self.second.latest()
+            return None if f is None else Frame(f.image, 1_000_000 + f.seq, f.timestamp)
+        return self.first.latest()
+
+    def error(self) -> CameraError | None:
+        return None
+
+
+def test_a_face_swapped_in_after_the_challenge_does_not_pass():
+    import random
+
+    from kiosk.devices.face.verifier import MISMATCH
+    from kiosk.devices.sim.camera import FileCamera
+    from kiosk.devices.sim.citizens import load_citizens
+    people = {c.id: c for c in load_citizens(ASSETS / "citizens.yaml")}
+    chen, other = people["chen_hao"], people["zhou_shufen"]
+    camera = SwapCamera(FileCamera(chen.camera_source, script=chen.camera_script), FileCamera(other.camera_source), 0.8)
+    camera.start()
+    try:
+        d = DlibFaceVerifier(rng=random.Random(3)).verify(chen.identity.photo, camera, time.monotonic() + 15, Token())
+    finally:
+        camera.stop()
+    assert camera.asked_at is not None          # the challenge was given and followed
+    assert not d.matched and d.reason == MISMATCH

@@ -138,7 +138,6 @@ class DlibFaceVerifier:
         distances: list[float] = []
         challenge: ChallengeCheck | None = None
         challenge_at: float | None = None
-        confirmed = 0             # good, matching frames after the challenge was passed
         advice: Text | None = None
         last_seq = -1
         last_face = None
@@ -201,16 +200,17 @@ class DlibFaceVerifier:
                 challenge_at = now + self._rng.uniform(*s.challenge_delay)
                 continue
             if challenge is not None and challenge.outcome is ChallengeOutcome.PASSED:
-                confirmed += 1
-                if confirmed < 1:
-                    continue
+                # The face after the turn must itself match: the median over all frames would not
+                # notice a different face swapped in during the movement.
+                after = distances[-1]
                 final = matching.decide(distances, s.policy)
+                matched = final.matched and after < s.policy.threshold
                 if not passive.is_live():
                     log.info("face check: not live (non-planar %.3f)", passive.score())
                     return FaceDecision(False, final.distance, NOT_LIVE)
-                log.info("face check: %s (distance %.3f over %d frames, non-planar %.3f)",
-                         "match" if final.matched else "no match", final.distance, final.frames, passive.score())
-                return FaceDecision(final.matched, final.distance, None if final.matched else MISMATCH)
+                log.info("face check: %s (distance %.3f over %d frames, %.3f after the challenge, non-planar %.3f)",
+                         "match" if matched else "no match", final.distance, final.frames, after, passive.score())
+                return FaceDecision(matched, final.distance, None if matched else MISMATCH)
 
     def _combined(self, distances: list[float]) -> float | None:
         d = matching.decide(distances, self.settings.policy)
