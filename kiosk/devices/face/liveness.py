@@ -71,15 +71,6 @@ def eye_distance(landmarks: Mapping[str, Sequence[Point]]) -> float:
     return float(np.linalg.norm(left - right))
 
 
-def eye_aspect_ratio(landmarks: Mapping[str, Sequence[Point]]) -> float:
-    """Mean eye aspect ratio of both eyes (Soukupova & Cech): ~0.3 open, < 0.2 closed."""
-    def one(eye: Sequence[Point]) -> float:
-        e = np.asarray(eye, np.float32)
-        width = float(np.linalg.norm(e[0] - e[3])) or 1.0
-        return float(np.linalg.norm(e[1] - e[5]) + np.linalg.norm(e[2] - e[4])) / (2.0 * width)
-    return (one(landmarks["left_eye"]) + one(landmarks["right_eye"])) / 2.0
-
-
 def turn_ratio(landmarks: Mapping[str, Sequence[Point]]) -> float:
     """Where the nose tip sits between the two sides of the jaw, -0.5..0.5, 0 when frontal.
 
@@ -161,7 +152,7 @@ class PassiveLiveness:
 
     def feed(self, face: FaceObservation) -> None:
         self._landmarks.append(face.landmarks)
-        self._openness.append(eye_aspect_ratio(face.landmarks))
+        self._openness.append(face.eye_openness)   # measured once, by the quality step
         if len(self._landmarks) > self._keep:   # bounded memory; the recent window is what matters
             del self._landmarks[0], self._openness[0]
 
@@ -221,7 +212,7 @@ class ChallengeCheck:
         if face is None:
             return self.outcome
         if self.challenge is Challenge.BLINK:
-            self._openness.append(eye_aspect_ratio(face.landmarks))
+            self._openness.append(face.eye_openness)   # measured once, by the quality step
             if blinked(self._openness, self.config.blink_drop):
                 self.outcome = ChallengeOutcome.PASSED
             return self.outcome
