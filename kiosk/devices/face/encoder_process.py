@@ -18,59 +18,20 @@ import threading
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 
-import cv2
 import numpy as np
 
-from kiosk.devices.face import matching, quality
-from kiosk.devices.face.observation import FaceObservation, FrameAnalysis
+from kiosk.devices.face import matching
+from kiosk.devices.face.observation import FaceObservation
 
 log = logging.getLogger(__name__)
-
-CHIP_SIZE, CHIP_PADDING = 150, 0.25   # what dlib's encoder was trained on (face_recognition's defaults)
-
 
 class EncoderUnavailable(RuntimeError):
     pass
 
 
-def probe_chip(bgr: np.ndarray, face: FaceObservation) -> np.ndarray:
-    """The aligned face chip of one camera frame, from the landmarks already found. ~1 ms."""
-    import dlib
-
-    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-    shape = matching._shape(quality.points_from_landmarks(face.landmarks), face.box)
-    return np.ascontiguousarray(dlib.get_face_chip(rgb, shape, size=CHIP_SIZE, padding=CHIP_PADDING))
-
-
-def reference_chips(photo: bytes) -> tuple[np.ndarray, np.ndarray, FrameAnalysis]:
-    """The chip photo's two aligned chips, prepared exactly as matching.encode_reference does
-    (upsampled when small; the photo and its mirror image). Raises matching.ReferenceError."""
-    import dlib
-
-    try:
-        bgr = quality.decode_image(photo)
-    except quality.ImageError:
-        raise matching.ReferenceError("unreadable", matching.UNREADABLE) from None
-    bgr = matching._prepare_reference(bgr)
-    analysis = quality.analyse_bgr_photo(bgr)
-    face = analysis.face
-    if face is None:
-        raise matching.ReferenceError("no_face", matching.NO_FACE)
-    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-    direct = dlib.get_face_chip(rgb, matching._shape(quality.points_from_landmarks(face.landmarks), face.box),
-                                size=CHIP_SIZE, padding=CHIP_PADDING)
-    flipped = np.ascontiguousarray(rgb[:, ::-1])
-    w = rgb.shape[1]
-    top, right, bottom, left = face.box
-    fbox = (top, w - 1 - left, bottom, w - 1 - right)
-    mirrored = dlib.get_face_chip(flipped, matching._shape(quality.shape_points(flipped, fbox), fbox),
-                                  size=CHIP_SIZE, padding=CHIP_PADDING)
-    return np.ascontiguousarray(direct), np.ascontiguousarray(mirrored), analysis
-
-
 def _child(conn: Connection) -> None:   # pragma: no cover - runs in the child process
     """The child: load the encoder once, then answer [(chip, jitters), ...] with encodings."""
-    encoder = matching._encoder()
+    matching._encoder()          # load the model once, before saying ready
     conn.send("ready")
     while True:
         try:
@@ -79,7 +40,7 @@ def _child(conn: Connection) -> None:   # pragma: no cover - runs in the child p
             return
         if request is None:
             return
-        conn.send([np.asarray(encoder.compute_face_descriptor(chip, jitters), np.float64) for chip, jitters in request])
+        conn.send(matching.encode_chips(request))
 
 
 class ChipEncoder:
@@ -129,13 +90,12 @@ class ChipEncoder:
                 raise
 
     def reference(self, photo: bytes, jitters: int = matching.REFERENCE_JITTERS, timeout: float = 30.0) -> matching.Reference:
-        """matching.encode_reference, with the encoder work in the child process."""
-        direct, mirrored, analysis = reference_chips(photo)
-        a, b = self.encode([(direct, jitters), (mirrored, 1)], timeout)
-        return matching.Reference(encodings=(a, b), template=(a + b) / 2.0, analysis=analysis)
+        """matching.encode_reference with the same chips, encoded in the child process."""
+        chips, analysis = matching.reference_chips(photo, jitters)
+        return matching.reference_from(self.encode(chips, timeout), analysis)
 
     def probe(self, bgr: np.ndarray, face: FaceObservation, timeout: float = 5.0) -> np.ndarray:
-        return self.encode([(probe_chip(bgr, face), 0)], timeout)[0]
+        return self.encode([(matching.probe_chip(bgr, face), 0)], timeout)[0]
 
     def _kill(self) -> None:
         if self._conn is not None:
