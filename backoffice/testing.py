@@ -225,18 +225,25 @@ class FaultProxy:
                 conn.close()
 
 
+def _recv_chunk(conn: socket.socket, stop: threading.Event, deadline: float | None) -> bytes | None:
+    """The next bytes from `conn`; None at EOF, on stop, or past `deadline` (monotonic)."""
+    while True:
+        try:
+            chunk = conn.recv(65536)
+        except socket.timeout:
+            if stop.is_set() or (deadline is not None and time.monotonic() > deadline):
+                return None
+            continue
+        return chunk or None
+
+
 def _read_http(conn: socket.socket, buf: bytes, stop: threading.Event,
                deadline: float | None = None) -> tuple[bytes | None, bytes]:
     """One whole HTTP/1.1 message (head + Content-Length body) from `conn`; None at EOF, on
     stop, or past `deadline` (monotonic)."""
     while b"\r\n\r\n" not in buf:
-        try:
-            chunk = conn.recv(65536)
-        except socket.timeout:
-            if stop.is_set() or (deadline is not None and time.monotonic() > deadline):
-                return None, buf
-            continue
-        if not chunk:
+        chunk = _recv_chunk(conn, stop, deadline)
+        if chunk is None:
             return None, buf
         buf += chunk
     head, rest = buf.split(b"\r\n\r\n", 1)
@@ -248,13 +255,8 @@ def _read_http(conn: socket.socket, buf: bytes, stop: threading.Event,
         if name.strip().lower() == b"transfer-encoding":
             raise ValueError("chunked messages are not supported by the fault proxy")
     while len(rest) < length:
-        try:
-            chunk = conn.recv(65536)
-        except socket.timeout:
-            if stop.is_set() or (deadline is not None and time.monotonic() > deadline):
-                return None, buf
-            continue
-        if not chunk:
+        chunk = _recv_chunk(conn, stop, deadline)
+        if chunk is None:
             return None, buf
         rest += chunk
     return head + b"\r\n\r\n" + rest[:length], rest[length:]

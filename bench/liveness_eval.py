@@ -37,7 +37,7 @@ from kiosk.devices.face.liveness import (Challenge, ChallengeCheck, ChallengeOut
 from kiosk.devices.face.encoder_process import ChipEncoder  # noqa: E402
 from kiosk.devices.face.verifier import DlibFaceVerifier  # noqa: E402
 from kiosk.devices.sim import attacks  # noqa: E402
-from kiosk.devices.sim.camera import FileCamera  # noqa: E402
+from kiosk.devices.sim.camera import FileCamera, decode_clip  # noqa: E402
 from kiosk.devices.sim.citizens import load_citizens  # noqa: E402
 
 FACES = ROOT / "tests" / "fixtures" / "faces"
@@ -97,14 +97,7 @@ def attack_figures(max_photos: int | None, cfg: LivenessConfig) -> dict:
 
 
 def genuine_windows(cfg: LivenessConfig, window: int = 30, stride: int = 10) -> list[float]:
-    cap = cv2.VideoCapture(str(CLIP))
-    frames = []
-    while True:
-        ok, img = cap.read()
-        if not ok:
-            break
-        frames.append(img)
-    cap.release()
+    frames, _ = decode_clip(CLIP)
     obs_by_frame = {}
     for i in range(82, 211):
         a = quality.analyse(frames[i], i, i / 30.0)

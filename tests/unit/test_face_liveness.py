@@ -10,6 +10,7 @@ from kiosk.devices.face import quality
 from kiosk.devices.face.liveness import (Challenge, ChallengeCheck, ChallengeOutcome, LivenessConfig, PassiveLiveness,
                                          blinked, nonplanar_motion, turn_ratio)
 from kiosk.devices.sim import attacks
+from kiosk.devices.sim.camera import decode_clip
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIP = ROOT / "tests" / "fixtures" / "clips" / "live_speaker_whitehouse.mp4"
@@ -28,14 +29,7 @@ def faces_of(frames):
 
 @pytest.fixture(scope="module")
 def clip_faces():
-    cap = cv2.VideoCapture(str(CLIP))
-    frames = []
-    while True:
-        ok, img = cap.read()
-        if not ok:
-            break
-        frames.append(img)
-    cap.release()
+    frames, _ = decode_clip(CLIP)
     out = {}
     for i in range(82, 211):   # the frames where the card holder is on screen
         a = quality.analyse(frames[i], i, i / 30)

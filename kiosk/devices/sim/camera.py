@@ -40,6 +40,27 @@ class CameraScript:
                             tuple(crop) if crop else None)
 
 
+def decode_clip(path: Path, crop: tuple[int, int, int, int] | None = None) -> tuple[list[np.ndarray], float]:
+    """Every frame of a short clip (BGR, cropped to x, y, w, h when given) and its frame rate.
+    Raises OSError when the file cannot be opened. Any thread; blocks on decoding."""
+    cap = cv2.VideoCapture(str(path))
+    if not cap.isOpened():
+        raise OSError("cannot open video")
+    try:
+        fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
+        frames: list[np.ndarray] = []
+        while True:
+            ok, image = cap.read()
+            if not ok:
+                return frames, fps
+            if crop:
+                x, y, w, h = crop
+                image = image[y:y + h, x:x + w]
+            frames.append(image)
+    finally:
+        cap.release()
+
+
 class FileCamera(CaptureThreadCamera):
     """Plays `source` (video or image). `start`/`stop` from any thread; `latest` never blocks."""
 
@@ -107,24 +128,11 @@ class FileCamera(CaptureThreadCamera):
 
     def _run_scripted(self) -> None:
         """Decode the clip once (a few seconds of video), then play it by the script."""
-        cap = cv2.VideoCapture(str(self.source))
-        if not cap.isOpened():
-            raise OSError("cannot open video")
-        try:
-            fps = self._fps or cap.get(cv2.CAP_PROP_FPS) or 25.0
-            script = self.script
-            assert script is not None
-            frames: list[np.ndarray] = []
-            while True:
-                ok, image = cap.read()
-                if not ok:
-                    break
-                if script.crop:
-                    x, y, w, h = script.crop
-                    image = image[y:y + h, x:x + w]
-                frames.append(fit_frame(image, self.size))
-        finally:
-            cap.release()
+        script = self.script
+        assert script is not None
+        frames, fps = decode_clip(self.source, script.crop)
+        fps = self._fps or fps
+        frames = [fit_frame(f, self.size) for f in frames]
         if not frames:
             raise OSError("video has no frames")
 
