@@ -1,6 +1,6 @@
 """The back office's HTTP API (FastAPI; OpenAPI at /openapi.json, browsable at /docs).
 
-Kiosk endpoints (/v1/...) need a signed request (kiosk/services/sync_protocol.py) and answer
+Kiosk endpoints (/v1/...) need a signed request (kiosk/services/sync/protocol.py) and answer
 with a signed response. The officials' page (/officials) and its JSON (/v1/officials/...) list
 received applications per department; they show no personal data, and in production sit behind
 the government network's single sign-on (the service binds 127.0.0.1 unless told otherwise).
@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from backoffice.service import MAX_BATCH, AuthError, Backoffice
-from kiosk.services import sync_protocol as proto
+from kiosk.services.sync import protocol as proto
 
 DESCRIPTION = """Receives applications from enrolled OneVisit kiosks exactly once.
 

@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(create_app(_backoffice(args)).openapi(), ensure_ascii=False, indent=2))
         return 0
     from backoffice.service import NotFound
-    from kiosk.services.sync_protocol import ProtocolError
+    from kiosk.services.sync.protocol import ProtocolError
 
     bo = _backoffice(args)
     try:

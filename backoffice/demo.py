@@ -48,17 +48,18 @@ def start_demo_backoffice(kiosk_data_dir: Path, kiosk_id: str, timeout: float = 
     from backoffice.db import make_engine
     from backoffice.keys import BackofficeKeys
     from backoffice.service import Backoffice
+    from kiosk.services.datafolder import DataFolder
     from kiosk.services.signing import load_or_create_signing_key
-    from kiosk.services.sync import KioskFiles, load_sync_settings, save_sync_settings
-    from kiosk.services.sync_protocol import ed25519_public_pem
+    from kiosk.services.sync.protocol import ed25519_public_pem
+    from kiosk.services.sync.settings import load_sync_settings, save_sync_settings
 
     kiosk_data_dir = Path(kiosk_data_dir)
-    data_dir = kiosk_data_dir / "demo-backoffice"
+    files = DataFolder(kiosk_data_dir)
+    data_dir = files.demo_backoffice
     data_dir.mkdir(parents=True, exist_ok=True)
     keys = BackofficeKeys.load_or_create(data_dir / "keys")
     engine = make_engine(f"sqlite:///{(data_dir / 'backoffice.sqlite3').resolve()}")
     bo = Backoffice(engine, keys)
-    files = KioskFiles(kiosk_data_dir)
     bo.enrol(kiosk_id, ed25519_public_pem(load_or_create_signing_key(files.signing_key).public_key()), "demo kiosk")
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from kiosk.services import sync_protocol as proto
+from kiosk.services.sync import protocol as proto
 from kiosk.services.keyfiles import write_secret
 
 KEYS_FORMAT = "onevisit-backoffice-keys"

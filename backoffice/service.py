@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from backoffice import db
 from backoffice.keys import BackofficeKeys
 from kiosk.domain.application import KIOSK_ID_RE, is_valid_application_number
-from kiosk.services import sync_protocol as proto
+from kiosk.services.sync import protocol as proto
 
 log = logging.getLogger(__name__)
 

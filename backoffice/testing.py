@@ -279,24 +279,24 @@ class DrillKiosk:
 
     def open_storage(self):  # type: ignore[no-untyped-def]
         from kiosk.services.crypto import RecordCipher, load_or_create_key
+        from kiosk.services.datafolder import DataFolder as KioskFiles
         from kiosk.services.storage import Storage
-        from kiosk.services.sync import KioskFiles
         files = KioskFiles(self.data_dir)
         return Storage(files.db, RecordCipher(load_or_create_key(files.storage_key)))
 
     def settings(self, url: str, **overrides: object):  # type: ignore[no-untyped-def]
         from dataclasses import replace
 
-        from kiosk.services.sync import load_sync_settings
+        from kiosk.services.sync.settings import load_sync_settings
         return replace(load_sync_settings(self.data_dir, env={}), url=url, **overrides)
 
     def signing_key(self):  # type: ignore[no-untyped-def]
+        from kiosk.services.datafolder import DataFolder as KioskFiles
         from kiosk.services.signing import load_or_create_signing_key
-        from kiosk.services.sync import KioskFiles
         return load_or_create_signing_key(KioskFiles(self.data_dir).signing_key)
 
     def client(self, url: str, timeout: float = 5.0):  # type: ignore[no-untyped-def]
-        from kiosk.services.sync import SyncClient
+        from kiosk.services.sync.client import SyncClient
         s = self.settings(url)
         return SyncClient(url, self.kiosk_id, self.signing_key(), s.signing_public(), timeout=timeout)
 
@@ -306,9 +306,10 @@ def enrol_kiosk(server: BackofficeServer, data_dir: Path, kiosk_id: str = "33010
     key; the kiosk pins the back office's public keys (sync.toml)."""
     import json
 
+    from kiosk.services.datafolder import DataFolder as KioskFiles
     from kiosk.services.signing import load_or_create_signing_key
-    from kiosk.services.sync import KioskFiles, SyncSettings, save_sync_settings
-    from kiosk.services.sync_protocol import ed25519_public_pem
+    from kiosk.services.sync.protocol import ed25519_public_pem
+    from kiosk.services.sync.settings import SyncSettings, save_sync_settings
 
     files = KioskFiles(Path(data_dir))
     key = load_or_create_signing_key(files.signing_key)

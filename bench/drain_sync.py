@@ -44,7 +44,8 @@ def child(data_dir: Path, batch: int, every: int) -> None:
     from dataclasses import replace
 
     from backoffice.testing import DrillKiosk
-    from kiosk.services.sync import load_sync_settings, make_worker
+    from kiosk.services.sync.settings import load_sync_settings
+    from kiosk.services.sync.worker import make_worker
 
     kiosk = DrillKiosk(data_dir, KIOSK_ID)
     settings = replace(load_sync_settings(data_dir, env={}), batch_size=batch, interval_seconds=3600.0)

@@ -40,7 +40,8 @@ def child(data_dir: Path, seed: int) -> None:
     from dataclasses import replace
 
     from backoffice.testing import DemoApplications, DrillKiosk
-    from kiosk.services.sync import load_sync_settings, make_worker
+    from kiosk.services.sync.settings import load_sync_settings
+    from kiosk.services.sync.worker import make_worker
 
     lock = threading.Lock()
 
@@ -67,7 +68,8 @@ def child(data_dir: Path, seed: int) -> None:
 def run(rounds: int, db_url: str | None, seed: int, max_delay: float, work: Path) -> dict:
     from backoffice.testing import BackofficeServer, backoffice_counts, enrol_kiosk
     from kiosk.domain.application import is_valid_application_number
-    from kiosk.services.sync import SyncClient, Syncer
+    from kiosk.services.sync.client import SyncClient
+    from kiosk.services.sync.upload import Syncer
 
     rng = random.Random(seed)
     db_url = db_url or f"sqlite:///{work / 'backoffice.sqlite3'}"

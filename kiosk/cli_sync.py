@@ -59,7 +59,7 @@ def _context(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def run_sync(args: argparse.Namespace) -> int:
     from kiosk.config import ConfigError
-    from kiosk.services.sync import SyncSettingsError
+    from kiosk.services.sync.settings import SyncSettingsError
 
     try:
         config = _context(args)
@@ -71,15 +71,16 @@ def run_sync(args: argparse.Namespace) -> int:
 
 def _storage(config):  # type: ignore[no-untyped-def]
     from kiosk.services.crypto import RecordCipher, load_or_create_key
+    from kiosk.services.datafolder import DataFolder as KioskFiles
     from kiosk.services.storage import Storage
-    from kiosk.services.sync import KioskFiles
 
     files = KioskFiles(config.data_dir)
     return Storage(files.db, RecordCipher(load_or_create_key(files.storage_key)))
 
 
 def _status(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-def]
-    from kiosk.services.sync import settings_for, sync_status
+    from kiosk.services.sync.settings import settings_for
+    from kiosk.services.sync.status_report import sync_status
 
     settings = settings_for(config)
     store = _storage(config)
@@ -111,9 +112,12 @@ def _status(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped
 
 
 def _now(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-def]
+    from kiosk.services.catalogue_store import CatalogueRefused
+    from kiosk.services.datafolder import DataFolder as KioskFiles
     from kiosk.services.signing import load_or_create_signing_key
-    from kiosk.services.sync import (CatalogueRefused, KioskFiles, SyncClient, Syncer, TransientSyncError,
-                                     settings_for)
+    from kiosk.services.sync.client import SyncClient, TransientSyncError
+    from kiosk.services.sync.settings import settings_for
+    from kiosk.services.sync.upload import Syncer
 
     settings = settings_for(config)
     if not settings.configured:
@@ -151,8 +155,10 @@ def _now(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-de
 
 
 def _export(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-def]
+    from kiosk.services.datafolder import DataFolder as KioskFiles
     from kiosk.services.signing import load_or_create_signing_key
-    from kiosk.services.sync import KioskFiles, export_pending, settings_for
+    from kiosk.services.sync.export import export_pending
+    from kiosk.services.sync.settings import settings_for
 
     settings = settings_for(config)
     if not settings.backoffice_encryption_key:
@@ -179,9 +185,9 @@ def _export(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped
 
 
 def _key(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-def]
+    from kiosk.services.datafolder import DataFolder as KioskFiles
     from kiosk.services.signing import load_or_create_signing_key
-    from kiosk.services.sync import KioskFiles
-    from kiosk.services.sync_protocol import ed25519_public_pem
+    from kiosk.services.sync.protocol import ed25519_public_pem
 
     pem = ed25519_public_pem(load_or_create_signing_key(KioskFiles(config.data_dir).signing_key).public_key())
     if args.out:
@@ -197,8 +203,8 @@ def _enrol(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-
     from dataclasses import replace
     from datetime import datetime
 
-    from kiosk.services.sync import load_sync_settings, save_sync_settings
-    from kiosk.services.sync_protocol import ProtocolError, ed25519_public_from_text, x25519_public_from_text
+    from kiosk.services.sync.protocol import ProtocolError, ed25519_public_from_text, x25519_public_from_text
+    from kiosk.services.sync.settings import load_sync_settings, save_sync_settings
 
     try:
         doc = json.loads(args.backoffice_keys.read_text("utf-8"))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any, Callable
 
 from kiosk.config import Config
@@ -18,15 +17,18 @@ from kiosk.devices.sim.document_camera import SimDocumentCamera
 from kiosk.devices.sim.face import SimFaceVerifier
 from kiosk.devices.sim.printer import FolderPrinter
 from kiosk.domain.application import Application
-from kiosk.domain.catalogue import Catalogue, CatalogueError
+from kiosk.domain.catalogue import Catalogue
 from kiosk.domain.text import Text
 from kiosk.flows.journey import FlowConfig
 from kiosk.runtime import Devices, Timeouts
-from kiosk.services.catalogue_store import load_catalogue
+from kiosk.services.catalogue_store import CatalogueChoice, choose_catalogue
 from kiosk.services.crypto import RecordCipher, load_or_create_key
+from kiosk.services.datafolder import DataFolder
 from kiosk.services.receipts import ReceiptOptions, render_receipt
 from kiosk.services.signing import load_or_create_signing_key, sign_receipt
 from kiosk.services.storage import Storage
+from kiosk.services.sync.protocol import ProtocolError
+from kiosk.services.sync.settings import SyncSettings, SyncSettingsError, settings_for
 
 log = logging.getLogger(__name__)
 
@@ -46,28 +48,17 @@ class KioskParts:
     render_receipt: Callable[[Application], bytes]
     demo_citizens: list[DemoCitizen] = field(default_factory=list)
     sim_reader: SimCardReader | None = None
-    # make_sync(on_freeze=...) -> SyncWorker; None when no back office is enrolled (sync.py)
+    # make_sync(on_freeze=...) -> SyncWorker; None when no back office is enrolled (sync/worker.py)
     make_sync: Callable[..., Any] | None = None
+
+    @property
+    def files(self) -> DataFolder:
+        """The kiosk's data folder layout."""
+        return DataFolder(self.config.data_dir)
 
     @property
     def kiosk_name(self) -> Text:
         return Text(self.config.kiosk.name_zh, self.config.kiosk.name_en)
-
-
-def load_catalogue_or_last_good(path: Path, last_good: Path) -> Catalogue:
-    """Load the configured catalogue and keep a copy of it as the last good one; when the file
-    is broken, log exactly what is wrong and run on the last good copy instead."""
-    try:
-        catalogue = load_catalogue(path)
-    except CatalogueError as exc:
-        if not last_good.exists():
-            raise
-        log.error("catalogue refused, running on the last good one (%s): %s", last_good.name, exc)
-        return load_catalogue(last_good)
-    tmp = last_good.with_suffix(".tmp")
-    tmp.write_bytes(path.read_bytes())
-    tmp.replace(last_good)
-    return catalogue
 
 
 def _camera_factory(config: Config, citizens: list[DemoCitizen]) -> Callable[[bytes], Camera]:
@@ -110,9 +101,13 @@ def _face_verifier(config: Config, citizens: list[DemoCitizen]) -> FaceVerifier:
 
 
 def build_parts(config: Config) -> KioskParts:
-    data_dir = config.data_dir
-    data_dir.mkdir(parents=True, exist_ok=True)
-    catalogue = load_catalogue_or_last_good(config.asset(config.paths.catalogue), data_dir / "catalogue.last-good.yaml")
+    files = DataFolder(config.data_dir)
+    files.root.mkdir(parents=True, exist_ok=True)
+    sync_settings = _sync_settings(config)
+    choice = choose_catalogue(config.asset(config.paths.catalogue), files,
+                              sync_settings.signing_public() if sync_settings.configured else None)
+    catalogue = choice.catalogue
+    _log_choice(choice)
     citizens = load_citizens(config.asset(config.paths.demo_citizens))
     d = config.devices
     if d.printer not in ("sim", "cups"):
@@ -140,28 +135,22 @@ def build_parts(config: Config) -> KioskParts:
         except ValueError as exc:
             raise ConfigurationProblem(f"devices.printer_queue: {exc}") from None
     else:
-        printer = FolderPrinter(config.receipts_dir)
+        printer = FolderPrinter(files.receipts)
     devices = Devices(card_reader=reader, camera_for=camera_for, face=face, printer=printer,
                       documents=SimDocumentCamera())
 
-    key_path = config.key_path
-    signing_key = load_or_create_signing_key(key_path.parent / "kiosk_ed25519.key")
+    signing_key = load_or_create_signing_key(files.signing_key)
     options = ReceiptOptions(kiosk_name=Text(config.kiosk.name_zh, config.kiosk.name_en),
                              verify_url=config.receipt.verify_url, font_path=config.receipt.font_path or None)
 
     def open_storage() -> Storage:
-        return Storage(config.db_path, RecordCipher(load_or_create_key(key_path)))
+        return Storage(files.db, RecordCipher(load_or_create_key(files.storage_key)))
 
     def render(app: Application) -> bytes:
         code = sign_receipt(signing_key, app.number, app.bundle_id)
         return render_receipt(app, replace(options, verify_code=code))
 
-    make_sync = _sync_factory(config, open_storage)
-    if make_sync is not None:
-        from kiosk.services.sync import load_synced_catalogue, settings_for
-        synced = load_synced_catalogue(data_dir, settings_for(config))
-        if synced is not None:      # the newest catalogue the back office signed, re-verified
-            catalogue = synced[0]
+    make_sync = _sync_factory(config, sync_settings, open_storage)
     government = {c.identity.personal_number: c.government for c in citizens if c.identity.personal_number}
     flow_config = FlowConfig(catalogue=catalogue, timeout_seconds=config.session.timeout_seconds,
                              warning_seconds=config.session.warning_seconds,
@@ -172,13 +161,30 @@ def build_parts(config: Config) -> KioskParts:
                       reader if isinstance(reader, SimCardReader) else None, make_sync)
 
 
-def _sync_factory(config: Config, open_storage: Callable[[], Storage]) -> Callable[..., Any] | None:
-    """The sync worker's factory when this kiosk is enrolled with a back office, else None."""
-    from kiosk.services.sync import SyncSettingsError, make_worker, settings_for
+def _sync_settings(config: Config) -> SyncSettings:
+    """The sync settings (the [sync] section and the enrolment in the data folder); a pinned
+    back office key that cannot be read is a configuration problem, said at start."""
     try:
         settings = settings_for(config)
+        if settings.configured:
+            settings.signing_public()
+            settings.encryption_public()
     except SyncSettingsError as exc:
         raise ConfigurationProblem(str(exc)) from None
+    except ProtocolError as exc:
+        raise ConfigurationProblem(f"{DataFolder(config.data_dir).sync_settings}: a pinned back office key: {exc}") from None
+    return settings
+
+
+def _log_choice(choice: CatalogueChoice) -> None:
+    where = f"revision {choice.revision} from the back office" if choice.source == "synced" else choice.source
+    log.info("catalogue %s (%s)", choice.catalogue.version, where)
+
+
+def _sync_factory(config: Config, settings: SyncSettings,
+                  open_storage: Callable[[], Storage]) -> Callable[..., Any] | None:
+    """The sync worker's factory when this kiosk is enrolled with a back office, else None."""
+    from kiosk.services.sync.worker import make_worker
     if not settings.configured:
         log.info("no back office enrolled: applications stay on this kiosk (kiosk sync enrol)")
         return None

@@ -97,23 +97,12 @@ class Config:
 
     @property
     def data_dir(self) -> Path:
+        """The kiosk's data folder; what lives in it is kiosk.services.datafolder.DataFolder's."""
         return Path(self.paths.data_dir) if self.paths.data_dir else Path(platformdirs.user_data_dir("onevisit-kiosk"))
 
     def asset(self, relative: str) -> Path:
         p = Path(relative)
         return p if p.is_absolute() else ASSETS / p
-
-    @property
-    def db_path(self) -> Path:
-        return self.data_dir / "kiosk.sqlite3"
-
-    @property
-    def key_path(self) -> Path:
-        return self.data_dir / "keys" / "storage.key"
-
-    @property
-    def receipts_dir(self) -> Path:
-        return self.data_dir / "receipts"
 
 
 _SECTIONS = {"kiosk": KioskSection, "session": SessionSection, "paths": PathsSection,

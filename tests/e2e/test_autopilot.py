@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.services.datafolder import DataFolder
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
@@ -18,10 +20,11 @@ def test_autopilot_offscreen_walks_the_journey_and_writes_the_receipt(tmp_path):
     res = subprocess.run([sys.executable, str(ROOT / "main.py"), "--simulate", "--autopilot", "--offscreen",
                           "--data-dir", str(tmp_path)], capture_output=True, text=True, timeout=180, env=env)
     assert res.returncode == 0, res.stderr[-3000:]
-    receipts = list((tmp_path / "receipts").glob("receipt-*.pdf"))
+    files = DataFolder(tmp_path)
+    receipts = list(files.receipts.glob("receipt-*.pdf"))
     assert len(receipts) == 1
     number = receipts[0].stem.removeprefix("receipt-")
-    db = sqlite3.connect(tmp_path / "kiosk.sqlite3")
+    db = sqlite3.connect(files.db)
     assert db.execute("SELECT number FROM applications").fetchall() == [(number,)]
     assert db.execute("SELECT score FROM ratings").fetchall() == [(5,)]
     db.close()

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.services.datafolder import DataFolder
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 pytestmark = pytest.mark.e2e
@@ -22,19 +24,20 @@ def test_demo_with_backoffice_delivers_the_autopilots_application(tmp_path):
                          env=env)
     assert res.returncode == 0, res.stderr[-3000:]
     assert "demo back office: http://127.0.0.1:" in res.stdout
-    kiosk = sqlite3.connect(tmp_path / "kiosk.sqlite3")
+    files = DataFolder(tmp_path)
+    kiosk = sqlite3.connect(files.db)
     [(number,)] = kiosk.execute("SELECT number FROM applications").fetchall()
     assert kiosk.execute("SELECT number, result FROM synced").fetchall() == [(number, "created")]
     assert kiosk.execute("SELECT count(*) FROM outbox").fetchone() == (0,)
     kiosk.close()
-    bo = sqlite3.connect(tmp_path / "demo-backoffice" / "backoffice.sqlite3")
+    bo = sqlite3.connect(files.demo_backoffice / "backoffice.sqlite3")
     assert bo.execute("SELECT number FROM applications").fetchall() == [(number,)]
     assert bo.execute("SELECT count(*) FROM department_requests").fetchone()[0] >= 2
     bo.close()
     # The kiosk's own files (not the back office's, which is the government's server in real
     # life) hold nothing personal in the clear: database, WAL, keys, sync settings, receipts.
     for path in tmp_path.rglob("*"):
-        if path.is_file() and "demo-backoffice" not in path.parts:
+        if path.is_file() and files.demo_backoffice not in path.parents:
             raw = path.read_bytes()
             for secret in ("林晓雯".encode(), b"33010619900821032X"):
                 assert secret not in raw, f"{secret!r} in {path.name}"

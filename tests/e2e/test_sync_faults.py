@@ -16,7 +16,10 @@ import pytest
 
 from backoffice.testing import (CITIZEN_ID, CITIZEN_NAME, ROOT, BackofficeServer, DemoApplications, FaultProxy,
                                 backoffice_counts, backoffice_database, enrol_kiosk)
-from kiosk.services.sync import Syncer, SyncWorker, TransientSyncError
+from kiosk.services.datafolder import DataFolder
+from kiosk.services.sync.client import TransientSyncError
+from kiosk.services.sync.upload import Syncer
+from kiosk.services.sync.worker import SyncWorker
 
 KIOSK = "3301060001"
 FAST = dict(batch_size=7, backoff_base_seconds=0.02, backoff_max_seconds=0.1, request_timeout_seconds=3.0,
@@ -165,7 +168,7 @@ def test_hand_carried_export_imports_once_and_the_kiosk_then_agrees(server, db_u
 
 
 def test_same_number_different_content_is_a_conflict_kept_for_review(server, db_url, tmp_path):
-    from kiosk.services import sync_protocol as proto
+    from kiosk.services.sync import protocol as proto
     kiosk = enrol_kiosk(server, tmp_path / "kiosk", KIOSK)
     store = kiosk.open_storage()
     [number] = DemoApplications(KIOSK).submit(store, 1)
@@ -201,7 +204,7 @@ def test_status_changes_and_the_signed_catalogue_reach_the_kiosk_and_a_forged_on
         assert syncer.pull_status() == 1 and store.statuses(number) == {item: "accepted"}
         cat = ROOT / "tests" / "fixtures" / "catalogue_small.yaml"
         assert server.cli("catalogue-publish", str(cat)).returncode == 0
-        assert syncer.pull_catalogue() == 1 and (kiosk.data_dir / "catalogue.synced.yaml").read_bytes() == cat.read_bytes()
+        assert syncer.pull_catalogue() == 1 and DataFolder(kiosk.data_dir).synced_catalogue.read_bytes() == cat.read_bytes()
         # A second revision whose signature was tampered with in the database: refused, ours stays.
         assert server.cli("catalogue-publish", str(cat)).returncode == 0
         from sqlalchemy import create_engine, update
@@ -212,7 +215,7 @@ def test_status_changes_and_the_signed_catalogue_reach_the_kiosk_and_a_forged_on
             conn.execute(update(db.catalogues).where(db.catalogues.c.revision == 2).values(
                 signature="A" * 86))
         engine.dispose()
-        from kiosk.services.sync import CatalogueRefused
+        from kiosk.services.catalogue_store import CatalogueRefused
         with pytest.raises(CatalogueRefused, match="signature"):
             syncer.pull_catalogue()
         assert store.get_meta("sync.catalogue_revision") == "1"
@@ -222,11 +225,11 @@ def test_status_changes_and_the_signed_catalogue_reach_the_kiosk_and_a_forged_on
 
 
 def test_unenrolled_and_impersonating_kiosks_are_refused_over_http(server, tmp_path):
-    from kiosk.services.sync import RefusedSyncError
+    from kiosk.services.sync.client import RefusedSyncError
     enrolled = enrol_kiosk(server, tmp_path / "a", KIOSK)
     other = enrol_kiosk(server, tmp_path / "b", "3301060002")
     # Kiosk b's key, signing in kiosk a's name: refused.
-    from kiosk.services.sync import SyncClient
+    from kiosk.services.sync.client import SyncClient
     s = enrolled.settings(server.url)
     impostor = SyncClient(server.url, KIOSK, other.signing_key(), s.signing_public(), timeout=5)
     stranger = SyncClient(server.url, "3301069999", other.signing_key(), s.signing_public(), timeout=5)

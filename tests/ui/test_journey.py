@@ -97,9 +97,9 @@ def test_whole_journey_from_card_to_rating(qtbot, make_kiosk):
                     and not ui.controller.state.session.receipt.printing, timeout=WAIT)
     number = ui.controller.state.session.application.number
     assert number in visible_text(win)
-    receipts = list(parts.config.receipts_dir.glob("*.pdf"))
+    receipts = list(parts.files.receipts.glob("*.pdf"))
     assert [p.name for p in receipts] == [f"receipt-{number}.pdf"]
-    db = sqlite3.connect(parts.config.db_path)
+    db = sqlite3.connect(parts.files.db)
     assert db.execute("SELECT number FROM applications").fetchall() == [(number,)]   # stored before printing
     receipt = win.screens[Step.RECEIPT]
     qtbot.mouseClick(receipt.cont, Qt.MouseButton.LeftButton)

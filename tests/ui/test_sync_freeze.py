@@ -10,7 +10,7 @@ WAIT = 10_000
 def _enrol_unreachable(data_dir, tmp_path, **settings):
     """Pin a back office that is not there (a refused port) with a long-ago enrolment."""
     from backoffice.keys import BackofficeKeys
-    from kiosk.services.sync import SyncSettings, save_sync_settings
+    from kiosk.services.sync.settings import SyncSettings, save_sync_settings
     doc = BackofficeKeys.load_or_create(tmp_path / "bo-keys").public_document()
     save_sync_settings(data_dir, SyncSettings(url="http://127.0.0.1:9", backoffice_signing_key=doc["signing_key"],
                                               backoffice_encryption_key=doc["encryption_key"], **settings))

@@ -88,15 +88,19 @@ def test_more_mistakes_are_caught_at_load(data, mutate, place, words):
 
 
 def test_kiosk_runs_on_last_good_catalogue_when_the_new_one_is_broken(tmp_path):
-    from kiosk.compose import load_catalogue_or_last_good
-    good, last = tmp_path / "c.yaml", tmp_path / "last-good.yaml"
+    from kiosk.services.catalogue_store import choose_catalogue
+    from kiosk.services.datafolder import DataFolder
+    folder = DataFolder(tmp_path / "data")
+    good = tmp_path / "c.yaml"
     good.write_bytes((FIX / "catalogue_small.yaml").read_bytes())
-    assert load_catalogue_or_last_good(good, last).version == "test.1" and last.exists()
+    choice = choose_catalogue(good, folder, None)
+    assert (choice.catalogue.version, choice.source) == ("test.1", "shipped") and folder.last_good_catalogue.exists()
     good.write_text("version: [broken\n", encoding="utf-8")
-    assert load_catalogue_or_last_good(good, last).version == "test.1"
-    last.unlink()
+    choice = choose_catalogue(good, folder, None)
+    assert (choice.catalogue.version, choice.source) == ("test.1", "last-good") and "not valid YAML" in choice.problem
+    folder.last_good_catalogue.unlink()
     with pytest.raises(CatalogueError):
-        load_catalogue_or_last_good(good, last)
+        choose_catalogue(good, folder, None)
 
 
 def test_cli_stats_shows_questions_saved_for_every_bundle(real_catalogue):

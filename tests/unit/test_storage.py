@@ -8,12 +8,14 @@ import pytest
 
 from kiosk.domain.application import application_number, build_application, is_valid_application_number
 from kiosk.services.crypto import CorruptRecord, RecordCipher, load_or_create_key
+from kiosk.services.datafolder import DataFolder
 from kiosk.services.storage import Storage
 
 
 @pytest.fixture
 def store(tmp_path):
-    s = Storage(tmp_path / "kiosk.sqlite3", RecordCipher(load_or_create_key(tmp_path / "keys" / "storage.key")))
+    files = DataFolder(tmp_path)
+    s = Storage(files.db, RecordCipher(load_or_create_key(files.storage_key)))
     yield s
     s.close()
 
@@ -42,13 +44,13 @@ def test_submit_assigns_sequential_unique_numbers_and_round_trips(store, small_c
 
 def test_citizen_data_is_not_readable_in_the_database_files(store, small_catalogue, identity, now, tmp_path):
     store.submit(make_builder(small_catalogue, identity, now))
-    raw = b"".join(p.read_bytes() for p in tmp_path.glob("kiosk.sqlite3*"))   # the db and its WAL
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob(DataFolder(tmp_path).db.name + "*"))   # the db and its WAL
     for secret in (identity.name, identity.personal_number, "王小宝", "13800138000"):
         assert secret.encode() not in raw, f"{secret!r} found in plain text"
 
 
 def test_key_file_is_private_and_stable(tmp_path):
-    path = tmp_path / "keys" / "storage.key"
+    path = DataFolder(tmp_path).storage_key
     k1 = load_or_create_key(path)
     assert load_or_create_key(path) == k1
     assert path.stat().st_mode & 0o077 == 0
@@ -101,7 +103,7 @@ def test_material_photos_are_stored_encrypted_with_their_application(store, smal
         attachments={"bank_card_photo": photo, "not_needed": b"x"}))
     assert dict(app.attachments) == {"bank_card_photo": photo}          # only what the bundle needs
     assert dict(store.load(app.number).attachments) == {"bank_card_photo": photo}
-    raw = b"".join(p.read_bytes() for p in tmp_path.glob("kiosk.sqlite3*"))
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob(DataFolder(tmp_path).db.name + "*"))
     assert b"BANK-CARD-4242" not in raw
 
 

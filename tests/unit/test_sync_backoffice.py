@@ -18,7 +18,7 @@ from backoffice.db import make_engine
 from backoffice.keys import BackofficeKeys
 from backoffice.service import Backoffice
 from backoffice.testing import ROOT, DemoApplications
-from kiosk.services import sync_protocol as proto
+from kiosk.services.sync import protocol as proto
 from kiosk.services.crypto import RecordCipher, load_or_create_key
 from kiosk.services.storage import Storage
 

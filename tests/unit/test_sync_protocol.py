@@ -5,7 +5,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from kiosk.services import sync_protocol as proto
+from kiosk.services.sync import protocol as proto
 
 NUMBER = "3301060001-000001-20261123100000-3"
 

@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from kiosk.services.storage import SyncCounts
-from kiosk.services.sync import (SyncSettings, SyncSettingsError, backoff_delay, freeze_check, load_sync_settings,
-                                 save_sync_settings)
+from kiosk.services.sync.client import backoff_delay
+from kiosk.services.sync.freeze import freeze_check
+from kiosk.services.sync.settings import SyncSettings, SyncSettingsError, load_sync_settings, save_sync_settings
 
 NOW = datetime(2026, 11, 23, 10, 0, 0)
 CONFIGURED = SyncSettings(url="http://127.0.0.1:1", backoffice_signing_key="x", backoffice_encryption_key="y",

@@ -10,6 +10,7 @@ import pytest
 from backoffice.testing import CITIZEN_ID, CITIZEN_NAME, DemoApplications
 from kiosk.services import storage as storage_module
 from kiosk.services.crypto import RecordCipher, load_or_create_key
+from kiosk.services.datafolder import DataFolder
 from kiosk.services.storage import Storage
 
 NOW = datetime(2026, 11, 23, 10, 0, 0)
@@ -17,7 +18,8 @@ NOW = datetime(2026, 11, 23, 10, 0, 0)
 
 @pytest.fixture
 def store(tmp_path):
-    s = Storage(tmp_path / "kiosk.sqlite3", RecordCipher(load_or_create_key(tmp_path / "keys" / "storage.key")))
+    files = DataFolder(tmp_path)
+    s = Storage(files.db, RecordCipher(load_or_create_key(files.storage_key)))
     yield s
     s.close()
 
@@ -95,6 +97,6 @@ def test_nothing_personal_in_the_sync_tables(store, tmp_path):
     (n,) = DemoApplications().submit(store, 1)
     store.mark_synced([(n, "created")], NOW)
     store.apply_status_changes([(n, "hukou", "accepted", "t1", 1)], 1)
-    raw = b"".join(p.read_bytes() for p in tmp_path.glob("kiosk.sqlite3*"))
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob(DataFolder(tmp_path).db.name + "*"))
     for secret in (CITIZEN_NAME, CITIZEN_ID):
         assert secret.encode() not in raw
