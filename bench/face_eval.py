@@ -24,6 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from kiosk.config import load_config  # noqa: E402
 from kiosk.devices.face import matching, quality  # noqa: E402
 
 FACES = ROOT / "tests" / "fixtures" / "faces"
@@ -156,7 +157,8 @@ def main() -> int:
     log(f"{len(files)} photos, {n_gen} genuine and {len(pairs) - n_gen} impostor pairs")
     boxes: dict[str, tuple[int, int, int, int]] = {}
     results = []
-    policy = matching.MatchPolicy()
+    face = load_config(env={}).face   # the packaged face.threshold, the number the kiosk ships with
+    policy = matching.MatchPolicy(threshold=face.threshold, min_good_frames=face.min_good_frames)
 
     if not args.skip_raw:
         import face_recognition as fr

@@ -31,11 +31,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from kiosk.config import load_config  # noqa: E402
 from kiosk.devices.face import quality  # noqa: E402
 from kiosk.devices.face.liveness import (Challenge, ChallengeCheck, ChallengeOutcome, LivenessConfig,  # noqa: E402
                                          nonplanar_motion)
 from kiosk.devices.face.encoder_process import ChipEncoder  # noqa: E402
-from kiosk.devices.face.verifier import DlibFaceVerifier  # noqa: E402
+from kiosk.devices.face.matching import MatchPolicy  # noqa: E402
+from kiosk.devices.face.verifier import DlibFaceVerifier, VerifierSettings  # noqa: E402
 from kiosk.devices.sim import attacks  # noqa: E402
 from kiosk.devices.sim.camera import FileCamera, decode_clip  # noqa: E402
 from kiosk.devices.sim.citizens import load_citizens  # noqa: E402
@@ -115,7 +117,9 @@ def end_to_end(runs: int, scripted: bool, in_process: bool = False) -> dict:
     chen = next(c for c in load_citizens(ROOT / "assets" / "demo" / "citizens.yaml") if c.id == "chen_hao")
     # As the kiosk runs it: dlib's encoder in a child process; `in_process` shows why.
     encoder = None if in_process else ChipEncoder()
-    verifier = DlibFaceVerifier(rng=random.Random(1), encoder=encoder)
+    face = load_config(env={}).face   # the packaged matching policy, as the kiosk ships
+    settings = VerifierSettings(policy=MatchPolicy(threshold=face.threshold, min_good_frames=face.min_good_frames))
+    verifier = DlibFaceVerifier(settings, rng=random.Random(1), encoder=encoder)
     t = time.perf_counter()
     verifier.prepare(chen.identity.photo)
     prepare_s = time.perf_counter() - t

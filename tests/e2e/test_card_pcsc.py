@@ -212,7 +212,7 @@ def test_read_with_15ms_per_apdu_meets_the_targets(pcsc, insert, extended, limit
 def test_cli_reads_and_writes_the_photo_only_when_asked(pcsc, insert, tmp_path):
     insert()
     photo = tmp_path / "face.jpg"
-    cmd = [sys.executable, "-m", "kiosk.cli_card", "read", "--reader", pcsc, "--mrz", MRZ, "--json"]
+    cmd = [sys.executable, "-m", "kiosk.cli.card", "read", "--reader", pcsc, "--mrz", MRZ, "--json"]
     out = subprocess.run(cmd + ["--photo-out", str(photo)], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
@@ -222,7 +222,7 @@ def test_cli_reads_and_writes_the_photo_only_when_asked(pcsc, insert, tmp_path):
     assert data["apdu_count"] < 40 and set(data["timings"]) >= {"access_control", "read_files", "passive_auth"}
     assert photo.read_bytes().startswith(b"\xff\xd8") and data["photo"]["written_to"] == str(photo)
     before = set(tmp_path.iterdir())
-    out = subprocess.run([sys.executable, "-m", "kiosk.cli_card", "read", "--reader", pcsc, "--doc-number",
+    out = subprocess.run([sys.executable, "-m", "kiosk.cli.card", "read", "--reader", pcsc, "--doc-number",
                           "EA1234567", "--birth", "900315", "--expiry", "340102", "--json"],
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 1 and "don't match" in json.loads(out.stdout)["error"]

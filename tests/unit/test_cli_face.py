@@ -7,8 +7,18 @@ from pathlib import Path
 import pytest
 
 from kiosk.cli import main
+from kiosk.config import load_config
 
 FACES = Path(__file__).resolve().parents[1] / "fixtures" / "faces"
+PACKAGED = load_config(env={}).face.threshold     # kiosk/defaults.toml's face.threshold
+SAME = ("--reference", str(FACES / "fr_joe_biden/biden.jpg"), "--probe", str(FACES / "fr_joe_biden/biden2.jpg"))
+
+
+@pytest.fixture(autouse=True)
+def _no_site_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The machine running the tests may be configured as a kiosk; these tests set their own."""
+    monkeypatch.delenv("ONEVISIT_CONFIG", raising=False)
+    monkeypatch.delenv("ONEVISIT_FACE_THRESHOLD", raising=False)
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]:
@@ -17,18 +27,58 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]:
 
 
 def test_same_person_is_a_match_with_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out = run(capsys, "--reference", str(FACES / "fr_joe_biden/biden.jpg"), "--probe", str(FACES / "fr_joe_biden/biden2.jpg"))
+    code, out = run(capsys, *SAME)
     assert code == 0 and out["decision"] == "match"
-    assert out["distance"] < out["threshold"] == 0.55
+    assert out["distance"] < out["threshold"] == PACKAGED
     assert out["reference"]["problem"] is None and out["probe"]["problem"] is None
 
 
 def test_different_people_and_a_custom_threshold(capsys: pytest.CaptureFixture[str]) -> None:
     args = ("--reference", str(FACES / "fr_joe_biden/biden.jpg"), "--probe", str(FACES / "fr_rose_leslie/img1.jpg"))
     code, out = run(capsys, *args)
-    assert code == 1 and out["decision"] == "no match" and out["distance"] >= 0.55
+    assert code == 1 and out["decision"] == "no match" and out["distance"] >= PACKAGED
     code, out = run(capsys, *args, "--threshold", "2.0")
     assert code == 0 and out["threshold"] == 2.0 and out["decision"] == "match"
+
+
+def test_the_sites_environment_variable_sets_the_threshold_and_the_decision(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    _, default = run(capsys, *SAME)
+    # A site that demands much closer faces (the reference's jittered encoding varies a little per run).
+    stricter = round(default["distance"] / 2, 3)
+    monkeypatch.setenv("ONEVISIT_FACE_THRESHOLD", str(stricter))
+    code, out = run(capsys, *SAME)
+    assert out["threshold"] == stricter and code == 1 and out["decision"] == "no match"
+
+
+def test_threshold_flag_beats_the_environment(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ONEVISIT_FACE_THRESHOLD", "0.05")
+    code, out = run(capsys, *SAME, "--threshold", "0.9")
+    assert code == 0 and out["threshold"] == 0.9 and out["decision"] == "match"
+
+
+def test_config_file_sets_the_threshold_and_the_environment_beats_it(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    site = tmp_path / "site.toml"
+    site.write_text("[face]\nthreshold = 0.05\n", encoding="utf-8")
+    code, out = run(capsys, *SAME, "--config", str(site))
+    assert code == 1 and out["threshold"] == 0.05 and out["decision"] == "no match"
+    monkeypatch.setenv("ONEVISIT_CONFIG", str(site))       # the same file named the other way
+    code, out = run(capsys, *SAME)
+    assert code == 1 and out["threshold"] == 0.05
+    monkeypatch.setenv("ONEVISIT_FACE_THRESHOLD", "0.9")
+    code, out = run(capsys, *SAME, "--config", str(site))
+    assert code == 0 and out["threshold"] == 0.9 and out["decision"] == "match"
+
+
+def test_a_configuration_the_kiosk_would_refuse_is_reported_not_guessed(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("ONEVISIT_FACE_THRESHOLD", "5")
+    code, out = run(capsys, *SAME)
+    assert code == 2 and out["ok"] is False and "face.threshold" in out["error"]
+    monkeypatch.delenv("ONEVISIT_FACE_THRESHOLD")
+    code, out = run(capsys, *SAME, "--config", str(tmp_path / "missing.toml"))
+    assert code == 2 and "missing.toml" in out["error"]
 
 
 def test_a_turned_probe_reports_its_quality_problem(capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,10 +8,12 @@ import cv2
 import numpy as np
 import pytest
 
+from kiosk.config import load_config
 from kiosk.devices.face import matching, quality
 
 FACES = Path(__file__).resolve().parents[1] / "fixtures" / "faces"
-POLICY = matching.MatchPolicy()
+FACE = load_config(env={}).face        # the packaged defaults, as a kiosk without a site file runs
+POLICY = matching.MatchPolicy(threshold=FACE.threshold, min_good_frames=FACE.min_good_frames)
 
 
 def _bytes(rel: str) -> bytes:

@@ -7,13 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.config import load_config
 from kiosk.devices.face.camera import CAMERA_UNAVAILABLE
-from kiosk.devices.face.matching import NO_FACE
-from kiosk.devices.face.verifier import DlibFaceVerifier
+from kiosk.devices.face.matching import NO_FACE, MatchPolicy
+from kiosk.devices.face.verifier import DlibFaceVerifier, VerifierSettings
 from kiosk.devices.ports import CameraError, Frame
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "demo"
 CHIP = (ASSETS / "speaker_chip.jpg").read_bytes()
+FACE = load_config(env={}).face        # the packaged defaults
+SETTINGS = VerifierSettings(policy=MatchPolicy(threshold=FACE.threshold, min_good_frames=FACE.min_good_frames))
 
 
 class DeadCamera:
@@ -43,7 +46,7 @@ class Token:
 
 @pytest.fixture(scope="module")
 def verifier():
-    v = DlibFaceVerifier()
+    v = DlibFaceVerifier(SETTINGS)
     v.prepare(CHIP)
     return v
 
@@ -67,12 +70,12 @@ def test_cancelling_ends_the_check_at_once_without_a_verdict(verifier):
 
 def test_a_chip_photo_without_a_face_sends_the_citizen_to_a_window():
     blank = (ASSETS / "SOURCES.md").read_bytes()[:10]     # not an image at all
-    d = DlibFaceVerifier().verify(blank, NoFrames(), time.monotonic() + 1, Token())
+    d = DlibFaceVerifier(SETTINGS).verify(blank, NoFrames(), time.monotonic() + 1, Token())
     assert not d.matched and "staffed window" in d.reason.en
     import cv2
     import numpy as np
     ok, wall = cv2.imencode(".jpg", np.full((320, 240, 3), 128, np.uint8))
-    d = DlibFaceVerifier().verify(wall.tobytes(), NoFrames(), time.monotonic() + 1, Token())
+    d = DlibFaceVerifier(SETTINGS).verify(wall.tobytes(), NoFrames(), time.monotonic() + 1, Token())
     assert d.reason == NO_FACE
 
 
@@ -122,7 +125,7 @@ def test_a_face_swapped_in_after_the_challenge_does_not_pass():
     camera = SwapCamera(FileCamera(chen.camera_source, script=chen.camera_script), FileCamera(other.camera_source), 0.8)
     camera.start()
     try:
-        d = DlibFaceVerifier(rng=random.Random(3)).verify(chen.identity.photo, camera, time.monotonic() + 15, Token())
+        d = DlibFaceVerifier(SETTINGS, rng=random.Random(3)).verify(chen.identity.photo, camera, time.monotonic() + 15, Token())
     finally:
         camera.stop()
     assert camera.asked_at is not None          # the challenge was given and followed

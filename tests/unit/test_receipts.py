@@ -15,8 +15,9 @@ from reportlab.lib.units import mm
 
 from kiosk.domain.application import AnsweredField, Application, DepartmentRequest, application_number
 from kiosk.domain.text import Text
-from kiosk.services import receipts
-from kiosk.services.receipts import ReceiptError, ReceiptOptions, find_cjk_font, qr_payload, render_receipt
+from kiosk.services.receipts import fonts, layout
+from kiosk.services.receipts import (ReceiptError, ReceiptOptions, find_cjk_font, qr_payload, receipt_content,
+                                     render_receipt)
 
 WHEN = datetime(2026, 11, 22, 9, 30, 15)
 NUMBER = application_number("3301060001", 42, WHEN)
@@ -84,6 +85,46 @@ def pdf_text(pdf: bytes, tmp_path) -> str:
         return subprocess.run(["pdftotext", "-layout", str(f), "-"], capture_output=True, text=True,
                               check=True).stdout
     return "\n".join(p.extract_text() for p in pages(pdf))
+
+
+def _strings(value: object) -> list[str]:
+    """Every string inside a content model (dataclasses, Text, tuples), for "is X printed anywhere"."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, tuple):
+        return [s for v in value for s in _strings(v)]
+    if hasattr(value, "__dataclass_fields__"):
+        return [s for name in value.__dataclass_fields__ for s in _strings(getattr(value, name))]
+    return []
+
+
+def test_content_says_each_departments_due_date_and_fee_without_drawing_anything():
+    content = receipt_content(make_app(4), OPTIONS)
+    assert content.number == NUMBER
+    assert [d.department for d in content.departments] == [dept for dept, _ in DEPARTMENTS]
+    first, _, approx, paid = content.departments
+    assert first.due == Text("时限 3 个工作日，承诺办结 2026-11-25", "3 working days; promised by 25 Nov 2026")
+    assert approx.due.zh.endswith("约 2026-11-27") and approx.due.en.endswith("approx. 27 Nov 2026")
+    assert first.fee == Text("费用：免费", "Fee: Free") and paid.fee == Text("费用：10.00 元", "Fee: ¥10.00")
+    assert content.departments_heading == Text("办理部门（共 4 项）", "Departments (4)")
+    assert content.submitted == Text("提交时间  2026-11-22 09:30", "Submitted  22 Nov 2026 09:30")
+    assert content.status.en == "Status: Submitted — pending sync" and content.identity is None
+    assert content.qr_payload == qr_payload(make_app(4), OPTIONS)
+
+
+def test_content_shortens_a_long_verify_code_people_read_out():
+    assert receipt_content(make_app(1), OPTIONS).code_line == "验证码 / Code  3fa9c01b"
+    signed = ReceiptOptions(OPTIONS.kiosk_name, OPTIONS.verify_url, verify_code="tqlglpT6d9ZBOzV3wF3L4i9uDs6P")
+    assert receipt_content(make_app(1), signed).code_line == "验证码 / Code  tqlg-lpT6"
+    assert receipt_content(make_app(1), ReceiptOptions(OPTIONS.kiosk_name, OPTIONS.verify_url)).code_line == ""
+
+
+def test_content_holds_labels_of_edited_fields_but_no_personal_values():
+    content = receipt_content(make_app(3), OPTIONS)
+    assert content.edited_fields == (Text("户籍地址", "Registered address"),)
+    words = "".join(_strings(content))
+    for personal in (ID_NUMBER, ADDRESS, "张三丰", "13800138000"):
+        assert personal not in words
 
 
 @pytest.fixture(scope="module")
@@ -170,13 +211,13 @@ def test_cjk_font_is_embedded(pdf):
 
 def test_qr_encodes_verify_url_number_and_code(monkeypatch):
     seen = []
-    real = receipts.QrCodeWidget
+    real = layout.QrCodeWidget
 
     def spy(value, **kw):
         seen.append((value, kw.get("barLevel")))
         return real(value, **kw)
 
-    monkeypatch.setattr(receipts, "QrCodeWidget", spy)
+    monkeypatch.setattr(layout, "QrCodeWidget", spy)
     app = make_app(2)
     render_receipt(app, OPTIONS)
     assert qr_payload(app, OPTIONS) == f"https://zwfw.example.gov.cn/v?n={NUMBER}&c=3fa9c01b"
@@ -188,21 +229,21 @@ def test_verify_code_printed_under_qr(pdf, tmp_path):
 
 
 def test_long_text_wraps_inside_the_content_width():
-    font = receipts._load_font(find_cjk_font())
+    font = fonts.load_font(find_cjk_font())
     width = 72 * mm
     zh = "杭州市公安局西湖区分局户籍管理科新生儿入户登记，含随父或随母落户申报及户口簿变更。" * 3
     en = "Registering a newborn in the household register including choosing the parent's hukou " * 3
     for text, size in ((zh, 9), (en, 7.2), (NUMBER, 13)):
-        lines = receipts._wrap(text, font, size, width)
+        lines = layout._wrap(text, font, size, width)
         assert len(lines) > 1
-        assert all(receipts.pdfmetrics.stringWidth(ln, font, size) <= width for ln in lines)
+        assert all(layout.pdfmetrics.stringWidth(ln, font, size) <= width for ln in lines)
         assert "".join(lines).replace(" ", "") == text.replace(" ", "")
     # no Chinese line starts with a comma or full stop
-    assert not any(ln[:1] in "，。" for ln in receipts._wrap(zh, font, 9, width))
+    assert not any(ln[:1] in "，。" for ln in layout._wrap(zh, font, 9, width))
     # ... and an opening quote is never left dangling at the end of a line
     quoted = "杭州市西湖区人民政府办公室关于进一步深化“最多跑一次”改革推进政务服务标准化规范化便利化的实施意见"
     for size in (9, 10.5):
-        wrapped = receipts._wrap(quoted, font, size, width)
+        wrapped = layout._wrap(quoted, font, size, width)
         assert "".join(wrapped) == quoted and not any(ln.endswith("“") for ln in wrapped)
 
 
@@ -246,7 +287,7 @@ def test_font_without_chinese_glyphs_is_passed_over():
 
 
 def test_missing_font_and_no_fallback_tells_operator_what_to_install(monkeypatch, tmp_path):
-    monkeypatch.setattr(receipts, "FONT_CANDIDATES", ())
+    monkeypatch.setattr(fonts, "FONT_CANDIDATES", ())
     missing = str(tmp_path / "nope.ttf")
     with pytest.raises(ReceiptError) as e:
         find_cjk_font(missing)

@@ -28,12 +28,6 @@ from kiosk.devices.face import quality
 from kiosk.devices.face.observation import FaceObservation, FrameAnalysis
 from kiosk.domain.text import Text
 
-# Chosen from the measured distributions (docs/benchmarks.md "Face matching"): on the fixture set no
-# impostor pair comes closer than 0.66 and a normal fit of the impostor distances puts FAR 1e-4 at
-# ~0.60 and FAR at 0.55 near 4e-6. The 0.05 below the 1e-4 point is kept for populations the set
-# does not cover: this model's impostor distances are known to be smaller for East Asian faces
-# (ageitgey/face_recognition issue #431), so re-measure before trusting it there.
-DEFAULT_THRESHOLD = 0.55
 REFERENCE_JITTERS = 10
 
 
@@ -68,9 +62,13 @@ class Reference:
 @dataclass(frozen=True)
 class MatchPolicy:
     """How frame distances become a decision. `combine` is "median" (default), "mean", or
-    "best_k_mean" (mean of the `min_good_frames` smallest; more lenient, raises FAR)."""
+    "best_k_mean" (mean of the `min_good_frames` smallest; more lenient, raises FAR).
 
-    threshold: float = DEFAULT_THRESHOLD
+    `threshold` has no default here: its one source is the configuration (face.threshold in
+    kiosk/defaults.toml, a site's --config file or ONEVISIT_FACE_THRESHOLD), and whoever builds
+    the policy passes it in (kiosk/compose.py for the kiosk, `kiosk face verify` for staff)."""
+
+    threshold: float
     min_good_frames: int = 3
     combine: str = "median"
 
@@ -206,7 +204,7 @@ def combine(distances: Sequence[float], policy: MatchPolicy) -> float:
     raise ValueError(f"unknown combine rule {policy.combine!r}")
 
 
-def decide(distances: Sequence[float], policy: MatchPolicy = MatchPolicy()) -> MatchDecision:
+def decide(distances: Sequence[float], policy: MatchPolicy) -> MatchDecision:
     """Match when at least `min_good_frames` distances were seen and their combination is below
     the threshold. Pure; any thread."""
     if len(distances) < max(1, policy.min_good_frames):

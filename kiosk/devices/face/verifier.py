@@ -52,7 +52,7 @@ NO_GOOD_FRAME = Text("没能看清您的脸。请按屏幕提示调整后重试�
 
 @dataclass(frozen=True)
 class VerifierSettings:
-    policy: matching.MatchPolicy = matching.MatchPolicy()
+    policy: matching.MatchPolicy     # its threshold comes from the configuration; no default here
     gates: QualityGates = quality.DEFAULT_GATES
     liveness: LivenessConfig = LivenessConfig()
     require_liveness: bool = True
@@ -63,7 +63,7 @@ class VerifierSettings:
 class DlibFaceVerifier:
     """FaceVerifier backed by face_recognition/dlib. `verify` on the face worker thread only."""
 
-    def __init__(self, settings: VerifierSettings = VerifierSettings(), rng: random.Random | None = None,
+    def __init__(self, settings: VerifierSettings, rng: random.Random | None = None,
                  encoder: ChipEncoder | None = None) -> None:
         """`encoder`: run dlib's encoder in a child process (the kiosk; keeps the GUI smooth).
         None encodes in this process (command-line tools, benchmarks)."""

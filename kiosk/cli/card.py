@@ -5,7 +5,7 @@
                   [--json] [--photo-out FILE] [--trust-store DIR] [--no-extended] [--wait S] [--timeout S]
 
 Runs on the main thread, which then is the card thread: it owns the PC/SC context and blocks in
-PC/SC waits (each with a timeout) and APDU exchanges. Also `python -m kiosk.cli_card ...`.
+PC/SC waits (each with a timeout) and APDU exchanges. Also `python -m kiosk.cli.card ...`.
 Exit codes: 0 read and genuine; 1 read failed; 2 bad arguments; 3 not genuine (staff alert);
 4 genuine but expired; 5 no card within --wait.
 """

@@ -1,7 +1,11 @@
 """`kiosk face ...`: check face matching on photo files (staff, operators, threshold reviews).
 
-  kiosk face verify --reference A.jpg --probe B.jpg [--threshold T] [--json]
-  kiosk face verify --pairs FILE.tsv [--threshold T] [--json]
+  kiosk face verify --reference A.jpg --probe B.jpg [--threshold T] [--config FILE] [--json]
+  kiosk face verify --pairs FILE.tsv [--threshold T] [--config FILE] [--json]
+
+The threshold is the kiosk's own, face.threshold from the configuration (kiosk/defaults.toml <
+--config FILE or ONEVISIT_CONFIG < ONEVISIT_FACE_THRESHOLD), so staff check the number the site
+actually runs with; --threshold T overrides it for trying another.
 
 The reference is treated like a chip photo (decoded as JPEG/PNG/JPEG 2000, jittered and mirrored
 encodings); the probe like one good camera frame. Pairs files hold `path1<TAB>path2<TAB>same`
@@ -9,7 +13,7 @@ lines (same = 1 or 0; paths relative to the file; blank lines and `#` comments a
 Runs on the main thread, CPU only (~1 s per reference photo, ~0.2 s per probe photo); each file
 is encoded at most once per role per run, in memory. Only numbers are printed, never images.
 Exit codes: 0 match (pairs: done); 1 no match; 2 unusable input (unreadable file, no face,
-malformed pairs line).
+malformed pairs line, a configuration the kiosk would refuse).
 """
 from __future__ import annotations
 
@@ -32,7 +36,9 @@ def add_face_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
     what.add_argument("--reference", type=Path, help="the reference photo (as from an ID chip)")
     what.add_argument("--pairs", type=Path, help="a TSV of path1, path2, same (1/0)")
     verify.add_argument("--probe", type=Path, help="the photo to compare with --reference")
-    verify.add_argument("--threshold", type=float, help="match when distance < T (default: the kiosk's)")
+    verify.add_argument("--threshold", type=float,
+                        help="match when distance < T (default: the configured face.threshold)")
+    verify.add_argument("--config", type=Path, help="a TOML file overriding kiosk/defaults.toml")
     verify.add_argument("--json", action="store_true", help="print one JSON object")
     return face
 
@@ -93,9 +99,16 @@ def _read(path: Path) -> bytes:
 
 
 def _threshold(args: argparse.Namespace) -> float:
-    from kiosk.devices.face.matching import DEFAULT_THRESHOLD
+    """--threshold if given, else the configured face.threshold (the kiosk's). Main thread; reads
+    the --config file. Raises Unusable for a configuration the kiosk itself would refuse."""
+    if args.threshold is not None:
+        return float(args.threshold)
+    from kiosk.config import ConfigError, load_config
 
-    return DEFAULT_THRESHOLD if args.threshold is None else float(args.threshold)
+    try:
+        return load_config(args.config).face.threshold
+    except ConfigError as exc:
+        raise Unusable(f"configuration error: {exc}") from None
 
 
 def run_face(args: argparse.Namespace) -> int:

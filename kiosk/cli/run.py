@@ -1,0 +1,60 @@
+"""`kiosk run ...` (also `python main.py ...`): start the kiosk window."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kiosk.config import ConfigError, load_config, with_data_dir
+
+
+def add_run_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("run", help="start the kiosk window")
+    p.add_argument("--simulate", action="store_true", help="use the simulated devices (card reader, camera, printer)")
+    p.add_argument("--autopilot", action="store_true", help="walk the whole journey by itself and exit 0 once the receipt is written")
+    p.add_argument("--offscreen", action="store_true", help="no display needed (Qt offscreen platform)")
+    p.add_argument("--data-dir", type=Path, help="folder for the database, receipts and keys (default: the platform's data folder)")
+    p.add_argument("--config", type=Path, help="a TOML file overriding kiosk/defaults.toml")
+    p.add_argument("--bundle", help="with --autopilot: the bundle id to apply for (default: the first)")
+    p.add_argument("--citizen", help="with --autopilot: the demo citizen id (default: the first)")
+    p.add_argument("--screenshots", type=Path, help="with --autopilot: save a PNG of every screen into this folder")
+    p.add_argument("--fullscreen", action="store_true", help="fill the screen (production kiosks)")
+    p.add_argument("--with-backoffice", action="store_true",
+                   help="demo: run a local back office in this process and send applications to it")
+    return p
+
+
+def run_kiosk(args: argparse.Namespace) -> int:
+    """Entry for `kiosk run` (main thread, which becomes the Qt GUI thread until the window closes)."""
+    overrides = {}
+    if args.simulate:
+        # The face matcher is not a device: the demo runs the real one on the simulated camera.
+        overrides["devices"] = {"card_reader": "sim", "camera": "sim", "printer": "sim"}
+    try:
+        config = load_config(args.config, overrides=overrides)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    if args.data_dir:
+        config = with_data_dir(config, args.data_dir)
+    from kiosk.compose import ConfigurationProblem, build_parts
+    from kiosk.domain.catalogue import CatalogueError
+
+    demo_backoffice = None
+    if args.with_backoffice:
+        from backoffice.demo import start_demo_backoffice
+        demo_backoffice = start_demo_backoffice(config.data_dir, config.kiosk.id)
+        print(f"demo back office: {demo_backoffice.url} (officials' page {demo_backoffice.officials_url})", flush=True)
+    try:
+        try:
+            parts = build_parts(config)
+        except (ConfigurationProblem, CatalogueError) as exc:
+            print(f"cannot start: {exc}", file=sys.stderr)
+            return 2
+        from kiosk.ui.app import run_gui
+
+        return run_gui(parts, autopilot=args.autopilot, offscreen=args.offscreen, bundle_id=args.bundle,
+                       citizen=args.citizen, screenshots=args.screenshots, fullscreen=args.fullscreen)
+    finally:
+        if demo_backoffice is not None:
+            demo_backoffice.stop()
