@@ -1,6 +1,7 @@
 """Drills for the sync path, used by the e2e tests and bench/: run the real back office as a
 process on 127.0.0.1, put a fault-injecting TCP proxy in front of it, and set up a kiosk data
 folder enrolled with it. Nothing here talks to anything but the loopback interface.
+Test tooling (was backoffice/testing.py): the product never imports it.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"     # test data; testkit may read it, the product never does
 LOOPBACK = "127.0.0.1"
 
 
@@ -404,7 +406,7 @@ class DemoApplications:
         from kiosk.services.catalogue_store import load_catalogue
 
         self.kiosk_id = kiosk_id
-        self.catalogue = load_catalogue(catalogue_path or ROOT / "tests" / "fixtures" / "catalogue_small.yaml")
+        self.catalogue = load_catalogue(catalogue_path or FIXTURES / "catalogue_small.yaml")
         ident = Identity("E1", CITIZEN_NAME, "LI XIUYING", "F", date(1962, 3, 15), personal_number=CITIZEN_ID)
         self.answers, self.verified = prefill(self.catalogue, ident)
         self.answers.update({"applicant_marital_status": "married", "child_name": CHILD_NAME,

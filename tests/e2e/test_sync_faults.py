@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from backoffice.testing import (CITIZEN_ID, CITIZEN_NAME, ROOT, BackofficeServer, DemoApplications, FaultProxy,
-                                backoffice_counts, backoffice_database, enrol_kiosk)
 from kiosk.services.sync import Syncer, SyncWorker, TransientSyncError
+from testkit.sync_drills import (CITIZEN_ID, CITIZEN_NAME, ROOT, BackofficeServer, DemoApplications, FaultProxy,
+                                 backoffice_counts, backoffice_database, enrol_kiosk)
 
 KIOSK = "3301060001"
 FAST = dict(batch_size=7, backoff_base_seconds=0.02, backoff_max_seconds=0.1, request_timeout_seconds=3.0,
