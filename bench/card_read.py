@@ -26,10 +26,10 @@ sys.path.insert(0, str(ROOT))
 from kiosk.devices.icao.mrz import MrzKey  # noqa: E402
 from kiosk.devices.icao.pcsc import PcscCardReader, list_readers  # noqa: E402
 from kiosk.devices.icao.reader import ReadOptions  # noqa: E402
-from kiosk.devices.vcard import pki  # noqa: E402
-from kiosk.devices.vcard.card import Misbehaviour, VirtualPassport  # noqa: E402
-from kiosk.devices.vcard.document import DocumentProfile  # noqa: E402
-from kiosk.devices.vcard.vpcd import VpcdCard  # noqa: E402
+from testkit.vcard import pki  # noqa: E402
+from testkit.vcard.card import Misbehaviour, VirtualPassport  # noqa: E402
+from testkit.vcard.document import DocumentProfile  # noqa: E402
+from testkit.vcard.vpcd import VpcdCard  # noqa: E402
 
 READER = "Virtual PCD 00 00"
 KEY = MrzKey("EA1234567", "900315", "340101")

@@ -43,7 +43,7 @@ def child(data_dir: Path, batch: int, every: int) -> None:
     """The kiosk: start the sync thread, report memory every `every` acknowledged applications."""
     from dataclasses import replace
 
-    from backoffice.testing import DrillKiosk
+    from testkit.sync_drills import DrillKiosk
     from kiosk.services.sync.settings import load_sync_settings
     from kiosk.services.sync.worker import make_worker
 
@@ -87,7 +87,7 @@ def child(data_dir: Path, batch: int, every: int) -> None:
 
 
 def run(count: int, batch: int, photo_bytes: int, db_url: str | None, work: Path) -> dict:
-    from backoffice.testing import BackofficeServer, DemoApplications, backoffice_counts, enrol_kiosk
+    from testkit.sync_drills import BackofficeServer, DemoApplications, backoffice_counts, enrol_kiosk
 
     db_url = db_url or f"sqlite:///{work / 'backoffice.sqlite3'}"
     server = BackofficeServer(db_url, work / "backoffice").start()

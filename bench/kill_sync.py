@@ -39,7 +39,7 @@ def child(data_dir: Path, seed: int) -> None:
     """The kiosk: submit forever, sync on its own thread. Killed from outside."""
     from dataclasses import replace
 
-    from backoffice.testing import DemoApplications, DrillKiosk
+    from testkit.sync_drills import DemoApplications, DrillKiosk
     from kiosk.services.sync.settings import load_sync_settings
     from kiosk.services.sync.worker import make_worker
 
@@ -66,7 +66,7 @@ def child(data_dir: Path, seed: int) -> None:
 
 
 def run(rounds: int, db_url: str | None, seed: int, max_delay: float, work: Path) -> dict:
-    from backoffice.testing import BackofficeServer, backoffice_counts, enrol_kiosk
+    from testkit.sync_drills import BackofficeServer, backoffice_counts, enrol_kiosk
     from kiosk.domain.application import is_valid_application_number
     from kiosk.services.sync.client import SyncClient
     from kiosk.services.sync.upload import Syncer

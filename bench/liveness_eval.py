@@ -3,7 +3,7 @@
     .venv/bin/python bench/liveness_eval.py [--photos N] [--runs N] [--markdown]
 
 What it measures (see kiosk/devices/face/liveness.py for the method):
-  * photo attacks made from every photo in tests/fixtures/faces (kiosk/devices/sim/attacks.py:
+  * photo attacks made from every photo in tests/fixtures/faces (testkit/attacks.py:
     still, moved by affine warps, with glare, with moire, tilted in perspective), 30 frames each:
     the passive non-planar score, and whether a turn challenge (either direction) would pass.
     An attack is accepted only if both pass; APCER = accepted / attacks that showed a face.
@@ -38,9 +38,9 @@ from kiosk.devices.face.liveness import (Challenge, ChallengeCheck, ChallengeOut
 from kiosk.devices.face.encoder_process import ChipEncoder  # noqa: E402
 from kiosk.devices.face.matching import MatchPolicy  # noqa: E402
 from kiosk.devices.face.verifier import DlibFaceVerifier, VerifierSettings  # noqa: E402
-from kiosk.devices.sim import attacks  # noqa: E402
 from kiosk.devices.sim.camera import FileCamera, decode_clip  # noqa: E402
 from kiosk.devices.sim.citizens import load_citizens  # noqa: E402
+from testkit import attacks  # noqa: E402
 
 FACES = ROOT / "tests" / "fixtures" / "faces"
 CLIP = ROOT / "assets" / "demo" / "live_speaker_whitehouse.mp4"

@@ -120,10 +120,9 @@ def build_parts(config: Config) -> KioskParts:
         reader = PcscCardReader(d.card_reader_name, trust_store=config.asset(d.csca_dir),
                                 options=ReadOptions(extended_length=d.card_extended_length))
     elif d.card_reader == "sim":
-        # The demo's cards are virtual ICAO chips read through the same reader code as PC/SC.
-        from kiosk.devices.icao.reader import ReadOptions
-        from kiosk.devices.sim.chip_reader import SimChipReader
-        reader = SimChipReader(config.asset(d.csca_dir), ReadOptions(extended_length=d.card_extended_length))
+        # The demo's cards are virtual ICAO chips (test tooling): only the demo composition loads them.
+        from kiosk.demo import demo_card_reader
+        reader = demo_card_reader(config)
     else:
         raise ConfigurationProblem(f"devices.card_reader = {d.card_reader!r}: use 'sim' or 'pcsc'")
     camera_for = _camera_factory(config, citizens)

@@ -42,7 +42,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
 
     demo_backoffice = None
     if args.with_backoffice:
-        from backoffice.demo import start_demo_backoffice
+        from kiosk.demo import start_demo_backoffice
         demo_backoffice = start_demo_backoffice(config.data_dir, config.kiosk.id)
         print(f"demo back office: {demo_backoffice.url} (officials' page {demo_backoffice.officials_url})", flush=True)
     try:

@@ -71,10 +71,10 @@ def run_sync(args: argparse.Namespace) -> int:
 
 def _storage(config):  # type: ignore[no-untyped-def]
     from kiosk.services.crypto import RecordCipher, load_or_create_key
-    from kiosk.services.datafolder import DataFolder as KioskFiles
+    from kiosk.services.datafolder import DataFolder
     from kiosk.services.storage import Storage
 
-    files = KioskFiles(config.data_dir)
+    files = DataFolder(config.data_dir)
     return Storage(files.db, RecordCipher(load_or_create_key(files.storage_key)))
 
 
@@ -113,7 +113,7 @@ def _status(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped
 
 def _now(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-def]
     from kiosk.services.catalogue_store import CatalogueRefused
-    from kiosk.services.datafolder import DataFolder as KioskFiles
+    from kiosk.services.datafolder import DataFolder
     from kiosk.services.signing import load_or_create_signing_key
     from kiosk.services.sync.client import SyncClient, TransientSyncError
     from kiosk.services.sync.settings import settings_for
@@ -123,7 +123,7 @@ def _now(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-de
     if not settings.configured:
         print("no back office configured: run `kiosk sync enrol` first", file=sys.stderr)
         return 2
-    files = KioskFiles(config.data_dir)
+    files = DataFolder(config.data_dir)
     client = SyncClient(settings.url, config.kiosk.id, load_or_create_signing_key(files.signing_key),
                         settings.signing_public(), timeout=min(settings.request_timeout_seconds, args.timeout))
     store = _storage(config)
@@ -155,7 +155,7 @@ def _now(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-de
 
 
 def _export(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-def]
-    from kiosk.services.datafolder import DataFolder as KioskFiles
+    from kiosk.services.datafolder import DataFolder
     from kiosk.services.signing import load_or_create_signing_key
     from kiosk.services.sync.export import export_pending
     from kiosk.services.sync.settings import settings_for
@@ -167,7 +167,7 @@ def _export(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped
     store = _storage(config)
     try:
         report = export_pending(store, args.folder, settings, config.kiosk.id,
-                                load_or_create_signing_key(KioskFiles(config.data_dir).signing_key),
+                                load_or_create_signing_key(DataFolder(config.data_dir).signing_key),
                                 include_exported=args.all)
     except OSError as exc:
         print(f"export failed: {exc}", file=sys.stderr)
@@ -185,11 +185,11 @@ def _export(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped
 
 
 def _key(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-def]
-    from kiosk.services.datafolder import DataFolder as KioskFiles
+    from kiosk.services.datafolder import DataFolder
     from kiosk.services.signing import load_or_create_signing_key
     from kiosk.services.sync.protocol import ed25519_public_pem
 
-    pem = ed25519_public_pem(load_or_create_signing_key(KioskFiles(config.data_dir).signing_key).public_key())
+    pem = ed25519_public_pem(load_or_create_signing_key(DataFolder(config.data_dir).signing_key).public_key())
     if args.out:
         args.out.write_text(pem)
         print(f"wrote {args.out}: enrol with `python -m backoffice enrol --kiosk-id {config.kiosk.id} "
@@ -226,7 +226,7 @@ _ACTIONS = {"status": _status, "now": _now, "export": _export, "key": _key, "enr
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m kiosk.cli_sync ...` works before the `kiosk` command has the subcommand."""
+    """`python -m kiosk.cli.sync ...` works before the `kiosk` command has the subcommand."""
     import logging
 
     parser = argparse.ArgumentParser(prog="kiosk")

@@ -23,10 +23,10 @@ from kiosk.devices.icao.mrz import CanKey, MrzKey
 from kiosk.devices.icao.pcsc import PcscCardReader, list_readers
 from kiosk.devices.icao.reader import ReadOptions
 from kiosk.devices.ports import CardError
-from kiosk.devices.vcard import pki
-from kiosk.devices.vcard.card import Misbehaviour, VirtualPassport
-from kiosk.devices.vcard.document import DocumentProfile
-from kiosk.devices.vcard.vpcd import VpcdCard
+from testkit.vcard import pki
+from testkit.vcard.card import Misbehaviour, VirtualPassport
+from testkit.vcard.document import DocumentProfile
+from testkit.vcard.vpcd import VpcdCard
 
 pytestmark = pytest.mark.e2e
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from backoffice.testing import (CITIZEN_ID, CITIZEN_NAME, ROOT, BackofficeServer, DemoApplications, FaultProxy,
+from testkit.sync_drills import (CITIZEN_ID, CITIZEN_NAME, ROOT, BackofficeServer, DemoApplications, FaultProxy,
                                 backoffice_counts, backoffice_database, enrol_kiosk)
 from kiosk.services.datafolder import DataFolder
 from kiosk.services.sync.client import TransientSyncError

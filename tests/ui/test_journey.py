@@ -224,7 +224,7 @@ def test_can_keypad_reads_the_card_after_the_key_is_typed(qtbot, make_kiosk):
     """A chip that needs its CAN: the reader refuses until the key typed on the big keypad
     opens it, then the journey goes on to the face check."""
     from kiosk.devices.ports import AccessKeyRequired
-    from kiosk.devices.sim.chip_reader import SimChipReader
+    from testkit.chip_reader import SimChipReader
 
     class CanChipReader(SimChipReader):
         """The demo chip, but with no MRZ scanner: it needs the CAN 123456."""

@@ -49,7 +49,7 @@ def test_staff_see_how_many_applications_wait_for_the_back_office_and_since_when
 
     from PySide6.QtWidgets import QLabel
 
-    from backoffice.testing import DemoApplications
+    from testkit.sync_drills import DemoApplications
     _enrol_unreachable(tmp_path / "data", tmp_path, enrolled_at=datetime.now().replace(microsecond=0).isoformat(),
                        request_timeout_seconds=1.0, backoff_base_seconds=30.0)
     parts, ui = make_kiosk()

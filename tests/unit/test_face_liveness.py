@@ -9,8 +9,8 @@ import pytest
 from kiosk.devices.face import quality
 from kiosk.devices.face.liveness import (Challenge, ChallengeCheck, ChallengeOutcome, LivenessConfig, PassiveLiveness,
                                          blinked, nonplanar_motion, turn_ratio)
-from kiosk.devices.sim import attacks
 from kiosk.devices.sim.camera import decode_clip
+from testkit import attacks
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIP = ROOT / "tests" / "fixtures" / "clips" / "live_speaker_whitehouse.mp4"

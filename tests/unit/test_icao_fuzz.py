@@ -26,8 +26,8 @@ COUNTS: Counter[str] = Counter()     # inputs tried per target (read by the benc
 
 @lru_cache(maxsize=1)
 def _real_files() -> dict[int, bytes]:
-    from kiosk.devices.vcard import pki
-    from kiosk.devices.vcard.document import DocumentProfile, build_files
+    from testkit.vcard import pki
+    from testkit.vcard.document import DocumentProfile, build_files
     return build_files(DocumentProfile(), pki.default()).by_sfi
 
 

@@ -14,10 +14,10 @@ from kiosk.devices.icao.pcsc import PcscCardReader
 from kiosk.devices.icao.reader import ReadOptions, read_document
 from kiosk.devices.icao.sod import TrustStore
 from kiosk.devices.ports import CardError
-from kiosk.devices.vcard import pki
-from kiosk.devices.vcard.card import Misbehaviour, VirtualPassport
-from kiosk.devices.vcard.document import NIST_P256, DocumentProfile
-from kiosk.devices.vcard.transport import InProcessTransport
+from testkit.vcard import pki
+from testkit.vcard.card import Misbehaviour, VirtualPassport
+from testkit.vcard.document import NIST_P256, DocumentProfile
+from testkit.vcard.transport import InProcessTransport
 
 KEY = MrzKey("EA1234567", "900315", "340101")
 TODAY = date(2026, 11, 23)

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.devices.ports import CardError
-from kiosk.devices.sim.chip_reader import SimChipReader
 from kiosk.devices.sim.citizens import load_citizens
+from testkit.chip_reader import SimChipReader
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

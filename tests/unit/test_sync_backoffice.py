@@ -17,7 +17,7 @@ from backoffice.app import create_app
 from backoffice.db import make_engine
 from backoffice.keys import BackofficeKeys
 from backoffice.service import Backoffice
-from backoffice.testing import ROOT, DemoApplications
+from testkit.sync_drills import ROOT, DemoApplications
 from kiosk.services.sync import protocol as proto
 from kiosk.services.crypto import RecordCipher, load_or_create_key
 from kiosk.services.storage import Storage
@@ -187,5 +187,5 @@ def test_openapi_and_the_officials_page(http, bo, kiosks, store):
     assert "公安局" in page and envs[0]["number"] in page
     only = http.get("/v1/officials/applications", params={"department": "公安局"}).json()
     assert {r["department"] for r in only["requests"]} == {"公安局"} and len(only["requests"]) == 2
-    from backoffice.testing import CITIZEN_ID, CITIZEN_NAME
+    from testkit.sync_drills import CITIZEN_ID, CITIZEN_NAME
     assert CITIZEN_NAME not in page and CITIZEN_ID not in page        # officials' list shows no personal data

@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from backoffice.testing import CITIZEN_ID, CITIZEN_NAME, DemoApplications
 from kiosk.services import storage as storage_module
 from kiosk.services.crypto import RecordCipher, load_or_create_key
 from kiosk.services.datafolder import DataFolder
 from kiosk.services.storage import Storage
+from testkit.sync_drills import CITIZEN_ID, CITIZEN_NAME, DemoApplications
 
 NOW = datetime(2026, 11, 23, 10, 0, 0)
 

@@ -27,8 +27,8 @@ from kiosk.devices.icao.crypto.sm import protect_response, unprotect_command
 from kiosk.devices.icao.errors import AccessDenied, ParseError, SecureMessagingError
 from kiosk.devices.icao.lds import AID_EMRTD, SFI_CARD_ACCESS, dg_fid
 from kiosk.devices.icao.mrz import MrzKey
-from kiosk.devices.vcard import pki as test_pki
-from kiosk.devices.vcard.document import DocumentProfile, build_files
+from testkit.vcard import pki as test_pki
+from testkit.vcard.document import DocumentProfile, build_files
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import socket
 import threading
 import time
 
-from kiosk.devices.vcard.card import CardGone, VirtualPassport
+from testkit.vcard.card import CardGone, VirtualPassport
 
 log = logging.getLogger(__name__)
 

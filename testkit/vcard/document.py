@@ -21,7 +21,7 @@ from kiosk.devices.icao.crypto.pace import ID_PACE_ECDH_GM
 from kiosk.devices.icao.lds import (DG_TAGS, SFI_CARD_ACCESS, SFI_COM, SFI_SOD, TAG_COM, TAG_SOD, build_face_record,
                                     dg_sfi)
 from kiosk.devices.icao.mrz import format_td1, format_td2, format_td3
-from kiosk.devices.vcard.pki import CardPki
+from testkit.vcard.pki import CardPki
 from kiosk.domain.idnumber import resident_id_check_char
 
 DATA = Path(__file__).parent / "data"

@@ -1,6 +1,7 @@
 """Drills for the sync path, used by the e2e tests and bench/: run the real back office as a
 process on 127.0.0.1, put a fault-injecting TCP proxy in front of it, and set up a kiosk data
 folder enrolled with it. Nothing here talks to anything but the loopback interface.
+Test tooling (was backoffice/testing.py): the product never imports it.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"     # test data; testkit may read it, the product never does
 LOOPBACK = "127.0.0.1"
 
 
@@ -279,9 +281,9 @@ class DrillKiosk:
 
     def open_storage(self):  # type: ignore[no-untyped-def]
         from kiosk.services.crypto import RecordCipher, load_or_create_key
-        from kiosk.services.datafolder import DataFolder as KioskFiles
+        from kiosk.services.datafolder import DataFolder
         from kiosk.services.storage import Storage
-        files = KioskFiles(self.data_dir)
+        files = DataFolder(self.data_dir)
         return Storage(files.db, RecordCipher(load_or_create_key(files.storage_key)))
 
     def settings(self, url: str, **overrides: object):  # type: ignore[no-untyped-def]
@@ -291,9 +293,9 @@ class DrillKiosk:
         return replace(load_sync_settings(self.data_dir, env={}), url=url, **overrides)
 
     def signing_key(self):  # type: ignore[no-untyped-def]
-        from kiosk.services.datafolder import DataFolder as KioskFiles
+        from kiosk.services.datafolder import DataFolder
         from kiosk.services.signing import load_or_create_signing_key
-        return load_or_create_signing_key(KioskFiles(self.data_dir).signing_key)
+        return load_or_create_signing_key(DataFolder(self.data_dir).signing_key)
 
     def client(self, url: str, timeout: float = 5.0):  # type: ignore[no-untyped-def]
         from kiosk.services.sync.client import SyncClient
@@ -306,12 +308,12 @@ def enrol_kiosk(server: BackofficeServer, data_dir: Path, kiosk_id: str = "33010
     key; the kiosk pins the back office's public keys (sync.toml)."""
     import json
 
-    from kiosk.services.datafolder import DataFolder as KioskFiles
+    from kiosk.services.datafolder import DataFolder
     from kiosk.services.signing import load_or_create_signing_key
     from kiosk.services.sync.protocol import ed25519_public_pem
     from kiosk.services.sync.settings import SyncSettings, save_sync_settings
 
-    files = KioskFiles(Path(data_dir))
+    files = DataFolder(Path(data_dir))
     key = load_or_create_signing_key(files.signing_key)
     pub = Path(data_dir) / "kiosk_public.pem"
     pub.write_text(ed25519_public_pem(key.public_key()))
@@ -405,7 +407,7 @@ class DemoApplications:
         from kiosk.services.catalogue_store import load_catalogue
 
         self.kiosk_id = kiosk_id
-        self.catalogue = load_catalogue(catalogue_path or ROOT / "tests" / "fixtures" / "catalogue_small.yaml")
+        self.catalogue = load_catalogue(catalogue_path or FIXTURES / "catalogue_small.yaml")
         ident = Identity("E1", CITIZEN_NAME, "LI XIUYING", "F", date(1962, 3, 15), personal_number=CITIZEN_ID)
         self.answers, self.verified = prefill(self.catalogue, ident)
         self.answers.update({"applicant_marital_status": "married", "child_name": CHILD_NAME,

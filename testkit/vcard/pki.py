@@ -1,5 +1,7 @@
 """The test PKI of the virtual card: a TEST CSCA, a TEST Document Signer under it and a TEST Active
-Authentication key, stored in assets/pki (`python -m kiosk.devices.vcard.pki` regenerates them).
+Authentication key (`python -m testkit.vcard.pki` regenerates them). The card's TEST-ONLY keys live
+in testkit/pki/test-card, outside every production path; only the CSCA's certificate lives in
+assets/pki/csca, the demo's trust store (the product reads its trust store from assets/).
 
 The CSCA's private key is thrown away after issuing the Document Signer; only the keys the virtual
 card needs are kept, in files named TEST-ONLY-*. Also makes, on demand, a Document Signer under an
@@ -21,9 +23,8 @@ from cryptography.x509.oid import NameOID
 
 from kiosk.config import ASSETS
 
-PKI_DIR = ASSETS / "pki"
-CSCA_DIR = PKI_DIR / "csca"                 # the trust store the demo uses
-CARD_KEYS_DIR = PKI_DIR / "test-card"       # TEST keys of the virtual card
+CSCA_DIR = ASSETS / "pki" / "csca"                            # the trust store the demo uses
+CARD_KEYS_DIR = Path(__file__).resolve().parents[1] / "pki" / "test-card"   # TEST keys of the virtual card
 DS_KEY, DS_CERT = "TEST-ONLY-document-signer.key.pem", "TEST-ONLY-document-signer.cert.pem"
 AA_KEY, AA_RSA_KEY = "TEST-ONLY-active-auth-ec.key.pem", "TEST-ONLY-active-auth-rsa.key.pem"
 CSCA_CERT = "TEST-CSCA-onevisit.cert.pem"
@@ -74,31 +75,28 @@ def _pem_key(key) -> bytes:
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
 
 
-def write(pki: CardPki, folder: Path = PKI_DIR) -> None:
-    (folder / "csca").mkdir(parents=True, exist_ok=True)
-    (folder / "test-card").mkdir(parents=True, exist_ok=True)
-    (folder / "csca" / CSCA_CERT).write_bytes(pki.csca_cert.public_bytes(serialization.Encoding.PEM))
-    cards = folder / "test-card"
+def write(pki: CardPki, csca_dir: Path = CSCA_DIR, cards: Path = CARD_KEYS_DIR) -> None:
+    csca_dir.mkdir(parents=True, exist_ok=True)
+    cards.mkdir(parents=True, exist_ok=True)
+    (csca_dir / CSCA_CERT).write_bytes(pki.csca_cert.public_bytes(serialization.Encoding.PEM))
     (cards / DS_CERT).write_bytes(pki.ds_cert.public_bytes(serialization.Encoding.PEM))
     (cards / DS_KEY).write_bytes(_pem_key(pki.ds_key))
     (cards / AA_KEY).write_bytes(_pem_key(pki.aa_key))
     (cards / AA_RSA_KEY).write_bytes(_pem_key(pki.aa_rsa_key))
 
 
-def load(folder: Path = PKI_DIR) -> CardPki:
-    cards = folder / "test-card"
-
+def load(csca_dir: Path = CSCA_DIR, cards: Path = CARD_KEYS_DIR) -> CardPki:
     def key(name: str):
         return serialization.load_pem_private_key((cards / name).read_bytes(), None)
 
-    return CardPki(x509.load_pem_x509_certificate((folder / "csca" / CSCA_CERT).read_bytes()), key(DS_KEY),
+    return CardPki(x509.load_pem_x509_certificate((csca_dir / CSCA_CERT).read_bytes()), key(DS_KEY),
                    x509.load_pem_x509_certificate((cards / DS_CERT).read_bytes()), key(AA_KEY), key(AA_RSA_KEY))
 
 
 @functools.lru_cache(maxsize=1)
 def default() -> CardPki:
-    """The shipped test PKI (assets/pki)."""
-    return load(PKI_DIR)
+    """The test PKI in the repository (assets/pki/csca and testkit/pki/test-card)."""
+    return load()
 
 
 @functools.lru_cache(maxsize=1)
@@ -109,10 +107,14 @@ def unknown() -> CardPki:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="Regenerate the virtual card's TEST PKI")
-    p.add_argument("--out", type=Path, default=PKI_DIR)
+    p.add_argument("--out", type=Path, help="write csca/ and test-card/ under this folder instead "
+                   "(default: assets/pki/csca and testkit/pki/test-card)")
     args = p.parse_args(argv)
-    write(generate(), args.out)
-    print(f"wrote the TEST PKI to {args.out}")
+    if args.out:
+        write(generate(), args.out / "csca", args.out / "test-card")
+    else:
+        write(generate())
+    print(f"wrote the TEST PKI to {args.out or f'{CSCA_DIR} and {CARD_KEYS_DIR}'}")
     return 0
 
 

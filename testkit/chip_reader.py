@@ -18,9 +18,9 @@ from kiosk.devices.icao.reader import ReadOptions
 from kiosk.devices.icao.sod import TrustStore
 from kiosk.devices.ports import CardError, CardReadResult
 from kiosk.devices.sim.card_reader import READ_FAILED, SimCardReader
-from kiosk.devices.vcard.card import VirtualPassport
-from kiosk.devices.vcard.document import DocumentProfile
-from kiosk.devices.vcard.transport import InProcessTransport
+from testkit.vcard.card import VirtualPassport
+from testkit.vcard.document import DocumentProfile
+from testkit.vcard.transport import InProcessTransport
 from kiosk.domain.identity import Identity
 
 

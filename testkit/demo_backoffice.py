@@ -3,6 +3,9 @@ which `scripts/demo.sh` uses): uvicorn on its own thread on 127.0.0.1 (a free po
 keys under <kiosk-data-dir>/demo-backoffice, the kiosk enrolled with it and pinned to it
 (<kiosk-data-dir>/sync.toml), so the demo's applications really travel. Production runs the back
 office as its own service (`python -m backoffice serve`).
+
+Demo tooling that reaches into both products, so it lives in testkit/ (it was backoffice/demo.py);
+the kiosk's demo composition (kiosk/demo.py) is the only product module that starts it.
 """
 from __future__ import annotations
 

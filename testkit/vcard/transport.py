@@ -5,7 +5,7 @@ Runs on the caller's thread; blocks only for the card's configured per-APDU dela
 from __future__ import annotations
 
 from kiosk.devices.icao.errors import CardRemoved, TransportError
-from kiosk.devices.vcard.card import CardGone, VirtualPassport
+from testkit.vcard.card import CardGone, VirtualPassport
 
 
 class InProcessTransport:

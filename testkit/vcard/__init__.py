@@ -2,5 +2,5 @@
 documents it carries (`document`), a test PKI (`pki`), an in-process transport (`transport`) and a
 client for the vsmartcard vpcd virtual reader (`vpcd`), so tests go pyscard -> pcscd -> vpcd -> card.
 
-TEST ONLY: every key here is a published test key. Nothing imports Qt.
+TEST ONLY: every key it uses (testkit/pki/test-card) is a published test key. Nothing imports Qt.
 """

@@ -1,0 +1,60 @@
+"""The demo composition: the one product module that may reach test and demo tooling (testkit/),
+and through it the back office. Everything the demo needs beyond the simulated devices in
+kiosk/devices/sim comes from here:
+
+  - the demo's card reader: each demo citizen's card is a virtual ICAO 9303 chip (testkit.vcard,
+    signed with TEST-ONLY keys), read through the same reader code as PC/SC;
+  - `--with-backoffice`: a back office inside the kiosk process (testkit.demo_backoffice).
+
+kiosk.compose asks for the reader only when the configuration says card_reader = "sim", and
+kiosk.cli starts the back office only for --with-backoffice, so a production configuration never
+imports testkit. The import-linter contracts in pyproject.toml name this module as the only
+exception. testkit is not in the wheel: without it, asking for the demo fails with a message
+instead of a traceback. No Qt here.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kiosk.compose import ConfigurationProblem
+from kiosk.config import Config
+
+if TYPE_CHECKING:
+    from kiosk.devices.sim.card_reader import SimCardReader
+    from testkit.demo_backoffice import DemoBackoffice
+
+
+NO_TESTKIT = ("the demo needs the testkit package (run it from the project's folder); "
+              "a production kiosk uses devices.card_reader = 'pcsc' and no --with-backoffice")
+
+
+def _not_installed(exc: ModuleNotFoundError, module: str) -> bool:
+    """True when `module` or a package above it is missing (not something `module` imports)."""
+    return exc.name is not None and (module == exc.name or module.startswith(exc.name + "."))
+
+
+def demo_card_reader(config: Config) -> SimCardReader:
+    """The demo's card reader (card_reader = "sim"): virtual chips checked against the configured
+    trust store. Caller's thread; reads the trust store's files."""
+    from kiosk.devices.icao.reader import ReadOptions
+    try:
+        from testkit.chip_reader import SimChipReader
+    except ModuleNotFoundError as exc:
+        if not _not_installed(exc, "testkit.chip_reader"):
+            raise
+        raise ConfigurationProblem(NO_TESTKIT) from None
+    d = config.devices
+    return SimChipReader(config.asset(d.csca_dir), ReadOptions(extended_length=d.card_extended_length))
+
+
+def start_demo_backoffice(kiosk_data_dir: Path, kiosk_id: str) -> DemoBackoffice:
+    """A back office on its own thread on 127.0.0.1, with this kiosk enrolled and pinned to it
+    (testkit/demo_backoffice.py). Caller's thread; blocks until it answers (at most 15 s)."""
+    try:
+        from testkit.demo_backoffice import start_demo_backoffice as start
+    except ModuleNotFoundError as exc:
+        if not _not_installed(exc, "testkit.demo_backoffice"):
+            raise
+        raise ConfigurationProblem(NO_TESTKIT) from None
+    return start(kiosk_data_dir, kiosk_id)
