@@ -33,7 +33,9 @@ class EncoderUnavailable(RuntimeError):
 
 
 def _child(conn: Connection) -> None:   # pragma: no cover - runs in the child process
-    """The child: load the encoder once, then answer [(chip, jitters), ...] with encodings."""
+    """The child: load the encoder once, then answer [(chip, jitters), ...] with encodings.
+    Its untimed `recv` is bounded by the parent: the pipe reports EOF as soon as the parent
+    closes it, is killed or exits."""
     matching._encoder()          # load the model once, before saying ready
     conn.send("ready")
     while True:
