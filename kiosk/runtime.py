@@ -83,39 +83,52 @@ class Runtime:
         self._face_lock = threading.Lock()
         self._face_cancel: CancelToken | None = None
         self._camera: Camera | None = None
+        self._released: list[Camera] = []   # stopped cameras whose capture thread may still be ending
         # make_sync(on_freeze=...) -> a SyncWorker or None (no back office enrolled)
         self._sync = make_sync(on_freeze=self._on_freeze, on_backlog=self._on_backlog) if make_sync is not None else None
 
     # --- lifecycle (GUI thread) -------------------------------------------------------------
     def start(self) -> None:
+        """Start the threads; returns at once. GUI thread."""
         self._card_thread.start()
-        warm_up = getattr(self.devices.face, "warm_up", None)
-        if callable(warm_up):   # load the face model now, not while the first citizen waits
-            self._face_worker.submit(warm_up, lambda r, e: None, timeout=60.0, name="warm-up")
+        # Load the face model now, not while the first citizen waits.
+        self._face_worker.submit(self.devices.face.warm_up, lambda r, e: None, timeout=60.0, name="warm-up")
         if self._sync is not None:
             self._sync.start()
 
     def shutdown(self, deadline: float = 3.0) -> bool:
-        """Stop every thread, joining each within the deadline. True if all ended."""
+        """Stop every thread within `deadline` s; True if all ended. GUI thread, once, at exit:
+        the one call there that waits (each join is bounded by what is left of the deadline)."""
+        end = time.monotonic() + deadline
+
+        def left() -> float:
+            return max(0.1, end - time.monotonic())
+
         self._stop.set()
         self._stop_face()
-        end = time.monotonic() + deadline
         ok = True
+        # Cut short the device calls in flight first, so their owner threads can end in time.
+        for what, close in (("printer", self.devices.printer.close),
+                            ("document camera", self.devices.documents.close if self.devices.documents else None),
+                            ("face verifier", lambda: self.devices.face.close(min(2.0, left())))):
+            try:
+                if close is not None:
+                    close()
+            except Exception:  # noqa: BLE001 - shutdown goes on
+                log.exception("closing the %s failed", what)
         if self._storage is not None:
             self._store_worker.submit(self._close_storage, lambda r, e: None, timeout=2.0, name="close")
         for w in (self._face_worker, self._store_worker, self._print_worker):
-            ok = w.shutdown(max(0.1, end - time.monotonic())) and ok
-        close = getattr(self.devices.face, "close", None)
-        if callable(close):   # e.g. the face encoder's child process
-            try:
-                close()
-            except Exception:  # noqa: BLE001 - shutdown goes on
-                log.exception("closing the face verifier failed")
+            ok = w.shutdown(left()) and ok
+        with self._face_lock:
+            released, self._released = self._released, []
+        for camera in released:
+            ok = camera.join(left()) and ok
         if self._card_thread.is_alive():
-            self._card_thread.join(max(0.1, end - time.monotonic()))
+            self._card_thread.join(left())
             ok = ok and not self._card_thread.is_alive()
         if self._sync is not None:
-            ok = self._sync.stop(max(0.1, end - time.monotonic())) and ok
+            ok = self._sync.stop(left()) and ok
         try:
             self.devices.card_reader.close()
         except Exception:  # noqa: BLE001
@@ -129,6 +142,8 @@ class Runtime:
 
     # --- effects (GUI thread) ----------------------------------------------------------------
     def perform(self, effect: fx.Effect) -> None:
+        """Start `effect` on its owner thread; returns at once. GUI thread: nothing here may block
+        for more than a short lock (tests/unit/test_runtime.py measures it)."""
         if isinstance(effect, fx.ReadCard):
             self._card_requests.put(effect)
         elif isinstance(effect, fx.StartFaceCheck):
@@ -149,8 +164,7 @@ class Runtime:
         elif isinstance(effect, fx.WipeSession):
             self._stop_face()
             self.devices.face.clear()
-            if hasattr(self.devices.card_reader, "set_access_key"):
-                self.devices.card_reader.set_access_key(None)   # the next card needs its own key
+            self.devices.card_reader.set_access_key(None)   # the next card needs its own key
             while not self._card_requests.empty():
                 self._card_requests.get_nowait()
         else:  # pragma: no cover - a new effect type without a handler is a programming error
@@ -192,7 +206,7 @@ class Runtime:
     def _read_card(self, reader: CardReader, request: fx.ReadCard) -> None:
         attempt = request.attempt
         try:
-            if (request.can or request.document_number) and hasattr(reader, "set_access_key"):
+            if request.can or request.document_number:
                 reader.set_access_key(AccessKey(request.can, request.document_number, request.birth, request.expiry))
             result = reader.read(self._timeouts.card_read)
         except AccessKeyRequired as exc:
@@ -211,7 +225,7 @@ class Runtime:
         log.info("card read: %s genuine=%s in %.2fs", result.identity.redacted(), result.genuine, result.seconds)
         self._post(ev.CardRead(attempt, result.identity, result.genuine, result.problem))
         photo = result.identity.photo
-        if photo and hasattr(self.devices.face, "prepare"):
+        if photo:
             # Encode the chip photo now, while the citizen turns to the camera; the face check
             # queued after it on the same worker then starts matching at once.
             self._face_worker.submit(lambda: self.devices.face.prepare(photo), lambda r, e: None,
@@ -219,6 +233,8 @@ class Runtime:
 
     # --- face -----------------------------------------------------------------------------------
     def _start_face(self, effect: fx.StartFaceCheck) -> None:
+        """GUI thread; never blocks: the camera starts its own thread, the check runs on the face
+        worker. A camera reused right after a stop waits, on its capture thread, for the old run."""
         self._stop_face()
         camera = self.devices.camera_for(effect.reference_photo)
         token = CancelToken()
@@ -251,9 +267,14 @@ class Runtime:
         self._face_worker.submit(job, done, timeout=self._timeouts.face_check + 5.0, name="verify")
 
     def _stop_face(self) -> None:
+        """Cancel the check and stop its camera. GUI thread; never blocks: the camera only signals
+        its capture thread (which may be stuck in a driver read for a while); shutdown joins it."""
         with self._face_lock:
             token, camera = self._face_cancel, self._camera
             self._face_cancel, self._camera = None, None
+            if camera is not None:
+                # join(0) only looks: forget cameras whose capture thread has ended already.
+                self._released = [c for c in self._released if c is not camera and not c.join(0.0)] + [camera]
         if token is not None:
             token.set()
         if camera is not None:

@@ -18,6 +18,7 @@ import logging
 import os
 import re
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -224,6 +225,7 @@ class CupsPrinter:
         self._run: Runner = run or (lambda argv, data, timeout: run_client(argv, data, timeout, env))
         self._ipptool = True          # False once ipptool turned out to be missing
         self._ipptool_warned = False
+        self._closed = threading.Event()
 
     # --- the Printer port ----------------------------------------------------------------------
     def print_pdf(self, pdf: bytes, job_name: str, timeout: float) -> str:
@@ -239,6 +241,8 @@ class CupsPrinter:
         start = time.monotonic()
         deadline = start + timeout
         until = deadline - min(CANCEL_RESERVE, timeout * 0.1)
+        if self._closed.is_set():
+            raise PrinterError(UNAVAILABLE, "the printer was closed (kiosk shutting down)")
         if not pdf.startswith(b"%PDF-"):
             raise PrinterError(JOB_FAILED, "the receipt is not a PDF")
         problem = queue_problem(self.status(until))
@@ -255,6 +259,13 @@ class CupsPrinter:
                                            f"{time.monotonic() - start:.1f}s") from None
         log.info("CUPS job %s printed in %.2fs", job, time.monotonic() - start)
         return job
+
+    def close(self) -> None:
+        """Kiosk shutdown: stop polling a job. Any thread; never blocks. A `print_pdf` in progress
+        raises PrinterError at its next poll, or when the client call it is in returns (each is
+        bounded by CALL_TIMEOUT). The job stays with CUPS: the receipt may still come out for the
+        citizen, and cancelling would mean one more client call while the kiosk stops."""
+        self._closed.set()
 
     # --- the steps -----------------------------------------------------------------------------
     def status(self, until: float) -> QueueStatus:
@@ -302,7 +313,8 @@ class CupsPrinter:
             left = until - time.monotonic()
             if left <= 0:
                 raise PrinterError(NOT_RESPONDING, f"job {job} still {state} at the timeout")
-            time.sleep(min(interval, left))
+            if self._closed.wait(min(interval, left)):
+                raise _over(UNAVAILABLE, f"the kiosk is shutting down; job {job} ({state}) is left to CUPS")
             interval = min(interval * 1.5, self.poll_max)
 
     def _job_state(self, job: str, until: float) -> tuple[str, tuple[str, ...]]:

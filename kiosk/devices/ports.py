@@ -1,8 +1,12 @@
 """The small interfaces every device backend implements, real or simulated.
 
-Each device has one owner thread (see kiosk/services/devices_runtime.py); the methods below
-are called only from that thread unless a docstring says otherwise, and every blocking call
-takes a timeout.
+A port is complete: every method kiosk/runtime.py calls is declared here and implemented by every
+backend (tests/unit/test_ports.py checks it), so the runtime never probes with hasattr.
+
+Each device has one owner thread (kiosk/runtime.py: card, face, print); the methods below are
+called only from that thread unless a docstring says otherwise. Every blocking call takes a
+timeout, and a method the GUI thread may call (`stop`, `clear`, `set_access_key`, ...) never
+blocks beyond a short lock.
 """
 from __future__ import annotations
 
@@ -55,24 +59,6 @@ class CardReadResult:
     seconds: float = 0.0
 
 
-@runtime_checkable
-class CardReader(Protocol):
-    """A document reader. All methods run on the card thread."""
-
-    name: str
-
-    def wait_for_insert(self, timeout: float) -> bool:
-        """Block up to `timeout` s; True once a card is present."""
-
-    def wait_for_removal(self, timeout: float) -> bool:
-        """Block up to `timeout` s; True once the card is gone."""
-
-    def read(self, timeout: float) -> CardReadResult:
-        """Read the present card. Raises CardError with a citizen-facing reason."""
-
-    def close(self) -> None: ...
-
-
 @dataclass(frozen=True)
 class AccessKey:
     """What the citizen typed to open the chip: a CAN, or the MRZ details (dates as YYMMDD)."""
@@ -86,6 +72,35 @@ class AccessKey:
         return "AccessKey(can)" if self.can else "AccessKey(mrz)"
 
 
+@runtime_checkable
+class CardReader(Protocol):
+    """A document reader. Its methods run on the card thread unless a docstring says otherwise."""
+
+    name: str
+
+    def wait_for_insert(self, timeout: float) -> bool:
+        """Block up to `timeout` s; True once a card is present."""
+
+    def wait_for_removal(self, timeout: float) -> bool:
+        """Block up to `timeout` s; True once the card is gone."""
+
+    def read(self, timeout: float) -> CardReadResult:
+        """Read the present card within `timeout` s. Raises CardError with a citizen-facing reason
+        (AccessKeyRequired when the chip needs a key it was not given)."""
+
+    def set_access_key(self, key: AccessKey | None) -> None:
+        """The key the citizen typed for the next read, or None to forget it (session end).
+
+        Any thread: the card thread before a read, the GUI thread when the session is wiped; never
+        blocks beyond a short lock. Raises ValueError when the key is not well formed. A reader that
+        finds the key on the document itself (an MRZ scanner, the demo's chips) may ignore it."""
+
+    def close(self) -> None:
+        """Release the reader (kiosk shutdown) and cancel a wait in progress. Called once, from the
+        shutting-down thread after the card thread has been joined (with a deadline); never blocks
+        for more than one short driver call."""
+
+
 @dataclass(frozen=True)
 class Frame:
     """One camera frame. `image` is a read-only BGR array; it never leaves memory."""
@@ -97,19 +112,33 @@ class Frame:
 
 @runtime_checkable
 class Camera(Protocol):
-    """A camera with its own capture thread that keeps only the newest frame."""
+    """A camera with its own capture thread that keeps only the newest frame.
+
+    `start`, `stop`, `latest`, `error` and `perform` are called from the GUI thread (and the face
+    worker) and never block beyond a short lock; only `join` waits, and never on the GUI thread."""
 
     def start(self) -> None:
-        """Start capturing (returns at once; errors surface through `latest`/`error`)."""
+        """Start capturing; returns at once. Safe right after `stop`, while the previous capture
+        thread is still ending: the new one waits (bounded) for it to let go of the device, and
+        nothing the old one captures is shown. Errors surface through `latest`/`error`."""
 
     def stop(self) -> None:
-        """Stop capturing and join the capture thread (with a deadline)."""
+        """Ask the capture thread to stop and drop the last frame; returns at once (the GUI thread
+        calls it). `join` waits for the thread to end."""
+
+    def join(self, timeout: float) -> bool:
+        """Wait up to `timeout` s for the capture thread(s) to end after `stop`; True once none is
+        left. Shutdown or a worker thread only, never the GUI thread."""
 
     def latest(self) -> Frame | None:
         """The newest frame, or None. Safe to call from any thread; never blocks."""
 
     def error(self) -> CameraError | None:
         """The current problem, if the camera is failing. Safe from any thread."""
+
+    def perform(self, action: str) -> None:
+        """The face check just asked the citizen for `action` (e.g. "turn_left"). A real camera
+        ignores it; the demo's recorded person acts it out. Any thread; never blocks."""
 
 
 @dataclass(frozen=True)
@@ -131,12 +160,24 @@ class FaceVerifier(Protocol):
         "blink"); call it when the instruction changes. It is thread-safe and never blocks.
         """
 
+    def warm_up(self) -> None:
+        """Load what the first check needs (models, a helper process) before the first citizen
+        comes. Face worker thread, at kiosk start; may block for seconds. Never raises: a verifier
+        that cannot start says so through `verify`."""
+
     def prepare(self, reference_photo: bytes) -> None:
         """Get ready for checks against this chip photo (e.g. encode it). Face worker thread;
-        called as soon as the card is read. Never raises: a bad photo is reported by `verify`."""
+        called as soon as the card is read; blocks on the CPU for up to about a second. Never
+        raises: a bad photo is reported by `verify`."""
 
     def clear(self) -> None:
-        """Forget any reference encoding (session end)."""
+        """Forget any reference encoding (session end). Any thread (the GUI thread when the
+        session is wiped); never blocks beyond a short lock."""
+
+    def close(self, timeout: float) -> None:
+        """Release what `warm_up` started (kiosk shutdown). Any thread; returns within about
+        `timeout` s even while `verify` or `prepare` runs on the face worker, which then ends
+        promptly without a match."""
 
 
 class CancelToken(Protocol):
@@ -148,7 +189,12 @@ class DocumentCamera(Protocol):
     """Photographs a paper material the citizen holds under the document camera."""
 
     def capture(self, material_id: str, timeout: float) -> bytes:
-        """Return one JPEG (in memory only). Runs on the face/camera worker; raises CameraError."""
+        """Return one JPEG (in memory only) within `timeout` s. Runs on the face worker; raises
+        CameraError."""
+
+    def close(self) -> None:
+        """Kiosk shutdown: a `capture` in progress ends soon with CameraError. Any thread; never
+        blocks."""
 
 
 @runtime_checkable
@@ -158,4 +204,9 @@ class Printer(Protocol):
     name: str
 
     def print_pdf(self, pdf: bytes, job_name: str, timeout: float) -> str:
-        """Print and return where it went (file path or job id). Raises PrinterError."""
+        """Print within `timeout` s and return where it went (file path or job id). Raises
+        PrinterError."""
+
+    def close(self) -> None:
+        """Kiosk shutdown: stop waiting on the printer, so a `print_pdf` in progress raises
+        PrinterError soon (a job the printer already has is left to it). Any thread; never blocks."""

@@ -53,6 +53,7 @@ class Worker:
     def __init__(self, name: str) -> None:
         self.name = name
         self._queue: queue.Queue[_Job | None] = queue.Queue()
+        self._closing = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"worker-{name}", daemon=True)
         self._thread.start()
 
@@ -73,7 +74,12 @@ class Worker:
 
     def _run(self) -> None:
         while True:
-            job = self._queue.get()
+            try:
+                job = self._queue.get(timeout=1.0)   # every wait is timed: an idle worker still sees shutdown
+            except queue.Empty:
+                if self._closing.is_set():
+                    return
+                continue
             if job is None:
                 return
             timer = threading.Timer(job.timeout, self._finish, (job, None, JobTimeout(f"{self.name}/{job.name}")))
@@ -88,6 +94,7 @@ class Worker:
 
     def shutdown(self, deadline: float = 3.0) -> bool:
         """Ask the thread to stop after queued jobs; True if it ended within `deadline` s."""
+        self._closing.set()
         self._queue.put(None)
         self._thread.join(deadline)
         return not self._thread.is_alive()

@@ -229,8 +229,10 @@ def test_cli_reads_and_writes_the_photo_only_when_asked(pcsc, insert, tmp_path):
     assert set(tmp_path.iterdir()) == before
 
 
-def test_runtime_card_thread_reads_through_pcsc(pcsc, insert):
+def test_runtime_card_thread_reads_through_pcsc(pcsc, insert, tmp_path):
     """The kiosk's card thread with the real backend: insert -> CardInserted, ReadCard -> CardRead."""
+    from kiosk.devices.sim.face import SimFaceVerifier
+    from kiosk.devices.sim.printer import FolderPrinter
     from kiosk.flows import effects as fx
     from kiosk.flows import events as ev
     from kiosk.runtime import Devices, Runtime
@@ -238,7 +240,8 @@ def test_runtime_card_thread_reads_through_pcsc(pcsc, insert):
     reader = PcscCardReader(pcsc, trust_store=pki.CSCA_DIR)
     reader.set_access_key(KEY)
     posted: queue.Queue = queue.Queue()
-    rt = Runtime(devices=Devices(card_reader=reader, camera_for=lambda _p: None, face=None, printer=None),  # type: ignore[arg-type]
+    rt = Runtime(devices=Devices(card_reader=reader, camera_for=lambda _p: None, face=SimFaceVerifier(),  # type: ignore[arg-type]
+                                 printer=FolderPrinter(tmp_path)),
                  catalogue=lambda: None, kiosk_id="3301060001", open_storage=lambda: None,  # type: ignore[arg-type]
                  render_receipt=lambda _a: b"", post=posted.put)
     rt.start()
@@ -258,6 +261,7 @@ def test_runtime_card_thread_reads_through_pcsc(pcsc, insert):
 def test_kiosk_asks_for_the_can_then_reads_through_pcscd(pcsc, insert, tmp_path):
     """The kiosk's card thread on the real PC/SC stack: no key -> AccessKeyNeeded; a wrong CAN ->
     AccessKeyNeeded(wrong); the right CAN -> CardRead with a trusted identity."""
+    from kiosk.devices.sim.face import SimFaceVerifier
     from kiosk.devices.sim.printer import FolderPrinter
     from kiosk.flows import effects as fx
     from kiosk.flows import events as ev
@@ -265,7 +269,7 @@ def test_kiosk_asks_for_the_can_then_reads_through_pcscd(pcsc, insert, tmp_path)
 
     events: queue.Queue = queue.Queue()
     reader = PcscCardReader(pcsc, trust_store=pki.CSCA_DIR)
-    rt = Runtime(devices=Devices(reader, lambda photo: None, None, FolderPrinter(tmp_path)),
+    rt = Runtime(devices=Devices(reader, lambda photo: None, SimFaceVerifier(), FolderPrinter(tmp_path)),
                  catalogue=lambda: None, kiosk_id="3301060001", open_storage=lambda: None,
                  render_receipt=lambda app: b"", post=events.put, timeouts=Timeouts(card_read=10))
 

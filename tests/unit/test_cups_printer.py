@@ -310,6 +310,24 @@ def test_timeout_cancels_the_job_and_stays_within_the_timeout():
     assert all(t <= 0.6 for _, _, t in c.calls)
 
 
+def test_closing_the_printer_at_shutdown_ends_a_print_in_progress_at_once():
+    """The kiosk's exit does not wait out a receipt the printer is still working on; the job is
+    left with CUPS (no cancel call while the kiosk stops)."""
+    import threading
+    c = Clients(lpstat=[ok(PRINTING)], lp=[ok(LP_OK)], ipptool=[ok(IPP.format("processing,job-printing"))])
+    p = CupsPrinter(Q, run=c, poll_interval=(0.5, 1.0))
+    threading.Timer(0.3, p.close).start()
+    t0 = time.monotonic()
+    with pytest.raises(PrinterError) as e:
+        p.print_pdf(PDF, "r", 30)
+    assert time.monotonic() - t0 < 1.0
+    assert e.value.reason == UNAVAILABLE and "shutting down" in e.value.detail
+    assert not c.ran("cancel")
+    with pytest.raises(PrinterError):
+        p.print_pdf(PDF, "r", 30)                  # nothing new is sent once closed
+    assert len(c.ran("lp")) == 1
+
+
 def test_a_hanging_client_is_bounded():
     c = Clients(lpstat=[ok(IDLE)], lp=[subprocess.TimeoutExpired("lp", 0.5)])
     with pytest.raises(PrinterError) as e:

@@ -10,8 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kiosk.devices.ports import CameraError, FaceDecision, PrinterError
+from kiosk.devices.capture import CaptureThreadCamera
+from kiosk.devices.ports import (AccessKey, Camera, CameraError, CardReader, DocumentCamera, FaceDecision, FaceVerifier,
+                                 Printer, PrinterError)
 from kiosk.devices.sim.card_reader import SimCardReader
+from kiosk.devices.sim.document_camera import SimDocumentCamera
 from kiosk.devices.sim.printer import FolderPrinter
 from kiosk.domain.text import Text
 from kiosk.flows import effects as fx
@@ -20,6 +23,23 @@ from kiosk.runtime import Devices, Runtime, Timeouts
 from kiosk.services.crypto import RecordCipher, load_or_create_key
 from kiosk.services.jobs import JobTimeout, Worker
 from kiosk.services.storage import Storage
+
+
+GUI_BUDGET = 0.030   # the most the GUI thread may spend in Runtime.perform
+
+
+class PortOnly:
+    """Hands the runtime a device that has only what its port declares: a call to anything
+    else (a method the port lacks) fails the test instead of being probed for."""
+
+    def __init__(self, target: object, port: type) -> None:
+        self._target = target
+        self._allowed = {n for n in dir(port) if not n.startswith("_")} | set(getattr(port, "__annotations__", {}))
+
+    def __getattr__(self, name: str):
+        if name not in self._allowed:
+            raise AttributeError(f"{name} is not part of the port")
+        return getattr(self._target, name)
 
 
 class StillCamera:
@@ -33,17 +53,42 @@ class StillCamera:
     def stop(self):
         self.stopped += 1
 
+    def join(self, timeout):
+        return True
+
     def latest(self):
         return None
 
     def error(self):
         return None
 
+    def perform(self, action):
+        pass
+
+
+class SlowToStopCamera(CaptureThreadCamera):
+    """A camera whose capture thread needs `linger` s to notice a stop, as a driver read can."""
+
+    def __init__(self, linger: float = 1.0) -> None:
+        super().__init__((64, 48))
+        self.linger = linger
+
+    def _run(self, stop: threading.Event) -> None:
+        seq = 0
+        while not stop.is_set():
+            self._publish(np.zeros((48, 64, 3), np.uint8), seq)
+            seq += 1
+            stop.wait(0.02)
+        time.sleep(self.linger)   # stuck in the driver
+
 
 class SlowVerifier:
     def __init__(self, decision=FaceDecision(True, 0.3), delay=0.05, error=None):
         self.decision, self.delay, self.error = decision, delay, error
         self.cleared = 0
+        self.warmed = 0
+        self.prepared: list[bytes] = []
+        self.closed = 0
 
     def verify(self, ref, camera, deadline, cancelled, on_progress):
         on_progress(Text("请眨眼", "Please blink"))
@@ -57,24 +102,47 @@ class SlowVerifier:
     def clear(self):
         self.cleared += 1
 
+    def warm_up(self):
+        self.warmed += 1
+
+    def prepare(self, photo):
+        self.prepared.append(photo)
+
+    def close(self, timeout):
+        self.closed += 1
+
+
+class KeyedReader(SimCardReader):
+    """Remembers every access key it was given."""
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.keys: list[AccessKey | None] = []
+
+    def set_access_key(self, key):
+        self.keys.append(key)
+
 
 @pytest.fixture
 def harness(tmp_path, small_catalogue):
     events: queue.Queue = queue.Queue()
-    reader = SimCardReader(read_seconds=0.05)
-    camera = StillCamera()
+    reader = KeyedReader(read_seconds=0.05)
     verifier = SlowVerifier()
     printer = FolderPrinter(tmp_path / "receipts", delay=0.01)
-    devices = Devices(reader, lambda photo: camera, verifier, printer)
+    h = type("H", (), {})()
+    h.camera = StillCamera()
+    devices = Devices(PortOnly(reader, CardReader), lambda photo: PortOnly(h.camera, Camera),
+                      PortOnly(verifier, FaceVerifier), PortOnly(printer, Printer),
+                      PortOnly(SimDocumentCamera(delay=0.01), DocumentCamera))
     rt = Runtime(devices=devices, catalogue=lambda: small_catalogue, kiosk_id="3301060001",
                  open_storage=lambda: Storage(tmp_path / "db", RecordCipher(load_or_create_key(tmp_path / "k"))),
                  render_receipt=lambda app: b"%PDF-1.4 " + app.number.encode(), post=events.put,
                  timeouts=Timeouts(card_read=2, face_check=2, store=5, print=2))
     rt.start()
-    h = type("H", (), {})()
-    h.rt, h.events, h.reader, h.camera, h.verifier, h.printer, h.tmp = rt, events, reader, camera, verifier, printer, tmp_path
+    h.rt, h.events, h.reader, h.verifier, h.printer, h.tmp = rt, events, reader, verifier, printer, tmp_path
     yield h
     assert rt.shutdown(3.0)
+    assert verifier.closed == 1
 
 
 def next_event(h, kind, timeout=3.0):
@@ -112,7 +180,7 @@ def test_card_pulled_mid_read_is_a_clear_failure(harness, identity):
 
 def test_face_check_starts_camera_and_posts_decision(harness):
     harness.rt.perform(fx.StartFaceCheck(3, b"photo"))
-    assert harness.rt.current_camera() is harness.camera and harness.camera.started == 1
+    assert harness.rt.current_camera()._target is harness.camera and harness.camera.started == 1
     guide = next_event(harness, ev.FaceGuidance)
     assert guide.attempt == 3 and guide.instruction.en == "Please blink"
     e = next_event(harness, ev.FaceChecked)
@@ -166,3 +234,77 @@ def test_worker_job_timeout_answers_in_time_and_drops_late_result():
     time.sleep(0.6)
     assert len(got) == 1 and isinstance(got[0][1], JobTimeout)
     assert w.shutdown(2.0)
+
+
+def wait_until(cond, timeout=3.0):
+    end = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < end, "condition not met in time"
+        time.sleep(0.01)
+
+
+def timed(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def test_ending_the_face_check_never_blocks_the_gui_thread(harness):
+    """A capture thread that takes a second to let go of the camera must not freeze the screen:
+    StopFaceCheck and WipeSession return at once, and a new check on the same camera starts
+    cleanly after the old capture thread has ended."""
+    cam = harness.camera = SlowToStopCamera(linger=1.0)
+    harness.rt.perform(fx.StartFaceCheck(1, b"photo"))
+    wait_until(lambda: cam.latest() is not None)
+    took = timed(lambda: harness.rt.perform(fx.StopFaceCheck()))
+    assert took < GUI_BUDGET, f"StopFaceCheck held the GUI thread {took * 1000:.0f} ms"
+    assert cam.latest() is None                  # the citizen's picture is gone at once
+    assert not cam.join(0.0)                     # ...while the old capture thread is still ending
+
+    harness.rt.perform(fx.StartFaceCheck(2, b"photo"))      # the same camera again, straight away
+    wait_until(lambda: cam.latest() is not None)
+    took = timed(lambda: harness.rt.perform(fx.WipeSession()))
+    assert took < GUI_BUDGET, f"WipeSession held the GUI thread {took * 1000:.0f} ms"
+    assert cam.latest() is None and harness.rt.current_camera() is None
+    # shutdown (the fixture) joins the lingering capture threads within its deadline
+
+
+def test_the_key_typed_is_given_to_the_reader_and_forgotten_at_session_end(harness, identity):
+    harness.reader.insert(identity)
+    next_event(harness, ev.CardInserted)
+    harness.rt.perform(fx.ReadCard(1, can="123456"))
+    next_event(harness, ev.CardRead)
+    assert harness.reader.keys == [AccessKey("123456")]
+    harness.rt.perform(fx.WipeSession())
+    assert harness.reader.keys[-1] is None       # the next citizen's card never gets this key
+
+
+def test_face_model_is_warmed_at_start_and_the_chip_photo_prepared_after_the_read(harness, identity):
+    wait_until(lambda: harness.verifier.warmed == 1)
+    harness.reader.insert(identity)
+    next_event(harness, ev.CardInserted)
+    harness.rt.perform(fx.ReadCard(1))
+    next_event(harness, ev.CardRead)
+    wait_until(lambda: harness.verifier.prepared == [identity.photo])
+
+
+def test_shutdown_while_printing_and_photographing_ends_within_its_deadline(tmp_path, small_catalogue, now):
+    """A receipt still printing and a document photo still exposing do not hold the kiosk's exit."""
+    from kiosk.domain.application import build_application
+    events: queue.Queue = queue.Queue()
+    printer = FolderPrinter(tmp_path / "receipts", delay=30.0)
+    documents = SimDocumentCamera(delay=30.0)
+    rt = Runtime(devices=Devices(SimCardReader(), lambda photo: StillCamera(), SlowVerifier(), printer, documents),
+                 catalogue=lambda: small_catalogue, kiosk_id="3301060001", open_storage=lambda: None,
+                 render_receipt=lambda app: b"%PDF-1.4", post=events.put,
+                 timeouts=Timeouts(print=60, face_check=60))
+    rt.start()
+    app = build_application(small_catalogue, small_catalogue.bundle("retirement"), {}, frozenset(), {}, number="n1",
+                            kiosk_id="3301060001", created_at=now, consent=True)
+    rt.perform(fx.PrintReceipt(1, app))
+    rt.perform(fx.CaptureMaterial(1, "household_register"))
+    time.sleep(0.2)                              # both are under way
+    t = time.monotonic()
+    assert rt.shutdown(3.0)
+    assert time.monotonic() - t < 3.0
+    assert not list((tmp_path / "receipts").glob("*.pdf"))

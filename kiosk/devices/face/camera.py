@@ -10,6 +10,7 @@ back the error clears by itself, so the kiosk recovers without a restart.
 """
 from __future__ import annotations
 
+import threading
 import time
 
 import cv2
@@ -47,26 +48,26 @@ class OpenCvCamera(CaptureThreadCamera):
             cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)   # a driver-side queue would make frames late
         return cap
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
+    def _run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
             cap = self._open()
             if cap is None:
                 self._set_error(CameraError(CAMERA_UNAVAILABLE, f"cannot open camera source {self._describe()}"))
-                self._stop.wait(self.retry_seconds)
+                stop.wait(self.retry_seconds)
                 continue
             try:
-                self._capture(cap)
+                self._capture(cap, stop)
             finally:
                 cap.release()
-            if not self._stop.is_set():
-                self._stop.wait(self.retry_seconds)
+            if not stop.is_set():
+                stop.wait(self.retry_seconds)
 
-    def _capture(self, cap: cv2.VideoCapture) -> None:
+    def _capture(self, cap: cv2.VideoCapture, stop: threading.Event) -> None:
         """Read until stopped or the source fails; a file source is paced at its own frame rate."""
         is_file = not isinstance(self.source, int)
         fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
         last_ok, next_at = time.monotonic(), time.monotonic()
-        while not self._stop.is_set():
+        while not stop.is_set():
             ok, image = cap.read()
             now = time.monotonic()
             if not ok or image is None:
@@ -76,14 +77,14 @@ class OpenCvCamera(CaptureThreadCamera):
                     if is_file and not self.loop or now - last_ok > self.stall_seconds:
                         self._set_error(CameraError(CAMERA_NO_FRAMES, f"no frames from {self._describe()}"))
                         return
-                    self._stop.wait(0.01)
+                    stop.wait(0.01)
                     continue
             last_ok = now
             self._publish(image, self._seq)
             self._seq += 1
             if is_file:   # play files in real time, as a camera would deliver them
                 next_at += 1.0 / fps
-                self._stop.wait(max(0.0, next_at - time.monotonic()))
+                stop.wait(max(0.0, next_at - time.monotonic()))
 
     def _describe(self) -> str:
         # A URL may carry credentials; log only its kind.

@@ -6,15 +6,17 @@ freeze the GUI thread's preview for that long (measured: the 30 fps preview fell
 per second). Face detection and landmarks release the GIL and stay on the face worker thread;
 only the aligned 150x150 face chips cross the pipe, in memory, and only 128 numbers come back.
 
-`ChipEncoder` methods are called from the face worker thread only; each waits for the child at
-most `timeout` seconds. A child that dies or hangs is killed and started again on the next call;
-the call itself raises EncoderUnavailable, which the verifier reports like a camera problem.
+`ChipEncoder.encode` and `warm_up` are called from the face worker thread; each waits for the
+child at most `timeout` seconds. A child that dies or hangs is killed and started again on the next
+call; the call itself raises EncoderUnavailable, which the verifier reports like a camera problem.
+`close` (kiosk shutdown, any thread) is bounded too: it kills a child that is busy encoding.
 """
 from __future__ import annotations
 
 import logging
 import multiprocessing as mp
 import threading
+import time
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 
@@ -25,12 +27,15 @@ from kiosk.devices.face.observation import FaceObservation
 
 log = logging.getLogger(__name__)
 
+
 class EncoderUnavailable(RuntimeError):
     pass
 
 
 def _child(conn: Connection) -> None:   # pragma: no cover - runs in the child process
-    """The child: load the encoder once, then answer [(chip, jitters), ...] with encodings."""
+    """The child: load the encoder once, then answer [(chip, jitters), ...] with encodings.
+    Its untimed `recv` is bounded by the parent: the pipe reports EOF as soon as the parent
+    closes it, is killed or exits."""
     matching._encoder()          # load the model once, before saying ready
     conn.send("ready")
     while True:
@@ -44,50 +49,78 @@ def _child(conn: Connection) -> None:   # pragma: no cover - runs in the child p
 
 
 class ChipEncoder:
-    """A persistent child process running dlib's face encoder. Face worker thread only."""
+    """A persistent child process running dlib's face encoder. `warm_up`/`encode` on the face
+    worker thread; `close` from any thread.
+
+    One request at a time crosses the pipe (`_lock`); every wait for the lock, the pipe or the
+    child has a timeout. `close` never waits for an encode in progress: it kills the child, which
+    ends that encode at once with EncoderUnavailable."""
 
     def __init__(self, start_timeout: float = 30.0) -> None:
         self.start_timeout = start_timeout
         self._ctx = mp.get_context("spawn")   # never fork a process that runs Qt threads
         self._proc: mp.process.BaseProcess | None = None
         self._conn: Connection | None = None
+        self._ready = False                   # the child has loaded the model and answers
         self._lock = threading.Lock()
+        self._closed = threading.Event()      # set by close(): never start a child again
 
     def _ensure(self) -> Connection:
-        if self._proc is not None and self._proc.is_alive() and self._conn is not None:
+        """The running child's pipe, starting the child if need be (`_lock` held). Waits at most
+        `start_timeout` s for the model to load; raises EncoderUnavailable."""
+        if self._closed.is_set():
+            raise EncoderUnavailable("face encoder closed")
+        if self._ready and self._conn is not None and self._proc is not None and self._proc.is_alive():
             return self._conn
         self._kill()
         parent, child = self._ctx.Pipe()
         proc = self._ctx.Process(target=_child, args=(child,), name="face-encoder", daemon=True)
         proc.start()
         child.close()
-        if not parent.poll(self.start_timeout) or parent.recv() != "ready":
-            proc.kill()
+        # Published before waiting, so that close() can kill a child that is still loading.
+        self._proc, self._conn, self._ready = proc, parent, False
+        try:
+            ready = not self._closed.is_set() and parent.poll(self.start_timeout) and parent.recv() == "ready"
+        except (EOFError, OSError):
+            ready = False
+        if not ready or self._closed.is_set():
+            self._kill()
             raise EncoderUnavailable("face encoder process did not start")
-        self._proc, self._conn = proc, parent
+        self._ready = True
         return parent
+
+    def _locked(self, timeout: float) -> None:
+        if not self._lock.acquire(timeout=max(0.0, timeout)):
+            raise EncoderUnavailable("face encoder busy")
 
     def warm_up(self) -> None:
         """Start the child now (kiosk start, face worker thread) so the first citizen does not
-        wait for Python, dlib and the 22 MB model to load (~1-2 s). Raises EncoderUnavailable."""
-        with self._lock:
+        wait for Python, dlib and the 22 MB model to load (~1-2 s; at most `start_timeout`).
+        Raises EncoderUnavailable."""
+        self._locked(self.start_timeout)
+        try:
             self._ensure()
+        finally:
+            self._lock.release()
 
     def encode(self, chips: Sequence[tuple[np.ndarray, int]], timeout: float) -> list[np.ndarray]:
-        """Encodings of the aligned chips (with their jitter counts); waits at most `timeout` s."""
-        with self._lock:
-            try:
-                conn = self._ensure()
-                conn.send(list(chips))
-                if not conn.poll(timeout):
-                    raise EncoderUnavailable("face encoder did not answer in time")
-                return conn.recv()
-            except (EOFError, OSError, BrokenPipeError) as exc:
-                self._kill()
-                raise EncoderUnavailable(f"face encoder process failed: {type(exc).__name__}") from None
-            except EncoderUnavailable:
-                self._kill()
-                raise
+        """Encodings of the aligned chips (with their jitter counts); waits at most `timeout` s for
+        the child's answer (plus the child's start when it is not running yet)."""
+        self._locked(timeout)
+        try:
+            conn = self._ensure()
+            conn.send(list(chips))
+            if not conn.poll(timeout):
+                raise EncoderUnavailable("face encoder did not answer in time")
+            return conn.recv()
+        except (EOFError, OSError) as exc:   # the child died, or close() killed it
+            self._kill()
+            raise EncoderUnavailable(f"face encoder process failed: {type(exc).__name__}") from None
+        except EncoderUnavailable:
+            self._kill()
+            raise
+        finally:
+            self._lock.release()
 
     def reference(self, photo: bytes, jitters: int = matching.REFERENCE_JITTERS, timeout: float = 30.0) -> matching.Reference:
         """matching.encode_reference with the same chips, encoded in the child process."""
@@ -97,24 +130,41 @@ class ChipEncoder:
     def probe(self, bgr: np.ndarray, face: FaceObservation, timeout: float = 5.0) -> np.ndarray:
         return self.encode([(matching.probe_chip(bgr, face), 0)], timeout)[0]
 
-    def _kill(self) -> None:
-        if self._conn is not None:
+    def _kill(self, wait: float = 2.0) -> None:
+        """End the child (`_lock` held); joins it for at most `wait` s."""
+        conn, proc = self._conn, self._proc
+        self._proc, self._conn, self._ready = None, None, False
+        if conn is not None:
             try:
-                self._conn.close()
+                conn.close()
             except OSError:
                 pass
-        if self._proc is not None and self._proc.is_alive():
-            self._proc.kill()
-            self._proc.join(2.0)
-        self._proc, self._conn = None, None
+        if proc is not None and proc.is_alive():
+            proc.kill()
+            proc.join(wait)
 
-    def close(self) -> None:
-        """Stop the child (any thread; joins it for at most 2 s)."""
-        with self._lock:
-            if self._conn is not None and self._proc is not None and self._proc.is_alive():
+    def close(self, timeout: float = 2.0) -> None:
+        """Stop the child for good (kiosk shutdown). Any thread; returns within about `timeout` s.
+
+        An encode in progress holds the pipe for up to its own timeout (30 s for a chip photo):
+        rather than wait for it, kill the child; the encode then sees the pipe close, raises
+        EncoderUnavailable and gives the pipe back."""
+        deadline = time.monotonic() + timeout
+        self._closed.set()
+        if not self._lock.acquire(timeout=min(0.2, timeout / 4)):
+            proc = self._proc
+            if proc is not None:
+                proc.kill()
+            if not self._lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                log.warning("face encoder: still busy when closed; it ends at its own timeout")
+                return
+        try:
+            if self._ready and self._conn is not None and self._proc is not None and self._proc.is_alive():
                 try:
-                    self._conn.send(None)
-                    self._proc.join(2.0)
-                except (OSError, BrokenPipeError):
+                    self._conn.send(None)    # let the child end by itself
+                    self._proc.join(max(0.0, min(1.0, deadline - time.monotonic())))
+                except OSError:
                     pass
-            self._kill()
+            self._kill(max(0.0, deadline - time.monotonic()))
+        finally:
+            self._lock.release()

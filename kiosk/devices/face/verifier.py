@@ -100,7 +100,8 @@ class DlibFaceVerifier:
             self._reference = None
 
     def warm_up(self) -> None:
-        """Load the encoder (its child process) before the first citizen arrives. Face worker thread."""
+        """Load the encoder (its child process) before the first citizen arrives. Face worker
+        thread; blocks until the model is loaded (~1-2 s, at most the encoder's start timeout)."""
         try:
             if self._encoder is not None:
                 self._encoder.warm_up()
@@ -109,10 +110,12 @@ class DlibFaceVerifier:
         except EncoderUnavailable as exc:
             log.warning("face encoder: %s", exc)
 
-    def close(self) -> None:
-        """Stop the encoder process, if any (kiosk shutdown). Any thread."""
+    def close(self, timeout: float = 2.0) -> None:
+        """Stop the encoder process, if any (kiosk shutdown). Any thread; returns within about
+        `timeout` s: an encode in progress is cut short, and `verify`/`prepare` then end at once
+        (UNAVAILABLE / no reference). In-process encoding has nothing to stop."""
         if self._encoder is not None:
-            self._encoder.close()
+            self._encoder.close(timeout)
 
     def _probe(self, bgr: np.ndarray, face: FaceObservation) -> np.ndarray:
         if self._encoder is not None:
@@ -166,9 +169,7 @@ class DlibFaceVerifier:
             if challenge_at is not None and challenge is None and now >= challenge_at:
                 challenge = ChallengeCheck(pick_challenge(s.liveness, self._rng), now, s.liveness, last_face)
                 on_progress(challenge.prompt)
-                perform = getattr(camera, "perform", None)
-                if callable(perform):   # a simulated person in the demo; a real camera has no such method
-                    perform(challenge.challenge.value)
+                camera.perform(challenge.challenge.value)   # the demo's recorded person acts it out
             if challenge is not None and challenge.outcome is ChallengeOutcome.PENDING:
                 outcome = challenge.feed(face, now)
                 if outcome is ChallengeOutcome.FAILED:

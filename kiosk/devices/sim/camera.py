@@ -6,10 +6,11 @@ and keeps only the newest, so readers never wait and never see a backlog.
 A video may come with a `CameraScript`: a demo stand-in for a cooperative person. While idle it
 plays the `idle` stretch of the clip back and forth; when the face check asks for a movement
 (`perform("turn_left")`), it plays the stretch of the real footage in which the person makes that
-movement, and back. Only simulated cameras have `perform`; a real camera needs a real person.
+movement, and back. A real camera ignores `perform` (kiosk.devices.capture): it needs a real person.
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +63,7 @@ def decode_clip(path: Path, crop: tuple[int, int, int, int] | None = None) -> tu
 
 
 class FileCamera(CaptureThreadCamera):
-    """Plays `source` (video or image). `start`/`stop` from any thread; `latest` never blocks."""
+    """Plays `source` (video or image). The Camera port's methods: any thread; only `join` waits."""
 
     def __init__(self, source: Path, fps: float | None = None, size: tuple[int, int] = (640, 480),
                  script: CameraScript | None = None) -> None:
@@ -78,33 +79,33 @@ class FileCamera(CaptureThreadCamera):
         with self._lock:
             self._requested = action
 
-    def _run(self) -> None:
+    def _run(self, stop: threading.Event) -> None:
         try:
             if self.source.suffix.lower() in (".jpg", ".jpeg", ".png"):
-                self._run_still()
+                self._run_still(stop)
             else:
-                self._run_video()
+                self._run_video(stop)
         except Exception as exc:  # a broken file must not kill the kiosk; report it instead
             self._set_error(CameraError(NO_CAMERA, f"camera source failed: {type(exc).__name__}"))
 
-    def _run_still(self) -> None:
+    def _run_still(self, stop: threading.Event) -> None:
         image = cv2.imread(str(self.source))
         if image is None:
             raise OSError("cannot read still image")
         base = fit_frame(image, self.size)
         fps, seq = self._fps or 15.0, 0
         h, w = base.shape[:2]
-        while not self._stop.is_set():
+        while not stop.is_set():
             # A gentle sway, as if the photo were held in front of the camera.
             t = seq / fps
             m = np.float32([[1, 0, 6 * np.sin(t * 1.3)], [0, 1, 4 * np.sin(t * 0.9)]])
             self._publish(cv2.warpAffine(base, m, (w, h), borderMode=cv2.BORDER_REPLICATE), seq)
             seq += 1
-            self._stop.wait(1.0 / fps)
+            stop.wait(1.0 / fps)
 
-    def _run_video(self) -> None:
+    def _run_video(self, stop: threading.Event) -> None:
         if self.script is not None:
-            self._run_scripted()
+            self._run_scripted(stop)
             return
         cap = cv2.VideoCapture(str(self.source))
         if not cap.isOpened():
@@ -112,7 +113,7 @@ class FileCamera(CaptureThreadCamera):
         try:
             fps = self._fps or cap.get(cv2.CAP_PROP_FPS) or 25.0
             seq, next_at = 0, time.monotonic()
-            while not self._stop.is_set():
+            while not stop.is_set():
                 ok, image = cap.read()
                 if not ok:
                     cap.set(cv2.CAP_PROP_POS_FRAMES, 0)   # loop the clip
@@ -122,11 +123,11 @@ class FileCamera(CaptureThreadCamera):
                 self._publish(image, seq)
                 seq += 1
                 next_at += 1.0 / fps
-                self._stop.wait(max(0.0, next_at - time.monotonic()))
+                stop.wait(max(0.0, next_at - time.monotonic()))
         finally:
             cap.release()
 
-    def _run_scripted(self) -> None:
+    def _run_scripted(self, stop: threading.Event) -> None:
         """Decode the clip once (a few seconds of video), then play it by the script."""
         script = self.script
         assert script is not None
@@ -144,7 +145,7 @@ class FileCamera(CaptureThreadCamera):
         idle_loop = idle + idle[-2:0:-1]            # back and forth, no jump
         queue: list[int] = []
         seq, i, next_at = 0, 0, time.monotonic()
-        while not self._stop.is_set():
+        while not stop.is_set():
             with self._lock:
                 action, self._requested = self._requested, None
             if action in script.actions:
@@ -158,4 +159,4 @@ class FileCamera(CaptureThreadCamera):
             self._publish(frames[index], seq)
             seq += 1
             next_at += 1.0 / fps
-            self._stop.wait(max(0.0, next_at - time.monotonic()))
+            stop.wait(max(0.0, next_at - time.monotonic()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 import time
 
-from kiosk.devices.ports import CardError, CardReadResult
+from kiosk.devices.ports import AccessKey, CardError, CardReadResult
 from kiosk.domain.identity import Identity
 from kiosk.domain.text import Text
 
@@ -21,6 +21,7 @@ class SimCardReader:
         self._cond = threading.Condition()
         self._card: Identity | None = None
         self._fail_next = False
+        self._key: AccessKey | None = None
         self.read_seconds = read_seconds
 
     # --- called by the demo tray / tests -------------------------------------------------
@@ -60,5 +61,11 @@ class SimCardReader:
             raise CardError(READ_FAILED, "simulated read failure")
         return CardReadResult(card, True, None, apdu_count=0, seconds=time.monotonic() - start)
 
+    def set_access_key(self, key: AccessKey | None) -> None:
+        """Kept, but not needed: a demo card opens without a key. Any thread; a short lock."""
+        with self._cond:
+            self._key = key
+
     def close(self) -> None:
+        """Take the card off (kiosk shutdown). Any thread; a short lock."""
         self.remove()

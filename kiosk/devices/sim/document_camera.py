@@ -1,7 +1,7 @@
 """A simulated document camera: returns a drawn specimen page as a JPEG, in memory."""
 from __future__ import annotations
 
-import time
+import threading
 
 import cv2
 import numpy as np
@@ -14,13 +14,18 @@ CAPTURE_FAILED = Text("拍照没有成功，请把材料平放在拍摄区后再
 
 
 class SimDocumentCamera:
+    """The DocumentCamera port for the demo."""
+
     def __init__(self, delay: float = 0.3) -> None:
         self.delay = delay
         self.fail_next = False   # tests and the demo can make the next capture fail
+        self._closed = threading.Event()
 
     def capture(self, material_id: str, timeout: float) -> bytes:
-        """Runs on a worker thread; blocks for the simulated exposure time (≤ timeout)."""
-        time.sleep(min(self.delay, timeout))
+        """Runs on the face worker; blocks for the simulated exposure time (≤ timeout), less
+        when the kiosk shuts down (then raises CameraError)."""
+        if self._closed.wait(min(self.delay, timeout)):
+            raise CameraError(CAPTURE_FAILED, "document camera closed")
         if self.fail_next:
             self.fail_next = False
             raise CameraError(CAPTURE_FAILED, "simulated capture failure")
@@ -34,3 +39,7 @@ class SimDocumentCamera:
         if not ok:
             raise CameraError(CAPTURE_FAILED, "encode failed")
         return jpeg.tobytes()
+
+    def close(self) -> None:
+        """Kiosk shutdown: a capture in progress ends now. Any thread; never blocks."""
+        self._closed.set()

@@ -15,6 +15,8 @@ MISMATCH = Text("人脸与证件照片不一致，请正对屏幕后重试。", 
 
 
 class SimFaceVerifier:
+    """The FaceVerifier port for the demo. `verify` on the face worker thread."""
+
     def __init__(self, impostor_photos: set[bytes] | None = None, watch_seconds: float = 1.5) -> None:
         # Digests of chip photos for which the camera shows someone else (a photo attack demo).
         self._impostors = {hashlib.sha256(p).hexdigest() for p in (impostor_photos or set())}
@@ -45,8 +47,14 @@ class SimFaceVerifier:
             return FaceDecision(False, 0.71, MISMATCH)
         return FaceDecision(True, 0.32, None)
 
+    def warm_up(self) -> None:
+        """Nothing to load. Face worker thread."""
+
     def prepare(self, reference_photo: bytes) -> None:
-        pass
+        """Nothing to encode: the demo data decides. Face worker thread."""
 
     def clear(self) -> None:
-        pass
+        """Nothing is kept between checks. Any thread."""
+
+    def close(self, timeout: float) -> None:
+        """Nothing to stop: `verify` watches `cancelled` every 50 ms. Any thread."""

@@ -3,26 +3,32 @@ from __future__ import annotations
 
 import os
 import re
-import time
+import threading
 from pathlib import Path
 
 from kiosk.devices.ports import PrinterError
 from kiosk.domain.text import Text
 
 OUT_OF_PAPER = Text("打印机缺纸。", "The printer is out of paper.")
+NOT_AVAILABLE = Text("打印机暂时无法使用。", "The printer is not available at the moment.")
 
 
 class FolderPrinter:
+    """The Printer port for the demo and tests."""
+
     name = "Simulated printer (PDF folder)"
 
     def __init__(self, folder: Path, delay: float = 0.3) -> None:
         self.folder = Path(folder)
         self.delay = delay
         self.out_of_paper = False   # tests and the demo can flip this
+        self._closed = threading.Event()
 
     def print_pdf(self, pdf: bytes, job_name: str, timeout: float) -> str:
-        """Runs on the printing thread; blocks for the simulated print time (≤ timeout)."""
-        time.sleep(min(self.delay, timeout))
+        """Runs on the printing thread; blocks for the simulated print time (≤ timeout), less
+        when the kiosk shuts down (then raises PrinterError and writes nothing)."""
+        if self._closed.wait(min(self.delay, timeout)):
+            raise PrinterError(NOT_AVAILABLE, "printer closed")
         if self.out_of_paper:
             raise PrinterError(OUT_OF_PAPER, "simulated out of paper")
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -35,3 +41,7 @@ class FolderPrinter:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
         return str(path)
+
+    def close(self) -> None:
+        """Kiosk shutdown: a print in progress ends now. Any thread; never blocks."""
+        self._closed.set()
