@@ -9,7 +9,9 @@ import pytest
 
 from kiosk.devices.face import matching
 from kiosk.devices.face.encoder_process import ChipEncoder, EncoderUnavailable
-from kiosk.devices.face.verifier import DlibFaceVerifier
+from kiosk.config import load_config
+from kiosk.devices.face.matching import MatchPolicy
+from kiosk.devices.face.verifier import DlibFaceVerifier, VerifierSettings
 
 CHIP = (Path(__file__).resolve().parents[2] / "assets" / "demo" / "speaker_chip.jpg").read_bytes()
 
@@ -45,7 +47,8 @@ def test_closing_while_the_encoder_is_busy_returns_within_its_deadline():
 
 
 def test_a_closed_verifier_fails_its_checks_plainly_instead_of_restarting_the_encoder():
-    verifier = DlibFaceVerifier(encoder=ChipEncoder())
+    verifier = DlibFaceVerifier(VerifierSettings(policy=MatchPolicy(threshold=load_config(env={}).face.threshold)),
+                                encoder=ChipEncoder())
     verifier.close(1.0)
     verifier.warm_up()                      # a warm-up queued behind the shutdown starts nothing
     verifier.prepare(CHIP)                  # never raises

@@ -16,7 +16,7 @@ from kiosk.devices.icao.pcsc import PcscCardReader
 from kiosk.devices.ports import Camera, CancelToken, CardReader, DocumentCamera, FaceVerifier, Printer
 from kiosk.devices.sim.camera import FileCamera
 from kiosk.devices.sim.card_reader import SimCardReader
-from kiosk.devices.sim.chip_reader import SimChipReader
+from testkit.chip_reader import SimChipReader
 from kiosk.devices.sim.document_camera import SimDocumentCamera
 from kiosk.devices.sim.face import SimFaceVerifier
 from kiosk.devices.sim.printer import FolderPrinter
