@@ -1,30 +1,15 @@
 """Loads catalogue files (YAML or JSON) and keeps the last good one."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import yaml
-
 from kiosk.domain.catalogue import Catalogue, CatalogueError, parse_catalogue
+from kiosk.services import safe_yaml
 
 
 def load_catalogue(path: Path) -> Catalogue:
     """Read and validate one file. Raises CatalogueError naming the file, the place and the problem."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CatalogueError(str(path), "", f"cannot read the file: {exc.strerror or exc}") from None
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise CatalogueError(str(path), where, f"not valid YAML: {exc.problem}") from None
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        raise CatalogueError(str(path), "", f"not valid {path.suffix.lstrip('.').upper() or 'YAML'}: {exc}") from None
-    return parse_catalogue(data, str(path))
+    return parse_catalogue(safe_yaml.read_file(Path(path)), str(path))
 
 
 class CatalogueStore:
