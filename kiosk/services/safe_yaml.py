@@ -22,38 +22,43 @@ from kiosk.domain.catalogue import CatalogueError
 
 MAX_BYTES = 1 << 20       # 1 MiB; the shipped catalogue is about 90 KB
 MAX_DEPTH = 32            # the shipped catalogue nests 8 deep
-MAX_VALUES = 100_000      # scalars, lists and mappings after expanding aliases; the shipped one has about 7,000
+MAX_VALUES = 50_000       # scalars, lists and mappings after expanding aliases; the shipped one has about 7,000
 
 
-class _TooDeep(Exception):
-    pass
+class _TooBig(Exception):
+    """args: (problem, the YAML mark where it was found)."""
 
 
-class _DepthLimit(Composer):
-    """PyYAML's composer recurses once per nesting level; stop before Python's stack does."""
+class _Limits(Composer):
+    """PyYAML's composer recurses once per nesting level: stop before Python's stack does, and
+    stop composing (the slow, Python part of loading) at MAX_VALUES nodes."""
 
     _depth = 0
+    _count = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         self._depth += 1
+        self._count += 1
         try:
             if self._depth > MAX_DEPTH:
-                raise _TooDeep(self.peek_event().start_mark)
+                raise _TooBig(f"nested more than {MAX_DEPTH} levels deep", self.peek_event().start_mark)
+            if self._count > MAX_VALUES:
+                raise _TooBig(f"more than {MAX_VALUES:,} values", self.peek_event().start_mark)
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
 
-class _PureLoader(_DepthLimit, yaml.SafeLoader):
+class _PureLoader(_Limits, yaml.SafeLoader):
     """Safe types only, pure Python."""
 
 
 if getattr(yaml, "__with_libyaml__", False):
     from yaml._yaml import CParser
 
-    class _FastLoader(_DepthLimit, CParser, SafeConstructor, Resolver):
+    class _FastLoader(_Limits, CParser, SafeConstructor, Resolver):
         """libyaml's scanner and parser (several times faster), with PyYAML's Python composer on
-        top so the depth limit applies; libyaml's own composer has none."""
+        top so the limits apply; libyaml's own composer has none."""
 
         def __init__(self, stream: str) -> None:
             CParser.__init__(self, stream)
@@ -114,8 +119,8 @@ def _load_yaml(text: str, source: str, loader_class: type) -> Any:
     loader = loader_class(text)
     try:
         return loader.get_single_data()
-    except _TooDeep as exc:
-        raise CatalogueError(source, _where(exc.args[0]), f"nested more than {MAX_DEPTH} levels deep") from None
+    except _TooBig as exc:
+        raise CatalogueError(source, _where(exc.args[1]), exc.args[0]) from None
     except yaml.MarkedYAMLError as exc:
         raise CatalogueError(source, _where(exc.problem_mark), f"not valid YAML: {exc.problem}") from None
     except yaml.YAMLError as exc:
