@@ -161,7 +161,8 @@ def _compile(expression: str) -> ast.expr:
         tree = ast.parse(expression.strip(), mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
         raise RuleError(f"cannot parse {expression!r}: {getattr(exc, 'msg', exc)}") from None
-    count, todo = 0, [(tree, 1)]
+    todo: list[tuple[ast.AST, int]] = [(tree, 1)]
+    count = 0
     while todo:                                 # iterative: the depth is what we are checking
         node, depth = todo.pop()
         count += 1
@@ -198,7 +199,7 @@ class _BoundedEval(SimpleEval):
 
     def __init__(self, names: Mapping[str, Any], deadline: float | None, clock: Callable[[], float]) -> None:
         super().__init__(operators=dict(OPERATORS), functions=dict(FUNCTIONS), names=dict(names))
-        self.nodes = {k: v for k, v in self.nodes.items() if k in _NODES}
+        self.nodes: dict[type, Callable[[Any], Any]] = {k: v for k, v in self.nodes.items() if k in _NODES}
         self.nodes.update({ast.Tuple: self._eval_seq, ast.List: self._eval_seq, ast.Set: self._eval_seq})
         self.budget, self.deadline, self.clock = MAX_NODES, deadline, clock
 

@@ -10,6 +10,7 @@ bound: the catalogue reuses choice lists with them.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ class _Limits(Composer):
 
     _depth = 0
     _count = 0
+    peek_event: Callable[[], Any]      # from the parser it is mixed with
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         self._depth += 1
