@@ -187,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
             change = bo.set_status(args.number, args.item_id, args.status, args.note)
             print(f"status change {change}: {args.number}/{args.item_id} -> {args.status}")
         elif args.command == "catalogue-publish":
-            revision, version = bo.publish_catalogue(args.file.read_bytes())
+            from kiosk.services import safe_yaml
+            revision, version = bo.publish_catalogue(safe_yaml.read_bytes(args.file))
             print(f"published catalogue version {version} as revision {revision}")
         elif args.command == "conflicts":
             rows = bo.list_conflicts()

@@ -242,10 +242,9 @@ class Backoffice:
     # --- catalogue --------------------------------------------------------------------------
     def publish_catalogue(self, content: bytes) -> tuple[int, str]:
         """Validate a catalogue file (the kiosk's own rules), sign it and make it current."""
-        import yaml
-
         from kiosk.domain.catalogue import parse_catalogue
-        catalogue = parse_catalogue(yaml.safe_load(content.decode("utf-8")), "catalogue to publish")
+        from kiosk.services import safe_yaml
+        catalogue = parse_catalogue(safe_yaml.parse_text(content, "catalogue to publish"), "catalogue to publish")
         with self.engine.begin() as conn:
             revision = (conn.execute(select(func.max(db.catalogues.c.revision))).scalar() or 0) + 1
             signature = proto.sign_catalogue(self.keys.signing, revision, catalogue.version, content)

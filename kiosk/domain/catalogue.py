@@ -6,6 +6,7 @@ problem is reported with the place it was found, e.g. ``bundles[1].items[2].fiel
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -161,7 +162,9 @@ def parse_catalogue(data: Any, source: str = "catalogue") -> Catalogue:
     errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
     if errors:
         err = jsonschema.exceptions.best_match(errors)
-        raise CatalogueError(source, _place(err.absolute_path), err.message)
+        # The message quotes the offending value, which may be a whole list: keep it readable.
+        message = err.message if len(err.message) <= 300 else f"{err.message[:140]} ... {err.message[-140:]}"
+        raise CatalogueError(source, _place(err.absolute_path), message)
 
     topics = tuple(Topic(t["id"], Text.from_obj(t["title"])) for t in data["topics"])
     topic_ids = {t.id for t in topics}
@@ -244,6 +247,8 @@ def parse_catalogue(data: Any, source: str = "catalogue") -> Catalogue:
             if it["id"] in seen_items:
                 raise CatalogueError(source, iplace + ".id", f"duplicate item id {it['id']!r}")
             seen_items.add(it["id"])
+            if not math.isfinite(it.get("fee", 0)):     # YAML's .nan passes the schema's bounds
+                raise CatalogueError(source, iplace + ".fee", "the fee must be a number of yuan")
             if it["promised_days"] > it["statutory_days"]:
                 raise CatalogueError(source, iplace + ".promised_days",
                                      "the promised time cannot be longer than the statutory time")
@@ -262,8 +267,13 @@ def parse_catalogue(data: Any, source: str = "catalogue") -> Catalogue:
             ))
         bundles.append(Bundle(b["id"], b["life_stage"], Text.from_obj(b["title"]), Text.from_obj(b["description"]), tuple(items)))
 
-    return Catalogue(
+    catalogue = Catalogue(
         version=data["version"], life_stages=stages, topics=topics,
         fields=MappingProxyType(fields), materials=MappingProxyType(materials),
         bundles=tuple(bundles), checks=tuple(checks),
     )
+    # Imported here: the audit's sample answers are built from this module's FieldDef.
+    from kiosk.domain.rule_audit import rule_problems
+    for place, problem in rule_problems(catalogue):
+        raise CatalogueError(source, place, problem)
+    return catalogue

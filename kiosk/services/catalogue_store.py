@@ -20,10 +20,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from kiosk.domain.catalogue import Catalogue, CatalogueError, parse_catalogue
+from kiosk.services import safe_yaml
 from kiosk.services.atomic import atomic_write
 from kiosk.services.datafolder import DataFolder
 from kiosk.services.sync import protocol as proto
@@ -63,28 +63,14 @@ class CatalogueChoice:
 
 # --- reading one catalogue ----------------------------------------------------------------------
 def parse_catalogue_bytes(content: bytes, source: str, *, as_json: bool = False) -> Catalogue:
-    """Parse and validate exactly these bytes (YAML, or JSON with `as_json`). Raises
-    CatalogueError naming `source`, the place and the problem."""
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CatalogueError(source, "", f"not UTF-8 text (byte {exc.start})") from None
-    try:
-        data = json.loads(text) if as_json else yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise CatalogueError(source, where, f"not valid YAML: {exc.problem}") from None
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        raise CatalogueError(source, "", f"not valid {'JSON' if as_json else 'YAML'}: {exc}") from None
-    return parse_catalogue(data, source)
+    """Parse and validate exactly these bytes (YAML, or JSON with `as_json`) within the safe
+    loader's limits (size, depth, aliases: kiosk/services/safe_yaml.py). Raises CatalogueError
+    naming `source`, the place and the problem."""
+    return parse_catalogue(safe_yaml.parse_text(content, source, is_json=as_json), source)
 
 
 def _read(path: Path) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise CatalogueError(str(path), "", f"cannot read the file: {exc.strerror or exc}") from None
+    return safe_yaml.read_bytes(path)
 
 
 def load_catalogue(path: Path) -> Catalogue:
