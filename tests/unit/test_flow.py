@@ -321,3 +321,22 @@ def test_progress_on_the_key_screen_is_the_card_step(config, now):
     s, _ = handle(initial_state(config), ev.CardInserted(), now)
     s, _ = handle(s, ev.AccessKeyNeeded(s.attempt, Text("a", "b")), now)
     assert s.progress(now)[0] == 1
+
+
+def test_every_step_has_a_handler_and_ignores_events_it_does_not_expect(config, identity, now):
+    """The navigation table covers every step; an event that means nothing on a step (a stray
+    tap from a screen that was just replaced) leaves the state as it was and asks for nothing."""
+    from kiosk.flows.handlers import HANDLERS
+    assert set(HANDLERS) == set(Step)
+    s = fill_newborn(config, identity, now)
+    reached = {}
+    for e in [None, ev.SubmitRequested(True)]:
+        if e is not None:
+            s, _ = handle(s, e, now)
+        reached[s.step] = s
+    reached[Step.CHOOSE_BUNDLE] = at_choose(config, identity, now)
+    reached[Step.ATTRACT] = initial_state(config)
+    stray = [ev.ReprintRequested(), ev.Rated(5), ev.FaceRetryRequested(), ev.MaterialCaptureRequested("nothing")]
+    for step, state in reached.items():
+        for e in stray:
+            assert handle(state, e, now) == (state, []), (step, e)
