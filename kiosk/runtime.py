@@ -22,7 +22,6 @@ from datetime import datetime
 from typing import Any
 
 from kiosk.devices.ports import AccessKey, AccessKeyRequired, Camera, CardError, CardReader, DeviceError, DocumentCamera, FaceVerifier, Printer
-from kiosk.domain.application import application_number, build_application
 from kiosk.domain.catalogue import Catalogue
 from kiosk.domain.text import Text
 from kiosk.flows import effects as fx
@@ -290,15 +289,9 @@ class Runtime:
             self._storage = None
 
     def _store(self, effect: fx.StoreApplication) -> None:
-        catalogue = self._catalogue()
-        bundle = catalogue.bundle(effect.bundle_id)
-        created = effect.created_at.replace(microsecond=0)
-
-        def build(seq: int):
-            return build_application(catalogue, bundle, effect.answers, effect.verified, effect.prefilled,
-                                     number=application_number(self._kiosk_id, seq, created), kiosk_id=self._kiosk_id,
-                                     created_at=created, consent=effect.consent, lang=effect.lang,
-                                     attachments=effect.attachments, face_check=effect.face_check)
+        """GUI thread: hand the reviewed draft to the store thread, which only numbers and writes it
+        (nothing is built again here, so the stored dates are the reviewed ones)."""
+        submitted = effect.submitted_at.replace(microsecond=0)
 
         def done(app: Any, error: BaseException | None) -> None:
             if error is not None:
@@ -310,7 +303,8 @@ class Runtime:
                 if self._sync is not None:
                     self._sync.nudge()
 
-        self._store_worker.submit(lambda: self._db().submit(build), done, timeout=self._timeouts.store, name="submit")
+        self._store_worker.submit(lambda: self._db().submit(effect.draft, self._kiosk_id, submitted), done,
+                                  timeout=self._timeouts.store, name="submit")
 
     # --- printing -------------------------------------------------------------------------------
     def _print(self, effect: fx.PrintReceipt) -> None:

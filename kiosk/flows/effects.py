@@ -1,11 +1,10 @@
 """Effects: what the flow asks the outside world to do (imperative names)."""
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
-from kiosk.domain.application import Application, FaceCheckRecord
+from kiosk.domain.application import Application, Draft
 
 
 @dataclass(frozen=True)
@@ -39,17 +38,10 @@ class CaptureMaterial:
 
 @dataclass(frozen=True)
 class StoreApplication:
-    """Write the application durably; the store assigns the number inside its transaction."""
+    """Write the reviewed draft durably; the store only numbers it, inside its transaction."""
     attempt: int
-    bundle_id: str
-    answers: Mapping[str, str]
-    verified: frozenset[str]
-    prefilled: Mapping[str, str]
-    consent: bool
-    lang: str
-    created_at: datetime
-    attachments: Mapping[str, bytes] = field(default_factory=dict, repr=False)
-    face_check: FaceCheckRecord | None = None
+    draft: Draft
+    submitted_at: datetime
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 from types import MappingProxyType
 
+from kiosk.domain.drafting import build_draft
 from kiosk.domain.form import first_invalid_page, form_pages, materials_needed, prefill, validate_page
 from kiosk.domain.text import Text
 from kiosk.flows import effects as fx
@@ -20,6 +21,16 @@ from kiosk.flows.common import Result, back, end, frozen, goto, merge, session_o
 from kiosk.flows.state import FaceState, FlowState, ReceiptState, Session, Step
 
 Handler = Callable[[FlowState, ev.Event, datetime], Result]
+
+
+def _to_review(state: FlowState, s: Session, now: datetime, **changes: object) -> Result:
+    """Enter the review with a draft built now from the answers: the one the citizen reviews and
+    the store numbers. Photos of materials that no longer apply are left out of it."""
+    catalogue, bundle = state.config.catalogue, state.bundle()
+    assert bundle is not None, "the review needs a bundle"
+    draft = build_draft(catalogue, bundle, s.answers, s.verified, s.prefilled, drafted_at=now, lang=state.lang,
+                        attachments=s.attachments, face_check=s.face.record())
+    return goto(state, Step.REVIEW, now, session=replace(s, draft=draft, **changes), notice=None), []
 
 
 def _attract(state: FlowState, event: ev.Event, now: datetime) -> Result:
@@ -130,8 +141,9 @@ def _form(state: FlowState, event: ev.Event, now: datetime) -> Result:
     if invalid is not None:
         back_to, errors = invalid
         return goto(state, Step.FORM, now, session=replace(s, page=back_to, errors=frozen(errors))), []
-    nxt = Step.MATERIALS if materials_needed(catalogue, bundle, s.answers, today) else Step.REVIEW
-    return goto(state, nxt, now, session=replace(s, errors=frozen({}), history=history), notice=None), []
+    if not materials_needed(catalogue, bundle, s.answers, today):
+        return _to_review(state, s, now, errors=frozen({}), history=history)
+    return goto(state, Step.MATERIALS, now, session=replace(s, errors=frozen({}), history=history), notice=None), []
 
 
 def _materials(state: FlowState, event: ev.Event, now: datetime) -> Result:
@@ -155,25 +167,22 @@ def _materials(state: FlowState, event: ev.Event, now: datetime) -> Result:
             notice = Text(msg.MATERIALS_MISSING.zh.format(names="、".join(m.title.zh for m in missing)),
                           msg.MATERIALS_MISSING.en.format(names=", ".join(m.title.en for m in missing)))
             return goto(state, Step.MATERIALS, now, notice=notice), []
-        return goto(state, Step.REVIEW, now, session=replace(s, history=s.history + ((Step.MATERIALS, 0),)),
-                    notice=None), []
+        return _to_review(state, s, now, history=s.history + ((Step.MATERIALS, 0),))
     return state, []
 
 
 def _review(state: FlowState, event: ev.Event, now: datetime) -> Result:
     s = session_of(state)
     if isinstance(event, ev.BackRequested):
-        return back(state, s, now, (Step.FORM, 0))
-    if isinstance(event, ev.SubmitRequested):
+        # The answers may change now: the draft is built again when the citizen comes back.
+        return back(state, replace(s, draft=None), now, (Step.FORM, 0))
+    if isinstance(event, ev.SubmitRequested) and s.draft is not None:
         if not event.consent:
             return goto(state, Step.REVIEW, now, notice=msg.CONSENT_NEEDED), []
-        # Only the answers to fields that still apply are kept (build_application drops the rest).
-        wanted = {m.id for m in state.materials(now)}
-        effect = fx.StoreApplication(state.attempt, s.bundle_id or "", s.answers, s.verified, s.prefilled,
-                                     True, state.lang, now,
-                                     frozen({k: v for k, v in s.attachments.items() if k in wanted}),
-                                     s.face.record())
-        return goto(state, Step.SUBMITTING, now, session=replace(s, consent=True), notice=None), [effect]
+        # Exactly the draft on the screen, with the consent just given and the language in use.
+        draft = replace(s.draft, consent=True, lang=state.lang)
+        return goto(state, Step.SUBMITTING, now, session=replace(s, consent=True, draft=draft), notice=None), \
+            [fx.StoreApplication(state.attempt, draft, now)]
     return state, []
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import Enum
 from types import MappingProxyType
 
-from kiosk.domain.application import Application, FaceCheckRecord
+from kiosk.domain.application import Application, Draft, FaceCheckRecord
 from kiosk.domain.catalogue import Bundle, Catalogue, Material
 from kiosk.domain.form import FormPage, form_pages, materials_needed
 from kiosk.domain.identity import Identity
@@ -85,6 +85,7 @@ class Session:
     consent: bool = False
     attachments: Mapping[str, bytes] = field(default_factory=lambda: MappingProxyType({}))
     capturing: str | None = None      # the material being photographed now
+    draft: Draft | None = None        # what the review shows and the store numbers (built on entering it)
     application: Application | None = None
     receipt: ReceiptState | None = None
 

@@ -116,9 +116,9 @@ def test_review_needs_consent_then_stores_before_printing(config, identity, now)
     s, effects = handle(s, ev.SubmitRequested(consent=True), now)
     assert s.step == Step.SUBMITTING
     assert len(effects) == 1 and isinstance(effects[0], fx.StoreApplication)   # store first, no print yet
-    assert effects[0].answers["child_name"] == "王小宝"
+    assert effects[0].draft.answer("child_name").value == "王小宝" and effects[0].draft.consent
     # The identity check travels with the application: outcome, distance, attempts; no image.
-    fc = effects[0].face_check
+    fc = effects[0].draft.face_check
     assert fc is not None and fc.matched and fc.attempts >= 1
 
 
@@ -131,12 +131,10 @@ def test_store_failure_returns_to_review_with_answers_kept(config, identity, now
 
 
 def test_stored_then_print_then_rating_then_wiped(config, identity, now, small_catalogue):
-    from kiosk.domain.application import application_number, build_application
+    from kiosk.domain.application import application_number
     s = fill_newborn(config, identity, now)
     s, (store,) = handle(s, ev.SubmitRequested(True), now)
-    app = build_application(small_catalogue, small_catalogue.bundle("newborn"), store.answers, store.verified,
-                            store.prefilled, number=application_number("3301060001", 1, now), kiosk_id="3301060001",
-                            created_at=now, consent=True)
+    app = store.draft.numbered(application_number("3301060001", 1, now), "3301060001", now)
     s, effects = handle(s, ev.ApplicationStored(s.attempt, app), now)
     assert s.step == Step.RECEIPT and effects == [fx.PrintReceipt(s.attempt, app)]
     s, _ = handle(s, ev.ReceiptTaken(), now)
@@ -152,11 +150,9 @@ def test_stored_then_print_then_rating_then_wiped(config, identity, now, small_c
 
 
 def test_print_failure_says_application_is_submitted_and_allows_reprint(config, identity, now, small_catalogue):
-    from kiosk.domain.application import build_application
     s = fill_newborn(config, identity, now)
     s, (store,) = handle(s, ev.SubmitRequested(True), now)
-    app = build_application(small_catalogue, small_catalogue.bundle("newborn"), store.answers, store.verified,
-                            store.prefilled, number="x", kiosk_id="3301060001", created_at=now, consent=True)
+    app = store.draft.numbered("x", "3301060001", now)
     s, _ = handle(s, ev.ApplicationStored(s.attempt, app), now)
     s, _ = handle(s, ev.PrintFailed(s.attempt, msg.ENDED), now)
     assert "HAS been submitted" in s.session.receipt.error.en
@@ -280,7 +276,7 @@ def test_materials_step_requires_photos_of_what_the_government_does_not_hold(con
     assert s.step == Step.MATERIALS and s.session.attachments["bank_card_photo"] == b"jpeg"   # Back keeps the photo
     s, _ = handle(s, ev.NextRequested({}), now)
     s, (store,) = handle(s, ev.SubmitRequested(True), now)
-    assert store.attachments == {"bank_card_photo": b"jpeg"}
+    assert store.draft.attachments == {"bank_card_photo": b"jpeg"}
 
 
 def test_material_photo_dropped_when_it_no_longer_applies(config, identity, now):
@@ -292,7 +288,7 @@ def test_material_photo_dropped_when_it_no_longer_applies(config, identity, now)
     s = replace(s, session=replace(s.session, attachments={"bank_card_photo": b"x"}))
     s, _ = run(s, [ev.NextRequested({})], now)
     s, (store,) = handle(s, ev.SubmitRequested(True), now)
-    assert dict(store.attachments) == {}
+    assert dict(store.draft.attachments) == {}
 
 
 def test_chip_that_needs_a_key_asks_for_it_and_counts_wrong_tries(config, identity, now):

@@ -139,7 +139,12 @@ def test_store_then_print_writes_receipt(harness, small_catalogue, identity, now
     from kiosk.domain.form import prefill
     answers, verified = prefill(small_catalogue, identity)
     answers.update({"applicant_phone": "13800138000"})
-    harness.rt.perform(fx.StoreApplication(4, "retirement", answers, verified, dict(answers), True, "zh", now))
+    from dataclasses import replace
+
+    from kiosk.domain.drafting import build_draft
+    draft = build_draft(small_catalogue, small_catalogue.bundle("retirement"), answers, verified, dict(answers),
+                        drafted_at=now)
+    harness.rt.perform(fx.StoreApplication(4, replace(draft, consent=True), now))
     stored = next_event(harness, ev.ApplicationStored)
     assert stored.attempt == 4 and stored.application.number.startswith("3301060001-000001-")
     harness.rt.perform(fx.PrintReceipt(4, stored.application))
@@ -148,9 +153,11 @@ def test_store_then_print_writes_receipt(harness, small_catalogue, identity, now
 
 
 def test_printer_out_of_paper_is_reported(harness, small_catalogue, identity, now):
-    from kiosk.domain.application import build_application
-    app = build_application(small_catalogue, small_catalogue.bundle("retirement"), {}, frozenset(), {}, number="n1",
-                            kiosk_id="3301060001", created_at=now, consent=True)
+    from dataclasses import replace
+
+    from kiosk.domain.drafting import build_draft
+    draft = build_draft(small_catalogue, small_catalogue.bundle("retirement"), {}, frozenset(), {}, drafted_at=now)
+    app = replace(draft, consent=True).numbered("n1", "3301060001", now)
     harness.printer.out_of_paper = True
     harness.rt.perform(fx.PrintReceipt(1, app))
     e = next_event(harness, ev.PrintFailed)
