@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from kiosk.config import Config
+from kiosk.devices.government import GovernmentRecords, NoGovernmentRecords
 from kiosk.devices.ports import Camera, CardReader, FaceVerifier
 from kiosk.devices.sim.camera import FileCamera
 from kiosk.devices.sim.card_reader import SimCardReader
@@ -109,6 +110,20 @@ def _face_verifier(config: Config, citizens: list[DemoCitizen]) -> FaceVerifier:
                             encoder=ChipEncoder())
 
 
+def _government_records(config: Config) -> GovernmentRecords:
+    """The government records backend: the demo citizens' records ("sim") or none at all."""
+    choice = config.devices.government_records
+    if choice == "none":
+        return NoGovernmentRecords()
+    if choice != "sim":
+        raise ConfigurationProblem(f"devices.government_records = {choice!r}: use 'none' or 'sim'")
+    from kiosk.devices.sim.government import SimGovernmentRecords
+    try:
+        return SimGovernmentRecords.from_file(config.asset(config.paths.demo_citizens))
+    except (OSError, ValueError) as exc:
+        raise ConfigurationProblem(f"devices.government_records = 'sim': {exc}") from None
+
+
 def build_parts(config: Config) -> KioskParts:
     data_dir = config.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -142,7 +157,7 @@ def build_parts(config: Config) -> KioskParts:
     else:
         printer = FolderPrinter(config.receipts_dir)
     devices = Devices(card_reader=reader, camera_for=camera_for, face=face, printer=printer,
-                      documents=SimDocumentCamera())
+                      documents=SimDocumentCamera(), records=_government_records(config))
 
     key_path = config.key_path
     signing_key = load_or_create_signing_key(key_path.parent / "kiosk_ed25519.key")
@@ -162,10 +177,10 @@ def build_parts(config: Config) -> KioskParts:
         synced = load_synced_catalogue(data_dir, settings_for(config))
         if synced is not None:      # the newest catalogue the back office signed, re-verified
             catalogue = synced[0]
-    government = {c.identity.personal_number: c.government for c in citizens if c.identity.personal_number}
     flow_config = FlowConfig(catalogue=catalogue, timeout_seconds=config.session.timeout_seconds,
                              warning_seconds=config.session.warning_seconds,
-                             max_face_attempts=config.session.max_face_attempts, government=government)
+                             max_face_attempts=config.session.max_face_attempts,
+                             records_timeout_seconds=d.government_records_timeout)
     timeouts = Timeouts(card_read=d.card_read_timeout, face_check=config.session.face_check_seconds,
                         store=d.store_timeout, print=d.print_timeout)
     return KioskParts(config, catalogue, flow_config, devices, timeouts, open_storage, render, citizens,

@@ -4,6 +4,8 @@ No Qt here: `post` is whatever the UI gives us to hand an event to the GUI threa
 `run_on_main` bridge); tests pass a thread-safe list. Threads, one owner per device:
   card   - a loop that waits for insert/removal with a timeout and runs reads on request;
   face   - camera + verifier jobs; a new check cancels the previous one;
+  records - looks up what the government holds for the citizen just read (network I/O for a
+           real back office); the journey never waits for it;
   store  - the only thread that touches the SQLite connection;
   print  - renders and prints receipts;
   sync   - (when a back office is enrolled) uploads applications, pulls status changes and the
@@ -17,12 +19,14 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from kiosk.devices.government import GovernmentRecords, NoGovernmentRecords, RecordsError
 from kiosk.devices.ports import AccessKey, AccessKeyRequired, Camera, CardError, CardReader, DeviceError, DocumentCamera, FaceVerifier, Printer
 from kiosk.domain.catalogue import Catalogue
+from kiosk.domain.government import GovernmentData
 from kiosk.domain.text import Text
 from kiosk.flows import effects as fx
 from kiosk.flows import events as ev
@@ -48,6 +52,7 @@ class Devices:
     face: FaceVerifier
     printer: Printer
     documents: DocumentCamera | None = None
+    records: GovernmentRecords = field(default_factory=NoGovernmentRecords)   # government records lookup
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,7 @@ class Runtime:
         self._face_worker = Worker("face")
         self._store_worker = Worker("store")
         self._print_worker = Worker("print")
+        self._records_worker = Worker("records")
         self._card_requests: queue.Queue[fx.ReadCard] = queue.Queue()
         self._stop = threading.Event()
         self._card_thread = threading.Thread(target=self._card_loop, name="card", daemon=True)
@@ -104,6 +110,7 @@ class Runtime:
             self._store_worker.submit(self._close_storage, lambda r, e: None, timeout=2.0, name="close")
         for w in (self._face_worker, self._store_worker, self._print_worker):
             ok = w.shutdown(max(0.1, end - time.monotonic())) and ok
+        ok = self._records_worker.shutdown(max(0.1, end - time.monotonic())) and ok
         close = getattr(self.devices.face, "close", None)
         if callable(close):   # e.g. the face encoder's child process
             try:
@@ -130,6 +137,8 @@ class Runtime:
     def perform(self, effect: fx.Effect) -> None:
         if isinstance(effect, fx.ReadCard):
             self._card_requests.put(effect)
+        elif isinstance(effect, fx.LookUpRecords):
+            self._look_up_records(effect)
         elif isinstance(effect, fx.StartFaceCheck):
             self._start_face(effect)
         elif isinstance(effect, fx.StopFaceCheck):
@@ -276,6 +285,28 @@ class Runtime:
 
         # The document camera shares the face worker: the two are never used at the same time.
         self._face_worker.submit(job, done, timeout=self._timeouts.face_check + 5.0, name="document")
+
+    # --- government records -----------------------------------------------------------------------
+    def _look_up_records(self, effect: fx.LookUpRecords) -> None:
+        """GUI thread: start the lookup on the records thread. Its answer comes back as RecordsFound
+        or, on any failure or after `effect.timeout` seconds, RecordsUnavailable for the same
+        attempt; the flow drops an answer for a session that has ended."""
+        records = self.devices.records
+
+        def job() -> GovernmentData:
+            data = records.lookup(effect.identity, effect.timeout)
+            if not isinstance(data, GovernmentData):   # a backend bug must not reach the flow
+                raise RecordsError(f"the records backend answered with a {type(data).__name__}")
+            return data
+
+        def done(data: GovernmentData | None, error: BaseException | None) -> None:
+            if error is None and data is not None:
+                self._post(ev.RecordsFound(effect.attempt, data))
+            else:
+                log.info("government records unavailable: %s", type(error).__name__)
+                self._post(ev.RecordsUnavailable(effect.attempt))
+
+        self._records_worker.submit(job, done, timeout=effect.timeout, name="lookup")
 
     # --- storage --------------------------------------------------------------------------------
     def _db(self) -> Any:

@@ -88,6 +88,7 @@ SCHEMA: dict = {
                 "properties": {
                     "title": _TEXT,
                     "held_by_government": {"type": "boolean"},
+                    "government_key": {**_ID, "maxLength": 64},
                     "optional": {"type": "boolean"},
                     "when": {"type": "string", "minLength": 1},
                 },

@@ -29,10 +29,12 @@ def build_draft(
     lang: str = "zh",
     attachments: Mapping[str, bytes] | None = None,
     face_check: FaceCheckRecord | None = None,
+    government_holds: frozenset[str] = frozenset(),
 ) -> Draft:
     """The draft from the answers to the fields that apply (others are dropped), with each
     department's promised date counted from `drafted_at`'s day. Photos of materials that no
-    longer apply are dropped too."""
+    longer apply are dropped too. `government_holds`: the material keys this citizen's records
+    lookup returned; only those materials are marked as held by the government."""
     today = drafted_at.date()
     fields = form_fields(catalogue, bundle, answers, today)
     answered = []
@@ -50,7 +52,7 @@ def build_draft(
             deadline.due, deadline.approximate, item.fee,
             tuple(f for f in item.fields if f in asked), item.materials,
         ))
-    mats = tuple((m.id, m.title, m.held_by_government) for m in materials_needed(catalogue, bundle, answers, today))
+    mats = tuple((m.id, m.title, m.held_by_government) for m in materials_needed(catalogue, bundle, answers, today, government_holds))
     wanted = {m[0] for m in mats}
     return Draft(
         bundle_id=bundle.id, bundle_title=bundle.title, catalogue_version=catalogue.version, drafted_at=drafted_at,

@@ -33,7 +33,7 @@ def end(state: FlowState, notice: Text | None) -> Result:
                      intake_closed=state.intake_closed, sync_backlog=state.sync_backlog), effects
 
 
-def goto(state: FlowState, step: Step, now: datetime, **changes: object) -> FlowState:
+def goto(state: FlowState, step: Step, now: datetime, **changes: Any) -> FlowState:
     return replace(state, step=step, last_activity=now, warning=False, **changes)
 
 
@@ -98,7 +98,7 @@ def _card_removed(state: FlowState, event: ev.CardRemoved, now: datetime) -> Res
         return end(state, msg.CARD_REMOVED)
     if state.session is not None and state.session.identity is not None:
         # Already submitted: the application is safe; forget who the citizen is right away.
-        s = replace(state.session, identity=None, prefilled=frozen({}))
+        s = replace(state.session, identity=None, prefilled=frozen({}), government=None)
         return replace(state, session=s, notice=msg.CARD_REMOVED_AFTER_SUBMIT if state.step != Step.SUBMITTING else None), []
     return state, []
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kiosk.domain.application import Application, Draft
+from kiosk.domain.identity import Identity
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,18 @@ class ReadCard:
 
     def __repr__(self) -> str:
         return f"ReadCard({self.attempt})"
+
+
+@dataclass(frozen=True)
+class LookUpRecords:
+    """Ask the government records backend what it holds for this citizen, off the GUI thread;
+    answered with RecordsFound or RecordsUnavailable within `timeout` seconds."""
+    attempt: int
+    identity: Identity
+    timeout: float
+
+    def __repr__(self) -> str:
+        return f"LookUpRecords({self.attempt})"
 
 
 @dataclass(frozen=True)
@@ -61,4 +74,4 @@ class WipeSession:
     """Drop everything held about the citizen: camera off, face references, caches."""
 
 
-Effect = ReadCard | StartFaceCheck | StopFaceCheck | CaptureMaterial | StoreApplication | PrintReceipt | SaveRating | WipeSession
+Effect = ReadCard | LookUpRecords | StartFaceCheck | StopFaceCheck | CaptureMaterial | StoreApplication | PrintReceipt | SaveRating | WipeSession

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from types import MappingProxyType
+from typing import Any
 
 from kiosk.domain.drafting import build_draft
 from kiosk.domain.form import first_invalid_page, form_pages, materials_needed, prefill, validate_page
@@ -18,19 +19,36 @@ from kiosk.flows import effects as fx
 from kiosk.flows import events as ev
 from kiosk.flows import messages as msg
 from kiosk.flows.common import Result, back, end, frozen, goto, merge, session_of
-from kiosk.flows.state import FaceState, FlowState, ReceiptState, Session, Step
+from kiosk.flows.state import FaceState, FlowState, ReceiptState, Records, Session, Step
 
 Handler = Callable[[FlowState, ev.Event, datetime], Result]
 
 
-def _to_review(state: FlowState, s: Session, now: datetime, **changes: object) -> Result:
+def _to_review(state: FlowState, s: Session, now: datetime, **changes: Any) -> Result:
     """Enter the review with a draft built now from the answers: the one the citizen reviews and
     the store numbers. Photos of materials that no longer apply are left out of it."""
     catalogue, bundle = state.config.catalogue, state.bundle()
     assert bundle is not None, "the review needs a bundle"
     draft = build_draft(catalogue, bundle, s.answers, s.verified, s.prefilled, drafted_at=now, lang=state.lang,
-                        attachments=s.attachments, face_check=s.face.record())
+                        attachments=s.attachments, face_check=s.face.record(), government_holds=state.government_holds())
     return goto(state, Step.REVIEW, now, session=replace(s, draft=draft, **changes), notice=None), []
+
+
+def _records(state: FlowState, s: Session, event: ev.Event) -> Result | None:
+    """The records lookup's answer, taken while the citizen has not started the form yet (later,
+    filling fields under their fingers would be a surprise; they type what is missing instead).
+    Government values fill only fields with no answer yet, and count as verified."""
+    if s.records is not Records.PENDING:
+        return None
+    if isinstance(event, ev.RecordsUnavailable):
+        return replace(state, session=replace(s, records=Records.UNAVAILABLE)), []
+    if not isinstance(event, ev.RecordsFound):
+        return None
+    found, _ = prefill(state.config.catalogue, None, event.data.values)
+    new = {k: v for k, v in found.items() if k not in s.answers}
+    session = replace(s, answers=frozen({**s.answers, **new}), prefilled=frozen({**s.prefilled, **new}),
+                      verified=s.verified | frozenset(new), records=Records.FOUND, government=event.data)
+    return replace(state, session=session), []
 
 
 def _attract(state: FlowState, event: ev.Event, now: datetime) -> Result:
@@ -61,12 +79,13 @@ def _reading_card(state: FlowState, event: ev.Event, now: datetime) -> Result:
             return end(state, event.problem or msg.NOT_GENUINE)
         if ident.is_expired(now.date()):
             return end(state, msg.EXPIRED)
-        gov = state.config.government.get(ident.personal_number or "", {})
-        answers, verified = prefill(state.config.catalogue, ident, gov)
+        answers, verified = prefill(state.config.catalogue, ident)
         session = Session(identity=ident, prefilled=frozen(answers), verified=verified, answers=frozen(answers),
                           face=FaceState(checking=True))
+        # The records lookup runs while the citizen turns to the camera; it never holds them up.
         return goto(state, Step.FACE_CHECK, now, session=session, notice=None), \
-            [fx.StartFaceCheck(state.attempt, ident.photo)]
+            [fx.StartFaceCheck(state.attempt, ident.photo),
+             fx.LookUpRecords(state.attempt, ident, state.config.records_timeout_seconds)]
     return state, []
 
 
@@ -86,6 +105,9 @@ def _access_key(state: FlowState, event: ev.Event, now: datetime) -> Result:
 
 def _face_check(state: FlowState, event: ev.Event, now: datetime) -> Result:
     s = session_of(state)
+    records = _records(state, s, event)
+    if records is not None:
+        return records
     face = s.face
     if isinstance(event, ev.FaceGuidance) and face.checking:
         # The citizen is following instructions in front of the camera: that is activity.
@@ -109,12 +131,18 @@ def _face_check(state: FlowState, event: ev.Event, now: datetime) -> Result:
 
 def _choose_bundle(state: FlowState, event: ev.Event, now: datetime) -> Result:
     s = session_of(state)
+    records = _records(state, s, event)
+    if records is not None:
+        return records
     if isinstance(event, ev.BundleChosen):
         try:
             state.config.catalogue.bundle(event.bundle_id)
         except KeyError:
             return state, []
-        session = replace(s, bundle_id=event.bundle_id, page=0, errors=frozen({}), history=((Step.CHOOSE_BUNDLE, 0),))
+        # From here the form is the citizen's: a records answer that comes later is not used.
+        late = Records.UNAVAILABLE if s.records is Records.PENDING else s.records
+        session = replace(s, bundle_id=event.bundle_id, page=0, errors=frozen({}), history=((Step.CHOOSE_BUNDLE, 0),),
+                          records=late)
         return goto(state, Step.FORM, now, session=session, notice=None), []
     return state, []
 
@@ -126,6 +154,7 @@ def _form(state: FlowState, event: ev.Event, now: datetime) -> Result:
     if not isinstance(event, ev.NextRequested):
         return state, []
     catalogue, bundle, today = state.config.catalogue, state.bundle(), now.date()
+    assert bundle is not None, "the form needs a bundle"
     s = merge(s, event.values)
     pages = form_pages(catalogue, bundle, s.answers, today)
     page = min(s.page, len(pages) - 1)

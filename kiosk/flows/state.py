@@ -12,8 +12,9 @@ from enum import Enum
 from types import MappingProxyType
 
 from kiosk.domain.application import Application, Draft, FaceCheckRecord
-from kiosk.domain.catalogue import Bundle, Catalogue, Material
-from kiosk.domain.form import FormPage, form_pages, materials_needed
+from kiosk.domain.catalogue import Bundle, Catalogue
+from kiosk.domain.form import FormPage, NeededMaterial, form_pages, materials_needed
+from kiosk.domain.government import GovernmentData
 from kiosk.domain.identity import Identity
 from kiosk.domain.text import Text
 
@@ -45,9 +46,16 @@ class FlowConfig:
     warning_seconds: float = 20.0
     max_face_attempts: int = 3
     max_key_attempts: int = 3
-    government: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
-    # government: data the government already holds, by personal number (a local stand-in for
-    # the data-sharing service until a real backend is wired).
+    records_timeout_seconds: float = 5.0   # how long the government records lookup may take
+
+
+class Records(str, Enum):
+    """Where this session's government records lookup is. Only FOUND prefills or marks anything
+    as held; a lookup that fails, or answers after the citizen has started the form, counts as
+    UNAVAILABLE: the citizen types and photographs what was not found."""
+    PENDING = "pending"
+    FOUND = "found"
+    UNAVAILABLE = "unavailable"
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,8 @@ class Session:
     attachments: Mapping[str, bytes] = field(default_factory=lambda: MappingProxyType({}))
     capturing: str | None = None      # the material being photographed now
     draft: Draft | None = None        # what the review shows and the store numbers (built on entering it)
+    records: Records = Records.PENDING
+    government: GovernmentData | None = None   # what the records lookup returned for this citizen
     application: Application | None = None
     receipt: ReceiptState | None = None
 
@@ -127,11 +137,16 @@ class FlowState:
     def can_go_back(self) -> bool:
         return self.step in (Step.FORM, Step.MATERIALS, Step.REVIEW)
 
-    def materials(self, now: datetime) -> tuple[Material, ...]:
+    def government_holds(self) -> frozenset[str]:
+        """The material keys the government holds for this citizen (empty without records)."""
+        g = self.session.government if self.session is not None else None
+        return g.materials if g is not None else frozenset()
+
+    def materials(self, now: datetime) -> tuple[NeededMaterial, ...]:
         b = self.bundle()
         if b is None or self.session is None:
             return ()
-        return materials_needed(self.config.catalogue, b, self.session.answers, now.date())
+        return materials_needed(self.config.catalogue, b, self.session.answers, now.date(), self.government_holds())
 
     def progress(self, now: datetime) -> tuple[int, int]:
         """(step number, total) as shown to the citizen: card, face, choose, each form page, review, receipt."""

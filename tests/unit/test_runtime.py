@@ -173,3 +173,44 @@ def test_worker_job_timeout_answers_in_time_and_drops_late_result():
     time.sleep(0.6)
     assert len(got) == 1 and isinstance(got[0][1], JobTimeout)
     assert w.shutdown(2.0)
+
+
+def test_records_lookup_answers_for_its_session_or_says_unavailable(harness, identity):
+    from kiosk.devices.sim.government import SimGovernmentRecords
+    from kiosk.domain.government import GovernmentData
+    held = GovernmentData({"marital_status": "married"}, frozenset({"marriage_certificate"}))
+    sim = SimGovernmentRecords({identity.personal_number: held})
+    harness.rt.devices.records = sim
+    harness.rt.perform(fx.LookUpRecords(5, identity, 2.0))
+    found = next_event(harness, ev.RecordsFound)
+    assert found.attempt == 5 and found.data == held
+    sim.fail_next = True                                   # the backend fails: the citizen goes on
+    harness.rt.perform(fx.LookUpRecords(6, identity, 2.0))
+    assert next_event(harness, ev.RecordsUnavailable).attempt == 6
+
+
+def test_a_slow_or_broken_records_backend_never_holds_the_journey(harness, identity):
+    class Broken:
+        def lookup(self, identity, timeout):
+            return {"marital_status": "married"}           # not GovernmentData: never reaches the flow
+
+    class Hung:
+        def lookup(self, identity, timeout):
+            time.sleep(1.0)                                 # ignores its timeout
+            raise AssertionError("answered too late to matter")
+    harness.rt.devices.records = Broken()
+    harness.rt.perform(fx.LookUpRecords(7, identity, 2.0))
+    assert next_event(harness, ev.RecordsUnavailable).attempt == 7
+    harness.rt.devices.records = Hung()
+    start = time.monotonic()
+    harness.rt.perform(fx.LookUpRecords(8, identity, 0.3))
+    assert next_event(harness, ev.RecordsUnavailable, timeout=2.0).attempt == 8
+    assert time.monotonic() - start < 0.9                  # answered by the job timeout, not the backend
+
+
+def test_without_a_records_backend_nothing_is_found(harness, identity):
+    from kiosk.devices.government import NoGovernmentRecords
+    assert isinstance(harness.rt.devices.records, NoGovernmentRecords)   # the default
+    harness.rt.perform(fx.LookUpRecords(9, identity, 2.0))
+    found = next_event(harness, ev.RecordsFound)
+    assert not found.data.values and not found.data.materials
