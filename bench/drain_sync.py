@@ -95,10 +95,10 @@ def run(count: int, batch: int, photo_bytes: int, db_url: str | None, work: Path
         kiosk = enrol_kiosk(server, work / "kiosk", KIOSK_ID)
         store = kiosk.open_storage()
         apps = DemoApplications(KIOSK_ID, photo_bytes=photo_bytes)
-        build = apps.builder("retirement" if photo_bytes else "newborn")
+        bundle_id = "retirement" if photo_bytes else "newborn"
         t = time.monotonic()
         for _ in range(count):
-            store.submit(build)
+            apps.store_one(store, bundle_id)
         fill_seconds = time.monotonic() - t
         store.close()
         res = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", str(kiosk.data_dir),

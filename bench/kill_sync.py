@@ -60,7 +60,7 @@ def child(data_dir: Path, seed: int) -> None:
     worker.start()
     say("READY")
     while True:
-        app = store.submit(apps.builder())
+        app = apps.store_one(store)
         say(f"COMMITTED {app.number}")
         time.sleep(rng.uniform(0.0, 0.02))
 

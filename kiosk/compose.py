@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from kiosk.config import Config
+from kiosk.devices.government import GovernmentRecords, NoGovernmentRecords
 from kiosk.devices.ports import Camera, CardReader, FaceVerifier
 from kiosk.devices.sim.camera import FileCamera
 from kiosk.devices.sim.card_reader import SimCardReader
@@ -100,6 +101,20 @@ def _face_verifier(config: Config, citizens: list[DemoCitizen]) -> FaceVerifier:
                             encoder=ChipEncoder())
 
 
+def _government_records(config: Config) -> GovernmentRecords:
+    """The government records backend: the demo citizens' records ("sim") or none at all."""
+    choice = config.devices.government_records
+    if choice == "none":
+        return NoGovernmentRecords()
+    if choice != "sim":
+        raise ConfigurationProblem(f"devices.government_records = {choice!r}: use 'none' or 'sim'")
+    from kiosk.devices.sim.government import SimGovernmentRecords
+    try:
+        return SimGovernmentRecords.from_file(config.asset(config.paths.demo_citizens))
+    except (OSError, ValueError) as exc:
+        raise ConfigurationProblem(f"devices.government_records = 'sim': {exc}") from None
+
+
 def build_parts(config: Config) -> KioskParts:
     files = DataFolder(config.data_dir)
     files.root.mkdir(parents=True, exist_ok=True)
@@ -136,7 +151,7 @@ def build_parts(config: Config) -> KioskParts:
     else:
         printer = FolderPrinter(files.receipts)
     devices = Devices(card_reader=reader, camera_for=camera_for, face=face, printer=printer,
-                      documents=SimDocumentCamera())
+                      documents=SimDocumentCamera(), records=_government_records(config))
 
     signing_key = load_or_create_signing_key(files.signing_key)
     options = ReceiptOptions(kiosk_name=Text(config.kiosk.name_zh, config.kiosk.name_en),
@@ -150,10 +165,10 @@ def build_parts(config: Config) -> KioskParts:
         return render_receipt(app, replace(options, verify_code=code))
 
     make_sync = _sync_factory(config, sync_settings, open_storage)
-    government = {c.identity.personal_number: c.government for c in citizens if c.identity.personal_number}
     flow_config = FlowConfig(catalogue=catalogue, timeout_seconds=config.session.timeout_seconds,
                              warning_seconds=config.session.warning_seconds,
-                             max_face_attempts=config.session.max_face_attempts, government=government)
+                             max_face_attempts=config.session.max_face_attempts,
+                             records_timeout_seconds=d.government_records_timeout)
     timeouts = Timeouts(card_read=d.card_read_timeout, face_check=config.session.face_check_seconds,
                         store=d.store_timeout, print=d.print_timeout)
     return KioskParts(config, catalogue, flow_config, devices, timeouts, open_storage, render, citizens,

@@ -56,6 +56,8 @@ class DevicesSection:
     card_read_timeout: float
     print_timeout: float
     store_timeout: float
+    government_records: str
+    government_records_timeout: float
 
 
 @dataclass(frozen=True)

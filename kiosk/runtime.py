@@ -4,6 +4,8 @@ No Qt here: `post` is whatever the UI gives us to hand an event to the GUI threa
 `run_on_main` bridge); tests pass a thread-safe list. Threads, one owner per device:
   card   - a loop that waits for insert/removal with a timeout and runs reads on request;
   face   - camera + verifier jobs; a new check cancels the previous one;
+  records - looks up what the government holds for the citizen just read (network I/O for a
+           real back office); the journey never waits for it;
   store  - the only thread that touches the SQLite connection;
   print  - renders and prints receipts;
   sync   - (when a back office is enrolled) uploads applications, pulls status changes and the
@@ -17,13 +19,14 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from kiosk.devices.government import GovernmentRecords, NoGovernmentRecords, RecordsError
 from kiosk.devices.ports import AccessKey, AccessKeyRequired, Camera, CardError, CardReader, DeviceError, DocumentCamera, FaceVerifier, Printer
-from kiosk.domain.application import application_number, build_application
 from kiosk.domain.catalogue import Catalogue
+from kiosk.domain.government import GovernmentData
 from kiosk.domain.text import Text
 from kiosk.flows import effects as fx
 from kiosk.flows import events as ev
@@ -49,6 +52,7 @@ class Devices:
     face: FaceVerifier
     printer: Printer
     documents: DocumentCamera | None = None
+    records: GovernmentRecords = field(default_factory=NoGovernmentRecords)   # government records lookup
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ class Runtime:
         self._face_worker = Worker("face")
         self._store_worker = Worker("store")
         self._print_worker = Worker("print")
+        self._records_worker = Worker("records")
         self._card_requests: queue.Queue[fx.ReadCard] = queue.Queue()
         self._stop = threading.Event()
         self._card_thread = threading.Thread(target=self._card_loop, name="card", daemon=True)
@@ -124,6 +129,7 @@ class Runtime:
             released, self._released = self._released, []
         for camera in released:
             ok = camera.join(left()) and ok
+        ok = self._records_worker.shutdown(left()) and ok
         if self._card_thread.is_alive():
             self._card_thread.join(left())
             ok = ok and not self._card_thread.is_alive()
@@ -146,6 +152,8 @@ class Runtime:
         for more than a short lock (tests/unit/test_runtime.py measures it)."""
         if isinstance(effect, fx.ReadCard):
             self._card_requests.put(effect)
+        elif isinstance(effect, fx.LookUpRecords):
+            self._look_up_records(effect)
         elif isinstance(effect, fx.StartFaceCheck):
             self._start_face(effect)
         elif isinstance(effect, fx.StopFaceCheck):
@@ -299,6 +307,28 @@ class Runtime:
         # The document camera shares the face worker: the two are never used at the same time.
         self._face_worker.submit(job, done, timeout=self._timeouts.face_check + 5.0, name="document")
 
+    # --- government records -----------------------------------------------------------------------
+    def _look_up_records(self, effect: fx.LookUpRecords) -> None:
+        """GUI thread: start the lookup on the records thread. Its answer comes back as RecordsFound
+        or, on any failure or after `effect.timeout` seconds, RecordsUnavailable for the same
+        attempt; the flow drops an answer for a session that has ended."""
+        records = self.devices.records
+
+        def job() -> GovernmentData:
+            data = records.lookup(effect.identity, effect.timeout)
+            if not isinstance(data, GovernmentData):   # a backend bug must not reach the flow
+                raise RecordsError(f"the records backend answered with a {type(data).__name__}")
+            return data
+
+        def done(data: GovernmentData | None, error: BaseException | None) -> None:
+            if error is None and data is not None:
+                self._post(ev.RecordsFound(effect.attempt, data))
+            else:
+                log.info("government records unavailable: %s", type(error).__name__)
+                self._post(ev.RecordsUnavailable(effect.attempt))
+
+        self._records_worker.submit(job, done, timeout=effect.timeout, name="lookup")
+
     # --- storage --------------------------------------------------------------------------------
     def _db(self) -> Any:
         if self._storage is None:   # opened on the store thread, the only one that uses it
@@ -311,15 +341,9 @@ class Runtime:
             self._storage = None
 
     def _store(self, effect: fx.StoreApplication) -> None:
-        catalogue = self._catalogue()
-        bundle = catalogue.bundle(effect.bundle_id)
-        created = effect.created_at.replace(microsecond=0)
-
-        def build(seq: int):
-            return build_application(catalogue, bundle, effect.answers, effect.verified, effect.prefilled,
-                                     number=application_number(self._kiosk_id, seq, created), kiosk_id=self._kiosk_id,
-                                     created_at=created, consent=effect.consent, lang=effect.lang,
-                                     attachments=effect.attachments, face_check=effect.face_check)
+        """GUI thread: hand the reviewed draft to the store thread, which only numbers and writes it
+        (nothing is built again here, so the stored dates are the reviewed ones)."""
+        submitted = effect.submitted_at.replace(microsecond=0)
 
         def done(app: Any, error: BaseException | None) -> None:
             if error is not None:
@@ -331,7 +355,8 @@ class Runtime:
                 if self._sync is not None:
                     self._sync.nudge()
 
-        self._store_worker.submit(lambda: self._db().submit(build), done, timeout=self._timeouts.store, name="submit")
+        self._store_worker.submit(lambda: self._db().submit(effect.draft, self._kiosk_id, submitted), done,
+                                  timeout=self._timeouts.store, name="submit")
 
     # --- printing -------------------------------------------------------------------------------
     def _print(self, effect: fx.PrintReceipt) -> None:

@@ -29,7 +29,8 @@ def main() -> int:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        parts = build_parts(load_config(env={}, overrides={"paths": {"data_dir": tmp}}))
+        parts = build_parts(load_config(env={}, overrides={"paths": {"data_dir": tmp},
+                                                           "devices": {"government_records": "sim"}}))
         from kiosk.ui.app import run_gui
         code = run_gui(parts, autopilot=True, offscreen=True, screenshots=out, bundle_id="newborn")
         if code != 0:
@@ -39,7 +40,8 @@ def main() -> int:
         from PySide6.QtWidgets import QApplication
         from kiosk.ui.app import build_ui, ensure_qapplication
         app = ensure_qapplication()
-        parts = build_parts(load_config(env={}, overrides={"paths": {"data_dir": tmp}}))
+        parts = build_parts(load_config(env={}, overrides={"paths": {"data_dir": tmp},
+                                                           "devices": {"government_records": "sim"}}))
         ui = build_ui(parts)
         ui.window.show()
         win, ctl = ui.window, ui.controller

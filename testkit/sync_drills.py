@@ -415,21 +415,24 @@ class DemoApplications:
                              "spouse_name": "王大", "spouse_id_number": "330106196001011234"})
         self.photo = random.Random(seed).randbytes(photo_bytes) if photo_bytes else b""
 
-    def builder(self, bundle_id: str = "newborn", when=None, answers: dict | None = None):  # type: ignore[no-untyped-def]
+    def draft(self, bundle_id: str = "newborn", when=None, answers: dict | None = None):  # type: ignore[no-untyped-def]
+        """The reviewed draft with consent given, as the kiosk's flow builds it."""
+        from dataclasses import replace
         from datetime import datetime
 
-        from kiosk.domain.application import application_number, build_application
-        bundle = self.catalogue.bundle(bundle_id)
-        created = (when or datetime.now()).replace(microsecond=0)
+        from kiosk.domain.drafting import build_draft
         values = {**self.answers, **(answers or {})}
         attachments = {"bank_card_photo": self.photo} if self.photo else None
+        draft = build_draft(self.catalogue, self.catalogue.bundle(bundle_id), values, self.verified, dict(values),
+                            drafted_at=(when or datetime.now()).replace(microsecond=0), attachments=attachments)
+        return replace(draft, consent=True)
 
-        def build(seq: int):  # type: ignore[no-untyped-def]
-            return build_application(self.catalogue, bundle, values, self.verified, dict(values), consent=True,
-                                     number=application_number(self.kiosk_id, seq, created), kiosk_id=self.kiosk_id,
-                                     created_at=created, attachments=attachments)
-        return build
+    def store_one(self, storage, bundle_id: str = "newborn", when=None, answers: dict | None = None):  # type: ignore[no-untyped-def]
+        """Store one application the way the kiosk does (one durable transaction); the Application."""
+        from datetime import datetime
+        draft = self.draft(bundle_id, when, answers)
+        return storage.submit(draft, self.kiosk_id, (when or datetime.now()).replace(microsecond=0))
 
     def submit(self, storage, n: int = 1, bundle_id: str = "newborn") -> list[str]:  # type: ignore[no-untyped-def]
         """Store n applications the way the kiosk does (one durable transaction each)."""
-        return [storage.submit(self.builder(bundle_id)).number for _ in range(n)]
+        return [self.store_one(storage, bundle_id).number for _ in range(n)]

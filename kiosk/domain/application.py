@@ -1,5 +1,9 @@
 """The combined application: one record, one sub-application per department.
 
+Plain frozen types and the numbering; no building here (that is `kiosk.domain.drafting`, which
+the flow calls and screens may not import). A `Draft` is what the citizen reviews; storing it
+only gives it a number (`Draft.numbered`), so what was reviewed is what is stored and printed.
+
 Application numbers are unique across a fleet without coordination, like MOSIP's
 registration id: kiosk id (10 digits: 6-digit administrative division + 4-digit station),
 a per-kiosk sequence (6 digits), the local submission time (14 digits), and a Luhn check digit
@@ -14,10 +18,7 @@ from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
 
-from kiosk.domain.catalogue import Bundle, Catalogue
-from kiosk.domain.form import applicable_items, display_value, form_fields, materials_needed
 from kiosk.domain.text import Text
-from kiosk.domain.workdays import add_workdays
 
 KIOSK_ID_RE = re.compile(r"\d{10}")
 NUMBER_RE = re.compile(r"(\d{10})-(\d{6})-(\d{14})-(\d)")
@@ -84,16 +85,54 @@ class FaceCheckRecord:
 
 
 @dataclass(frozen=True)
+class Draft:
+    """The application as the citizen reviews it, before it has a number.
+
+    `drafted_at` is when it was built for the review screen: the promised dates count from that
+    day, so a submission that crosses midnight keeps the dates the citizen was shown.
+    """
+
+    bundle_id: str
+    bundle_title: Text
+    catalogue_version: str
+    drafted_at: datetime
+    answers: tuple[AnsweredField, ...]
+    requests: tuple[DepartmentRequest, ...]
+    materials: tuple[tuple[str, Text, bool], ...]   # (id, title, held by government for this citizen)
+    consent: bool = False
+    lang: str = "zh"
+    attachments: Mapping[str, bytes] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+    face_check: FaceCheckRecord | None = None
+
+    def __repr__(self) -> str:  # never print answers into a traceback or log
+        return f"Draft(bundle={self.bundle_id}, {len(self.requests)} departments)"
+
+    def answer(self, field_id: str) -> AnsweredField | None:
+        return next((a for a in self.answers if a.field_id == field_id), None)
+
+    def numbered(self, number: str, kiosk_id: str, created_at: datetime) -> "Application":
+        """The stored application: this draft, unchanged, with its number and submission time."""
+        if not self.consent:
+            raise ValueError("a draft without the citizen's consent cannot be submitted")
+        return Application(
+            number=number, kiosk_id=kiosk_id, bundle_id=self.bundle_id, bundle_title=self.bundle_title,
+            catalogue_version=self.catalogue_version, created_at=created_at, answers=self.answers,
+            requests=self.requests, materials=self.materials, consent=self.consent, lang=self.lang,
+            attachments=self.attachments, face_check=self.face_check,
+        )
+
+
+@dataclass(frozen=True)
 class Application:
     number: str
     kiosk_id: str
     bundle_id: str
     bundle_title: Text
     catalogue_version: str
-    created_at: datetime
+    created_at: datetime        # when it was submitted: the time in its number
     answers: tuple[AnsweredField, ...]
     requests: tuple[DepartmentRequest, ...]
-    materials: tuple[tuple[str, Text, bool], ...]   # (id, title, held by government)
+    materials: tuple[tuple[str, Text, bool], ...]   # (id, title, held by government for this citizen)
     consent: bool
     lang: str = "zh"
     attachments: Mapping[str, bytes] = field(default_factory=lambda: MappingProxyType({}), repr=False)
@@ -140,46 +179,3 @@ class Application:
             face_check=FaceCheckRecord(rec["face_check"]["matched"], rec["face_check"]["distance"],
                                        rec["face_check"]["attempts"]) if rec.get("face_check") else None,
         )
-
-
-def build_application(
-    catalogue: Catalogue,
-    bundle: Bundle,
-    answers: Mapping[str, str],
-    verified: frozenset[str],
-    prefilled: Mapping[str, str],
-    *,
-    number: str,
-    kiosk_id: str,
-    created_at: datetime,
-    consent: bool,
-    lang: str = "zh",
-    attachments: Mapping[str, bytes] | None = None,
-    face_check: FaceCheckRecord | None = None,
-) -> Application:
-    """Assemble the application from the answers to the fields that apply (others are dropped)."""
-    today = created_at.date()
-    fields = form_fields(catalogue, bundle, answers, today)
-    answered = []
-    for f in fields:
-        raw = answers.get(f.id, "")
-        edited = f.id in prefilled and prefilled[f.id] != raw
-        shown = Text(display_value(f, raw, "zh"), display_value(f, raw, "en"))
-        answered.append(AnsweredField(f.id, f.label, raw, shown, f.id in verified and not edited, edited))
-    asked = {f.id for f in fields}
-    requests = []
-    for item in applicable_items(catalogue, bundle, answers, today):
-        deadline = add_workdays(today, item.promised_days)
-        requests.append(DepartmentRequest(
-            item.id, item.department, item.procedure, item.promised_days, item.statutory_days,
-            deadline.due, deadline.approximate, item.fee,
-            tuple(f for f in item.fields if f in asked), item.materials,
-        ))
-    mats = tuple((m.id, m.title, m.held_by_government) for m in materials_needed(catalogue, bundle, answers, today))
-    return Application(
-        number=number, kiosk_id=kiosk_id, bundle_id=bundle.id, bundle_title=bundle.title,
-        catalogue_version=catalogue.version, created_at=created_at, answers=tuple(answered),
-        requests=tuple(requests), materials=mats, consent=consent, lang=lang,
-        attachments=MappingProxyType({k: v for k, v in (attachments or {}).items() if k in {m[0] for m in mats}}),
-        face_check=face_check,
-    )

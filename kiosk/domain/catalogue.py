@@ -65,9 +65,13 @@ class FieldDef:
 
 @dataclass(frozen=True)
 class Material:
+    """A document a department needs. `government_key` says the government MAY hold it, under that
+    key of its records (catalogue `held_by_government: true`, key `government_key` or the
+    material's id); whether it does for a given citizen only the records lookup can say."""
+
     id: str
     title: Text
-    held_by_government: bool
+    government_key: str | None = None
     optional: bool = False
     when: str | None = None
 
@@ -221,7 +225,11 @@ def parse_catalogue(data: Any, source: str = "catalogue") -> Catalogue:
     materials: dict[str, Material] = {}
     for mid, m in data["materials"].items():
         check_expr(m.get("when"), f"materials.{mid}.when")
-        materials[mid] = Material(mid, Text.from_obj(m["title"]), m["held_by_government"], m.get("optional", False), m.get("when"))
+        if "government_key" in m and not m["held_by_government"]:
+            raise CatalogueError(source, f"materials.{mid}.government_key",
+                                 "a government_key needs held_by_government: true")
+        key = m.get("government_key", mid) if m["held_by_government"] else None
+        materials[mid] = Material(mid, Text.from_obj(m["title"]), key, m.get("optional", False), m.get("when"))
 
     checks = []
     for i, c in enumerate(data.get("checks", ())):

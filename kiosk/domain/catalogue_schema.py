@@ -110,6 +110,7 @@ SCHEMA: dict = {
                 "properties": {
                     "title": _TITLE,
                     "held_by_government": {"type": "boolean"},
+                    "government_key": {**_ID, "maxLength": 64},
                     "optional": {"type": "boolean"},
                     "when": _RULE,
                 },

@@ -25,6 +25,27 @@ class FormPage:
     fields: tuple[FieldDef, ...]
 
 
+@dataclass(frozen=True)
+class NeededMaterial:
+    """A material this citizen's application needs, and whether the government holds it for them
+    (so they need not bring or photograph it)."""
+
+    material: Material
+    held_by_government: bool
+
+    @property
+    def id(self) -> str:
+        return self.material.id
+
+    @property
+    def title(self) -> Text:
+        return self.material.title
+
+    @property
+    def optional(self) -> bool:
+        return self.material.optional
+
+
 def parse_date(raw: str) -> date | None:
     m = re.fullmatch(r"\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*", raw or "")
     if not m:
@@ -85,13 +106,17 @@ def form_pages(catalogue: Catalogue, bundle: Bundle, answers: Mapping[str, str],
     return tuple(pages)
 
 
-def materials_needed(catalogue: Catalogue, bundle: Bundle, answers: Mapping[str, str], today: date) -> tuple[Material, ...]:
-    """Each material once, in catalogue order, for the applicable items."""
+def materials_needed(catalogue: Catalogue, bundle: Bundle, answers: Mapping[str, str], today: date,
+                     government_holds: frozenset[str] = frozenset()) -> tuple[NeededMaterial, ...]:
+    """Each material once, in catalogue order, for the applicable items. A material counts as
+    held by the government only when the catalogue says the government may hold it AND this
+    citizen's records lookup returned its key (`government_holds`)."""
     names = typed_names(catalogue, answers, today)
     wanted: set[str] = set()
     for item in applicable_items(catalogue, bundle, answers, today):
         wanted.update(item.materials)
-    return tuple(m for mid, m in catalogue.materials.items() if mid in wanted and rules.holds(m.when, names))
+    return tuple(NeededMaterial(m, m.government_key is not None and m.government_key in government_holds)
+                 for mid, m in catalogue.materials.items() if mid in wanted and rules.holds(m.when, names))
 
 
 MSG_REQUIRED = Text("请填写此项。", "Please fill this in.")
@@ -195,14 +220,18 @@ def chip_value(identity: Identity, attr: str) -> str | None:
     return str(value)
 
 
-def prefill(catalogue: Catalogue, identity: Identity, government: Mapping[str, str] | None = None) -> tuple[dict[str, str], frozenset[str]]:
-    """Answers the kiosk already knows, and which of them are verified (chip or government data)."""
+def prefill(catalogue: Catalogue, identity: Identity | None, government: Mapping[str, str] | None = None) -> tuple[dict[str, str], frozenset[str]]:
+    """Answers the kiosk already knows, and which of them are verified (chip or government data).
+    Government values come only from this citizen's records lookup, never from anywhere else."""
     answers: dict[str, str] = {}
     for f in catalogue.fields.values():
         if not f.source:
             continue
         kind, key = f.source.split(".", 1)
-        value = chip_value(identity, key) if kind == "chip" else (government or {}).get(key)
+        if kind == "chip":
+            value = chip_value(identity, key) if identity is not None else None
+        else:
+            value = (government or {}).get(key)
         if value is not None:
             answers[f.id] = value
     return answers, frozenset(answers)

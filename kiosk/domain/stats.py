@@ -6,7 +6,9 @@ Counted with every item applying (the longest form a citizen can meet):
 - prefilled: of those, fields that come from the ID chip or from government data;
 - typed: what the citizen still types or chooses;
 - materials: distinct materials to photograph here, versus the sum over the separate items of
-  all materials they ask (held by the government or not).
+  all materials they ask (held by the government or not). "Held" counts the materials the
+  catalogue says the government may hold: whether it does is known per citizen, from the
+  records lookup, so for a citizen without records they are photographed too.
 """
 from __future__ import annotations
 
@@ -43,7 +45,7 @@ def bundle_stats(catalogue: Catalogue, bundle: Bundle) -> BundleStats:
         separate_q += item.form_questions if item.form_questions is not None else len(item.fields)
         separate_m += len(item.materials)
     prefilled = sum(1 for f in fields if catalogue.fields[f].source)
-    held = sum(1 for m in materials if catalogue.materials[m].held_by_government)
+    held = sum(1 for m in materials if catalogue.materials[m].government_key is not None)
     return BundleStats(bundle.id, bundle.life_stage, len(bundle.items), len(bundle.departments()), len(fields),
                        separate_q, prefilled, len(fields) - prefilled, len(materials) - held, held, separate_m)
 

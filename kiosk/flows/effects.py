@@ -1,11 +1,11 @@
 """Effects: what the flow asks the outside world to do (imperative names)."""
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
-from kiosk.domain.application import Application, FaceCheckRecord
+from kiosk.domain.application import Application, Draft
+from kiosk.domain.identity import Identity
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,18 @@ class ReadCard:
 
     def __repr__(self) -> str:
         return f"ReadCard({self.attempt})"
+
+
+@dataclass(frozen=True)
+class LookUpRecords:
+    """Ask the government records backend what it holds for this citizen, off the GUI thread;
+    answered with RecordsFound or RecordsUnavailable within `timeout` seconds."""
+    attempt: int
+    identity: Identity
+    timeout: float
+
+    def __repr__(self) -> str:
+        return f"LookUpRecords({self.attempt})"
 
 
 @dataclass(frozen=True)
@@ -39,17 +51,10 @@ class CaptureMaterial:
 
 @dataclass(frozen=True)
 class StoreApplication:
-    """Write the application durably; the store assigns the number inside its transaction."""
+    """Write the reviewed draft durably; the store only numbers it, inside its transaction."""
     attempt: int
-    bundle_id: str
-    answers: Mapping[str, str]
-    verified: frozenset[str]
-    prefilled: Mapping[str, str]
-    consent: bool
-    lang: str
-    created_at: datetime
-    attachments: Mapping[str, bytes] = field(default_factory=dict, repr=False)
-    face_check: FaceCheckRecord | None = None
+    draft: Draft
+    submitted_at: datetime
 
 
 @dataclass(frozen=True)
@@ -69,4 +74,4 @@ class WipeSession:
     """Drop everything held about the citizen: camera off, face references, caches."""
 
 
-Effect = ReadCard | StartFaceCheck | StopFaceCheck | CaptureMaterial | StoreApplication | PrintReceipt | SaveRating | WipeSession
+Effect = ReadCard | LookUpRecords | StartFaceCheck | StopFaceCheck | CaptureMaterial | StoreApplication | PrintReceipt | SaveRating | WipeSession

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from kiosk.domain.application import Application
+from kiosk.domain.government import GovernmentData
 from kiosk.domain.identity import Identity
 from kiosk.domain.text import Text
 
@@ -60,6 +61,20 @@ class AccessKeyEntered:
 @dataclass(frozen=True)
 class CardRemoved:
     pass
+
+
+@dataclass(frozen=True)
+class RecordsFound:
+    """The government records backend answered for this session's citizen."""
+    attempt: int
+    data: GovernmentData
+
+
+@dataclass(frozen=True)
+class RecordsUnavailable:
+    """The records lookup failed, timed out, or there is no records backend: nothing is prefilled
+    from government data and nothing counts as held; the citizen types what was not found."""
+    attempt: int
 
 
 @dataclass(frozen=True)
@@ -204,7 +219,8 @@ class SyncBacklogChanged:
     since: str | None = None
 
 
-Event = (CardInserted | CardRead | CardFailed | AccessKeyNeeded | AccessKeyEntered | CardRemoved | FaceChecked | FaceGuidance | FaceRetryRequested | BundleChosen
+Event = (CardInserted | CardRead | CardFailed | AccessKeyNeeded | AccessKeyEntered | CardRemoved
+         | RecordsFound | RecordsUnavailable | FaceChecked | FaceGuidance | FaceRetryRequested | BundleChosen
          | NextRequested | BackRequested | MaterialCaptureRequested | MaterialCaptured | MaterialCaptureFailed
          | SubmitRequested | ApplicationStored | StoreFailed | ReceiptPrinted
          | PrintFailed | ReprintRequested | ReceiptTaken | Rated | LanguageChosen | UserActive | Tick | CancelRequested

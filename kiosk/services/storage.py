@@ -13,13 +13,12 @@ import base64
 import json
 import sqlite3
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 
-from kiosk.domain.application import Application
+from kiosk.domain.application import Application, Draft, application_number
 from kiosk.services.crypto import RecordCipher
 
 MIGRATIONS: list[str] = [
@@ -169,16 +168,20 @@ class Storage:
                 self._db.execute("ROLLBACK")
                 raise
 
-    def submit(self, build: Callable[[int], Application]) -> Application:
-        """Assign the next sequence number, build the application with it, and store it durably.
+    def submit(self, draft: Draft, kiosk_id: str, submitted_at: datetime) -> Application:
+        """Number the reviewed draft with the next sequence number and store it durably.
 
+        Nothing of the draft is recomputed: the stored application is the draft the citizen
+        reviewed plus its number and submission time. A draft without consent is refused.
         Blocks on disk I/O (fsync); runs on the storage worker thread.
         """
+        if not draft.consent:
+            raise ValueError("a draft without the citizen's consent cannot be submitted")
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
             seq = int(db.execute("SELECT value FROM meta WHERE key='sequence'").fetchone()[0]) + 1
-            app = build(seq)
+            app = draft.numbered(application_number(kiosk_id, seq, submitted_at), kiosk_id, submitted_at)
             payload = self._cipher.seal(json.dumps(_record_with_attachments(app), ensure_ascii=False).encode(), app.number)
             db.execute("UPDATE meta SET value=? WHERE key='sequence'", (str(seq),))
             db.execute("INSERT INTO applications VALUES (?,?,?,?,?,?)",

@@ -59,6 +59,9 @@ MATERIALS_TITLE = T("材料", "Documents")
 MATERIALS_SUB = T("政府已有的材料您无需提供；其余请放在拍摄区，每份只拍一次，所有部门共用。",
                   "You need not bring what the government already holds. Place the others under the camera: "
                   "each is photographed once and shared by every department.")
+# When the government's records hold none of them for this citizen (or could not be looked up).
+MATERIALS_SUB_ALL = T("请把材料放在拍摄区，每份只拍一次，所有部门共用。",
+                      "Place each document under the camera: each is photographed once and shared by every department.")
 MATERIAL_HELD = T("✓ 政府已有，无需提供", "✓ Already held by the government: nothing to bring")
 MATERIAL_TAKEN = T("✓ 已拍摄", "✓ Photographed")
 MATERIAL_NEEDED = T("需要拍照提供", "Please photograph this")

@@ -5,10 +5,11 @@ A line "COMMITTED <number>" is printed (and flushed) only after `Storage.submit`
 i.e. at the point where the kiosk would start printing the receipt.
 """
 import sys
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
-from kiosk.domain.application import application_number, build_application
+from kiosk.domain.drafting import build_draft
 from kiosk.domain.form import prefill
 from kiosk.domain.identity import Identity
 from kiosk.services.catalogue_store import load_catalogue
@@ -26,7 +27,6 @@ bundle = catalogue.bundle("newborn")
 print("READY", flush=True)
 while True:
     now = datetime.now().replace(microsecond=0)
-    app = store.submit(lambda seq: build_application(catalogue, bundle, answers, verified, dict(answers), consent=True,
-                                                     number=application_number("3301060001", seq, now),
-                                                     kiosk_id="3301060001", created_at=now))
+    draft = replace(build_draft(catalogue, bundle, answers, verified, dict(answers), drafted_at=now), consent=True)
+    app = store.submit(draft, "3301060001", now)
     print("COMMITTED", app.number, flush=True)

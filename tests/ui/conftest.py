@@ -13,11 +13,13 @@ def make_kiosk(qtbot, tmp_path):
 
     made = []
 
-    def make(session: dict | None = None, adjust=None, face: str = "sim"):
+    def make(session: dict | None = None, adjust=None, face: str = "sim", records: str = "sim"):
         """A kiosk on the demo devices. `face="sim"` (scripted verdicts) keeps journey tests fast;
-        tests of the face check itself pass `face="dlib"`, the real matcher and liveness."""
+        tests of the face check itself pass `face="dlib"`, the real matcher and liveness.
+        `records`: the demo citizens' government records ("sim", as `--simulate`) or "none"."""
         ensure_qapplication()
-        overrides = {"paths": {"data_dir": str(tmp_path / "data")}, "devices": {"face": face}}
+        overrides = {"paths": {"data_dir": str(tmp_path / "data")},
+                     "devices": {"face": face, "government_records": records}}
         if session:
             overrides["session"] = session
         parts = build_parts(load_config(env={}, overrides=overrides))

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit
 
 from kiosk.domain.samples import sample_answer
 from kiosk.flows.journey import Step
+from kiosk.flows.state import Records
 
 WAIT = 10_000
 
@@ -28,6 +29,8 @@ def to_bundle_choice(qtbot, parts, ui, citizen: int | str = 0):
     parts.sim_reader.insert(parts.demo_citizens[citizen].identity)
     qtbot.waitUntil(step_is(ui, Step.FACE_CHECK), timeout=WAIT)
     qtbot.waitUntil(step_is(ui, Step.CHOOSE_BUNDLE), timeout=WAIT)
+    # The records lookup runs beside the face check; a busy test machine may answer it a little later.
+    qtbot.waitUntil(lambda: ui.controller.state.session.records != Records.PENDING, timeout=WAIT)
 
 
 def fill_form(qtbot, ui, on_page=None):

@@ -117,3 +117,15 @@ def test_published_schema_matches_the_code():
     from kiosk.domain.catalogue_schema import SCHEMA
     published = json.loads((FIX.parent.parent / "docs" / "catalogue.schema.json").read_text(encoding="utf-8"))
     assert published == SCHEMA
+
+
+def test_a_material_the_government_may_hold_names_its_records_key(data):
+    data = copy.deepcopy(data)
+    data["materials"]["marriage_certificate"]["government_key"] = "marriage_record"
+    cat = parse_catalogue(data, "t")
+    assert cat.materials["marriage_certificate"].government_key == "marriage_record"
+    assert cat.materials["birth_medical_certificate"].government_key == "birth_medical_certificate"   # default: its id
+    assert cat.materials["bank_card_photo"].government_key is None
+    data["materials"]["bank_card_photo"]["government_key"] = "bank_cards"     # a key, but never held: a mistake
+    with pytest.raises(CatalogueError, match="government_key needs held_by_government"):
+        parse_catalogue(data, "t")

@@ -6,11 +6,16 @@ from datetime import timedelta
 
 import pytest
 
+from kiosk.domain.government import GovernmentData
 from kiosk.domain.idnumber import resident_id_check_char
 from kiosk.flows import effects as fx
 from kiosk.flows import events as ev
 from kiosk.flows import messages as msg
 from kiosk.flows.journey import FlowConfig, Step, handle, initial_state
+from kiosk.flows.state import Records
+
+# What the records lookup returns for the test citizen: the two certificates of the small catalogue.
+HOLDS = GovernmentData({}, frozenset({"birth_medical_certificate", "marriage_certificate"}))
 
 
 @pytest.fixture
@@ -26,9 +31,11 @@ def run(state, events, now):
     return state, effects
 
 
-def at_choose(config, identity, now):
+def at_choose(config, identity, now, records=HOLDS):
+    """Card read, government records answered (`records`, or unavailable when None), face passed."""
     s, _ = run(initial_state(config), [ev.CardInserted()], now)
-    s, _ = run(s, [ev.CardRead(s.attempt, identity), ev.FaceChecked(s.attempt, True, 0.3)], now)
+    answer = ev.RecordsFound(s.attempt, records) if records is not None else ev.RecordsUnavailable(s.attempt)
+    s, _ = run(s, [ev.CardRead(s.attempt, identity), answer, ev.FaceChecked(s.attempt, True, 0.3)], now)
     assert s.step == Step.CHOOSE_BUNDLE
     return s
 
@@ -38,7 +45,8 @@ def test_card_insert_reads_then_face_check_starts_with_chip_photo(config, identi
     assert s.step == Step.READING_CARD and effects == [fx.ReadCard(s.attempt)]
     s, effects = handle(s, ev.CardRead(s.attempt, identity), now)
     assert s.step == Step.FACE_CHECK
-    assert effects == [fx.StartFaceCheck(s.attempt, identity.photo)]
+    # The government records are looked up beside the face check, never before it.
+    assert effects == [fx.StartFaceCheck(s.attempt, identity.photo), fx.LookUpRecords(s.attempt, identity, 5.0)]
 
 
 def test_prefill_from_chip_is_marked_verified(config, identity, now):
@@ -116,9 +124,9 @@ def test_review_needs_consent_then_stores_before_printing(config, identity, now)
     s, effects = handle(s, ev.SubmitRequested(consent=True), now)
     assert s.step == Step.SUBMITTING
     assert len(effects) == 1 and isinstance(effects[0], fx.StoreApplication)   # store first, no print yet
-    assert effects[0].answers["child_name"] == "王小宝"
+    assert effects[0].draft.answer("child_name").value == "王小宝" and effects[0].draft.consent
     # The identity check travels with the application: outcome, distance, attempts; no image.
-    fc = effects[0].face_check
+    fc = effects[0].draft.face_check
     assert fc is not None and fc.matched and fc.attempts >= 1
 
 
@@ -131,12 +139,10 @@ def test_store_failure_returns_to_review_with_answers_kept(config, identity, now
 
 
 def test_stored_then_print_then_rating_then_wiped(config, identity, now, small_catalogue):
-    from kiosk.domain.application import application_number, build_application
+    from kiosk.domain.application import application_number
     s = fill_newborn(config, identity, now)
     s, (store,) = handle(s, ev.SubmitRequested(True), now)
-    app = build_application(small_catalogue, small_catalogue.bundle("newborn"), store.answers, store.verified,
-                            store.prefilled, number=application_number("3301060001", 1, now), kiosk_id="3301060001",
-                            created_at=now, consent=True)
+    app = store.draft.numbered(application_number("3301060001", 1, now), "3301060001", now)
     s, effects = handle(s, ev.ApplicationStored(s.attempt, app), now)
     assert s.step == Step.RECEIPT and effects == [fx.PrintReceipt(s.attempt, app)]
     s, _ = handle(s, ev.ReceiptTaken(), now)
@@ -152,11 +158,9 @@ def test_stored_then_print_then_rating_then_wiped(config, identity, now, small_c
 
 
 def test_print_failure_says_application_is_submitted_and_allows_reprint(config, identity, now, small_catalogue):
-    from kiosk.domain.application import build_application
     s = fill_newborn(config, identity, now)
     s, (store,) = handle(s, ev.SubmitRequested(True), now)
-    app = build_application(small_catalogue, small_catalogue.bundle("newborn"), store.answers, store.verified,
-                            store.prefilled, number="x", kiosk_id="3301060001", created_at=now, consent=True)
+    app = store.draft.numbered("x", "3301060001", now)
     s, _ = handle(s, ev.ApplicationStored(s.attempt, app), now)
     s, _ = handle(s, ev.PrintFailed(s.attempt, msg.ENDED), now)
     assert "HAS been submitted" in s.session.receipt.error.en
@@ -280,7 +284,7 @@ def test_materials_step_requires_photos_of_what_the_government_does_not_hold(con
     assert s.step == Step.MATERIALS and s.session.attachments["bank_card_photo"] == b"jpeg"   # Back keeps the photo
     s, _ = handle(s, ev.NextRequested({}), now)
     s, (store,) = handle(s, ev.SubmitRequested(True), now)
-    assert store.attachments == {"bank_card_photo": b"jpeg"}
+    assert store.draft.attachments == {"bank_card_photo": b"jpeg"}
 
 
 def test_material_photo_dropped_when_it_no_longer_applies(config, identity, now):
@@ -292,7 +296,7 @@ def test_material_photo_dropped_when_it_no_longer_applies(config, identity, now)
     s = replace(s, session=replace(s.session, attachments={"bank_card_photo": b"x"}))
     s, _ = run(s, [ev.NextRequested({})], now)
     s, (store,) = handle(s, ev.SubmitRequested(True), now)
-    assert dict(store.attachments) == {}
+    assert dict(store.draft.attachments) == {}
 
 
 def test_chip_that_needs_a_key_asks_for_it_and_counts_wrong_tries(config, identity, now):
@@ -321,3 +325,114 @@ def test_progress_on_the_key_screen_is_the_card_step(config, now):
     s, _ = handle(initial_state(config), ev.CardInserted(), now)
     s, _ = handle(s, ev.AccessKeyNeeded(s.attempt, Text("a", "b")), now)
     assert s.progress(now)[0] == 1
+
+
+def test_every_step_has_a_handler_and_ignores_events_it_does_not_expect(config, identity, now):
+    """The navigation table covers every step; an event that means nothing on a step (a stray
+    tap from a screen that was just replaced) leaves the state as it was and asks for nothing."""
+    from kiosk.flows.handlers import HANDLERS
+    assert set(HANDLERS) == set(Step)
+    s = fill_newborn(config, identity, now)
+    reached = {}
+    for e in [None, ev.SubmitRequested(True)]:
+        if e is not None:
+            s, _ = handle(s, e, now)
+        reached[s.step] = s
+    reached[Step.CHOOSE_BUNDLE] = at_choose(config, identity, now)
+    reached[Step.ATTRACT] = initial_state(config)
+    stray = [ev.ReprintRequested(), ev.Rated(5), ev.FaceRetryRequested(), ev.MaterialCaptureRequested("nothing")]
+    for step, state in reached.items():
+        for e in stray:
+            assert handle(state, e, now) == (state, []), (step, e)
+
+
+def gov_catalogue():
+    """The small catalogue, with marital status read from government records (`gov.marital_status`)."""
+    import copy
+    from pathlib import Path
+
+    import yaml
+
+    from kiosk.domain.catalogue import parse_catalogue
+    data = yaml.safe_load((Path(__file__).parent.parent / "fixtures" / "catalogue_small.yaml").read_text("utf-8"))
+    data = copy.deepcopy(data)
+    data["fields"]["applicant_marital_status"]["source"] = "gov.marital_status"
+    return parse_catalogue(data, "t")
+
+
+def test_records_found_prefill_what_is_not_answered_and_mark_it_verified(identity, now):
+    cfg = FlowConfig(catalogue=gov_catalogue())
+    s, _ = run(initial_state(cfg), [ev.CardInserted()], now)
+    s, _ = handle(s, ev.CardRead(s.attempt, identity), now)
+    assert "applicant_marital_status" not in s.session.answers and s.session.records == Records.PENDING
+    records = GovernmentData({"marital_status": "married", "unrelated": "x"}, frozenset({"marriage_certificate"}))
+    s, effects = handle(s, ev.RecordsFound(s.attempt, records), now)
+    assert effects == [] and s.step == Step.FACE_CHECK and s.session.records == Records.FOUND
+    assert s.session.answers["applicant_marital_status"] == "married"
+    assert "applicant_marital_status" in s.session.verified and "unrelated" not in s.session.answers
+    assert s.session.answers["applicant_name"] == identity.name       # the chip's values stay as read
+    s, _ = run(s, [ev.FaceChecked(s.attempt, True, 0.3), ev.BundleChosen("newborn"), ev.NextRequested({}),
+                   ev.NextRequested({})], now)                          # marital status prefilled: no error
+    assert s.session.page == 2 and not s.session.errors
+
+
+def test_records_unavailable_nothing_prefilled_nothing_held_and_the_citizen_goes_on(identity, now):
+    cfg = FlowConfig(catalogue=gov_catalogue())
+    s = at_choose(cfg, identity, now, records=None)
+    assert s.session.records == Records.UNAVAILABLE and "applicant_marital_status" not in s.session.answers
+    s, _ = run(s, [ev.BundleChosen("newborn"), ev.NextRequested({}), ev.NextRequested({"applicant_marital_status": "single"}),
+                   ev.NextRequested({"child_name": "王小宝", "child_birth_date": "2026-10-01"}),
+                   ev.NextRequested({"applicant_phone": "13800138000"})], now)
+    assert s.step == Step.MATERIALS
+    assert [(m.id, m.held_by_government) for m in s.materials(now)] == [("birth_medical_certificate", False)]
+    s, _ = handle(s, ev.NextRequested({}), now)
+    assert s.step == Step.MATERIALS and "Medical birth certificate" in s.notice.en   # to be photographed here
+    s, _ = run(s, [ev.MaterialCaptureRequested("birth_medical_certificate"),
+                   ev.MaterialCaptured(s.attempt, "birth_medical_certificate", b"jpeg"), ev.NextRequested({})], now)
+    assert s.step == Step.REVIEW and s.session.draft.materials[0][2] is False      # not "held" on the review
+
+
+def test_only_materials_the_catalogue_allows_and_the_records_return_count_as_held(config, identity, now):
+    # The records claim the bank card photo too: the catalogue says the government never holds it.
+    claims = GovernmentData({}, frozenset({"birth_medical_certificate", "bank_card_photo"}))
+    s = at_choose(config, identity, now, records=claims)
+    s, _ = run(s, [ev.BundleChosen("retirement"), ev.NextRequested({}), ev.NextRequested({"applicant_phone": "13800138000"})], now)
+    assert [(m.id, m.held_by_government) for m in s.materials(now)] == [("bank_card_photo", False)]
+    s = fill_newborn(config, identity, now)                            # HOLDS: the birth certificate is held
+    assert s.step == Step.REVIEW and [(m[0], m[2]) for m in s.session.draft.materials] == [("birth_medical_certificate", True)]
+
+
+def test_a_records_answer_after_the_form_started_or_for_another_session_is_dropped(identity, now):
+    cfg = FlowConfig(catalogue=gov_catalogue())
+    s, _ = run(initial_state(cfg), [ev.CardInserted()], now)
+    s, _ = run(s, [ev.CardRead(s.attempt, identity), ev.FaceChecked(s.attempt, True, 0.3)], now)
+    late = ev.RecordsFound(s.attempt, GovernmentData({"marital_status": "married"}, frozenset({"birth_medical_certificate"})))
+    s, _ = handle(s, ev.BundleChosen("newborn"), now)
+    assert s.session.records == Records.UNAVAILABLE                    # the form is the citizen's from here
+    s2, effects = handle(s, late, now)
+    assert s2 == s and effects == []
+    other = at_choose(cfg, identity, now, records=None)
+    stale = ev.RecordsFound(other.attempt - 1, late.data)
+    assert handle(other, stale, now) == (other, [])
+
+
+def test_records_answer_at_the_bundle_choice_is_still_used(identity, now):
+    """A lookup slower than the face check still counts while the citizen chooses what to do."""
+    cfg = FlowConfig(catalogue=gov_catalogue())
+    s, _ = run(initial_state(cfg), [ev.CardInserted()], now)
+    s, _ = run(s, [ev.CardRead(s.attempt, identity), ev.FaceChecked(s.attempt, True, 0.3)], now)
+    assert s.step == Step.CHOOSE_BUNDLE
+    s, _ = handle(s, ev.RecordsFound(s.attempt, GovernmentData({"marital_status": "single"})), now)
+    assert s.session.answers["applicant_marital_status"] == "single" and s.session.records == Records.FOUND
+    s2, _ = handle(s, ev.RecordsFound(s.attempt, GovernmentData({"marital_status": "married"})), now)
+    assert s2 == s                                                     # one answer per session
+
+
+def test_government_data_from_a_backend_is_bounded():
+    with pytest.raises(ValueError):
+        GovernmentData({"marital_status": "x" * 10_000})
+    with pytest.raises(ValueError):
+        GovernmentData({f"k{i}": "v" for i in range(1000)})
+    with pytest.raises(ValueError):
+        GovernmentData({"k": 3})                                       # type: ignore[dict-item]
+    assert "married" not in repr(GovernmentData({"marital_status": "married"}))

@@ -207,7 +207,12 @@ def test_store_then_print_writes_receipt(harness, small_catalogue, identity, now
     from kiosk.domain.form import prefill
     answers, verified = prefill(small_catalogue, identity)
     answers.update({"applicant_phone": "13800138000"})
-    harness.rt.perform(fx.StoreApplication(4, "retirement", answers, verified, dict(answers), True, "zh", now))
+    from dataclasses import replace
+
+    from kiosk.domain.drafting import build_draft
+    draft = build_draft(small_catalogue, small_catalogue.bundle("retirement"), answers, verified, dict(answers),
+                        drafted_at=now)
+    harness.rt.perform(fx.StoreApplication(4, replace(draft, consent=True), now))
     stored = next_event(harness, ev.ApplicationStored)
     assert stored.attempt == 4 and stored.application.number.startswith("3301060001-000001-")
     harness.rt.perform(fx.PrintReceipt(4, stored.application))
@@ -216,9 +221,11 @@ def test_store_then_print_writes_receipt(harness, small_catalogue, identity, now
 
 
 def test_printer_out_of_paper_is_reported(harness, small_catalogue, identity, now):
-    from kiosk.domain.application import build_application
-    app = build_application(small_catalogue, small_catalogue.bundle("retirement"), {}, frozenset(), {}, number="n1",
-                            kiosk_id="3301060001", created_at=now, consent=True)
+    from dataclasses import replace
+
+    from kiosk.domain.drafting import build_draft
+    draft = build_draft(small_catalogue, small_catalogue.bundle("retirement"), {}, frozenset(), {}, drafted_at=now)
+    app = replace(draft, consent=True).numbered("n1", "3301060001", now)
     harness.printer.out_of_paper = True
     harness.rt.perform(fx.PrintReceipt(1, app))
     e = next_event(harness, ev.PrintFailed)
@@ -308,3 +315,44 @@ def test_shutdown_while_printing_and_photographing_ends_within_its_deadline(tmp_
     assert rt.shutdown(3.0)
     assert time.monotonic() - t < 3.0
     assert not list((tmp_path / "receipts").glob("*.pdf"))
+
+
+def test_records_lookup_answers_for_its_session_or_says_unavailable(harness, identity):
+    from kiosk.devices.sim.government import SimGovernmentRecords
+    from kiosk.domain.government import GovernmentData
+    held = GovernmentData({"marital_status": "married"}, frozenset({"marriage_certificate"}))
+    sim = SimGovernmentRecords({identity.personal_number: held})
+    harness.rt.devices.records = sim
+    harness.rt.perform(fx.LookUpRecords(5, identity, 2.0))
+    found = next_event(harness, ev.RecordsFound)
+    assert found.attempt == 5 and found.data == held
+    sim.fail_next = True                                   # the backend fails: the citizen goes on
+    harness.rt.perform(fx.LookUpRecords(6, identity, 2.0))
+    assert next_event(harness, ev.RecordsUnavailable).attempt == 6
+
+
+def test_a_slow_or_broken_records_backend_never_holds_the_journey(harness, identity):
+    class Broken:
+        def lookup(self, identity, timeout):
+            return {"marital_status": "married"}           # not GovernmentData: never reaches the flow
+
+    class Hung:
+        def lookup(self, identity, timeout):
+            time.sleep(1.0)                                 # ignores its timeout
+            raise AssertionError("answered too late to matter")
+    harness.rt.devices.records = Broken()
+    harness.rt.perform(fx.LookUpRecords(7, identity, 2.0))
+    assert next_event(harness, ev.RecordsUnavailable).attempt == 7
+    harness.rt.devices.records = Hung()
+    start = time.monotonic()
+    harness.rt.perform(fx.LookUpRecords(8, identity, 0.3))
+    assert next_event(harness, ev.RecordsUnavailable, timeout=2.0).attempt == 8
+    assert time.monotonic() - start < 0.9                  # answered by the job timeout, not the backend
+
+
+def test_without_a_records_backend_nothing_is_found(harness, identity):
+    from kiosk.devices.government import NoGovernmentRecords
+    assert isinstance(harness.rt.devices.records, NoGovernmentRecords)   # the default
+    harness.rt.perform(fx.LookUpRecords(9, identity, 2.0))
+    found = next_event(harness, ev.RecordsFound)
+    assert not found.data.values and not found.data.materials

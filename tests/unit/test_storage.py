@@ -6,7 +6,10 @@ from datetime import datetime
 
 import pytest
 
-from kiosk.domain.application import application_number, build_application, is_valid_application_number
+from dataclasses import replace
+
+from kiosk.domain.application import is_valid_application_number
+from kiosk.domain.drafting import build_draft
 from kiosk.services.crypto import CorruptRecord, RecordCipher, load_or_create_key
 from kiosk.services.datafolder import DataFolder
 from kiosk.services.storage import Storage
@@ -20,20 +23,21 @@ def store(tmp_path):
     s.close()
 
 
-def make_builder(catalogue, identity, when, answers_extra=None):
+KIOSK = "3301060001"
+
+
+def make_draft(catalogue, identity, when, answers_extra=None, consent=True):
     from kiosk.domain.form import prefill
     answers, verified = prefill(catalogue, identity)
     answers.update({"applicant_marital_status": "single", "child_name": "王小宝", "child_birth_date": "2026-10-01",
                     "applicant_phone": "13800138000", **(answers_extra or {})})
-    bundle = catalogue.bundle("newborn")
-    return lambda seq: build_application(catalogue, bundle, answers, verified, dict(answers), consent=True,
-                                         number=application_number("3301060001", seq, when), kiosk_id="3301060001",
-                                         created_at=when)
+    draft = build_draft(catalogue, catalogue.bundle("newborn"), answers, verified, dict(answers), drafted_at=when)
+    return replace(draft, consent=consent)
 
 
 def test_submit_assigns_sequential_unique_numbers_and_round_trips(store, small_catalogue, identity, now):
-    a = store.submit(make_builder(small_catalogue, identity, now))
-    b = store.submit(make_builder(small_catalogue, identity, now))
+    a = store.submit(make_draft(small_catalogue, identity, now), KIOSK, now)
+    b = store.submit(make_draft(small_catalogue, identity, now), KIOSK, now)
     assert a.number != b.number and a.number.split("-")[1] == "000001" and b.number.split("-")[1] == "000002"
     assert is_valid_application_number(a.number)
     loaded = store.load(a.number)
@@ -43,7 +47,7 @@ def test_submit_assigns_sequential_unique_numbers_and_round_trips(store, small_c
 
 
 def test_citizen_data_is_not_readable_in_the_database_files(store, small_catalogue, identity, now, tmp_path):
-    store.submit(make_builder(small_catalogue, identity, now))
+    store.submit(make_draft(small_catalogue, identity, now), KIOSK, now)
     raw = b"".join(p.read_bytes() for p in tmp_path.glob(DataFolder(tmp_path).db.name + "*"))   # the db and its WAL
     for secret in (identity.name, identity.personal_number, "王小宝", "13800138000"):
         assert secret.encode() not in raw, f"{secret!r} found in plain text"
@@ -57,8 +61,8 @@ def test_key_file_is_private_and_stable(tmp_path):
 
 
 def test_a_record_moved_to_another_row_does_not_decrypt(store, small_catalogue, identity, now):
-    a = store.submit(make_builder(small_catalogue, identity, now))
-    b = store.submit(make_builder(small_catalogue, identity, now))
+    a = store.submit(make_draft(small_catalogue, identity, now), KIOSK, now)
+    b = store.submit(make_draft(small_catalogue, identity, now), KIOSK, now)
     db = sqlite3.connect(store.path)
     payload = db.execute("SELECT payload FROM applications WHERE number=?", (a.number,)).fetchone()[0]
     db.execute("UPDATE applications SET payload=? WHERE number=?", (payload, b.number))
@@ -69,23 +73,40 @@ def test_a_record_moved_to_another_row_does_not_decrypt(store, small_catalogue, 
     assert store.check_integrity() == [f"{b.number}: CorruptRecord"]
 
 
-def test_failed_build_leaves_nothing_behind(store, small_catalogue, identity, now):
-    def broken(seq):
-        raise RuntimeError("boom")
-    with pytest.raises(RuntimeError):
-        store.submit(broken)
+def test_failed_numbering_leaves_nothing_behind(store, small_catalogue, identity, now):
+    with pytest.raises(ValueError):
+        store.submit(make_draft(small_catalogue, identity, now), "not-a-kiosk", now)   # fails inside the transaction
     assert store.numbers() == [] and store.stats().pending_sync == 0
-    a = store.submit(make_builder(small_catalogue, identity, now))
+    a = store.submit(make_draft(small_catalogue, identity, now), KIOSK, now)
     assert a.number.split("-")[1] == "000001"   # the sequence did not advance either
+
+
+def test_submit_only_numbers_the_reviewed_draft(store, small_catalogue, identity, now):
+    """What the citizen reviewed is stored as it was: the store adds the number and the time of
+    submission, and recomputes nothing (a day later, the promised dates stay the reviewed ones)."""
+    from datetime import timedelta
+    draft = make_draft(small_catalogue, identity, now)
+    later = now + timedelta(days=1, hours=3)
+    app = store.submit(draft, KIOSK, later)
+    assert app.created_at == later and app.number.split("-")[2] == f"{later:%Y%m%d%H%M%S}"
+    for field in ("bundle_id", "catalogue_version", "answers", "requests", "materials", "lang", "face_check"):
+        assert getattr(app, field) == getattr(draft, field), field
+    assert store.load(app.number).requests == draft.requests
+
+
+def test_a_draft_without_consent_is_never_stored(store, small_catalogue, identity, now):
+    with pytest.raises(ValueError):
+        store.submit(make_draft(small_catalogue, identity, now, consent=False), KIOSK, now)
+    assert store.numbers() == []
 
 
 def test_reopening_keeps_records_and_sequence(tmp_path, small_catalogue, identity, now):
     key = load_or_create_key(tmp_path / "k")
     s = Storage(tmp_path / "db", RecordCipher(key))
-    s.submit(make_builder(small_catalogue, identity, now))
+    s.submit(make_draft(small_catalogue, identity, now), KIOSK, now)
     s.close()
     s = Storage(tmp_path / "db", RecordCipher(key))
-    b = s.submit(make_builder(small_catalogue, identity, now))
+    b = s.submit(make_draft(small_catalogue, identity, now), KIOSK, now)
     assert b.number.split("-")[1] == "000002" and len(s.numbers()) == 2
     s.save_rating(b.number, 4, now)
     assert s.rating(b.number) == 4
@@ -97,10 +118,9 @@ def test_material_photos_are_stored_encrypted_with_their_application(store, smal
     answers, verified = prefill(small_catalogue, identity)
     answers["applicant_phone"] = "13800138000"
     photo = b"\xff\xd8JPEG-BANK-CARD-4242424242424242"
-    app = store.submit(lambda seq: build_application(
-        small_catalogue, small_catalogue.bundle("retirement"), answers, verified, dict(answers), consent=True,
-        number=application_number("3301060001", seq, now), kiosk_id="3301060001", created_at=now,
-        attachments={"bank_card_photo": photo, "not_needed": b"x"}))
+    draft = build_draft(small_catalogue, small_catalogue.bundle("retirement"), answers, verified, dict(answers),
+                        drafted_at=now, attachments={"bank_card_photo": photo, "not_needed": b"x"})
+    app = store.submit(replace(draft, consent=True), KIOSK, now)
     assert dict(app.attachments) == {"bank_card_photo": photo}          # only what the bundle needs
     assert dict(store.load(app.number).attachments) == {"bank_card_photo": photo}
     raw = b"".join(p.read_bytes() for p in tmp_path.glob(DataFolder(tmp_path).db.name + "*"))

@@ -56,7 +56,7 @@ def store(tmp_path):
 
 def sealed(bo, store, n=1, kiosk_id=A, **answers):
     apps = DemoApplications(kiosk_id=kiosk_id)
-    numbers = [store.submit(apps.builder(answers=answers or None)).number for _ in range(n)]
+    numbers = [apps.store_one(store, answers=answers or None).number for _ in range(n)]
     recipient = bo.keys.encryption.public_key()
     return [proto.seal_envelope(recipient, r.number, r.record) for r in store.records_for(numbers)]
 

@@ -1,4 +1,5 @@
-"""Materials: what the government already holds, and what to photograph here (once each)."""
+"""Materials: what the government already holds for this citizen (as their records lookup said),
+and what to photograph here (once each). Render-only: `state.materials(now)` decides."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -42,15 +43,16 @@ class MaterialsScreen(Screen):
         super().render(state, now)
         s = state.session
         self.title.setText(self.t(S.MATERIALS_TITLE))
-        self.sub.setText(self.t(S.MATERIALS_SUB))
         self.back.setText(self.t(S.BACK))
         self.next.setText(self.t(S.NEXT))
+        needed = state.materials(now)
+        self.sub.setText(self.t(S.MATERIALS_SUB if any(m.held_by_government for m in needed) else S.MATERIALS_SUB_ALL))
         if s is None:
             return
         self.next.setEnabled(s.capturing is None)
         clear_layout(self.body_layout)
         self.capture_buttons = {}
-        for m in state.materials(now):
+        for m in needed:
             row = QFrame()
             row.setObjectName("card")
             lay = QHBoxLayout(row)

@@ -1,11 +1,15 @@
-"""Review: what each department will receive, the materials, and consent."""
+"""Review: what each department will receive, the materials, and consent.
+
+Renders the flow's draft (`session.draft`) and nothing else: the store numbers that same draft,
+so the dates shown here are the ones stored and printed.
+"""
 from __future__ import annotations
 
 from datetime import datetime
 
 from PySide6.QtWidgets import QCheckBox, QFrame, QScrollArea, QVBoxLayout, QWidget
 
-from kiosk.domain.application import build_application
+from kiosk.domain.application import Draft
 from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState
 from kiosk.ui import strings as S
@@ -33,31 +37,29 @@ class ReviewScreen(Screen):
         self.outer.addWidget(self.notice)
         self.outer.addWidget(self.consent)
         self.outer.addLayout(button_row(self.back, self.submit))
-        self._key: tuple | None = None
+        self._shown: tuple[Draft, str] | None = None
 
     def reset(self) -> None:
         clear_layout(self.body_layout)
         self.consent.setChecked(False)
-        self._key = None
+        self._shown = None
 
     def render(self, state: FlowState, now: datetime) -> None:
         super().render(state, now)
-        s, bundle = state.session, state.bundle()
+        s = state.session
         self.title.setText(self.t(S.REVIEW_TITLE))
         self.back.setText(self.t(S.BACK))
         self.submit.setText(self.t(S.SUBMIT))
         self.consent.setText(self.t(S.CONSENT))
-        if s is None or bundle is None:
+        draft = s.draft if s is not None else None
+        if s is None or draft is None:
             return
-        key = (s.bundle_id, tuple(sorted(s.answers.items())), self.lang, state.attempt)
-        if key == self._key:
+        if self._shown is not None and self._shown[0] is draft and self._shown[1] == self.lang:
             return
-        self._key = key
+        self._shown = (draft, self.lang)
         self.consent.setChecked(s.consent)
-        preview = build_application(state.config.catalogue, bundle, s.answers, s.verified, s.prefilled,
-                                    number="", kiosk_id="", created_at=now, consent=False, lang=self.lang)
         clear_layout(self.body_layout)
-        for r in preview.requests:
+        for r in draft.requests:
             box = QFrame()
             box.setObjectName("card")
             lay = QVBoxLayout(box)
@@ -68,14 +70,14 @@ class ReviewScreen(Screen):
             lay.addWidget(label(f"{due} · {fee}", "help", wrap=True))
             shown = []
             for fid in r.fields:
-                a = preview.answer(fid)
+                a = draft.answer(fid)
                 if a is not None:
                     mark = " ✓" if a.verified else (" ✎" if a.edited else "")
                     shown.append(f"{self.t(a.label)}：{self.t(a.shown)}{mark}")
             lay.addWidget(label("；".join(shown) if self.lang == "zh" else "; ".join(shown), wrap=True))
             self.body_layout.addWidget(box)
-        held = [self.t(t) for _, t, h in preview.materials if h]
-        bring = [self.t(t) for _, t, h in preview.materials if not h]
+        held = [self.t(t) for _, t, h in draft.materials if h]
+        bring = [self.t(t) for _, t, h in draft.materials if not h]
         sep = "、" if self.lang == "zh" else ", "
         if held:
             self.body_layout.addWidget(label(self.t(S.MATERIALS_HELD) + sep.join(held), "verified", wrap=True))

@@ -1,0 +1,115 @@
+"""Moves every step handler uses, and the events that mean the same on every step.
+
+Pure functions of (state, event, now); the GUI thread calls them through `journey.handle`.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from kiosk.domain.text import Text
+from kiosk.flows import effects as fx
+from kiosk.flows import events as ev
+from kiosk.flows import messages as msg
+from kiosk.flows.state import CARD_BOUND, NO_TIMEOUT, FlowState, Session, Step
+
+Result = tuple[FlowState, list[fx.Effect]]
+
+
+def frozen(d: Mapping[str, object]) -> MappingProxyType:
+    return MappingProxyType(dict(d))
+
+
+def end(state: FlowState, notice: Text | None) -> Result:
+    """Wipe the session and go back to the attract screen."""
+    effects: list[fx.Effect] = []
+    if state.step == Step.FACE_CHECK:
+        effects.append(fx.StopFaceCheck())
+    effects.append(fx.WipeSession())
+    return FlowState(config=state.config, lang=state.lang, attempt=state.attempt, notice=notice,
+                     intake_closed=state.intake_closed, sync_backlog=state.sync_backlog), effects
+
+
+def goto(state: FlowState, step: Step, now: datetime, **changes: Any) -> FlowState:
+    return replace(state, step=step, last_activity=now, warning=False, **changes)
+
+
+def merge(session: Session, values: Mapping[str, str]) -> Session:
+    answers = dict(session.answers)
+    answers.update({k: str(v) for k, v in values.items()})
+    return replace(session, answers=frozen(answers))
+
+
+def back(state: FlowState, s: Session, now: datetime, default: tuple[Step, int]) -> Result:
+    """Go to where the citizen came from (the history), keeping every answer and photo."""
+    prev_step, prev_page = s.history[-1] if s.history else default
+    session = replace(s, page=prev_page, errors=frozen({}), history=s.history[:-1], capturing=None)
+    return goto(state, prev_step, now, session=session, notice=None), []
+
+
+def session_of(state: FlowState) -> Session:
+    """The session of a step that cannot exist without one (a programming error otherwise)."""
+    assert state.session is not None, f"step {state.step} without a session"
+    return state.session
+
+
+# --- events that mean the same on every step ---------------------------------------------------
+
+def _language(state: FlowState, event: ev.LanguageChosen, now: datetime) -> Result:
+    return replace(state, lang=event.lang if event.lang in ("zh", "en") else "zh", last_activity=now, warning=False), []
+
+
+def _active(state: FlowState, event: ev.UserActive, now: datetime) -> Result:
+    if state.step in NO_TIMEOUT:
+        return state, []
+    return replace(state, last_activity=now, warning=False), []
+
+
+def _tick(state: FlowState, event: ev.Tick, now: datetime) -> Result:
+    left = state.seconds_left(now)
+    if left is None:
+        return state, []
+    if left <= 0:
+        return end(state, msg.TIMED_OUT)
+    warn = left <= state.config.warning_seconds
+    return (replace(state, warning=warn), []) if warn != state.warning else (state, [])
+
+
+def _backlog(state: FlowState, event: ev.SyncBacklogChanged, now: datetime) -> Result:
+    return replace(state, sync_backlog=(event.pending, event.since)), []
+
+
+def _intake(state: FlowState, event: ev.IntakeChanged, now: datetime) -> Result:
+    # A session under way finishes; the rule only stops new ones (on the attract screen).
+    return replace(state, intake_closed=tuple(event.reasons)), []
+
+
+def _cancel(state: FlowState, event: ev.CancelRequested, now: datetime) -> Result:
+    if state.step in (Step.ATTRACT, Step.SUBMITTING):
+        return state, []
+    return end(state, msg.ENDED)
+
+
+def _card_removed(state: FlowState, event: ev.CardRemoved, now: datetime) -> Result:
+    if state.step in CARD_BOUND:
+        return end(state, msg.CARD_REMOVED)
+    if state.session is not None and state.session.identity is not None:
+        # Already submitted: the application is safe; forget who the citizen is right away.
+        s = replace(state.session, identity=None, prefilled=frozen({}), government=None)
+        return replace(state, session=s, notice=msg.CARD_REMOVED_AFTER_SUBMIT if state.step != Step.SUBMITTING else None), []
+    return state, []
+
+
+# Keyed by the event's exact type; each handler takes that type (hence Any).
+COMMON: Mapping[type, Callable[[FlowState, Any, datetime], Result]] = MappingProxyType({
+    ev.LanguageChosen: _language,
+    ev.UserActive: _active,
+    ev.Tick: _tick,
+    ev.SyncBacklogChanged: _backlog,
+    ev.IntakeChanged: _intake,
+    ev.CancelRequested: _cancel,
+    ev.CardRemoved: _card_removed,
+})

@@ -1,0 +1,268 @@
+"""Navigation as a table: one small handler per step, `HANDLERS[step](state, event, now)`.
+
+Like Electrum's wizard keys its views by name, each step says what its own events do and where
+they lead; events that mean the same everywhere are in `kiosk.flows.common`. Every handler is
+pure and answers an event it does not expect with the state unchanged and no effects.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from kiosk.domain.drafting import build_draft
+from kiosk.domain.form import first_invalid_page, form_pages, materials_needed, prefill, validate_page
+from kiosk.domain.text import Text
+from kiosk.flows import effects as fx
+from kiosk.flows import events as ev
+from kiosk.flows import messages as msg
+from kiosk.flows.common import Result, back, end, frozen, goto, merge, session_of
+from kiosk.flows.state import FaceState, FlowState, ReceiptState, Records, Session, Step
+
+Handler = Callable[[FlowState, ev.Event, datetime], Result]
+
+
+def _to_review(state: FlowState, s: Session, now: datetime, **changes: Any) -> Result:
+    """Enter the review with a draft built now from the answers: the one the citizen reviews and
+    the store numbers. Photos of materials that no longer apply are left out of it."""
+    catalogue, bundle = state.config.catalogue, state.bundle()
+    assert bundle is not None, "the review needs a bundle"
+    draft = build_draft(catalogue, bundle, s.answers, s.verified, s.prefilled, drafted_at=now, lang=state.lang,
+                        attachments=s.attachments, face_check=s.face.record(), government_holds=state.government_holds())
+    return goto(state, Step.REVIEW, now, session=replace(s, draft=draft, **changes), notice=None), []
+
+
+def _records(state: FlowState, s: Session, event: ev.Event) -> Result | None:
+    """The records lookup's answer, taken while the citizen has not started the form yet (later,
+    filling fields under their fingers would be a surprise; they type what is missing instead).
+    Government values fill only fields with no answer yet, and count as verified."""
+    if s.records is not Records.PENDING:
+        return None
+    if isinstance(event, ev.RecordsUnavailable):
+        return replace(state, session=replace(s, records=Records.UNAVAILABLE)), []
+    if not isinstance(event, ev.RecordsFound):
+        return None
+    found, _ = prefill(state.config.catalogue, None, event.data.values)
+    new = {k: v for k, v in found.items() if k not in s.answers}
+    session = replace(s, answers=frozen({**s.answers, **new}), prefilled=frozen({**s.prefilled, **new}),
+                      verified=s.verified | frozenset(new), records=Records.FOUND, government=event.data)
+    return replace(state, session=session), []
+
+
+def _attract(state: FlowState, event: ev.Event, now: datetime) -> Result:
+    if isinstance(event, ev.CardInserted):
+        if state.intake_closed:
+            return replace(state, notice=msg.INTAKE_CLOSED), []
+        new = FlowState(config=state.config, lang=state.lang, step=Step.READING_CARD,
+                        attempt=state.attempt + 1, last_activity=now, intake_closed=state.intake_closed,
+                        sync_backlog=state.sync_backlog)
+        return new, [fx.ReadCard(new.attempt)]
+    return state, []
+
+
+def _reading_card(state: FlowState, event: ev.Event, now: datetime) -> Result:
+    if isinstance(event, ev.CardFailed):
+        return end(state, event.reason)
+    if isinstance(event, ev.AccessKeyNeeded):
+        failures = state.key_failures + (1 if event.wrong else 0)
+        left = state.config.max_key_attempts - failures
+        if left <= 0:
+            return end(state, msg.KEY_ASK_STAFF)
+        notice = Text(f"{event.reason.zh}（还可尝试 {left} 次）", f"{event.reason.en} ({left} tries left)") \
+            if event.wrong else None
+        return goto(state, Step.ACCESS_KEY, now, key_failures=failures, notice=notice), []
+    if isinstance(event, ev.CardRead):
+        ident = event.identity
+        if not event.genuine:
+            return end(state, event.problem or msg.NOT_GENUINE)
+        if ident.is_expired(now.date()):
+            return end(state, msg.EXPIRED)
+        answers, verified = prefill(state.config.catalogue, ident)
+        session = Session(identity=ident, prefilled=frozen(answers), verified=verified, answers=frozen(answers),
+                          face=FaceState(checking=True))
+        # The records lookup runs while the citizen turns to the camera; it never holds them up.
+        return goto(state, Step.FACE_CHECK, now, session=session, notice=None), \
+            [fx.StartFaceCheck(state.attempt, ident.photo),
+             fx.LookUpRecords(state.attempt, ident, state.config.records_timeout_seconds)]
+    return state, []
+
+
+def _access_key(state: FlowState, event: ev.Event, now: datetime) -> Result:
+    if isinstance(event, ev.AccessKeyEntered):
+        can = event.can.strip()
+        mrz = (event.document_number.strip().upper(), event.birth.strip(), event.expiry.strip())
+        ok_can = len(can) == 6 and can.isdigit()
+        ok_mrz = bool(mrz[0]) and all(len(x) == 6 and x.isdigit() for x in mrz[1:])
+        if not (ok_can or ok_mrz):
+            return goto(state, Step.ACCESS_KEY, now, notice=msg.KEY_FORMAT), []
+        effect = fx.ReadCard(state.attempt, can=can) if ok_can else \
+            fx.ReadCard(state.attempt, document_number=mrz[0], birth=mrz[1], expiry=mrz[2])
+        return goto(state, Step.READING_CARD, now, notice=None), [effect]
+    return state, []
+
+
+def _face_check(state: FlowState, event: ev.Event, now: datetime) -> Result:
+    s = session_of(state)
+    records = _records(state, s, event)
+    if records is not None:
+        return records
+    face = s.face
+    if isinstance(event, ev.FaceGuidance) and face.checking:
+        # The citizen is following instructions in front of the camera: that is activity.
+        return replace(state, session=replace(s, face=replace(face, message=event.instruction)),
+                       last_activity=now, warning=False), []
+    if isinstance(event, ev.FaceChecked) and face.checking:
+        attempts = face.attempts + 1
+        if event.matched:
+            session = replace(s, face=FaceState(attempts, False, event.distance, msg.FACE_VERIFIED, matched=True))
+            return goto(state, Step.CHOOSE_BUNDLE, now, session=session, notice=msg.FACE_VERIFIED), [fx.StopFaceCheck()]
+        staff = attempts >= state.config.max_face_attempts
+        failed = FaceState(attempts, False, event.distance,
+                           msg.FACE_ASK_STAFF if staff else (event.reason or msg.FACE_TRY_AGAIN), staff)
+        return replace(state, session=replace(s, face=failed), last_activity=now, warning=False), [fx.StopFaceCheck()]
+    if isinstance(event, ev.FaceRetryRequested) and not face.checking and not face.needs_staff:
+        retry = replace(face, checking=True, message=None)
+        return replace(state, session=replace(s, face=retry), last_activity=now, warning=False), \
+            [fx.StartFaceCheck(state.attempt, s.identity.photo if s.identity else b"")]
+    return state, []
+
+
+def _choose_bundle(state: FlowState, event: ev.Event, now: datetime) -> Result:
+    s = session_of(state)
+    records = _records(state, s, event)
+    if records is not None:
+        return records
+    if isinstance(event, ev.BundleChosen):
+        try:
+            state.config.catalogue.bundle(event.bundle_id)
+        except KeyError:
+            return state, []
+        # From here the form is the citizen's: a records answer that comes later is not used.
+        late = Records.UNAVAILABLE if s.records is Records.PENDING else s.records
+        session = replace(s, bundle_id=event.bundle_id, page=0, errors=frozen({}), history=((Step.CHOOSE_BUNDLE, 0),),
+                          records=late)
+        return goto(state, Step.FORM, now, session=session, notice=None), []
+    return state, []
+
+
+def _form(state: FlowState, event: ev.Event, now: datetime) -> Result:
+    s = session_of(state)
+    if isinstance(event, ev.BackRequested):
+        return back(state, merge(s, event.values), now, (Step.CHOOSE_BUNDLE, 0))
+    if not isinstance(event, ev.NextRequested):
+        return state, []
+    catalogue, bundle, today = state.config.catalogue, state.bundle(), now.date()
+    assert bundle is not None, "the form needs a bundle"
+    s = merge(s, event.values)
+    pages = form_pages(catalogue, bundle, s.answers, today)
+    page = min(s.page, len(pages) - 1)
+    errors = validate_page(catalogue, pages[page], s.answers, today) if pages else {}
+    if errors:
+        return goto(state, Step.FORM, now, session=replace(s, page=page, errors=frozen(errors))), []
+    # The answers just given may add or remove later pages; recompute before moving on.
+    pages = form_pages(catalogue, bundle, s.answers, today)
+    history = s.history + ((Step.FORM, page),)
+    if page + 1 < len(pages):
+        return goto(state, Step.FORM, now, session=replace(s, page=page + 1, errors=frozen({}), history=history)), []
+    invalid = first_invalid_page(catalogue, bundle, s.answers, today)
+    if invalid is not None:
+        back_to, errors = invalid
+        return goto(state, Step.FORM, now, session=replace(s, page=back_to, errors=frozen(errors))), []
+    if not materials_needed(catalogue, bundle, s.answers, today):
+        return _to_review(state, s, now, errors=frozen({}), history=history)
+    return goto(state, Step.MATERIALS, now, session=replace(s, errors=frozen({}), history=history), notice=None), []
+
+
+def _materials(state: FlowState, event: ev.Event, now: datetime) -> Result:
+    s = session_of(state)
+    if isinstance(event, ev.BackRequested):
+        return back(state, s, now, (Step.FORM, 0))
+    needed = state.materials(now)
+    if isinstance(event, ev.MaterialCaptureRequested) and s.capturing is None:
+        if any(m.id == event.material_id and not m.held_by_government for m in needed):
+            return goto(state, Step.MATERIALS, now, session=replace(s, capturing=event.material_id), notice=None), \
+                [fx.CaptureMaterial(state.attempt, event.material_id)]
+        return state, []
+    if isinstance(event, ev.MaterialCaptured) and s.capturing == event.material_id:
+        attachments = frozen({**s.attachments, event.material_id: event.image})
+        return goto(state, Step.MATERIALS, now, session=replace(s, attachments=attachments, capturing=None)), []
+    if isinstance(event, ev.MaterialCaptureFailed) and s.capturing == event.material_id:
+        return goto(state, Step.MATERIALS, now, session=replace(s, capturing=None), notice=event.reason), []
+    if isinstance(event, ev.NextRequested) and s.capturing is None:
+        missing = [m for m in needed if not m.held_by_government and not m.optional and m.id not in s.attachments]
+        if missing:
+            notice = Text(msg.MATERIALS_MISSING.zh.format(names="、".join(m.title.zh for m in missing)),
+                          msg.MATERIALS_MISSING.en.format(names=", ".join(m.title.en for m in missing)))
+            return goto(state, Step.MATERIALS, now, notice=notice), []
+        return _to_review(state, s, now, history=s.history + ((Step.MATERIALS, 0),))
+    return state, []
+
+
+def _review(state: FlowState, event: ev.Event, now: datetime) -> Result:
+    s = session_of(state)
+    if isinstance(event, ev.BackRequested):
+        # The answers may change now: the draft is built again when the citizen comes back.
+        return back(state, replace(s, draft=None), now, (Step.FORM, 0))
+    if isinstance(event, ev.SubmitRequested) and s.draft is not None:
+        if not event.consent:
+            return goto(state, Step.REVIEW, now, notice=msg.CONSENT_NEEDED), []
+        # Exactly the draft on the screen, with the consent just given and the language in use.
+        draft = replace(s.draft, consent=True, lang=state.lang)
+        return goto(state, Step.SUBMITTING, now, session=replace(s, consent=True, draft=draft), notice=None), \
+            [fx.StoreApplication(state.attempt, draft, now)]
+    return state, []
+
+
+def _submitting(state: FlowState, event: ev.Event, now: datetime) -> Result:
+    s = session_of(state)
+    if isinstance(event, ev.ApplicationStored):
+        session = replace(s, application=event.application, receipt=ReceiptState(printing=True))
+        return goto(state, Step.RECEIPT, now, session=session), [fx.PrintReceipt(state.attempt, event.application)]
+    if isinstance(event, ev.StoreFailed):
+        return goto(state, Step.REVIEW, now, notice=event.reason), []
+    return state, []
+
+
+def _receipt(state: FlowState, event: ev.Event, now: datetime) -> Result:
+    s = session_of(state)
+    done = s.receipt is not None and not s.receipt.printing
+    if isinstance(event, ev.ReceiptPrinted):
+        return replace(state, session=replace(s, receipt=ReceiptState(False, event.location, None))), []
+    if isinstance(event, ev.PrintFailed):
+        reason = Text(f"{event.reason.zh} {msg.PRINT_PROBLEM.zh}", f"{event.reason.en} {msg.PRINT_PROBLEM.en}")
+        return replace(state, session=replace(s, receipt=ReceiptState(False, None, reason))), []
+    if isinstance(event, ev.ReprintRequested) and done and s.application:
+        return goto(state, Step.RECEIPT, now, session=replace(s, receipt=ReceiptState(True))), \
+            [fx.PrintReceipt(state.attempt, s.application)]
+    if isinstance(event, ev.ReceiptTaken) and done:
+        return goto(state, Step.RATING, now, notice=None), []
+    return state, []
+
+
+def _rating(state: FlowState, event: ev.Event, now: datetime) -> Result:
+    s = session_of(state)
+    if isinstance(event, ev.Rated):
+        effects: list[fx.Effect] = []
+        if event.score is not None and s.application is not None and 1 <= event.score <= 5:
+            effects.append(fx.SaveRating(s.application.number, event.score))
+        new, end_effects = end(state, msg.THANKS if event.score is not None else None)
+        return new, effects + end_effects
+    return state, []
+
+
+HANDLERS: Mapping[Step, Handler] = MappingProxyType({
+    Step.ATTRACT: _attract,
+    Step.READING_CARD: _reading_card,
+    Step.ACCESS_KEY: _access_key,
+    Step.FACE_CHECK: _face_check,
+    Step.CHOOSE_BUNDLE: _choose_bundle,
+    Step.FORM: _form,
+    Step.MATERIALS: _materials,
+    Step.REVIEW: _review,
+    Step.SUBMITTING: _submitting,
+    Step.RECEIPT: _receipt,
+    Step.RATING: _rating,
+})
+assert set(HANDLERS) == set(Step), "every step needs a handler"
