@@ -91,5 +91,5 @@ def test_dates_reviewed_before_midnight_are_the_ones_stored_and_printed(qtbot, m
     finally:
         store.close()
     assert [r.due.isoformat() for r in stored.requests] == shown
-    printed = pdf_text(parts.config.receipts_dir / f"receipt-{app.number}.pdf")
+    printed = pdf_text(parts.files.receipts / f"receipt-{app.number}.pdf")
     assert re.findall(r"承诺办结 (\d{4}-\d{2}-\d{2})", printed) == shown

@@ -173,15 +173,17 @@ def test_both_yaml_loaders_keep_the_limits(tmp_path, loader):
 
 
 def test_kiosk_keeps_its_last_good_catalogue_when_the_new_file_is_hostile(tmp_path):
-    from kiosk.compose import load_catalogue_or_last_good
-    current, last = tmp_path / "c.yaml", tmp_path / "last-good.yaml"
+    from kiosk.services.catalogue_store import choose_catalogue
+    from kiosk.services.datafolder import DataFolder
+    current, folder = tmp_path / "c.yaml", DataFolder(tmp_path / "data")
     current.write_bytes((FIX / "catalogue_small.yaml").read_bytes())
-    assert load_catalogue_or_last_good(current, last).version == "test.1"
+    assert choose_catalogue(current, folder, None).catalogue.version == "test.1"
     for name, path in _hostile_files(tmp_path).items():
         if name in ("laughs.yaml", "huge.yaml"):
             continue       # before the fix these ran for minutes; the CLI test covers them with a timeout
         current.write_bytes(path.read_bytes())
-        assert load_catalogue_or_last_good(current, last).version == "test.1", name
+        choice = choose_catalogue(current, folder, None)
+        assert choice.catalogue.version == "test.1" and choice.source == "last-good", name
 
 
 def test_catalogue_publish_refuses_hostile_files_and_costly_rules(tmp_path, data):

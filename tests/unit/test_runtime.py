@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import queue
+from dataclasses import replace
 import threading
 import time
 from datetime import datetime
@@ -297,7 +298,7 @@ def test_face_model_is_warmed_at_start_and_the_chip_photo_prepared_after_the_rea
 
 def test_shutdown_while_printing_and_photographing_ends_within_its_deadline(tmp_path, small_catalogue, now):
     """A receipt still printing and a document photo still exposing do not hold the kiosk's exit."""
-    from kiosk.domain.application import build_application
+    from kiosk.domain.drafting import build_draft
     events: queue.Queue = queue.Queue()
     printer = FolderPrinter(tmp_path / "receipts", delay=30.0)
     documents = SimDocumentCamera(delay=30.0)
@@ -306,8 +307,9 @@ def test_shutdown_while_printing_and_photographing_ends_within_its_deadline(tmp_
                  render_receipt=lambda app: b"%PDF-1.4", post=events.put,
                  timeouts=Timeouts(print=60, face_check=60))
     rt.start()
-    app = build_application(small_catalogue, small_catalogue.bundle("retirement"), {}, frozenset(), {}, number="n1",
-                            kiosk_id="3301060001", created_at=now, consent=True)
+    app = build_draft(small_catalogue, small_catalogue.bundle("retirement"), {}, frozenset(), {},
+                      drafted_at=now)
+    app = replace(app, consent=True).numbered("n1", "3301060001", now)
     rt.perform(fx.PrintReceipt(1, app))
     rt.perform(fx.CaptureMaterial(1, "household_register"))
     time.sleep(0.2)                              # both are under way
