@@ -62,7 +62,9 @@ def build_ui(parts: KioskParts) -> KioskUi:
     window = KioskWindow(controller, parts.kiosk_name, runtime.current_camera, parts.demo_citizens,
                          on_demo_insert=(lambda c: reader.insert(c.identity)) if reader else None,
                          on_demo_remove=reader.remove if reader else None)
-    window.screens[Step.ATTRACT].staff_warnings = parts.staff_warnings   # type: ignore[attr-defined]
+    attract = window.screens[Step.ATTRACT]
+    attract.staff_warnings = parts.staff_warnings   # type: ignore[attr-defined]
+    attract.render(controller.state, controller.clock())
     window.resize(1280, 860)
     runtime.start()
     return KioskUi(window, controller, runtime, bridge)
