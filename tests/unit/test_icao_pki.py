@@ -297,3 +297,33 @@ def test_empty_trust_store_is_a_staff_warning(tmp_path):
     from kiosk.devices.icao.trust import production_trust_store
     store, warnings = production_trust_store(None, NOW)
     assert store.is_empty and warnings == (msg.TRUST_STORE_EMPTY,)
+
+
+def test_damaged_master_lists_and_crls_are_refused_with_a_clear_error(tmp_path, cn, de):
+    """Whatever the bytes (cut or flipped), an import is refused with TrustStoreError and the store is untouched."""
+    import random
+
+    from kiosk.devices.icao.errors import TrustStoreError
+    from kiosk.devices.icao.trust import fingerprint
+    from kiosk.devices.icao.trust_import import import_file
+
+    folder = store_with(tmp_path / "store", de.csca_cert)
+    seeds = [make_master_list(de, [cn.csca_cert]), make_crl(de).public_bytes(serialization.Encoding.DER)]
+    rng = random.Random(9303)
+    flipped: list[str] = []
+    for i in range(int(__import__("os").environ.get("ICAO_FUZZ_EXAMPLES", "300"))):
+        data = bytearray(rng.choice(seeds))
+        if rng.random() < 0.5:
+            del data[rng.randrange(1, len(data)):]
+        for _ in range(rng.randint(1, 4)):
+            data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
+        (tmp_path / "x").write_bytes(bytes(data))
+        try:
+            done = import_file(tmp_path / "x", folder)
+        except TrustStoreError:
+            continue
+        flipped.append(done.kind)
+    # a flip in what the signature does not cover (e.g. a CMS version number) may still verify: then
+    # exactly what was signed comes in, and nothing else ever does
+    signed_in = {"csca0.pem", f"CSCA-CN-{fingerprint(cn.csca_cert)[:16]}.pem", f"CRL-DE-{fingerprint(de.csca_cert)[:16]}.crl"}
+    assert {p.name for p in folder.iterdir()} <= signed_in

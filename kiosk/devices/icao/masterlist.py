@@ -98,7 +98,13 @@ def verify_master_list(raw: bytes, trust: TrustStore, when: datetime) -> MasterL
         verify_signature(fields, signer)
     except Exception as exc:  # noqa: BLE001 - InvalidSignature, ValueError, UnsupportedAlgorithm, SodError
         raise TrustStoreError(f"the master list's signature does not verify ({type(exc).__name__})") from None
-    return MasterList(certificates, signer, _trusted_issuer(signer, trust, when))
+    try:
+        csca = _trusted_issuer(signer, trust, when)
+    except TrustStoreError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - certificate fields are parsed lazily: hostile ones raise anything
+        raise TrustStoreError(f"the master list signer's certificate is malformed ({type(exc).__name__})") from None
+    return MasterList(certificates, signer, csca)
 
 
 def _signer(signed: cms.SignedData, si: cms.SignerInfo) -> x509.Certificate:

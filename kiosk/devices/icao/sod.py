@@ -200,21 +200,31 @@ def verify_passive(sod: Sod, files: Mapping[int, bytes], trust: TrustStore, *, i
         except Exception as exc:  # noqa: BLE001 - hostile certificate/signature bytes must give a verdict, not a crash
             problems.append(f"SOD signature does not verify ({type(exc).__name__})")
     if ds is not None and signature_ok:
-        issuers = trust.issuers_of(ds)
-        if not issuers:
-            problems.append(f"no CSCA in the trust store for issuer {ds.issuer.rfc4514_string()}")
-        for csca in issuers:
-            problem = _chain_problem(ds, csca, trust, issuing_state, when)
-            if problem:
-                problems.append(problem)
-                continue
-            trusted, csca_name = True, csca.subject.rfc4514_string()
-            # still trusted (an old list beats none), but the operator should know
-            problems += [f"the CSCA's CRL was due for renewal on {due.date()}" for c, due in trust.stale_crls(when)
-                         if c == csca]
-            break
+        try:
+            csca_name = _trusted_csca(ds, trust, issuing_state, when, problems)
+        except Exception as exc:  # noqa: BLE001 - certificate fields are parsed lazily: hostile ones raise anything
+            problems.append(f"Document Signer certificate is malformed ({type(exc).__name__})")
+        trusted = bool(csca_name)
     integrity = signature_ok and not mismatched and not unlisted
     return PassiveAuthResult(integrity, trusted, mismatched, unlisted, signer, csca_name, tuple(problems))
+
+
+def _trusted_csca(ds: x509.Certificate, trust: TrustStore, issuing_state: str, when: datetime,
+                  problems: list[str]) -> str:
+    """The subject of the CSCA that vouches for `ds`, or "" (each reason why not in `problems`)."""
+    issuers = trust.issuers_of(ds)
+    if not issuers:
+        problems.append(f"no CSCA in the trust store for issuer {ds.issuer.rfc4514_string()}")
+    for csca in issuers:
+        problem = _chain_problem(ds, csca, trust, issuing_state, when)
+        if problem:
+            problems.append(problem)
+            continue
+        # still trusted (an old list beats none), but the operator should know
+        problems += [f"the CSCA's CRL was due for renewal on {due.date()}" for c, due in trust.stale_crls(when)
+                     if c == csca]
+        return csca.subject.rfc4514_string()
+    return ""
 
 
 def _chain_problem(ds: x509.Certificate, csca: x509.Certificate, trust: TrustStore, issuing_state: str,

@@ -98,7 +98,7 @@ class TrustStore:
         for name, raw in crls:
             try:
                 issuer = store.add_crl(read_crl(raw))
-            except ValueError:
+            except (ValueError, x509.InvalidVersion):
                 issuer = None
             if issuer is None:
                 log.warning("trust store: %s is not a CRL signed by a CSCA of this store; skipped", name)
@@ -111,14 +111,14 @@ class TrustStore:
     def add_crl(self, crl: x509.CertificateRevocationList) -> x509.Certificate | None:
         """Attach the CRL to the CSCA whose key signed it; that CSCA, or None (nothing attached)."""
         for csca in self.certificates:
-            if csca.subject == crl.issuer:
-                try:
-                    signed = crl.is_signature_valid(csca.public_key())     # type: ignore[arg-type]
-                except Exception:  # noqa: BLE001 - unsupported key/algorithm combinations: not signed by it
-                    signed = False
-                if signed:
-                    self._crls.setdefault(fingerprint(csca), []).append(crl)
-                    return csca
+            try:
+                signed = csca.subject == crl.issuer and crl.is_signature_valid(csca.public_key())  # type: ignore[arg-type]
+                signed = signed and bool(crl.last_update_utc)      # fields are parsed lazily: read them now
+            except Exception:  # noqa: BLE001 - malformed fields, unsupported keys: not a CRL we can use
+                signed = False
+            if signed:
+                self._crls.setdefault(fingerprint(csca), []).append(crl)
+                return csca
         return None
 
     @property

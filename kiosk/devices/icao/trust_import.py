@@ -49,8 +49,12 @@ def import_file(path: Path, store_dir: Path, *, fingerprints: Iterable[str] = ()
     store = TrustStore.load(store_dir if store_dir.is_dir() else None)
     try:
         return _import(raw, store_dir, store, fingerprints, allow_test, when)
-    except ValueError as exc:    # a PEM file whose body is not what its armour says
+    except TrustStoreError:
+        raise
+    except (ValueError, x509.InvalidVersion) as exc:    # e.g. a PEM file whose body is not what its armour says
         raise TrustStoreError(f"malformed: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - cryptography parses fields lazily; hostile ones raise KeyError and more
+        raise TrustStoreError(f"malformed ({type(exc).__name__})") from None
 
 
 def _import(raw: bytes, store_dir: Path, store: TrustStore, fingerprints: Iterable[str], allow_test: bool,
@@ -61,13 +65,13 @@ def _import(raw: bytes, store_dir: Path, store: TrustStore, fingerprints: Iterab
         return _crl(read_crl(raw), store_dir, store, when)
     try:
         cert = x509.load_der_x509_certificate(raw)
-    except ValueError:
+    except (ValueError, x509.InvalidVersion):
         pass
     else:
         return _certificates([cert], store_dir, store, fingerprints, allow_test, when)
     try:
         crl = x509.load_der_x509_crl(raw)
-    except ValueError:
+    except (ValueError, x509.InvalidVersion):
         pass
     else:
         return _crl(crl, store_dir, store, when)
