@@ -51,6 +51,8 @@ class KioskParts:
     sim_reader: SimCardReader | None = None
     # make_sync(on_freeze=...) -> SyncWorker; None when no back office is enrolled (sync/worker.py)
     make_sync: Callable[..., Any] | None = None
+    # shown to staff on the attract screen (e.g. an empty CSCA trust store)
+    staff_warnings: tuple[Text, ...] = ()
 
     @property
     def files(self) -> DataFolder:
@@ -115,6 +117,20 @@ def _government_records(config: Config) -> GovernmentRecords:
         raise ConfigurationProblem(f"devices.government_records = 'sim': {exc}") from None
 
 
+def _production_trust_store(config: Config) -> tuple[Any, tuple[Text, ...]]:
+    """A real reader's CSCA trust store, and what staff are told about it. A TEST certificate in it
+    stops the kiosk: the test PKI's keys are public, so forged documents would read as genuine."""
+    from datetime import datetime, timezone
+
+    from kiosk.devices.icao.errors import TrustStoreError
+    from kiosk.devices.icao.trust import production_trust_store
+    folder = config.asset(config.devices.csca_dir) if config.devices.csca_dir.strip() else None
+    try:
+        return production_trust_store(folder, datetime.now(timezone.utc))
+    except TrustStoreError as exc:
+        raise ConfigurationProblem(str(exc)) from None
+
+
 def build_parts(config: Config) -> KioskParts:
     files = DataFolder(config.data_dir)
     files.root.mkdir(parents=True, exist_ok=True)
@@ -129,10 +145,12 @@ def build_parts(config: Config) -> KioskParts:
         raise ConfigurationProblem(f"devices.printer = {d.printer!r}: use 'sim' or 'cups'")
 
     reader: SimCardReader | CardReader
+    staff_warnings: tuple[Text, ...] = ()
     if d.card_reader == "pcsc":
         from kiosk.devices.icao.pcsc import PcscCardReader
         from kiosk.devices.icao.reader import ReadOptions
-        reader = PcscCardReader(d.card_reader_name, trust_store=config.asset(d.csca_dir),
+        trust, staff_warnings = _production_trust_store(config)
+        reader = PcscCardReader(d.card_reader_name, trust_store=trust,
                                 options=ReadOptions(extended_length=d.card_extended_length))
     elif d.card_reader == "sim":
         # The demo's cards are virtual ICAO chips (test tooling): only the demo composition loads them.
@@ -172,7 +190,7 @@ def build_parts(config: Config) -> KioskParts:
     timeouts = Timeouts(card_read=d.card_read_timeout, face_check=config.session.face_check_seconds,
                         store=d.store_timeout, print=d.print_timeout)
     return KioskParts(config, catalogue, flow_config, devices, timeouts, open_storage, render, citizens,
-                      reader if isinstance(reader, SimCardReader) else None, make_sync)
+                      reader if isinstance(reader, SimCardReader) else None, make_sync, staff_warnings)
 
 
 def _sync_settings(config: Config) -> SyncSettings:

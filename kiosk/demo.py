@@ -35,17 +35,19 @@ def _not_installed(exc: ModuleNotFoundError, module: str) -> bool:
 
 
 def demo_card_reader(config: Config) -> SimCardReader:
-    """The demo's card reader (card_reader = "sim"): virtual chips checked against the configured
-    trust store. Caller's thread; reads the trust store's files."""
+    """The demo's card reader (card_reader = "sim"): virtual chips checked against the test PKI's
+    CSCA and only it (the configured trust store is for real readers). Caller's thread; reads the
+    trust store's files."""
     from kiosk.devices.icao.reader import ReadOptions
     try:
         from testkit.chip_reader import SimChipReader
+        from testkit.vcard.pki import CSCA_DIR as TEST_CSCA_DIR   # the virtual cards' signer, and only it
     except ModuleNotFoundError as exc:
         if not _not_installed(exc, "testkit.chip_reader"):
             raise
         raise ConfigurationProblem(NO_TESTKIT) from None
     d = config.devices
-    return SimChipReader(config.asset(d.csca_dir), ReadOptions(extended_length=d.card_extended_length))
+    return SimChipReader(TEST_CSCA_DIR, ReadOptions(extended_length=d.card_extended_length))
 
 
 def start_demo_backoffice(kiosk_data_dir: Path, kiosk_id: str) -> DemoBackoffice:

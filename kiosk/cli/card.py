@@ -3,6 +3,7 @@
   kiosk card readers
   kiosk card read --reader NAME (--mrz MRZ | --can CAN | --doc-number N --birth YYMMDD --expiry YYMMDD)
                   [--json] [--photo-out FILE] [--trust-store DIR] [--no-extended] [--wait S] [--timeout S]
+  kiosk card trust import FILE... | kiosk card trust list     (kiosk/cli/trust.py)
 
 Runs on the main thread, which then is the card thread: it owns the PC/SC context and blocks in
 PC/SC waits (each with a timeout) and APDU exchanges. Also `python -m kiosk.cli.card ...`.
@@ -16,9 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from kiosk.config import ASSETS
-
-DEFAULT_TRUST = ASSETS / "pki" / "csca"
+from kiosk.cli.trust import add_trust_parser, read_trust_store
 
 
 def add_card_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -35,11 +34,12 @@ def add_card_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
     read.add_argument("--expiry", help="expiry date YYMMDD (with --doc-number)")
     read.add_argument("--json", action="store_true", help="print one JSON object")
     read.add_argument("--photo-out", type=Path, help="write the face image (JPEG or JPEG 2000 as stored) here")
-    read.add_argument("--trust-store", type=Path, default=DEFAULT_TRUST, help="folder of CSCA certificates")
+    read.add_argument("--trust-store", type=Path, help="folder of CSCA certificates (default: devices.csca_dir)")
     read.add_argument("--no-extended", action="store_true", help="never use extended-length APDUs")
     read.add_argument("--bac", action="store_true", help="use BAC even when the chip offers PACE")
     read.add_argument("--wait", type=float, default=10.0, help="seconds to wait for a card (default 10)")
     read.add_argument("--timeout", type=float, default=20.0, help="seconds the read may take (default 20)")
+    add_trust_parser(sub)
     return card
 
 
@@ -58,6 +58,9 @@ def _key(args: argparse.Namespace):
 def run_card(args: argparse.Namespace) -> int:
     from kiosk.devices.icao.pcsc import list_readers
 
+    if args.card_action == "trust":
+        from kiosk.cli.trust import run_trust
+        return run_trust(args)
     if args.card_action == "readers":
         names = list_readers()
         print(json.dumps(names) if getattr(args, "json", False) else ("\n".join(names) or "(no readers)"))
@@ -82,7 +85,7 @@ def _read(args: argparse.Namespace) -> int:
         key = _key(args)
     except (ParseError, ValueError) as exc:
         return fail(2, f"bad access key: {exc}")
-    reader = PcscCardReader(args.reader, trust_store=args.trust_store,
+    reader = PcscCardReader(args.reader, trust_store=read_trust_store(args.trust_store),
                             options=ReadOptions(extended_length=not args.no_extended, prefer_pace=not args.bac))
     reader.set_access_key(key)
     try:

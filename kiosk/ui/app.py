@@ -44,7 +44,7 @@ def build_ui(parts: KioskParts) -> KioskUi:
     """Wire the window to the flow and the device threads. GUI thread; a QApplication must exist."""
     from PySide6.QtWidgets import QApplication
 
-    from kiosk.flows.journey import initial_state
+    from kiosk.flows.journey import Step, initial_state
     from kiosk.runtime import Runtime
     from kiosk.ui.bridge import MainThreadBridge
     from kiosk.ui.controller import KioskController
@@ -62,6 +62,9 @@ def build_ui(parts: KioskParts) -> KioskUi:
     window = KioskWindow(controller, parts.kiosk_name, runtime.current_camera, parts.demo_citizens,
                          on_demo_insert=(lambda c: reader.insert(c.identity)) if reader else None,
                          on_demo_remove=reader.remove if reader else None)
+    attract = window.screens[Step.ATTRACT]
+    attract.staff_warnings = parts.staff_warnings   # type: ignore[attr-defined]
+    attract.render(controller.state, controller.clock())
     window.resize(1280, 860)
     runtime.start()
     return KioskUi(window, controller, runtime, bridge)

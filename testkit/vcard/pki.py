@@ -1,7 +1,7 @@
 """The test PKI of the virtual card: a TEST CSCA, a TEST Document Signer under it and a TEST Active
 Authentication key (`python -m testkit.vcard.pki` regenerates them). The card's TEST-ONLY keys live
 in testkit/pki/test-card, outside every production path; only the CSCA's certificate lives in
-assets/pki/csca, the demo's trust store (the product reads its trust store from assets/).
+testkit/pki/csca (never a product path: production trust stores start empty).
 
 The CSCA's private key is thrown away after issuing the Document Signer; only the keys the virtual
 card needs are kept, in files named TEST-ONLY-*. Also makes, on demand, a Document Signer under an
@@ -21,9 +21,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from kiosk.config import ASSETS
 
-CSCA_DIR = ASSETS / "pki" / "csca"                            # the trust store the demo uses
+CSCA_DIR = Path(__file__).resolve().parent.parent / "pki" / "csca"   # the TEST CSCA: the demo and the tests trust it, nothing else
 CARD_KEYS_DIR = Path(__file__).resolve().parents[1] / "pki" / "test-card"   # TEST keys of the virtual card
 DS_KEY, DS_CERT = "TEST-ONLY-document-signer.key.pem", "TEST-ONLY-document-signer.cert.pem"
 AA_KEY, AA_RSA_KEY = "TEST-ONLY-active-auth-ec.key.pem", "TEST-ONLY-active-auth-rsa.key.pem"
@@ -95,7 +94,7 @@ def load(csca_dir: Path = CSCA_DIR, cards: Path = CARD_KEYS_DIR) -> CardPki:
 
 @functools.lru_cache(maxsize=1)
 def default() -> CardPki:
-    """The test PKI in the repository (assets/pki/csca and testkit/pki/test-card)."""
+    """The test PKI in the repository (testkit/pki/csca and testkit/pki/test-card)."""
     return load()
 
 
@@ -108,7 +107,7 @@ def unknown() -> CardPki:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="Regenerate the virtual card's TEST PKI")
     p.add_argument("--out", type=Path, help="write csca/ and test-card/ under this folder instead "
-                   "(default: assets/pki/csca and testkit/pki/test-card)")
+                   "(default: testkit/pki/csca and testkit/pki/test-card)")
     args = p.parse_args(argv)
     if args.out:
         write(generate(), args.out / "csca", args.out / "test-card")

@@ -212,7 +212,8 @@ def test_read_with_15ms_per_apdu_meets_the_targets(pcsc, insert, extended, limit
 def test_cli_reads_and_writes_the_photo_only_when_asked(pcsc, insert, tmp_path):
     insert()
     photo = tmp_path / "face.jpg"
-    cmd = [sys.executable, "-m", "kiosk.cli.card", "read", "--reader", pcsc, "--mrz", MRZ, "--json"]
+    cmd = [sys.executable, "-m", "kiosk.cli.card", "read", "--reader", pcsc, "--mrz", MRZ, "--json",
+           "--trust-store", str(pki.CSCA_DIR)]
     out = subprocess.run(cmd + ["--photo-out", str(photo)], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
@@ -227,6 +228,22 @@ def test_cli_reads_and_writes_the_photo_only_when_asked(pcsc, insert, tmp_path):
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 1 and "don't match" in json.loads(out.stdout)["error"]
     assert set(tmp_path.iterdir()) == before
+
+
+def test_cli_trusts_no_test_csca_unless_told_to(pcsc, insert):
+    """`kiosk card read` on a real reader uses the configured trust store (empty as shipped), not the
+    demo's TEST CSCA, whose Document Signer key is public: a chip signed under it is not genuine."""
+    insert()
+    env = {k: v for k, v in os.environ.items() if k != "ONEVISIT_DEVICES_CSCA_DIR"}
+    out = subprocess.run([sys.executable, "-m", "kiosk.cli.card", "read", "--reader", pcsc, "--mrz", MRZ, "--json"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
+    assert out.returncode == 3, out.stderr
+    assert json.loads(out.stdout)["verdicts"]["signer_trusted"] is False
+    assert "trust store is empty" in out.stderr
+    out = subprocess.run([sys.executable, "-m", "kiosk.cli.card", "read", "--reader", pcsc, "--mrz", MRZ, "--json"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60,
+                         env={**env, "ONEVISIT_DEVICES_CSCA_DIR": str(pki.CSCA_DIR)})
+    assert out.returncode == 0 and "holds a TEST certificate" in out.stderr
 
 
 def test_runtime_card_thread_reads_through_pcsc(pcsc, insert, tmp_path):

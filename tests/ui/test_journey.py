@@ -228,6 +228,7 @@ def test_can_keypad_reads_the_card_after_the_key_is_typed(qtbot, make_kiosk):
     opens it, then the journey goes on to the face check."""
     from kiosk.devices.ports import AccessKeyRequired
     from testkit.chip_reader import SimChipReader
+    from testkit.vcard import pki   # the TEST CSCA the demo chips are signed under
 
     class CanChipReader(SimChipReader):
         """The demo chip, but with no MRZ scanner: it needs the CAN 123456."""
@@ -246,7 +247,7 @@ def test_can_keypad_reads_the_card_after_the_key_is_typed(qtbot, make_kiosk):
             return super().read(timeout)
 
     def use_can_reader(parts):
-        reader = CanChipReader(parts.config.asset(parts.config.devices.csca_dir))
+        reader = CanChipReader(pki.CSCA_DIR)
         parts.devices.card_reader = reader
         parts.sim_reader = reader
 

@@ -8,6 +8,7 @@ import pytest
 from kiosk.devices.ports import CardError
 from kiosk.devices.sim.citizens import load_citizens
 from testkit.chip_reader import SimChipReader
+from testkit.vcard import pki
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -18,7 +19,7 @@ def citizens():
 
 
 def test_demo_card_reads_back_the_citizen_with_verdicts(citizens):
-    reader = SimChipReader(ROOT / "assets" / "pki" / "csca")
+    reader = SimChipReader(pki.CSCA_DIR)
     c = citizens[0]
     reader.insert(c.identity)
     assert reader.wait_for_insert(0.1)
@@ -41,4 +42,4 @@ def test_demo_card_under_an_unknown_csca_is_not_trusted(citizens, tmp_path):
 
 def test_no_card_is_a_plain_error(citizens):
     with pytest.raises(CardError):
-        SimChipReader(ROOT / "assets" / "pki" / "csca").read(1.0)
+        SimChipReader(pki.CSCA_DIR).read(1.0)

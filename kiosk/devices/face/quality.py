@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from kiosk.devices.face.observation import FaceObservation, FrameAnalysis, Point, QualityVerdict
+from kiosk.devices.icao.image import PHOTO_MAX_PIXELS, PHOTO_MAX_SIDE, check_image, image_format
 from kiosk.domain.text import Text
 
 # The advice shown for each problem code: plain words telling the citizen what to do.
@@ -260,6 +261,11 @@ def decode_image(data: bytes) -> np.ndarray:
     """Decode image bytes to BGR: OpenCV first (JPEG, PNG, JPEG 2000 via OpenJPEG), Pillow as a
     fallback (e.g. a JPEG 2000 codestream OpenCV refuses). Raises ImageError."""
     arr = None
+    if image_format(data) is not None:   # what the decoder would allocate, checked before it does
+        try:
+            check_image(data, max_side=PHOTO_MAX_SIDE, max_pixels=PHOTO_MAX_PIXELS)
+        except ValueError as exc:
+            raise ImageError(str(exc)) from None
     if data:
         arr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
     if arr is None and data:

@@ -29,6 +29,14 @@ class LdsError(ParseError):
     """A data group whose content is not what ICAO 9303 says it should be."""
 
 
+class ImageError(ParseError):
+    """An image whose header is malformed, or declares more pixels than this kiosk decodes."""
+
+
+class TrustStoreError(IcaoError):
+    """A trust store (or a file offered to it) that must not be used; the message says which file and why."""
+
+
 class CardStatusError(IcaoError):
     """The chip answered with a status word other than success."""
 

@@ -9,7 +9,8 @@ from datetime import date
 
 import numpy as np
 
-from kiosk.devices.icao.errors import MrzError
+from kiosk.devices.icao.errors import ImageError, MrzError
+from kiosk.devices.icao.image import CHIP_MAX_PIXELS, check_image
 from kiosk.devices.icao.mrz import parse_date
 from kiosk.devices.icao.reader import ChipRead
 from kiosk.domain.identity import Identity
@@ -39,17 +40,25 @@ def to_identity(read: ChipRead, today: date | None = None) -> Identity:
 
 
 def decode_face(image: bytes) -> np.ndarray:
-    """A chip face image (JPEG or JPEG 2000) as a BGR uint8 array. Raises ValueError if undecodable."""
+    """A chip face image (JPEG or JPEG 2000) as a BGR uint8 array. Raises ValueError if undecodable
+    or if its header declares more than CHIP_MAX_PIXELS (checked before any decoder allocates)."""
     import cv2
 
+    header = check_image(image)
+    if header.format == "png":
+        raise ImageError("a chip face image is JPEG or JPEG 2000")
     arr = cv2.imdecode(np.frombuffer(image, dtype=np.uint8), cv2.IMREAD_COLOR)
     if arr is not None:
         return arr
     from PIL import Image   # Pillow's OpenJPEG, for JPEG 2000 builds of OpenCV without it
 
     try:
-        with Image.open(io.BytesIO(image)) as im:
+        with Image.open(io.BytesIO(image), formats=["JPEG", "JPEG2000"]) as im:
+            if im.width * im.height > CHIP_MAX_PIXELS:      # Pillow's own reading of the header
+                raise ImageError(f"face image is {im.width}x{im.height}")
             rgb = np.asarray(im.convert("RGB"))
+    except ImageError:
+        raise
     except Exception as exc:  # noqa: BLE001 - Pillow raises many types on bad data
         raise ValueError(f"face image does not decode: {type(exc).__name__}") from None
     return np.ascontiguousarray(rgb[:, :, ::-1])

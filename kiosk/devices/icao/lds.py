@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from kiosk.devices.icao import tlv
 from kiosk.devices.icao.asn1 import ACTIVE_AUTHENTICATION_OID, security_infos
-from kiosk.devices.icao.errors import LdsError, ParseError
+from kiosk.devices.icao.errors import ImageError, LdsError, ParseError
+from kiosk.devices.icao.image import CHIP_MAX_SIDE, check_image, image_format
 from kiosk.devices.icao.mrz import Mrz, parse_mrz
 
 AID_EMRTD = bytes.fromhex("A0000002471001")
@@ -96,7 +97,8 @@ def parse_dg2(data: bytes) -> FaceImage:
 
 
 def parse_face_record(bdb: bytes) -> FaceImage:
-    """An ISO/IEC 19794-5 (2005) facial record: header, one face, its image."""
+    """An ISO/IEC 19794-5 (2005) facial record: header, one face, its image. The image is not
+    decoded; its header must declare at most CHIP_MAX_SIDE a side and CHIP_MAX_PIXELS (ImageError)."""
     if len(bdb) < 14 or bdb[:4] != b"FAC\x00":
         raise LdsError("not an ISO 19794-5 facial record")
     pos = 14
@@ -110,14 +112,14 @@ def parse_face_record(bdb: bytes) -> FaceImage:
     data_type = bdb[info + 1]
     width = int.from_bytes(bdb[info + 2:info + 4], "big")
     height = int.from_bytes(bdb[info + 4:info + 6], "big")
-    image = bdb[info + 12:min(len(bdb), pos + block_len)]
-    if image.startswith(b"\xff\xd8"):
-        fmt = JPEG
-    elif image.startswith(b"\x00\x00\x00\x0cjP  ") or image.startswith(b"\xff\x4f\xff\x51"):
-        fmt = JPEG2000
-    else:
+    image = bytes(bdb[info + 12:min(len(bdb), pos + block_len)])
+    fmt = image_format(image)
+    if fmt not in (JPEG, JPEG2000):
         raise LdsError(f"unknown face image format (type {data_type})")
-    return FaceImage(bytes(image), fmt, width, height)
+    if width > CHIP_MAX_SIDE or height > CHIP_MAX_SIDE:
+        raise ImageError(f"facial record declares a {width}x{height} image")
+    header = check_image(image)      # what a decoder would allocate, checked before one ever sees it
+    return FaceImage(image, fmt, header.width, header.height)
 
 
 def build_face_record(image: bytes, width: int, height: int, jpeg2000: bool) -> bytes:

@@ -1,4 +1,5 @@
-"""What the citizen is told when reading a document chip goes wrong (Chinese and English)."""
+"""What the citizen is told when reading a document chip goes wrong, and what staff are told about
+the trust store (Chinese and English)."""
 from __future__ import annotations
 
 from kiosk.domain.text import Text
@@ -22,3 +23,11 @@ NOT_GENUINE = Text("证件芯片未通过真伪核验，请到人工窗口办理
                    "The document chip did not pass the authenticity check. Please go to a staffed counter; the staff will help you.")
 EXPIRED = Text("您的证件已过有效期（{date}），无法在自助机办理。请到人工窗口办理证件换领。",
                "Your document expired on {date}, so it cannot be used at this kiosk. Please go to a staffed counter to renew it.")
+
+# For staff (the attract screen's staff line), about the CSCA trust store.
+TRUST_STORE_EMPTY = Text("证件核验证书库为空，任何证件都无法通过真伪核验。请导入 CSCA 证书（kiosk card trust import）。",
+                         "The document trust store is empty, so no document can pass the authenticity check. "
+                         "Import CSCA certificates (kiosk card trust import).")
+CRL_OUT_OF_DATE = Text("{country} 的 CSCA 证书吊销列表应于 {date} 更新，请导入新的列表（kiosk card trust import）。",
+                       "The revocation list of the {country} CSCA was due for renewal on {date}; import a new one "
+                       "(kiosk card trust import).")

@@ -25,7 +25,7 @@ from kiosk.devices.icao.errors import (AccessDenied, CardRemoved, CardStatusErro
 from kiosk.devices.icao.identity import to_identity
 from kiosk.devices.icao.mrz import CanKey, MrzKey
 from kiosk.devices.icao.reader import ChipRead, ReadOptions, read_document
-from kiosk.devices.icao.sod import TrustStore
+from kiosk.devices.icao.trust import TrustStore
 from kiosk.devices.ports import AccessKey as TypedKey
 from kiosk.devices.ports import AccessKeyRequired, CardError, CardReadResult
 

@@ -28,7 +28,8 @@ from kiosk.devices.icao.lds import (AID_EMRTD, SFI_CARD_ACCESS, SFI_COM, SFI_SOD
                                     dg_sfi, parse_com, parse_dg1, parse_dg2, parse_dg11, parse_dg14_aa_algorithm,
                                     parse_dg15)
 from kiosk.devices.icao.mrz import CanKey, Mrz, MrzKey, parse_date
-from kiosk.devices.icao.sod import PassiveAuthResult, TrustStore, parse_sod, verify_passive
+from kiosk.devices.icao.sod import PassiveAuthResult, parse_sod, verify_passive
+from kiosk.devices.icao.trust import TrustStore
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class Verdicts:
 class ChipRead:
     mrz: Mrz
     details: PersonalDetails | None
-    face: FaceImage | None
+    face: FaceImage | None          # None unless passive authentication passed (the image is never decoded before)
     verdicts: Verdicts
     access_control: str             # e.g. "PACE-ECDH-GM AES-128 brainpoolP256r1 (CAN)" or "BAC"
     read_mode: str                  # "extended" or "short-223" / "short-160"
@@ -230,10 +231,13 @@ def read_document(transport: ApduTransport, key: MrzKey | CanKey, trust: TrustSt
     t0 = time.perf_counter()
     mrz = parse_dg1(files[1])
     details = parse_dg11(files[11]) if 11 in files else None
-    face = parse_dg2(files[2]) if 2 in files else None
     sod = parse_sod(sod_raw)
-    passive = verify_passive(sod, files, trust, now())
+    passive = verify_passive(sod, files, trust, issuing_state=mrz.issuing_state, when=now())
     timings["passive_auth"] = time.perf_counter() - t0
+    # The face image is the costliest thing to decode and an attacker's best payload: only a
+    # signed, trusted DG2 is parsed (its header size-checked, ImageError when too large), and
+    # only then may anything downstream decode it.
+    face = parse_dg2(files[2]) if 2 in files and passive.data_integrity and passive.signer_trusted else None
     problems = list(passive.problems)
     chip_genuine: bool | None = None
     if 15 in files and options.active_auth:

@@ -1,9 +1,9 @@
 """Passive authentication (ICAO 9303 part 11 §5.1): parse EF.SOD (CMS SignedData, with asn1crypto),
-compare data-group hashes, verify the Document Signer's signature and its chain to a CSCA from a
-trust-store folder.
+compare data-group hashes, verify the Document Signer's signature and its chain to a CSCA of the
+trust store (`trust`), that CSCA's country against the document's issuing state, and the CSCA's
+CRLs for the Document Signer.
 
-`parse_sod` and `verify_passive` are pure computation (any thread). `TrustStore.load` reads the
-folder once (the card thread at reader start-up); it blocks only on the file system.
+`parse_sod`, `verify_signature` and `verify_passive` are pure computation (any thread).
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
+from typing import Any, Protocol
 
 from asn1crypto import cms
 from cryptography import x509
@@ -23,7 +23,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from kiosk.devices.icao import tlv
 from kiosk.devices.icao.asn1 import LDS_SECURITY_OBJECT_OID, LdsSecurityObject
 from kiosk.devices.icao.errors import ParseError, SodError
+from kiosk.devices.icao.countries import certificate_country
 from kiosk.devices.icao.lds import TAG_SOD
+from kiosk.devices.icao.trust import TrustStore, country_of  # noqa: F401 - TrustStore re-exported (it lived here)
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +90,13 @@ def _parse(data: bytes) -> Sod:
     infos = signed["signer_infos"]
     if len(infos) != 1:
         raise SodError(f"EF.SOD has {len(infos)} signer infos, expected 1")
-    si = infos[0]
+    fields = signer_fields(infos[0])
+    certs = tuple(c.chosen.dump() for c in signed["certificates"]) if signed["certificates"].native else ()
+    return Sod(algorithm, dg_hashes, econtent, certificates=certs, **fields)
+
+
+def signer_fields(si: cms.SignerInfo) -> dict[str, Any]:
+    """What `verify_signature` needs from a CMS SignerInfo, as keyword arguments of `Sod`."""
     sig_alg = si["signature_algorithm"]
     sig_name = sig_alg.signature_algo
     pss_salt = pss_hash = None
@@ -103,40 +111,10 @@ def _parse(data: bytes) -> Sod:
             if attr["type"].native == "message_digest":
                 message_digest = attr["values"][0].native
         raw = si["signed_attrs"].dump()
-        signed_attrs = b"\x31" + raw[1:]
-    certs = tuple(c.chosen.dump() for c in signed["certificates"]) if signed["certificates"].native else ()
-    return Sod(algorithm, dg_hashes, econtent, si["digest_algorithm"]["algorithm"].native, message_digest,
-               signed_attrs, si["signature"].native, sig_name, pss_salt, pss_hash, certs)
-
-
-class TrustStore:
-    """CSCA certificates from a folder (*.pem, *.crt, *.cer, *.der; PEM files may hold several)."""
-
-    def __init__(self, certificates: list[x509.Certificate], source: str = "") -> None:
-        self.certificates = certificates
-        self.source = source
-
-    @classmethod
-    def load(cls, folder: Path) -> "TrustStore":
-        certs: list[x509.Certificate] = []
-        if folder.is_dir():
-            for path in sorted(folder.iterdir()):
-                if path.suffix.lower() not in (".pem", ".crt", ".cer", ".der"):
-                    continue
-                raw = path.read_bytes()
-                try:
-                    if b"-----BEGIN CERTIFICATE-----" in raw:
-                        certs.extend(x509.load_pem_x509_certificates(raw))
-                    else:
-                        certs.append(x509.load_der_x509_certificate(raw))
-                except (ValueError, x509.InvalidVersion):
-                    log.warning("trust store: %s is not a certificate; skipped", path.name)
-        else:
-            log.warning("trust store folder %s does not exist: no document will be trusted", folder)
-        return cls(certs, str(folder))
-
-    def issuers_of(self, cert: x509.Certificate) -> list[x509.Certificate]:
-        return [c for c in self.certificates if c.subject == cert.issuer]
+        signed_attrs = b"\x31" + raw[1:]      # signed as a SET, stored [0] IMPLICIT
+    return dict(digest_algorithm=si["digest_algorithm"]["algorithm"].native, message_digest=message_digest,
+                signed_attrs=signed_attrs, signature=si["signature"].native, signature_algorithm=sig_name,
+                pss_salt=pss_salt, pss_hash=pss_hash)
 
 
 @dataclass(frozen=True)
@@ -150,12 +128,26 @@ class PassiveAuthResult:
     problems: tuple[str, ...] = ()            # for the operator log (no personal data)
 
 
-def _verify_signature(sod: Sod, cert: x509.Certificate) -> None:
-    """Raises InvalidSignature/ValueError/UnsupportedAlgorithm/SodError when the SOD signature fails."""
+class SignedAttributes(Protocol):
+    """A CMS signer's signature over signed attributes, and the content they cover."""
+
+    econtent: bytes
+    digest_algorithm: str
+    message_digest: bytes | None
+    signed_attrs: bytes | None
+    signature: bytes
+    signature_algorithm: str
+    pss_salt: int | None
+    pss_hash: str | None
+
+
+def verify_signature(sod: SignedAttributes, cert: x509.Certificate) -> None:
+    """Check a CMS signature over signed attributes (an EF.SOD's, or a master list's, in the same
+    fields). Raises InvalidSignature/ValueError/UnsupportedAlgorithm/SodError when it fails."""
     if sod.signed_attrs is None or sod.message_digest is None:
-        raise SodError("EF.SOD has no signed attributes")
+        raise SodError("the CMS signer has no signed attributes")
     if hash_of(sod.digest_algorithm, sod.econtent) != sod.message_digest:
-        raise InvalidSignature("messageDigest does not match the security object")
+        raise InvalidSignature("messageDigest does not match the signed content")
     key = cert.public_key()
     h = HASHES.get(sod.digest_algorithm)
     if h is None:
@@ -180,8 +172,11 @@ def _in_validity(cert: x509.Certificate, when: datetime) -> bool:
         return False
 
 
-def verify_passive(sod: Sod, files: Mapping[int, bytes], trust: TrustStore, when: datetime | None = None) -> PassiveAuthResult:
-    """Check each read data group against the SOD, the SOD signature, and the signer's chain."""
+def verify_passive(sod: Sod, files: Mapping[int, bytes], trust: TrustStore, *, issuing_state: str,
+                   when: datetime | None = None) -> PassiveAuthResult:
+    """Check each read data group against the SOD, the SOD signature, and the signer's chain: a
+    CSCA of the trust store, of the document's issuing state (DG1's, e.g. "CHN" or "D<<"), that
+    has not revoked the Document Signer in a CRL."""
     when = when or datetime.now(timezone.utc)
     problems: list[str] = []
     mismatched = tuple(sorted(n for n, raw in files.items() if n in sod.dg_hashes
@@ -200,27 +195,59 @@ def verify_passive(sod: Sod, files: Mapping[int, bytes], trust: TrustStore, when
         try:
             ds = x509.load_der_x509_certificate(sod.certificates[0])
             signer = ds.subject.rfc4514_string()
-            _verify_signature(sod, ds)
+            verify_signature(sod, ds)
             signature_ok = True
         except Exception as exc:  # noqa: BLE001 - hostile certificate/signature bytes must give a verdict, not a crash
             problems.append(f"SOD signature does not verify ({type(exc).__name__})")
     if ds is not None and signature_ok:
-        issuers = trust.issuers_of(ds)
-        if not issuers:
-            problems.append(f"no CSCA in the trust store for issuer {ds.issuer.rfc4514_string()}")
-        for csca in issuers:
-            try:
-                ds.verify_directly_issued_by(csca)
-            except Exception:  # noqa: BLE001 - InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm, ...
-                problems.append("DS certificate not signed by the CSCA of that name")
-                continue
-            if not _in_validity(csca, when):
-                problems.append("CSCA certificate outside its validity")
-                continue
-            if not _in_validity(ds, when):
-                problems.append("Document Signer certificate outside its validity")
-                continue
-            trusted, csca_name = True, csca.subject.rfc4514_string()
-            break
+        try:
+            csca_name = _trusted_csca(ds, trust, issuing_state, when, problems)
+        except Exception as exc:  # noqa: BLE001 - certificate fields are parsed lazily: hostile ones raise anything
+            problems.append(f"Document Signer certificate is malformed ({type(exc).__name__})")
+        trusted = bool(csca_name)
     integrity = signature_ok and not mismatched and not unlisted
     return PassiveAuthResult(integrity, trusted, mismatched, unlisted, signer, csca_name, tuple(problems))
+
+
+def _trusted_csca(ds: x509.Certificate, trust: TrustStore, issuing_state: str, when: datetime,
+                  problems: list[str]) -> str:
+    """The subject of the CSCA that vouches for `ds`, or "" (each reason why not in `problems`)."""
+    issuers = trust.issuers_of(ds)
+    if not issuers:
+        problems.append(f"no CSCA in the trust store for issuer {ds.issuer.rfc4514_string()}")
+    for csca in issuers:
+        problem = _chain_problem(ds, csca, trust, issuing_state, when)
+        if problem:
+            problems.append(problem)
+            continue
+        # still trusted (an old list beats none), but the operator should know
+        problems += [f"the CSCA's CRL was due for renewal on {due.date()}" for c, due in trust.stale_crls(when)
+                     if c == csca]
+        return csca.subject.rfc4514_string()
+    return ""
+
+
+def _chain_problem(ds: x509.Certificate, csca: x509.Certificate, trust: TrustStore, issuing_state: str,
+                   when: datetime) -> str | None:
+    """Why `csca` does not vouch for `ds` on a document of `issuing_state` (None: it does)."""
+    try:
+        ds.verify_directly_issued_by(csca)
+    except Exception:  # noqa: BLE001 - InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm, ...
+        return "DS certificate not signed by the CSCA of that name"
+    if not _in_validity(csca, when):
+        return "CSCA certificate outside its validity"
+    if not _in_validity(ds, when):
+        return "Document Signer certificate outside its validity"
+    # A country's CSCA vouches for that country's documents only: without this, any trusted
+    # country's (or a compromised small issuer's) Document Signer could sign anyone's passport.
+    expected = certificate_country(issuing_state)
+    csca_country = country_of(csca.subject)
+    if expected is None:
+        return f"issuing state {issuing_state.strip('<')!r} is not a known ICAO code"
+    if csca_country != expected:
+        return f"document issued by {issuing_state.strip('<')} but signed under the CSCA of {csca_country or '(no country)'}"
+    if country_of(ds.subject) not in (None, expected):
+        return f"Document Signer's country {country_of(ds.subject)} is not the issuing state's"
+    if trust.revoked(ds, csca):
+        return f"Document Signer certificate (serial {ds.serial_number:X}) revoked by its CSCA's CRL"
+    return None

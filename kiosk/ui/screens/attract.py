@@ -6,6 +6,7 @@ from datetime import datetime
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 
+from kiosk.domain.text import Text
 from kiosk.flows.journey import FlowState, Step
 from kiosk.flows import messages as msg
 from kiosk.ui import strings as S
@@ -45,6 +46,7 @@ class AttractScreen(Screen):
         self.sub = label("", "subtitle", wrap=True, align=Qt.AlignmentFlag.AlignCenter)
         self.privacy = label("", "help", wrap=True, align=Qt.AlignmentFlag.AlignCenter)
         self.staff = label("", "help", wrap=True, align=Qt.AlignmentFlag.AlignCenter)   # why intake is closed
+        self.staff_warnings: tuple[Text, ...] = ()    # from the composition, e.g. an empty CSCA trust store
         # For staff walking by: applications this kiosk holds that the back office has not got yet.
         self.backlog = label("", "help", wrap=True, align=Qt.AlignmentFlag.AlignCenter)
         self.backlog.setStyleSheet("color: #6b7280; font-size: 15px;")
@@ -77,12 +79,13 @@ class AttractScreen(Screen):
         closed = bool(state.intake_closed)
         self.card_icon.setVisible(not closed)
         self.privacy.setVisible(not closed)
-        self.staff.setVisible(closed)
+        staff = [self.t(S.FOR_STAFF) + self.t(r) for r in (*state.intake_closed, *self.staff_warnings)]
+        self.staff.setVisible(bool(staff))
+        self.staff.setText("\n".join(staff))
         if closed:   # the sync freeze rule: tell the citizen where to go, and staff why
             self.hero.setText(self.t(msg.INTAKE_CLOSED))
             self.hero_other.setText(msg.INTAKE_CLOSED.get("en" if self.lang == "zh" else "zh"))
             self.sub.setText("")
-            self.staff.setText("\n".join(self.t(S.FOR_STAFF) + self.t(r) for r in state.intake_closed))
             if state.notice == msg.INTAKE_CLOSED:
                 self.show_notice(None)
 
