@@ -131,6 +131,14 @@ def _production_trust_store(config: Config) -> tuple[Any, tuple[Text, ...]]:
         raise ConfigurationProblem(str(exc)) from None
 
 
+def _simulated_devices(config: Config) -> tuple[str, ...]:
+    """The devices other than the card reader that the configuration simulates (names for staff)."""
+    d = config.devices
+    return tuple(name for name, sim in (("camera", d.camera == "sim"), ("face verifier", d.face == "sim"),
+                                        ("printer", d.printer == "sim"), ("document camera", d.document_camera == "sim"),
+                                        ("government records", d.government_records == "sim")) if sim)
+
+
 def build_parts(config: Config) -> KioskParts:
     files = DataFolder(config.data_dir)
     files.root.mkdir(parents=True, exist_ok=True)
@@ -139,8 +147,11 @@ def build_parts(config: Config) -> KioskParts:
                               sync_settings.signing_public() if sync_settings.configured else None)
     catalogue = choice.catalogue
     _log_choice(choice)
-    citizens = load_citizens(config.asset(config.paths.demo_citizens))
     d = config.devices
+    # Demo citizens feed only the simulated devices; a kiosk with real ones never reads the file.
+    simulated = _simulated_devices(config)
+    citizens = load_citizens(config.asset(config.paths.demo_citizens)) \
+        if d.card_reader == "sim" or {"camera", "face verifier"} & set(simulated) else []
     if d.printer not in ("sim", "cups"):
         raise ConfigurationProblem(f"devices.printer = {d.printer!r}: use 'sim' or 'cups'")
 
@@ -168,8 +179,17 @@ def build_parts(config: Config) -> KioskParts:
             raise ConfigurationProblem(f"devices.printer_queue: {exc}") from None
     else:
         printer = FolderPrinter(files.receipts)
+    if d.document_camera not in ("sim", "none"):
+        raise ConfigurationProblem(f"devices.document_camera = {d.document_camera!r}: use 'sim' or 'none'")
     devices = Devices(card_reader=reader, camera_for=camera_for, face=face, printer=printer,
-                      documents=SimDocumentCamera(), records=_government_records(config))
+                      documents=SimDocumentCamera() if d.document_camera == "sim" else None,
+                      records=_government_records(config))
+    if d.card_reader != "sim" and simulated:
+        # A real reader means real citizens: a simulated device among real ones would put demo
+        # data (a drawn page, a scripted verdict) into real applications. Staff must see it.
+        log.warning("real card reader with simulated devices: %s", ", ".join(simulated))
+        staff_warnings += (Text("注意：以下设备为模拟设备，请勿用于真实办理：" + "、".join(simulated),
+                                "Warning: simulated devices in use, not for real applications: " + ", ".join(simulated)),)
 
     signing_key = load_or_create_signing_key(files.signing_key)
     options = ReceiptOptions(kiosk_name=Text(config.kiosk.name_zh, config.kiosk.name_en),

@@ -48,6 +48,7 @@ class DevicesSection:
     camera: str
     face: str
     printer: str
+    document_camera: str
     printer_queue: str
     card_reader_name: str
     camera_source: str

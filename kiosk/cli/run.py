@@ -29,7 +29,8 @@ def run_kiosk(args: argparse.Namespace) -> int:
     overrides = {}
     if args.simulate:
         # The face matcher is not a device: the demo runs the real one on the simulated camera.
-        overrides["devices"] = {"card_reader": "sim", "camera": "sim", "printer": "sim", "government_records": "sim"}
+        overrides["devices"] = {"card_reader": "sim", "camera": "sim", "printer": "sim", "document_camera": "sim",
+                               "government_records": "sim"}
     try:
         config = load_config(args.config, overrides=overrides)
     except ConfigError as exc:

@@ -1,0 +1,51 @@
+"""A production composition (a real card reader) never loads demo data and says so when a
+simulated device is mixed in with real ones."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def _compose(tmp_path: Path, **devices: str) -> str:
+    """Build the parts in a fresh interpreter with these [devices] overrides; print what a
+    production kiosk would show staff and whether the demo citizens file was read."""
+    code = textwrap.dedent(f"""
+        import builtins, json, pathlib
+        opened = []
+        real_read = pathlib.Path.read_text
+        def spy(self, *a, **k):
+            opened.append(str(self))
+            return real_read(self, *a, **k)
+        pathlib.Path.read_text = spy
+        from kiosk.config import load_config, with_data_dir
+        from kiosk.compose import build_parts
+        cfg = with_data_dir(load_config(env={{}}, overrides={{"devices": {devices!r}}}), pathlib.Path({str(tmp_path)!r}))
+        parts = build_parts(cfg)
+        print(json.dumps({{"citizens": len(parts.demo_citizens),
+                          "read_demo": any("citizens.yaml" in p for p in opened),
+                          "documents": parts.devices.documents is not None,
+                          "warnings": [w.en for w in parts.staff_warnings]}}))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip().splitlines()[-1]
+
+
+def test_real_devices_read_no_demo_citizens_and_photograph_nothing_fake(tmp_path):
+    import json
+    got = json.loads(_compose(tmp_path, card_reader="pcsc", camera="opencv", face="dlib", printer="cups",
+                              document_camera="none", government_records="none"))
+    assert got["citizens"] == 0 and not got["read_demo"]
+    assert not got["documents"]
+    assert not any("simulated" in w for w in got["warnings"])
+
+
+def test_a_simulated_device_beside_a_real_reader_is_shown_to_staff(tmp_path):
+    import json
+    got = json.loads(_compose(tmp_path, card_reader="pcsc", camera="opencv", face="dlib", printer="cups",
+                              document_camera="sim", government_records="none"))
+    assert any("simulated devices" in w and "document camera" in w for w in got["warnings"])
