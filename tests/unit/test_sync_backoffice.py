@@ -14,6 +14,7 @@ with warnings.catch_warnings():   # starlette would rather have httpx2; httpx is
     from fastapi.testclient import TestClient
 
 from backoffice.app import create_app
+from backoffice.at_rest import AtRest, Keyring, record_context
 from backoffice.db import make_engine
 from backoffice.keys import BackofficeKeys
 from backoffice.service import Backoffice
@@ -28,7 +29,8 @@ A, B = "3301060001", "3301060002"
 @pytest.fixture
 def bo(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'bo.sqlite3'}")
-    b = Backoffice(engine, BackofficeKeys.load_or_create(tmp_path / "keys"))
+    b = Backoffice(engine, BackofficeKeys.load_or_create(tmp_path / "keys"),
+                   at_rest=AtRest(Keyring(tmp_path / "keys" / "at-rest.keyring")))
     yield b
     engine.dispose()
 
@@ -98,7 +100,8 @@ def test_same_number_different_content_is_409_and_kept_for_review(http, bo, kios
     assert bo.counts()["applications"] == 1
     assert [c["number"] for c in bo.list_conflicts()] == [env["number"]]     # kept once, for review
     with bo.engine.connect() as conn:
-        stored = json.loads(conn.exec_driver_sql("SELECT record FROM applications").scalar_one())
+        sealed_record = conn.exec_driver_sql("SELECT record FROM applications").scalar_one()
+    stored = json.loads(bo.at_rest.open(sealed_record, record_context(env["number"])))
     assert stored["answers"][0]["value"] != "someone else"                    # the first copy stays
 
 
