@@ -25,19 +25,21 @@ BATCH = 200
 
 
 def upgrade_schema(engine: Engine) -> None:
-    insp = inspect(engine)
-    with engine.begin() as conn:
-        for table in db.metadata.sorted_tables:
-            have = {c["name"] for c in insp.get_columns(table.name)}
-            for col in table.columns:
-                if col.name not in have:
-                    ddl = col.type.compile(dialect=engine.dialect)
-                    conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN {col.name} {ddl}'))
-                    log.info("schema: added %s.%s", table.name, col.name)
-        if engine.dialect.name == "postgresql":
-            note = next(c for c in insp.get_columns("status_changes") if c["name"] == "note")
-            if "VARCHAR" in str(note["type"]).upper():   # sealed notes outgrow the old 500
-                conn.execute(text("ALTER TABLE status_changes ALTER COLUMN note TYPE TEXT"))
+    insp = inspect(engine)    # read before writing: SQLite's write lock would block the inspector's connection
+    ddl: list[str] = []
+    for table in db.metadata.sorted_tables:
+        have = {c["name"] for c in insp.get_columns(table.name)}
+        ddl += [f"ALTER TABLE {table.name} ADD COLUMN {col.name} {col.type.compile(dialect=engine.dialect)}"
+                for col in table.columns if col.name not in have]
+    if engine.dialect.name == "postgresql":
+        note = next(c for c in insp.get_columns("status_changes") if c["name"] == "note")
+        if "VARCHAR" in str(note["type"]).upper():   # sealed notes outgrow the old 500
+            ddl.append("ALTER TABLE status_changes ALTER COLUMN note TYPE TEXT")
+    if ddl:
+        with engine.begin() as conn:
+            for statement in ddl:
+                conn.execute(text(statement))
+                log.info("schema: %s", statement)
     for table in db.metadata.sorted_tables:
         idx: Index
         for idx in table.indexes:
