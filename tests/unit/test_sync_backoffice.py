@@ -180,15 +180,19 @@ def test_catalogue_is_signed_versioned_and_checked_before_publishing(http, bo, k
 
 
 def test_openapi_and_the_officials_page(http, bo, kiosks, store):
+    from tests.backoffice_support import PASSWORD, POLICE, sign_in
+    http.app.state.web.accounts.create("police", PASSWORD, "official", [POLICE])
+    assert http.get("/openapi.json").status_code == 401 and http.get("/officials").status_code == 401
+    sign_in(http, "police")
     spec = http.get("/openapi.json").json()
     for path in ("/v1/applications/batch", "/v1/applications/{number}", "/v1/status-changes", "/v1/catalogue",
-                 "/officials"):
+                 "/v1/officials/applications"):
         assert path in spec["paths"], path
     envs = sealed(bo, store, 2)
     send(http, kiosks[A], A, "POST", "/v1/applications/batch", {"applications": envs})
     page = http.get("/officials").text
     assert "公安局" in page and envs[0]["number"] in page
-    only = http.get("/v1/officials/applications", params={"department": "公安局"}).json()
+    only = http.get("/v1/officials/applications", params={"department": POLICE}).json()
     assert {r["department"] for r in only["requests"]} == {"公安局"} and len(only["requests"]) == 2
     from backoffice.testing import CITIZEN_ID, CITIZEN_NAME
     assert CITIZEN_NAME not in page and CITIZEN_ID not in page        # officials' list shows no personal data
