@@ -129,7 +129,7 @@ class Gate:
 
     def _with_headers(self, send: Send, csp: str) -> Send:
         extra = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
-                 (b"referrer-policy", b"no-referrer"), (b"cache-control", b"no-store")]
+                 (b"referrer-policy", b"same-origin"), (b"cache-control", b"no-store")]
         if self.secure:
             extra.append((b"strict-transport-security", b"max-age=31536000"))
 

@@ -89,7 +89,8 @@ def item_page(request: Request, number: str, item_id: str) -> Response:
             f' · 收到 Received {e(it["received_at"])}</p>'
             f'<p>身份 Identity: ID card chip read; live face check '
             f'{"passed" if face else "not recorded" if face is None else "did not pass"}</p>'
-            f'<h2>回答 Answers</h2>{answers}<h2>材料 Materials</h2>{table(["材料 Material", ""], mats, id="materials")}'
+            f'<h2>回答 Answers</h2>{answers}<h2>材料 Materials</h2>'
+            f'{table(["材料 Material", ""], mats, id="materials") if mats else "<p>无需材料 No materials needed</p>"}'
             f'<h2>更新状态 Update the status</h2>{form}<h2>经过 History</h2>{history}')
     return page(f"{number} · {item_id}", body, account=session.account, csrf=session.csrf)
 

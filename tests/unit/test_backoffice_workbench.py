@@ -162,7 +162,7 @@ def test_pages_forbid_framing_scripts_and_caching(app, bo):
     csp = r.headers["content-security-policy"]
     assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp and "script" not in csp
     assert r.headers["x-frame-options"] == "DENY" and r.headers["cache-control"] == "no-store"
-    assert r.headers["referrer-policy"] == "no-referrer"
+    assert r.headers["referrer-policy"] == "same-origin"       # no referrer to other sites; Origin kept for our own
     assert "<script" not in r.text
 
 
