@@ -64,7 +64,7 @@ def require(request: Request, permission: str) -> tuple[Session, Account]:
 
 def mount_web(app: FastAPI, bo: Backoffice, settings: WebSettings | None = None) -> Web:
     from backoffice.records import records_router
-    from backoffice.web import api, docs, pages, signin
+    from backoffice.web import accounts_page, api, docs, pages, signin
     from backoffice.web.gate import Gate
 
     settings = settings or WebSettings()
@@ -75,6 +75,7 @@ def mount_web(app: FastAPI, bo: Backoffice, settings: WebSettings | None = None)
     app.include_router(records_router(bo, settings.records, settings.records_per_minute))
     app.include_router(signin.router)
     app.include_router(pages.router)
+    app.include_router(accounts_page.router)
     app.include_router(api.router)
     app.include_router(docs.router)
     app.add_middleware(Gate, sessions=sessions, secure=settings.secure)

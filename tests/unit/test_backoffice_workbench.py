@@ -180,3 +180,32 @@ def test_no_log_line_holds_a_citizen_s_name_or_id_number(app, bo, caplog):
     text = caplog.text + "".join(str(e) for e in audit.entries(bo.engine))
     for secret in (CITIZEN_NAME, CITIZEN_NAME[0] + "秀", CITIZEN_ID, CITIZEN_ID[-6:], CITIZEN_ID[6:14], CHILD_NAME):
         assert secret not in text, secret
+
+
+def test_admins_manage_accounts_in_the_browser_and_department_admins_only_their_officials(app, bo):
+    root = as_user(app, "root")
+    r = root.post("/officials/accounts", data={"username": "wang", "password": PASSWORD, "role": "official",
+                                                "departments": f"{POLICE}, {CIVIL}", "csrf": csrf_of(root)},
+                  follow_redirects=False)
+    assert r.status_code == 303
+    wang = as_user(app, "wang")
+    assert wang.get("/v1/officials/me").json()["departments"] == sorted([POLICE, CIVIL])
+    r = root.post("/officials/accounts/wang", data={"action": "disable", "csrf": csrf_of(root)}, follow_redirects=False)
+    assert r.status_code == 303 and wang.get("/v1/officials/me").status_code == 401      # sessions ended
+    # a department admin: officials of their own departments only, nothing else
+    pensions = as_user(app, "pensions")
+    token = csrf_of(pensions)
+    for data in ({"username": "boss", "role": "admin", "departments": ""},
+                 {"username": "cop", "role": "official", "departments": POLICE}):
+        r = pensions.post("/officials/accounts", data={**data, "password": PASSWORD, "csrf": token})
+        assert r.status_code == 403, data
+    r = pensions.post("/officials/accounts", data={"username": "li", "role": "official", "departments": HR,
+                                                    "password": PASSWORD, "csrf": token}, follow_redirects=False)
+    assert r.status_code == 303
+    page = pensions.get("/officials/accounts").text
+    assert "li" in page and "police" not in page and "root" not in page
+    assert pensions.post("/officials/accounts/police", data={"action": "disable", "csrf": token}).status_code == 404
+    assert as_user(app, "police").get("/officials/accounts").status_code == 403
+    assert "Call 0571" not in pensions.get("/officials/accounts?notice=Call+0571+now").text
+    actions = [(e["actor"], e["action"]) for e in audit.entries(bo.engine)]
+    assert ("account:root", "account.create") in actions and ("account:pensions", "account.create") in actions
