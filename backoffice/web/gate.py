@@ -100,7 +100,8 @@ class Gate:
             form = _form(scope, body)
             state["form"] = form
             token = form.get("csrf") or header(scope, b"x-csrf-token")
-            expected = session.csrf if session else (jar.get(SIGNIN_COOKIE, "") if path == "/signin" else "")
+            # the sign-in form carries its own cookie's token, whether or not a session exists
+            expected = jar.get(SIGNIN_COOKIE, "") if path == "/signin" else (session.csrf if session else "")
             if not expected or not token or not hmac.compare_digest(expected.encode(), token.encode()):
                 return await _json(send, 403, "missing or wrong CSRF token (reload the page and try again)")
             receive = _replay(body, receive)
