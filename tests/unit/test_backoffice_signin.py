@@ -242,3 +242,27 @@ def test_the_first_admin_is_made_by_the_command_line_and_manages_no_citizen_data
     actions = [(e["action"], e["detail"]) for e in audit.entries(bo.engine)]
     assert ("account.create", "root: role admin") in actions
     bo.engine.dispose()
+
+
+@pytest.mark.parametrize("kind", ["postgresql"])
+def test_accounts_lockout_sessions_and_the_workbench_on_postgresql(tmp_path, clock, kind):
+    from tests.backoffice_support import database_url
+    with database_url(kind, tmp_path) as url:
+        bo = new_backoffice(tmp_path, url)
+        app, c = client_for(bo, clock)
+        app.state.web.accounts.create("alice", PASSWORD, "official", [POLICE])
+        number = deliver(bo)
+        with c:
+            for _ in range(5):
+                assert sign_in(c, "alice", "wrong password!!").status_code == 401
+            assert sign_in(c, "alice").status_code == 401
+            clock.t += 15 * 60 + 1
+            assert sign_in(c, "alice").status_code == 303
+            assert [r["item_id"] for r in c.get("/v1/officials/applications").json()["requests"]] == ["hukou"]
+            r = c.post(f"/v1/officials/items/{number}/hukou/status", json={"status": "accepted", "note": "n"},
+                       headers={"x-csrf-token": csrf_of(c)})
+            assert r.status_code == 200
+            assert c.get(f"/v1/officials/items/{number}/hukou").json()["history"][0]["note"] == "n"
+            clock.t += 31 * 60
+            assert c.get("/v1/officials/me").status_code == 401
+        bo.engine.dispose()
