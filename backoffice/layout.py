@@ -73,7 +73,7 @@ def open_backoffice(folder: BackofficeFolder, db_url: str | None = None, *, seal
     from backoffice.migrate import seal_plaintext_rows
     from backoffice.service import Backoffice
 
-    folder.root.mkdir(parents=True, exist_ok=True)
+    folder.root.mkdir(mode=0o700, parents=True, exist_ok=True)
     if db_url is None:
         if folder.legacy_db.exists() and not folder.db.exists():
             raise LegacyDatabase(f"a database from an earlier release is at {folder.legacy_db}: stop the service and "

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -31,7 +31,6 @@ class WebSettings:
     clock: Callable[[], float] = time.time
     records: RecordsSource | None = None
     records_per_minute: int = 30
-    extra: dict = field(default_factory=dict)
 
 
 @dataclass

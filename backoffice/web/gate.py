@@ -8,7 +8,8 @@ carry the session's CSRF token (form field `csrf` or header `X-CSRF-Token`; for 
 token of its pre-session cookie) and must not come from another origin. Responses get a strict
 Content-Security-Policy, no framing, no caching and no referrer.
 
-Runs on the event loop; it reads at most MAX_FORM bytes of a form before the route does.
+Runs on the event loop (the session look-up on a worker thread); it reads at most MAX_FORM bytes
+of a state-changing request's body before the route does.
 """
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
+
+from starlette.concurrency import run_in_threadpool
 
 from backoffice.sessions import Session, Sessions
 
@@ -85,7 +88,6 @@ class Gate:
         jar = cookies(scope)
         session: Session | None = None
         if not is_public_path(path) or path == "/signin":
-            from starlette.concurrency import run_in_threadpool
             session = await run_in_threadpool(self.sessions.resolve, jar.get(self.cookie))
         if session is None and not is_public_path(path):
             return await self._refuse_anonymous(scope, send)
