@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import ssl
 import subprocess
 import sys
 import time
@@ -71,16 +72,17 @@ def test_serve_offers_https_with_a_certificate_and_key(tmp_path):
     s = Serve(tmp_path, "--tls-cert", str(cert), "--tls-key", str(key), "--host", "0.0.0.0")
     try:
         url = f"https://127.0.0.1:{s.port}"
+        trust = ssl.create_default_context(cafile=str(cert))
         end = time.monotonic() + 15
         while True:
             try:
-                r = httpx.get(url + "/healthz", verify=str(cert), trust_env=False, timeout=5)
+                r = httpx.get(url + "/healthz", verify=trust, trust_env=False, timeout=5)
                 break
             except httpx.ConnectError:
                 assert time.monotonic() < end
                 time.sleep(0.1)
         assert r.status_code == 200
-        page = httpx.get(url + "/signin", verify=str(cert), trust_env=False)
+        page = httpx.get(url + "/signin", verify=trust, trust_env=False)
         cookie = page.headers["set-cookie"]
         assert "Secure" in cookie and page.headers["strict-transport-security"].startswith("max-age=")
         with pytest.raises(httpx.HTTPError):                 # plain HTTP to the TLS port gets nothing
