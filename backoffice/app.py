@@ -1,21 +1,20 @@
 """The back office's HTTP API (FastAPI; OpenAPI at /openapi.json, browsable at /docs).
 
 Kiosk endpoints (/v1/...) need a signed request (kiosk/services/sync/protocol.py) and answer
-with a signed response. The officials' page (/officials) and its JSON (/v1/officials/...) list
-received applications per department; they show no personal data, and in production sit behind
-the government network's single sign-on (the service binds 127.0.0.1 unless told otherwise).
+with a signed response. Everything else, the officials' workbench (/officials, /v1/officials/...)
+and the API docs included, needs a signed-in account (backoffice/web/, mounted at the end).
 """
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from backoffice.service import MAX_BATCH, AuthError, Backoffice
+from backoffice.web import WebSettings, mount_web
 from kiosk.services.sync import protocol as proto
 
 DESCRIPTION = """Receives applications from enrolled OneVisit kiosks exactly once.
@@ -25,6 +24,10 @@ Every `/v1/` kiosk request carries `X-OneVisit-Kiosk`, `X-OneVisit-Timestamp`, `
 unsigned, wrongly signed, stale or replayed requests get 401, a revoked kiosk 403. Answers carry
 `X-OneVisit-Response-Signature` (the back office's Ed25519 over the request nonce, status and body hash).
 Applications travel sealed for the back office (X25519 + AES-256-GCM, the number as associated data).
+
+Officials' endpoints (`/v1/officials/...`), these docs and `/openapi.json` need a signed-in account
+(`POST /signin`, then the session cookie); every POST also carries the session's `X-CSRF-Token`
+(`GET /v1/officials/me` tells it).
 """
 
 
@@ -88,8 +91,9 @@ AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def create_app(bo: Backoffice) -> FastAPI:
-    app = FastAPI(title="OneVisit back office", version="1.0", description=DESCRIPTION)
+def create_app(bo: Backoffice, web: WebSettings | None = None) -> FastAPI:
+    # docs_url/redoc_url off: backoffice/web/docs.py serves them behind sign-in, from local files
+    app = FastAPI(title="OneVisit back office", version="1.0", description=DESCRIPTION, docs_url=None, redoc_url=None)
 
     @app.exception_handler(AuthError)
     async def _auth_error(_request: Request, exc: AuthError) -> JSONResponse:
@@ -153,39 +157,7 @@ def create_app(bo: Backoffice) -> FastAPI:
         """The current signed catalogue if its revision is above `have`."""
         return answer(auth, bo.catalogue_for(have))
 
-    @app.get("/v1/officials/applications", tags=["officials"])
-    def official_list(department: str | None = None, limit: int = Query(200, ge=1, le=10000),
-                      offset: int = Query(0, ge=0)) -> dict:
-        """Received department requests, optionally for one department (no personal data)."""
-        return {"summary": bo.department_summary(), "requests": bo.list_applications(department, limit, offset)}
-
-    @app.get("/officials", response_class=HTMLResponse, tags=["officials"])
-    def official_page(department: str | None = None) -> HTMLResponse:
-        """A minimal page: per department, what arrived, when it is due, and its status."""
-        return HTMLResponse(render_official_page(bo, department))
-
+    # --- the signed-in side: accounts, officials' workbench, records API, docs (backoffice/web/) ---
+    mount_web(app, bo, web)
+    # --- end of the signed-in side ---
     return app
-
-
-def render_official_page(bo: Backoffice, department: str | None) -> str:
-    e = html.escape
-    summary = bo.department_summary()
-    rows = bo.list_applications(department, limit=500)
-    counts = bo.counts()
-    links = "".join(
-        f'<li><a href="?department={e(s["department"])}">{e(s["department"])}</a>: {s["total"]} '
-        f'({", ".join(f"{e(k)} {v}" for k, v in s["by_status"].items())})</li>' for s in summary)
-    body = "".join(
-        f"<tr><td>{e(r['department'])}</td><td>{e(r['number'])}</td><td>{e(r['bundle_id'])}</td>"
-        f"<td>{e(r['procedure'])}</td><td>{e(r['due'])}</td><td>{e(r['status'])}</td><td>{e(r['received_at'])}</td>"
-        f"<td>{e(r['source'])}</td></tr>" for r in rows)
-    title = f"收件 · {e(department)}" if department else "收件 · 全部部门"
-    return f"""<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>{title}</title>
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #bbb;padding:4px 8px}}</style>
-</head><body><h1>{title} <small>Received applications</small></h1>
-<p>{counts['applications']} applications, {counts['department_requests']} department requests,
-{counts['conflicts']} conflicts kept for review. <a href="/officials">all departments</a></p>
-<ul>{links}</ul>
-<table><thead><tr><th>部门 Department</th><th>申请编号 Number</th><th>事项 Bundle</th><th>办理 Procedure</th>
-<th>承诺期限 Due</th><th>状态 Status</th><th>收到 Received (UTC)</th><th>来源 Source</th></tr></thead>
-<tbody>{body}</tbody></table></body></html>"""

@@ -1,6 +1,7 @@
 """`python -m backoffice`: run the service and the officials' tools.
 
   python -m backoffice [serve] [--db URL] [--data-dir DIR] [--host 127.0.0.1] [--port 8750]
+                       [--tls-cert FILE --tls-key FILE] [--records-file FILE]
   python -m backoffice enrol --kiosk-id ID --public-key FILE [--name NAME]
   python -m backoffice revoke --kiosk-id ID
   python -m backoffice kiosks
@@ -11,10 +12,15 @@
   python -m backoffice catalogue-publish FILE
   python -m backoffice conflicts [--json]
   python -m backoffice openapi
+  python -m backoffice account create|list|password|departments|disable|enable|unlock ...
+  python -m backoffice departments | audit | migrate | rotate-key [--reencrypt] | prune-keys
+  (the officials' commands: backoffice/cli_officials.py)
 
-Every command takes --db (default sqlite:///<data-dir>/backoffice.sqlite3; PostgreSQL with
-postgresql://user@host:port/db) and --data-dir (default $ONEVISIT_BACKOFFICE_DIR or
-./backoffice-data; the back office's keys live in <data-dir>/keys).
+Every command takes --db (default sqlite:///<data-dir>/db/backoffice.sqlite3; PostgreSQL with
+postgresql://user@host:port/db), --data-dir (default $ONEVISIT_BACKOFFICE_DIR or
+./backoffice-data; the back office's keys live in <data-dir>/keys) and --at-rest-key (the
+keyring that encrypts records at rest; default <data-dir>/keys/at-rest.keyring or
+$ONEVISIT_BACKOFFICE_AT_REST_KEY). See backoffice/layout.py.
 """
 from __future__ import annotations
 
@@ -26,8 +32,10 @@ import socket
 import sys
 from pathlib import Path
 
+from backoffice import cli_officials
+
 COMMANDS = ("serve", "enrol", "revoke", "kiosks", "keys", "import", "list", "status", "catalogue-publish",
-            "conflicts", "openapi")
+            "conflicts", "openapi") + cli_officials.COMMANDS
 DEFAULT_PORT = 8750
 
 
@@ -35,6 +43,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", help="database URL (default: SQLite in the data folder)")
     p.add_argument("--data-dir", type=Path, default=Path(os.environ.get("ONEVISIT_BACKOFFICE_DIR", "backoffice-data")),
                    help="folder for the keys and the default SQLite database")
+    p.add_argument("--at-rest-key", type=Path, help="the at-rest keyring file (default: <data-dir>/keys/at-rest.keyring)")
     p.add_argument("-v", "--verbose", action="store_true")
 
 
@@ -47,6 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
     serve.add_argument("--port-file", type=Path, help="write the port here once listening (for scripts and tests)")
     serve.add_argument("--max-skew", type=int, default=300, help="seconds a request's timestamp may be off")
+    serve.add_argument("--tls-cert", type=Path, help="serve HTTPS with this certificate chain (PEM)")
+    serve.add_argument("--tls-key", type=Path, help="... and this private key (PEM)")
+    serve.add_argument("--behind-tls-proxy", action="store_true",
+                       help="a TLS proxy in front terminates HTTPS: mark cookies Secure")
+    serve.add_argument("--records-file", type=Path,
+                       help="government records for prefill from this file (the demo's: assets/demo/government-records.yaml)")
+    serve.add_argument("--session-idle-minutes", type=int, default=30)
+    serve.add_argument("--session-hours", type=int, default=12, help="a session ends this long after sign-in")
     p = sub.add_parser("enrol", help="enrol a kiosk (or replace its key)")
     _common(p)
     p.add_argument("--kiosk-id", required=True)
@@ -81,26 +98,49 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--json", action="store_true")
     _common(sub.add_parser("openapi", help="print the OpenAPI document"))
+    cli_officials.add_parsers(sub, _common)
     return parser
 
 
 def _backoffice(args: argparse.Namespace, **kw):  # type: ignore[no-untyped-def]
-    from backoffice.db import make_engine
-    from backoffice.keys import BackofficeKeys
-    from backoffice.service import Backoffice
+    from backoffice.layout import BackofficeFolder, open_backoffice
 
-    data_dir: Path = args.data_dir
-    data_dir.mkdir(parents=True, exist_ok=True)
-    url = args.db or f"sqlite:///{(data_dir / 'backoffice.sqlite3').resolve()}"
-    return Backoffice(make_engine(url), BackofficeKeys.load_or_create(data_dir / "keys"), **kw)
+    folder = BackofficeFolder(args.data_dir, args.at_rest_key)
+    return open_backoffice(folder, args.db, seal_plaintext=args.command in ("serve", "migrate"), **kw)
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def plain_http_warning(host: str) -> str:
+    return (f"WARNING: listening on {host} beyond this machine WITHOUT TLS: officials' passwords, session cookies "
+            "and citizens' records would cross the network readable. Use --tls-cert/--tls-key (or a TLS proxy "
+            "with --behind-tls-proxy and bind 127.0.0.1).")
 
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from backoffice.app import create_app
+    from backoffice.records import YamlRecordsSource
+    from backoffice.sessions import SessionPolicy
+    from backoffice.web import WebSettings
 
+    tls = bool(args.tls_cert or args.tls_key)
+    if tls and not (args.tls_cert and args.tls_key):
+        print("--tls-cert and --tls-key go together", file=sys.stderr)
+        return 2
+    records = YamlRecordsSource(args.records_file) if args.records_file else None
     bo = _backoffice(args, max_skew=args.max_skew)
+    web = WebSettings(secure=tls or args.behind_tls_proxy, records=records,
+                      sessions=SessionPolicy(args.session_idle_minutes * 60, args.session_hours * 3600))
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -111,15 +151,20 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     sock.listen(1024)
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(bo), log_level="info" if args.verbose else "warning", access_log=args.verbose,
-                            timeout_graceful_shutdown=5, lifespan="off")
+    config = uvicorn.Config(create_app(bo, web), log_level="info" if args.verbose else "warning",
+                            access_log=args.verbose, timeout_graceful_shutdown=5, lifespan="off",
+                            ssl_certfile=str(args.tls_cert) if tls else None, ssl_keyfile=str(args.tls_key) if tls else None)
     server = uvicorn.Server(config)
     if args.port_file:
         tmp = args.port_file.with_name(args.port_file.name + ".tmp")
         tmp.write_text(str(port))
         tmp.replace(args.port_file)
-    print(f"back office listening on http://{args.host}:{port} (db {bo.engine.url.render_as_string(hide_password=True)})",
-          flush=True)
+    if not tls and not _is_loopback(args.host):
+        banner = "!" * 100
+        print(f"{banner}\n{plain_http_warning(args.host)}\n{banner}", file=sys.stderr, flush=True)
+        logging.getLogger("backoffice").warning(plain_http_warning(args.host))
+    print(f"back office listening on {'https' if tls else 'http'}://{args.host}:{port} "
+          f"(db {bo.engine.url.render_as_string(hide_password=True)})", flush=True)
     server.run(sockets=[sock])
     bo.engine.dispose()
     return 0
@@ -133,15 +178,32 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "serve":
-        return _serve(args)
+        from backoffice.layout import LegacyDatabase
+        try:
+            return _serve(args)
+        except LegacyDatabase as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     if args.command == "openapi":
         from backoffice.app import create_app
         print(json.dumps(create_app(_backoffice(args)).openapi(), ensure_ascii=False, indent=2))
         return 0
+    from backoffice.layout import LegacyDatabase
     from backoffice.service import NotFound
     from kiosk.services.sync.protocol import ProtocolError
 
-    bo = _backoffice(args)
+    if args.command == "migrate":
+        return cli_officials.migrate(args)
+    try:
+        bo = _backoffice(args)
+    except LegacyDatabase as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.command in cli_officials.COMMANDS:
+        try:
+            return cli_officials.run(args, bo)
+        finally:
+            bo.engine.dispose()
     try:
         if args.command == "enrol":
             key = bo.enrol(args.kiosk_id, args.public_key.read_text("utf-8", errors="strict"), args.name)
@@ -184,7 +246,12 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  {r['department']}  {r['number']}  {r['bundle_id']}/{r['item_id']}  due {r['due']}  "
                           f"{r['status']}  received {r['received_at']}")
         elif args.command == "status":
-            change = bo.set_status(args.number, args.item_id, args.status, args.note)
+            import getpass
+            actor = f"cli:{getpass.getuser()}"
+            change = bo.set_status(args.number, args.item_id, args.status, args.note, actor=actor)
+            from backoffice import audit
+            audit.record(bo.engine, actor, "item.status", number=args.number, item_id=args.item_id,
+                         detail=f"-> {args.status}" + (" (with a note)" if args.note else ""))
             print(f"status change {change}: {args.number}/{args.item_id} -> {args.status}")
         elif args.command == "catalogue-publish":
             from kiosk.services import safe_yaml

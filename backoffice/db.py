@@ -1,8 +1,15 @@
 """The back office's tables (SQLAlchemy Core) and engine: SQLite by default, PostgreSQL by URL.
 
-Times are UTC ISO-8601 strings so both databases store and compare them alike.
+Times are UTC ISO-8601 strings so both databases store and compare them alike (session and
+lockout deadlines are Unix seconds: they are compared, never shown). Personal data (records,
+conflicting copies, officials' notes) is stored sealed by backoffice/at_rest.py; `kek_id` names
+the key-encryption key that wraps each row's data key, so a rotation finds the rows to re-wrap.
+Columns added after the first release are added to older databases by backoffice/migrate.py.
 """
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 from sqlalchemy import (Boolean, Column, Engine, ForeignKey, Index, Integer, MetaData, String, Table, Text,
                         UniqueConstraint, create_engine, event)
@@ -35,7 +42,9 @@ applications = Table(
     Column("received_at", String(32), nullable=False),
     Column("source", String(10), nullable=False),             # "upload" | "import"
     Column("digest", String(64), nullable=False),             # sha256 of the canonical record
-    Column("record", Text, nullable=False),                   # canonical JSON, attachments included
+    Column("record", Text, nullable=False),                   # sealed canonical JSON, attachments included
+    Column("kek_id", String(40)),                             # NULL: a plaintext row from before sealing
+    Column("requests", Integer),                              # how many department requests it made
 )
 
 department_requests = Table(
@@ -43,10 +52,12 @@ department_requests = Table(
     Column("number", String(40), ForeignKey("applications.number"), primary_key=True),
     Column("item_id", String(80), primary_key=True),
     Column("department", String(200), nullable=False),
+    Column("department_id", String(80)),                      # backoffice/departments.py; NULL before migration
     Column("procedure", String(200), nullable=False),
     Column("due", String(10), nullable=False),
     Column("status", String(32), nullable=False),
     Index("ix_department_requests_department", "department"),
+    Index("ix_department_requests_department_id", "department_id"),
 )
 
 status_changes = Table(
@@ -56,8 +67,10 @@ status_changes = Table(
     Column("item_id", String(80), nullable=False),
     Column("kiosk_id", String(10), nullable=False),
     Column("status", String(32), nullable=False),
-    Column("note", String(500), nullable=False, default=""),
+    Column("note", Text, nullable=False, default=""),         # sealed when not empty
     Column("changed_at", String(32), nullable=False),
+    Column("kek_id", String(40)),
+    Column("actor", String(80)),                              # who changed it ("official:NAME", "cli:USER")
     Index("ix_status_changes_kiosk", "kiosk_id", "id"),
 )
 
@@ -67,10 +80,11 @@ conflicts = Table(
     Column("number", String(40), nullable=False),
     Column("kiosk_id", String(10), nullable=False),
     Column("digest", String(64), nullable=False),
-    Column("record", Text, nullable=False),
+    Column("record", Text, nullable=False),                   # sealed like applications.record
     Column("received_at", String(32), nullable=False),
     Column("source", String(10), nullable=False),
     Column("resolved", Boolean, nullable=False, default=False),
+    Column("kek_id", String(40)),
     UniqueConstraint("number", "digest", name="uq_conflicts_number_digest"),
 )
 
@@ -83,6 +97,42 @@ catalogues = Table(
     Column("published_at", String(32), nullable=False),
 )
 
+# --- who signs in, their sessions, and what they did -----------------------------------------
+accounts = Table(
+    "accounts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),     # argon2id, PHC string
+    Column("role", String(32), nullable=False),
+    Column("departments", Text, nullable=False, default="[]"),  # JSON list of department ids
+    Column("created_at", String(32), nullable=False),
+    Column("disabled_at", String(32)),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", Integer),                          # Unix seconds
+    Column("password_changed_at", String(32), nullable=False),
+)
+
+sessions = Table(
+    "sessions", metadata,
+    Column("id_hash", String(64), primary_key=True),          # SHA-256 of the cookie's value, never the value
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", Integer, nullable=False),            # Unix seconds: absolute expiry counts from here
+    Column("last_seen", Integer, nullable=False),             # idle expiry counts from here
+)
+
+audit = Table(
+    "audit", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(32), nullable=False),
+    Column("actor", String(80), nullable=False),              # "official:NAME", "kiosk:ID", "cli:USER", "anonymous"
+    Column("action", String(40), nullable=False),
+    Column("number", String(40)),
+    Column("item_id", String(80)),
+    Column("detail", String(300), nullable=False, default=""),  # never personal data
+    Index("ix_audit_number", "number"),
+)
+
 
 def normalise_url(url: str) -> str:
     """postgresql:// and postgres:// mean psycopg 3 here."""
@@ -92,9 +142,28 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def private_sqlite_file(url: str) -> None:
+    """Create the SQLite file readable by its owner only (0600, folder 0700) before SQLite opens
+    it, and tighten one made looser; SQLite gives its -wal and -shm files the database file's mode."""
+    path = make_url(url).database
+    if not path or path == ":memory:":
+        return
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.close(os.open(p, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600))
+    for f in (p, p.with_name(p.name + "-wal"), p.with_name(p.name + "-shm")):
+        if f.exists() and f.stat().st_mode & 0o077:
+            os.chmod(f, 0o600)
+
+
 def make_engine(url: str) -> Engine:
+    """The engine with the current schema: tables created, columns of later releases added
+    (backoffice/migrate.py). Plaintext rows from before sealing are left to `migrate.seal_plaintext`."""
+    from backoffice.migrate import upgrade_schema
+
     url = normalise_url(url)
     if make_url(url).get_backend_name() == "sqlite":
+        private_sqlite_file(url)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
@@ -104,6 +173,7 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA secure_delete=ON")     # freed pages are zeroed: no old plaintext lingers
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -113,4 +183,5 @@ def make_engine(url: str) -> Engine:
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=8)
     metadata.create_all(engine)
+    upgrade_schema(engine)
     return engine

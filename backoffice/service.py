@@ -5,6 +5,8 @@ hand-carried exports, and list what each department received.
 Idempotency by application number: the same number with the same content (the SHA-256 of the
 record's canonical JSON) is a no-op success ("duplicate"); the same number with different
 content is kept in `conflicts` for an official to review and answered "conflict" (HTTP 409).
+
+Records, conflicting copies and officials' notes are stored sealed (backoffice/at_rest.py).
 """
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from backoffice import db
+from backoffice.at_rest import AtRest, conflict_context, note_context, record_context
+from backoffice.departments import department_id
 from backoffice.keys import BackofficeKeys
 from kiosk.domain.application import KIOSK_ID_RE, is_valid_application_number
 from kiosk.services.sync import protocol as proto
@@ -63,10 +67,11 @@ class ImportReport:
 
 
 class Backoffice:
-    def __init__(self, engine: Engine, keys: BackofficeKeys, *, max_skew: int = 300,
+    def __init__(self, engine: Engine, keys: BackofficeKeys, *, at_rest: AtRest, max_skew: int = 300,
                  wall_clock: Any = time.time) -> None:
         self.engine = engine
         self.keys = keys
+        self.at_rest = at_rest
         self.max_skew = max_skew
         self._clock = wall_clock
         self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
@@ -157,6 +162,7 @@ class Backoffice:
             if not isinstance(rec, dict) or rec.get("number") != number or rec.get("kiosk_id") != kiosk_id:
                 raise ValueError("the record does not match its envelope")
             rows = [{"number": number, "item_id": str(r["item_id"]), "department": str(r["department"]["zh"])[:200],
+                     "department_id": department_id(r["department"]),
                      "procedure": str(r["procedure"]["zh"])[:200], "due": str(r["due"])[:10], "status": "received"}
                     for r in rec["requests"]]
             str(rec["bundle_id"]), str(rec["created_at"])
@@ -181,10 +187,11 @@ class Backoffice:
             for i, (number, rec, digest, rows) in valid:
                 have = known.get(number)
                 if have is None:
+                    sealed, kek_id = self.at_rest.seal(proto.canonical_json(rec), record_context(number))
                     ins = self._insert(db.applications).values(
                         number=number, kiosk_id=kiosk_id, bundle_id=str(rec["bundle_id"])[:80],
                         created_at=str(rec["created_at"])[:32], received_at=now, source=source, digest=digest,
-                        record=proto.canonical_json(rec).decode()).on_conflict_do_nothing(
+                        record=sealed, kek_id=kek_id, requests=len(rows)).on_conflict_do_nothing(
                             index_elements=["number"]).returning(db.applications.c.number)
                     # RETURNING, not rowcount: psycopg does not report a rowcount for ON CONFLICT.
                     if conn.execute(ins).first() is not None:
@@ -200,8 +207,9 @@ class Backoffice:
                 if have == digest:
                     results[i] = {"number": number, "result": "duplicate"}
                 else:
+                    sealed, kek_id = self.at_rest.seal(proto.canonical_json(rec), conflict_context(number, digest))
                     conn.execute(self._insert(db.conflicts).values(
-                        number=number, kiosk_id=kiosk_id, digest=digest, record=proto.canonical_json(rec).decode(),
+                        number=number, kiosk_id=kiosk_id, digest=digest, record=sealed, kek_id=kek_id,
                         received_at=now, source=source, resolved=False).on_conflict_do_nothing(
                             index_elements=["number", "digest"]))
                     results[i] = {"number": number, "result": "conflict",
@@ -215,9 +223,12 @@ class Backoffice:
         return results
 
     # --- status changes ---------------------------------------------------------------------
-    def set_status(self, number: str, item_id: str, status: str, note: str = "") -> int:
+    def set_status(self, number: str, item_id: str, status: str, note: str = "", actor: str | None = None) -> int:
+        """Record a status change (kiosks pull it); the note is stored sealed."""
         if status not in STATUSES:
             raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+        note = note[:500]
+        sealed, kek_id = self.at_rest.seal(note.encode(), note_context(number, item_id)) if note else ("", None)
         with self.engine.begin() as conn:
             r = conn.execute(update(db.department_requests)
                              .where(and_(db.department_requests.c.number == number,
@@ -227,7 +238,8 @@ class Backoffice:
             kiosk_id = conn.execute(select(db.applications.c.kiosk_id)
                                     .where(db.applications.c.number == number)).scalar_one()
             res = conn.execute(db.status_changes.insert().values(number=number, item_id=item_id, kiosk_id=kiosk_id,
-                                                                 status=status, note=note[:500], changed_at=utcnow()))
+                                                                 status=status, note=sealed, kek_id=kek_id,
+                                                                 actor=actor, changed_at=utcnow()))
             return int(res.inserted_primary_key[0])
 
     def status_changes(self, kiosk_id: str, after: int, limit: int) -> dict:

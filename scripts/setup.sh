@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything OneVisit Kiosk needs on a Debian machine, idempotently:
 #   1. Debian packages (PC/SC stack with the vpcd virtual reader, CUPS with the PDF printer,
-#      Xvfb, poppler-utils, a CJK font) when running as root and something is missing;
+#      Xvfb, poppler-utils, a CJK font, PostgreSQL, headless Chromium with its driver) when running
+#      as root and something is missing;
 #   2. a virtual environment in .venv with the pinned Python dependencies and the project itself.
 # Usage: scripts/setup.sh            (idempotent; safe to run again)
 set -euo pipefail
@@ -13,6 +14,7 @@ APT_PACKAGES=(
   xvfb poppler-utils                             # virtual display, pdftotext/pdftoppm
   fonts-wqy-microhei                             # CJK glyphs for the UI and embedded in receipts
   postgresql                                     # the back office's production database, for its tests
+  chromium chromium-driver                       # the officials' pages tested in a real, headless browser
   libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libxkbcommon-x11-0 libxcb-cursor0   # Qt, offscreen and xcb
   libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-randr0 libxcb-xinerama0 libxcb-xkb1
 )

@@ -1,8 +1,11 @@
 """A back office inside the kiosk process, for the demo (`kiosk run --simulate --with-backoffice`,
-which `scripts/demo.sh` uses): uvicorn on its own thread on 127.0.0.1 (a free port), SQLite and
-keys under <kiosk-data-dir>/demo-backoffice, the kiosk enrolled with it and pinned to it
-(<kiosk-data-dir>/sync.toml), so the demo's applications really travel. Production runs the back
-office as its own service (`python -m backoffice serve`).
+which `scripts/demo.sh` uses): uvicorn on its own thread on 127.0.0.1 (a free port), its own
+folder beside the kiosk's data folder (DataFolder.demo_backoffice: never inside it, so nothing of
+the back office's sits with the kiosk's files), the kiosk enrolled with it and pinned to it
+(<kiosk-data-dir>/sync.toml), so the demo's applications really travel. The demo's government
+records (assets/demo/government-records.yaml) feed its records API, and an official account
+"demo" for every department of the shipped catalogue gets a fresh random password at each start
+(printed). Production runs the back office as its own service (`python -m backoffice serve`).
 
 Demo tooling that reaches into both products, so it lives in testkit/ (it was backoffice/demo.py);
 the kiosk's demo composition (kiosk/demo.py) is the only product module that starts it.
@@ -20,6 +23,8 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 THREAD_NAME = "backoffice"
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_OFFICIAL = "demo"
 
 
 @dataclass
@@ -29,6 +34,8 @@ class DemoBackoffice:
     _server: object
     _thread: threading.Thread
     _engine: object
+    official: str = DEMO_OFFICIAL
+    password: str = ""
 
     @property
     def officials_url(self) -> str:
@@ -48,9 +55,9 @@ def start_demo_backoffice(kiosk_data_dir: Path, kiosk_id: str, timeout: float = 
     import uvicorn
 
     from backoffice.app import create_app
-    from backoffice.db import make_engine
-    from backoffice.keys import BackofficeKeys
-    from backoffice.service import Backoffice
+    from backoffice.layout import BackofficeFolder, open_backoffice
+    from backoffice.records import YamlRecordsSource
+    from backoffice.web import WebSettings
     from kiosk.services.datafolder import DataFolder
     from kiosk.services.signing import load_or_create_signing_key
     from kiosk.services.sync.protocol import ed25519_public_pem
@@ -59,10 +66,10 @@ def start_demo_backoffice(kiosk_data_dir: Path, kiosk_id: str, timeout: float = 
     kiosk_data_dir = Path(kiosk_data_dir)
     files = DataFolder(kiosk_data_dir)
     data_dir = files.demo_backoffice
-    data_dir.mkdir(parents=True, exist_ok=True)
-    keys = BackofficeKeys.load_or_create(data_dir / "keys")
-    engine = make_engine(f"sqlite:///{(data_dir / 'backoffice.sqlite3').resolve()}")
-    bo = Backoffice(engine, keys)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    bo = open_backoffice(BackofficeFolder(data_dir), seal_plaintext=True)
+    keys, engine = bo.keys, bo.engine
+    password = _demo_official(bo)
     bo.enrol(kiosk_id, ed25519_public_pem(load_or_create_signing_key(files.signing_key).public_key()), "demo kiosk")
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -70,7 +77,8 @@ def start_demo_backoffice(kiosk_data_dir: Path, kiosk_id: str, timeout: float = 
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = uvicorn.Server(uvicorn.Config(create_app(bo), log_level="warning", access_log=False, lifespan="off",
+    web = WebSettings(records=YamlRecordsSource(ROOT / "assets" / "demo" / "government-records.yaml"))
+    server = uvicorn.Server(uvicorn.Config(create_app(bo, web), log_level="warning", access_log=False, lifespan="off",
                                            timeout_graceful_shutdown=2))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=THREAD_NAME, daemon=True)
     thread.start()
@@ -87,4 +95,26 @@ def start_demo_backoffice(kiosk_data_dir: Path, kiosk_id: str, timeout: float = 
         settings = replace(settings, enrolled_at=datetime.now().replace(microsecond=0).isoformat())
     save_sync_settings(kiosk_data_dir, settings)
     log.info("demo back office at %s (officials' page %s/officials)", url, url)
-    return DemoBackoffice(url, data_dir, server, thread, engine)
+    print(f"demo back office sign-in: {DEMO_OFFICIAL} / {password} (every department; a new password each start)",
+          flush=True)
+    return DemoBackoffice(url, data_dir, server, thread, engine, DEMO_OFFICIAL, password)
+
+
+def _demo_official(bo) -> str:  # type: ignore[no-untyped-def]
+    """The demo's official account for every department of the shipped catalogue; a fresh password."""
+    import secrets
+
+    import yaml
+
+    from backoffice.accounts import Accounts
+    from backoffice.departments import department_id
+    doc = yaml.safe_load((ROOT / "assets" / "catalogue" / "catalogue.yaml").read_text("utf-8"))
+    depts = sorted({department_id(i["department"]) for b in doc["bundles"] for i in b["items"]})
+    accounts = Accounts(bo.engine)
+    password = secrets.token_urlsafe(12)
+    if accounts.get(DEMO_OFFICIAL) is None:
+        accounts.create(DEMO_OFFICIAL, password, "official", depts)
+    else:
+        accounts.set_password(DEMO_OFFICIAL, password)
+        accounts.set_departments(DEMO_OFFICIAL, depts)
+    return password

@@ -10,6 +10,7 @@ Pure paths: nothing here touches the disk. Any thread.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,5 +76,7 @@ class DataFolder:
 
     @property
     def demo_backoffice(self) -> Path:
-        """The demo's own back office (`--with-backoffice`): its keys and database. Demo only."""
-        return self.root / "demo-backoffice"
+        """The demo's own back office (`--with-backoffice`): its keys and database, in a folder
+        beside this one (never inside: the government's data does not sit with the kiosk's). Demo only."""
+        root = Path(os.path.abspath(self.root))
+        return root.with_name(root.name + "-demo-backoffice")

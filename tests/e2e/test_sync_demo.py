@@ -24,20 +24,23 @@ def test_demo_with_backoffice_delivers_the_autopilots_application(tmp_path):
                          env=env)
     assert res.returncode == 0, res.stderr[-3000:]
     assert "demo back office: http://127.0.0.1:" in res.stdout
+    assert "demo back office sign-in: demo / " in res.stdout
     files = DataFolder(tmp_path)
     kiosk = sqlite3.connect(files.db)
     [(number,)] = kiosk.execute("SELECT number FROM applications").fetchall()
     assert kiosk.execute("SELECT number, result FROM synced").fetchall() == [(number, "created")]
     assert kiosk.execute("SELECT count(*) FROM outbox").fetchone() == (0,)
     kiosk.close()
-    bo = sqlite3.connect(files.demo_backoffice / "backoffice.sqlite3")
+    from backoffice.layout import BackofficeFolder
+    assert tmp_path.resolve() not in files.demo_backoffice.resolve().parents     # not inside the kiosk's folder
+    bo = sqlite3.connect(BackofficeFolder(files.demo_backoffice).db)
     assert bo.execute("SELECT number FROM applications").fetchall() == [(number,)]
     assert bo.execute("SELECT count(*) FROM department_requests").fetchone()[0] >= 2
     bo.close()
-    # The kiosk's own files (not the back office's, which is the government's server in real
-    # life) hold nothing personal in the clear: database, WAL, keys, sync settings, receipts.
-    for path in tmp_path.rglob("*"):
-        if path.is_file() and files.demo_backoffice not in path.parents:
+    # Neither the kiosk's files nor the back office's (records sealed at rest) hold anything
+    # personal in the clear: databases, WALs, keys, sync settings, receipts.
+    for path in [*tmp_path.rglob("*"), *files.demo_backoffice.rglob("*")]:
+        if path.is_file():
             raw = path.read_bytes()
             for secret in ("林晓雯".encode(), b"33010619900821032X"):
                 assert secret not in raw, f"{secret!r} in {path.name}"

@@ -14,6 +14,7 @@ with warnings.catch_warnings():   # starlette would rather have httpx2; httpx is
     from fastapi.testclient import TestClient
 
 from backoffice.app import create_app
+from backoffice.at_rest import AtRest, Keyring, record_context
 from backoffice.db import make_engine
 from backoffice.keys import BackofficeKeys
 from backoffice.service import Backoffice
@@ -28,7 +29,8 @@ A, B = "3301060001", "3301060002"
 @pytest.fixture
 def bo(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'bo.sqlite3'}")
-    b = Backoffice(engine, BackofficeKeys.load_or_create(tmp_path / "keys"))
+    b = Backoffice(engine, BackofficeKeys.load_or_create(tmp_path / "keys"),
+                   at_rest=AtRest(Keyring(tmp_path / "keys" / "at-rest.keyring")))
     yield b
     engine.dispose()
 
@@ -98,7 +100,8 @@ def test_same_number_different_content_is_409_and_kept_for_review(http, bo, kios
     assert bo.counts()["applications"] == 1
     assert [c["number"] for c in bo.list_conflicts()] == [env["number"]]     # kept once, for review
     with bo.engine.connect() as conn:
-        stored = json.loads(conn.exec_driver_sql("SELECT record FROM applications").scalar_one())
+        sealed_record = conn.exec_driver_sql("SELECT record FROM applications").scalar_one()
+    stored = json.loads(bo.at_rest.open(sealed_record, record_context(env["number"])))
     assert stored["answers"][0]["value"] != "someone else"                    # the first copy stays
 
 
@@ -177,15 +180,19 @@ def test_catalogue_is_signed_versioned_and_checked_before_publishing(http, bo, k
 
 
 def test_openapi_and_the_officials_page(http, bo, kiosks, store):
+    from tests.backoffice_support import PASSWORD, POLICE, sign_in
+    http.app.state.web.accounts.create("police", PASSWORD, "official", [POLICE])
+    assert http.get("/openapi.json").status_code == 401 and http.get("/officials").status_code == 401
+    sign_in(http, "police")
     spec = http.get("/openapi.json").json()
     for path in ("/v1/applications/batch", "/v1/applications/{number}", "/v1/status-changes", "/v1/catalogue",
-                 "/officials"):
+                 "/v1/officials/applications"):
         assert path in spec["paths"], path
     envs = sealed(bo, store, 2)
     send(http, kiosks[A], A, "POST", "/v1/applications/batch", {"applications": envs})
     page = http.get("/officials").text
     assert "公安局" in page and envs[0]["number"] in page
-    only = http.get("/v1/officials/applications", params={"department": "公安局"}).json()
+    only = http.get("/v1/officials/applications", params={"department": POLICE}).json()
     assert {r["department"] for r in only["requests"]} == {"公安局"} and len(only["requests"]) == 2
     from testkit.sync_drills import CITIZEN_ID, CITIZEN_NAME
     assert CITIZEN_NAME not in page and CITIZEN_ID not in page        # officials' list shows no personal data
