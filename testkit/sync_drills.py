@@ -425,6 +425,14 @@ class DemoApplications:
                             drafted_at=(when or datetime.now()).replace(microsecond=0), attachments=attachments)
         return replace(draft, consent=True)
 
+    def application(self, bundle_id: str = "newborn", seq: int = 1, when=None):  # type: ignore[no-untyped-def]
+        """A numbered application as the kiosk would store it with sequence `seq`, without a store."""
+        from datetime import datetime
+
+        from kiosk.domain.application import application_number
+        at = (when or datetime.now()).replace(microsecond=0)
+        return self.draft(bundle_id, at).numbered(application_number(self.kiosk_id, seq, at), self.kiosk_id, at)
+
     def store_one(self, storage, bundle_id: str = "newborn", when=None, answers: dict | None = None):  # type: ignore[no-untyped-def]
         """Store one application the way the kiosk does (one durable transaction); the Application."""
         from datetime import datetime

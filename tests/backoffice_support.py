@@ -51,7 +51,7 @@ def record_bytes(app) -> bytes:  # type: ignore[no-untyped-def]
 
 def deliver(bo, bundle: str = "newborn", seq: int = 1, kiosk_id: str = KIOSK, photo_bytes: int = 0) -> str:  # type: ignore[no-untyped-def]
     """One application received by the back office as a kiosk's upload would deliver it."""
-    app = DemoApplications(kiosk_id=kiosk_id, photo_bytes=photo_bytes).builder(bundle)(seq)
+    app = DemoApplications(kiosk_id=kiosk_id, photo_bytes=photo_bytes).application(bundle, seq)
     env = proto.seal_envelope(bo.keys.encryption.public_key(), app.number, record_bytes(app))
     [result] = bo.accept(kiosk_id, [env])
     assert result["result"] == "created", result

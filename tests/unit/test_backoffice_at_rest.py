@@ -169,7 +169,7 @@ CREATE TABLE conflicts (id INTEGER PRIMARY KEY, number VARCHAR(40) NOT NULL, kio
 def _old_rows():
     from kiosk.services.sync import protocol as proto
     from tests.backoffice_support import DemoApplications
-    app = DemoApplications().builder("newborn")(1)
+    app = DemoApplications().application("newborn", 1)
     rec = json.loads(__import__("tests.backoffice_support", fromlist=["record_bytes"]).record_bytes(app))
     body = proto.canonical_json(rec).decode()
     app_row = dict(number=app.number, kiosk_id=KIOSK, bundle_id="newborn", created_at=rec["created_at"],

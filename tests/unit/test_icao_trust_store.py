@@ -28,9 +28,15 @@ from testkit.vcard.transport import InProcessTransport
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# A production kiosk's other devices: real ones (or none), so that the only staff warning left is
+# the trust store's (a simulated device beside a real reader is a warning of its own).
+REAL = {"camera": "opencv", "face": "dlib", "printer": "cups", "document_camera": "none", "government_records": "none"}
+
+
 def _config(tmp_path: Path, env: dict[str, str] | None = None, **devices: str):
+    others = REAL if devices.get("card_reader") == "pcsc" else {"face": "sim"}
     return load_config(env=env or {}, overrides={"paths": {"data_dir": str(tmp_path / "data")},
-                                                 "devices": {"face": "sim", **devices}})
+                                                 "devices": {**others, **devices}})
 
 
 def _ca(**names: str) -> x509.Certificate:
