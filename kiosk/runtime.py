@@ -119,7 +119,7 @@ class Runtime:
             try:
                 if close is not None:
                     close()
-            except Exception:  # noqa: BLE001 - shutdown goes on
+            except Exception:  # shutdown goes on
                 log.exception("closing the %s failed", what)
         if self._storage is not None:
             self._store_worker.submit(self._close_storage, lambda r, e: None, timeout=2.0, name="close")
@@ -137,7 +137,7 @@ class Runtime:
             ok = self._sync.stop(left()) and ok
         try:
             self.devices.card_reader.close()
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("closing the card reader failed")
         return ok
 
@@ -207,7 +207,7 @@ class Runtime:
                 if reader.wait_for_removal(0.2):
                     present = False
                     self._post(ev.CardRemoved())
-            except Exception:  # noqa: BLE001 - the card thread must survive a reader glitch
+            except Exception:  # the card thread must survive a reader glitch
                 log.exception("card loop error")
                 self._stop.wait(0.5)
 

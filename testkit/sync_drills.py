@@ -42,7 +42,7 @@ class BackofficeServer:
     def url(self) -> str:
         return f"http://{LOOPBACK}:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> "BackofficeServer":
+    def start(self, timeout: float = 30.0) -> BackofficeServer:
         port_file = self.data_dir / f"port-{uuid.uuid4().hex}"
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
@@ -89,7 +89,7 @@ class BackofficeServer:
                                "--data-dir", str(self.data_dir), *args[1:]],
                               cwd=ROOT, capture_output=True, text=True, timeout=timeout)
 
-    def __enter__(self) -> "BackofficeServer":
+    def __enter__(self) -> BackofficeServer:
         return self.start() if self.proc is None else self
 
     def __exit__(self, *exc: object) -> None:
@@ -148,7 +148,7 @@ class FaultProxy:
     def url(self) -> str:
         return f"http://{LOOPBACK}:{self.port}"
 
-    def start(self) -> "FaultProxy":
+    def start(self) -> FaultProxy:
         self._accept.start()
         return self
 
@@ -160,7 +160,7 @@ class FaultProxy:
             t.join(max(0.1, end - time.monotonic()))
         self._sock.close()
 
-    def __enter__(self) -> "FaultProxy":
+    def __enter__(self) -> FaultProxy:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -180,7 +180,7 @@ class FaultProxy:
         while not self._stop.is_set():
             try:
                 conn, _ = self._sock.accept()
-            except (socket.timeout, OSError):
+            except (TimeoutError, OSError):
                 continue
             t = threading.Thread(target=self._serve, args=(conn,), name="faultproxy-conn", daemon=True)
             self._threads = [x for x in self._threads if x.is_alive()] + [t]
@@ -232,7 +232,7 @@ def _recv_chunk(conn: socket.socket, stop: threading.Event, deadline: float | No
     while True:
         try:
             chunk = conn.recv(65536)
-        except socket.timeout:
+        except TimeoutError:
             if stop.is_set() or (deadline is not None and time.monotonic() > deadline):
                 return None
             continue

@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -100,7 +100,7 @@ def _list(folder: Path, as_json: bool) -> int:
     from kiosk.devices.icao.trust import TrustStore, country_of, fingerprint, is_test_certificate
 
     store = TrustStore.load(folder)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rows = []
     for cert in store.certificates:
         crls = store.crls_of(cert)

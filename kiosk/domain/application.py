@@ -110,7 +110,7 @@ class Draft:
     def answer(self, field_id: str) -> AnsweredField | None:
         return next((a for a in self.answers if a.field_id == field_id), None)
 
-    def numbered(self, number: str, kiosk_id: str, created_at: datetime) -> "Application":
+    def numbered(self, number: str, kiosk_id: str, created_at: datetime) -> Application:
         """The stored application: this draft, unchanged, with its number and submission time."""
         if not self.consent:
             raise ValueError("a draft without the citizen's consent cannot be submitted")
@@ -164,7 +164,7 @@ class Application:
         }
 
     @staticmethod
-    def from_record(rec: Mapping[str, Any]) -> "Application":
+    def from_record(rec: Mapping[str, Any]) -> Application:
         T = Text.from_obj
         return Application(
             number=rec["number"], kiosk_id=rec["kiosk_id"], bundle_id=rec["bundle_id"],

@@ -132,7 +132,7 @@ def _check_node(node: ast.AST) -> None:
         v = node.value
         if isinstance(v, bool) or v is None:
             return
-        if isinstance(v, int) and abs(v) <= MAX_INT or isinstance(v, float) and abs(v) <= MAX_INT:
+        if (isinstance(v, int) and abs(v) <= MAX_INT) or (isinstance(v, float) and abs(v) <= MAX_INT):
             return
         if isinstance(v, str) and len(v) <= MAX_LITERAL_TEXT:
             return
@@ -146,7 +146,7 @@ def _check_node(node: ast.AST) -> None:
         raise RuleError("*arguments are not offered")
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
         for side in (node.left, node.right):
-            if isinstance(side, ast.Constant) and isinstance(side.value, str) or isinstance(side, _CONTAINERS):
+            if (isinstance(side, ast.Constant) and isinstance(side.value, str)) or isinstance(side, _CONTAINERS):
                 raise RuleError("`*` multiplies numbers only (texts and lists cannot be repeated)")
 
 

@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 
 from kiosk.domain.government import GovernmentData
-from kiosk.domain.idnumber import resident_id_check_char
 from kiosk.flows import effects as fx
 from kiosk.flows import events as ev
 from kiosk.flows import messages as msg

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from testkit.vcard.transport import InProcessTransport
 # ICAO 9303 part 12's object identifiers, written out here so that the code is checked against them
 CSCA_MASTER_LIST_OID = "2.23.136.1.1.2"
 MASTER_LIST_SIGNER_EKU = "2.23.136.1.1.3"
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 TODAY = date.today()
 KEY = MrzKey("EA1234567", "900315", "340101")
 

@@ -16,10 +16,10 @@ and are never written to disk or logs.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from statistics import mean, median
-from typing import Sequence
 
 import cv2
 import numpy as np

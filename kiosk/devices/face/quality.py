@@ -9,9 +9,9 @@ written to disk or logged: the returned `FrameAnalysis` holds landmarks and numb
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
 
 import cv2
 import numpy as np
@@ -70,7 +70,7 @@ PHOTO_GATES = QualityGates(min_face_height=0.0, max_centre_offset=10.0, max_yaw=
 
 # face_recognition's landmark dict layout (indices into dlib's 68-point shape).
 _PARTS: dict[str, tuple[int, ...]] = {
-    "chin": tuple(range(0, 17)),
+    "chin": tuple(range(17)),
     "left_eyebrow": tuple(range(17, 22)),
     "right_eyebrow": tuple(range(22, 27)),
     "nose_bridge": tuple(range(27, 31)),

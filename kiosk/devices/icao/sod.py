@@ -11,7 +11,7 @@ import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from asn1crypto import cms
@@ -25,7 +25,7 @@ from kiosk.devices.icao.asn1 import LDS_SECURITY_OBJECT_OID, LdsSecurityObject
 from kiosk.devices.icao.errors import ParseError, SodError
 from kiosk.devices.icao.countries import certificate_country
 from kiosk.devices.icao.lds import TAG_SOD
-from kiosk.devices.icao.trust import TrustStore, country_of  # noqa: F401 - TrustStore re-exported (it lived here)
+from kiosk.devices.icao.trust import TrustStore, country_of
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +177,7 @@ def verify_passive(sod: Sod, files: Mapping[int, bytes], trust: TrustStore, *, i
     """Check each read data group against the SOD, the SOD signature, and the signer's chain: a
     CSCA of the trust store, of the document's issuing state (DG1's, e.g. "CHN" or "D<<"), that
     has not revoked the Document Signer in a CRL."""
-    when = when or datetime.now(timezone.utc)
+    when = when or datetime.now(UTC)
     problems: list[str] = []
     mismatched = tuple(sorted(n for n, raw in files.items() if n in sod.dg_hashes
                               and hash_of(sod.hash_algorithm, raw) != sod.dg_hashes[n]))

@@ -35,7 +35,7 @@ class CameraScript:
     crop: tuple[int, int, int, int] | None = None   # x, y, width, height of the clip to show
 
     @staticmethod
-    def from_dict(data: dict) -> "CameraScript":
+    def from_dict(data: dict) -> CameraScript:
         crop = data.get("crop")
         return CameraScript(tuple(data["idle"]), {k: tuple(v) for k, v in (data.get("actions") or {}).items()},
                             tuple(crop) if crop else None)

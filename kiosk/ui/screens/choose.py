@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtWidgets import QGridLayout, QScrollArea, QVBoxLayout, QWidget  # noqa: F401
+from PySide6.QtWidgets import QGridLayout, QScrollArea, QVBoxLayout, QWidget
 
 from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState
