@@ -44,13 +44,12 @@ class BackofficeServer:
 
     def start(self, timeout: float = 30.0) -> BackofficeServer:
         port_file = self.data_dir / f"port-{uuid.uuid4().hex}"
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "backoffice", "serve", "--db", self.db_url, "--data-dir", str(self.data_dir),
-             "--host", LOOPBACK, "--port", str(self.port), "--port-file", str(port_file),
-             "--max-skew", str(self.max_skew)],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        log.close()
+        with open(self.log_path, "ab") as log:   # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "backoffice", "serve", "--db", self.db_url, "--data-dir", str(self.data_dir),
+                 "--host", LOOPBACK, "--port", str(self.port), "--port-file", str(port_file),
+                 "--max-skew", str(self.max_skew)],
+                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         end = time.monotonic() + timeout
         while not port_file.exists():
             if self.proc.poll() is not None:

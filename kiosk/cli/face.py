@@ -62,13 +62,13 @@ class _Cache:
         self._probes: dict[Path, _Encoded] = {}
 
     def reference(self, path: Path) -> _Encoded:
-        from kiosk.devices.face.matching import ReferenceError, encode_reference
+        from kiosk.devices.face import matching
 
         if path not in self._refs:
             data = _read(path)
             try:
-                ref = encode_reference(data)
-            except ReferenceError as exc:
+                ref = matching.encode_reference(data)
+            except matching.ReferenceError as exc:
                 raise Unusable(f"{path}: {exc.reason.en}" if exc.code == "no_face" else f"{path}: cannot decode the image") from None
             v = ref.analysis.verdict
             self._refs[path] = _Encoded(ref.template, v.problem, v.advice.en if v.advice else None)

@@ -158,7 +158,7 @@ def parse_ipptool_job(csv_output: str) -> tuple[str, tuple[str, ...]] | None:
     rows = [r for r in csv.reader(csv_output.splitlines()) if r]
     if len(rows) < 2 or rows[0][:1] != ["job-state"]:
         return None
-    values = dict(zip(rows[0], rows[1]))
+    values = dict(zip(rows[0], rows[1], strict=False))   # ipptool's output is not ours to trust
     state = values.get("job-state", "")
     if not state:
         return None

@@ -239,7 +239,7 @@ def evaluate(expression: str, names: Mapping[str, Any], *, deadline: float | Non
         raise RuleError(f"{expression!r}: {exc}") from None
     except (ArithmeticError, ValueError, TypeError, AttributeError, KeyError) as exc:
         raise RuleError(f"{expression!r}: {type(exc).__name__}: {exc}") from None
-    except Exception as exc:  # simpleeval's own errors (FeatureNotAvailable, ...)
+    except Exception as exc:  # noqa: BLE001 - simpleeval's own errors (FeatureNotAvailable, ...)
         raise RuleError(f"{expression!r}: {exc}") from None
 
 

@@ -311,7 +311,7 @@ def test_damaged_master_lists_and_crls_are_refused_with_a_clear_error(tmp_path, 
     seeds = [make_master_list(de, [cn.csca_cert]), make_crl(de).public_bytes(serialization.Encoding.DER)]
     rng = random.Random(9303)
     flipped: list[str] = []
-    for i in range(int(__import__("os").environ.get("ICAO_FUZZ_EXAMPLES", "300"))):
+    for _ in range(int(__import__("os").environ.get("ICAO_FUZZ_EXAMPLES", "300"))):
         data = bytearray(rng.choice(seeds))
         if rng.random() < 0.5:
             del data[rng.randrange(1, len(data)):]

@@ -90,5 +90,5 @@ def test_the_demo_without_testkit_says_what_is_missing(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "testkit.chip_reader", None)   # as in a wheel install: no testkit
     config = load_config(env={}, overrides={"paths": {"data_dir": str(tmp_path)},
                                             "devices": {"card_reader": "sim", "face": "sim"}})
-    with pytest.raises(ConfigurationProblem, match="testkit.*'pcsc'"):
+    with pytest.raises(ConfigurationProblem, match=r"testkit.*'pcsc'"):
         build_parts(config)

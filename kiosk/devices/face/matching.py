@@ -96,7 +96,7 @@ def _shape(points: np.ndarray, box: tuple[int, int, int, int]) -> object:
 
     top, right, bottom, left = box
     return dlib.full_object_detection(dlib.rectangle(int(left), int(top), int(right), int(bottom)),
-                                      [dlib.point(int(round(x)), int(round(y))) for x, y in points])
+                                      [dlib.point(round(x), round(y)) for x, y in points])
 
 
 def encode_rgb(rgb: np.ndarray, points: np.ndarray, box: tuple[int, int, int, int], jitters: int = 1) -> np.ndarray:

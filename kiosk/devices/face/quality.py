@@ -144,7 +144,7 @@ def points_from_landmarks(landmarks: dict[str, Sequence[Point]] | object) -> np.
     """Inverse of `landmarks_dict`: the 68 points in dlib order (for encoding from an observation)."""
     pts = np.zeros((68, 2), dtype=np.float64)
     for name, idx in _PARTS.items():
-        for i, p in zip(idx, landmarks[name]):  # type: ignore[index]
+        for i, p in zip(idx, landmarks[name], strict=False):  # type: ignore[index]
             pts[i] = p
     return pts
 
@@ -276,7 +276,7 @@ def decode_image(data: bytes) -> np.ndarray:
 
             with Image.open(io.BytesIO(data)) as im:
                 arr = cv2.cvtColor(np.asarray(im.convert("RGB")), cv2.COLOR_RGB2BGR)
-        except Exception as exc:  # Pillow raises many types for bad input; all mean "unreadable"
+        except Exception as exc:  # noqa: BLE001 - Pillow raises many types for bad input; all mean "unreadable"
             raise ImageError(f"cannot decode image ({exc.__class__.__name__})") from None
     if arr is None or arr.ndim != 3 or arr.shape[0] < 8 or arr.shape[1] < 8:
         raise ImageError("cannot decode image")

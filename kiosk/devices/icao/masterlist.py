@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, ClassVar
 
 from asn1crypto import cms, core, pem
 from asn1crypto import x509 as ax509
@@ -29,7 +30,7 @@ class _Certificates(core.SetOf):
 
 
 class CscaMasterList(core.Sequence):
-    _fields = [("version", core.Integer), ("cert_list", _Certificates)]
+    _fields: ClassVar[list[tuple[Any, ...]]] = [("version", core.Integer), ("cert_list", _Certificates)]
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ def _trusted_issuer(signer: x509.Certificate, trust: TrustStore, when: datetime)
     for csca in issuers:
         try:
             signer.verify_directly_issued_by(csca)
-        except Exception:  # noqa: BLE001 - InvalidSignature, ValueError, TypeError, ...
+        except Exception:  # noqa: BLE001, S112 - InvalidSignature, ValueError, TypeError, ...: try the next
             continue
         for cert, what in ((csca, "CSCA"), (signer, "master list signer")):
             if not cert.not_valid_before_utc <= when <= cert.not_valid_after_utc:

@@ -85,7 +85,7 @@ class FileCamera(CaptureThreadCamera):
                 self._run_still(stop)
             else:
                 self._run_video(stop)
-        except Exception as exc:  # a broken file must not kill the kiosk; report it instead
+        except Exception as exc:  # noqa: BLE001 - a broken file must not kill the kiosk; report it instead
             self._set_error(CameraError(NO_CAMERA, f"camera source failed: {type(exc).__name__}"))
 
     def _run_still(self, stop: threading.Event) -> None:

@@ -47,18 +47,19 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
     """Break `text` into lines no wider than `width` (CJK breaks anywhere, Latin at spaces/-//)."""
     fits = lambda parts: pdfmetrics.stringWidth("".join(parts), font, size) <= width  # noqa: E731
     lines: list[str] = []
+
+    def flush(line: list[str], final: bool = False) -> None:
+        """Move `line` into `lines`, in place; an opening bracket at its end starts the next line instead."""
+        while line and line[-1].isspace():
+            line.pop()
+        keep = line.pop() if not final and len(line) > 1 and line[-1] in _NO_LINE_END else None
+        while line and line[-1].isspace():
+            line.pop()
+        lines.append("".join(line))
+        line[:] = [keep] if keep else []
+
     for para in text.split("\n"):
         line: list[str] = []
-
-        def flush(final: bool = False) -> None:
-            while line and line[-1].isspace():
-                line.pop()
-            keep = line.pop() if not final and len(line) > 1 and line[-1] in _NO_LINE_END else None
-            while line and line[-1].isspace():
-                line.pop()
-            lines.append("".join(line))
-            line[:] = [keep] if keep else []
-
         for tok in _TOKEN_RE.findall(para):
             if tok.isspace():
                 if line:
@@ -69,18 +70,18 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
                 continue
             if tok[0] in _NO_LINE_START and len(line) > 1 and not line[-1].isspace():
                 carry = line.pop()              # take a character along with the punctuation
-                flush()
+                flush(line)
                 line.append(carry)
             elif line:
-                flush()
+                flush(line)
             if fits(line + [tok]):
                 line.append(tok)
                 continue
             for ch in tok:                      # a word longer than the line: break anywhere
                 if line and not fits(line + [ch]):
-                    flush()
+                    flush(line)
                 line.append(ch)
-        flush(final=True)
+        flush(line, final=True)
     return lines
 
 

@@ -93,6 +93,6 @@ class RatingScreen(Screen):
     def render(self, state: FlowState, now: datetime) -> None:
         super().render(state, now)
         self.title.setText(self.t(S.RATING_TITLE))
-        for score, (b, text) in enumerate(zip(self.buttons, S.RATING_LABELS), start=1):
+        for score, (b, text) in enumerate(zip(self.buttons, S.RATING_LABELS, strict=True), start=1):
             b.setText(f"{'★' * score}\n{self.t(text)}")
         self.skip.setText(self.t(S.SKIP))
