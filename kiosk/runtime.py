@@ -166,9 +166,12 @@ class Runtime:
             self._print(effect)
         elif isinstance(effect, fx.SaveRating):
             when = self._clock()
+
+            def rating_saved(_result: object, error: BaseException | None) -> None:
+                if error is not None:
+                    log.error("saving a rating failed: %s", type(error).__name__)
             self._store_worker.submit(lambda: self._db().save_rating(effect.number, effect.score, when),
-                                      lambda r, e: e and log.error("saving a rating failed: %s", type(e).__name__),
-                                      timeout=self._timeouts.store, name="rating")
+                                      rating_saved, timeout=self._timeouts.store, name="rating")
         elif isinstance(effect, fx.WipeSession):
             self._stop_face()
             self.devices.face.clear()
@@ -266,7 +269,7 @@ class Runtime:
         def done(result: ev.FaceChecked | None, error: BaseException | None) -> None:
             if token.is_set():
                 return
-            if error is not None:
+            if error is not None or result is None:   # the job returns an event or raises
                 reason = error.reason if isinstance(error, DeviceError) else FACE_TIMEOUT
                 log.info("face check ended without a decision: %s", type(error).__name__)
                 result = ev.FaceChecked(effect.attempt, False, None, reason)

@@ -18,7 +18,17 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:   # imported where used: a drill loads only what it runs
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from kiosk.domain.application import Application, Draft
+    from kiosk.services.storage import Storage
+    from kiosk.services.sync.client import SyncClient
+    from kiosk.services.sync.settings import SyncSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"     # test data; testkit may read it, the product never does
@@ -278,25 +288,25 @@ class DrillKiosk:
     data_dir: Path
     kiosk_id: str
 
-    def open_storage(self):  # type: ignore[no-untyped-def]
+    def open_storage(self) -> Storage:
         from kiosk.services.crypto import RecordCipher, load_or_create_key
         from kiosk.services.datafolder import DataFolder
         from kiosk.services.storage import Storage
         files = DataFolder(self.data_dir)
         return Storage(files.db, RecordCipher(load_or_create_key(files.storage_key)))
 
-    def settings(self, url: str, **overrides: object):  # type: ignore[no-untyped-def]
+    def settings(self, url: str, **overrides: Any) -> SyncSettings:
         from dataclasses import replace
 
         from kiosk.services.sync.settings import load_sync_settings
         return replace(load_sync_settings(self.data_dir, env={}), url=url, **overrides)
 
-    def signing_key(self):  # type: ignore[no-untyped-def]
+    def signing_key(self) -> Ed25519PrivateKey:
         from kiosk.services.datafolder import DataFolder
         from kiosk.services.signing import load_or_create_signing_key
         return load_or_create_signing_key(DataFolder(self.data_dir).signing_key)
 
-    def client(self, url: str, timeout: float = 5.0):  # type: ignore[no-untyped-def]
+    def client(self, url: str, timeout: float = 5.0) -> SyncClient:
         from kiosk.services.sync.client import SyncClient
         s = self.settings(url)
         return SyncClient(url, self.kiosk_id, self.signing_key(), s.signing_public(), timeout=timeout)
@@ -339,7 +349,7 @@ def backoffice_counts(db_url: str) -> dict:
             numbers = [r[0] for r in conn.execute(select(db.applications.c.number))]
             dupes = conn.execute(select(db.applications.c.number).group_by(db.applications.c.number)
                                  .having(func.count() > 1)).all()
-            per_app = dict(conn.execute(select(db.department_requests.c.number, func.count())
+            per_app: dict[str, int] = dict(conn.execute(select(db.department_requests.c.number, func.count())
                                         .group_by(db.department_requests.c.number)).all())
             expected = {}
             import json as _json
@@ -362,7 +372,7 @@ def postgres_database(base_url: str) -> Iterator[str]:
     from backoffice.db import normalise_url
     url = make_url(normalise_url(base_url))
     name = f"onevisit_t_{uuid.uuid4().hex[:12]}"
-    conninfo = dict(host=url.host or LOOPBACK, port=url.port or 5432, user=url.username or "postgres",
+    conninfo: dict[str, Any] = dict(host=url.host or LOOPBACK, port=url.port or 5432, user=url.username or "postgres",
                     password=url.password or None, dbname=url.database or "postgres")
     with psycopg.connect(**conninfo, autocommit=True) as c:
         c.execute(f'CREATE DATABASE "{name}"')
@@ -414,10 +424,10 @@ class DemoApplications:
                              "spouse_name": "王大", "spouse_id_number": "330106196001011234"})
         self.photo = random.Random(seed).randbytes(photo_bytes) if photo_bytes else b""
 
-    def draft(self, bundle_id: str = "newborn", when=None, answers: dict | None = None):  # type: ignore[no-untyped-def]
+    def draft(self, bundle_id: str = "newborn", when: datetime | None = None,
+              answers: dict[str, str] | None = None) -> Draft:
         """The reviewed draft with consent given, as the kiosk's flow builds it."""
         from dataclasses import replace
-        from datetime import datetime
 
         from kiosk.domain.drafting import build_draft
         values = {**self.answers, **(answers or {})}
@@ -426,12 +436,12 @@ class DemoApplications:
                             drafted_at=(when or datetime.now()).replace(microsecond=0), attachments=attachments)
         return replace(draft, consent=True)
 
-    def store_one(self, storage, bundle_id: str = "newborn", when=None, answers: dict | None = None):  # type: ignore[no-untyped-def]
+    def store_one(self, storage: Storage, bundle_id: str = "newborn", when: datetime | None = None,
+                  answers: dict[str, str] | None = None) -> Application:
         """Store one application the way the kiosk does (one durable transaction); the Application."""
-        from datetime import datetime
         draft = self.draft(bundle_id, when, answers)
         return storage.submit(draft, self.kiosk_id, (when or datetime.now()).replace(microsecond=0))
 
-    def submit(self, storage, n: int = 1, bundle_id: str = "newborn") -> list[str]:  # type: ignore[no-untyped-def]
+    def submit(self, storage: Storage, n: int = 1, bundle_id: str = "newborn") -> list[str]:
         """Store n applications the way the kiosk does (one durable transaction each)."""
         return [self.store_one(storage, bundle_id).number for _ in range(n)]

@@ -22,6 +22,7 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -133,7 +134,7 @@ def _verify(args: argparse.Namespace) -> int:
     ref, probe = cache.reference(args.reference), cache.probe(args.probe)
     d = float(np.linalg.norm(ref.encoding - probe.encoding))
     matched = d < t
-    out = {"ok": True, "distance": round(d, 4), "threshold": t, "decision": "match" if matched else "no match",
+    out: dict[str, Any] = {"ok": True, "distance": round(d, 4), "threshold": t, "decision": "match" if matched else "no match",
            "reference": {"file": str(args.reference), "problem": ref.problem, "advice": ref.advice_en},
            "probe": {"file": str(args.probe), "problem": probe.problem, "advice": probe.advice_en}}
     if args.json:

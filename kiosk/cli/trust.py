@@ -19,6 +19,7 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 
 def add_trust_parser(card_sub: argparse._SubParsersAction) -> None:
@@ -101,7 +102,7 @@ def _list(folder: Path, as_json: bool) -> int:
 
     store = TrustStore.load(folder)
     now = datetime.now(UTC)
-    rows = []
+    rows: list[dict[str, Any]] = []   # JSON objects
     for cert in store.certificates:
         crls = store.crls_of(cert)
         newest = max(crls, key=lambda c: c.last_update_utc) if crls else None

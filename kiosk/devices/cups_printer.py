@@ -105,7 +105,8 @@ def parse_printer_status(text: str, queue: str) -> QueueStatus | None:
             continue
         how = m.group(2)
         state = "stopped" if how.startswith("disabled") else "processing" if how.startswith("now") else "idle"
-        message, reasons = "", ()
+        message = ""
+        reasons: tuple[str, ...] = ()
         for j, follow in enumerate(lines[i + 1:]):
             if not follow.startswith("\t"):
                 break                                      # the next printer

@@ -47,7 +47,7 @@ def application_number(kiosk_id: str, sequence: int, when: datetime) -> str:
 
 def is_valid_application_number(number: str) -> bool:
     m = NUMBER_RE.fullmatch(number)
-    return bool(m) and luhn_digit(m[1] + m[2] + m[3]) == m[4]
+    return m is not None and luhn_digit(m[1] + m[2] + m[3]) == m[4]
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,9 @@ class Application:
 
     def to_record(self) -> dict[str, Any]:
         """A JSON-able dict; `from_record` reverses it exactly (attachments travel separately)."""
-        t = lambda x: {"zh": x.zh, "en": x.en}  # noqa: E731
+        def t(x: Text) -> dict[str, str]:
+            return {"zh": x.zh, "en": x.en}
+
         return {
             "number": self.number, "kiosk_id": self.kiosk_id, "bundle_id": self.bundle_id,
             "bundle_title": t(self.bundle_title), "catalogue_version": self.catalogue_version,

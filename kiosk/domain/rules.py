@@ -194,7 +194,7 @@ class RuleTooCostly(RuleError):
     """The evaluation ran out of its node budget or its time (only the catalogue audit sets a time)."""
 
 
-class _BoundedEval(SimpleEval):
+class _BoundedEval(SimpleEval):  # type: ignore[misc]  # simpleeval ships no types: its base is Any
     """simpleeval with our operators, functions and nodes only, counting every node it evaluates."""
 
     def __init__(self, names: Mapping[str, Any], deadline: float | None, clock: Callable[[], float]) -> None:

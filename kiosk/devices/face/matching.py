@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from statistics import mean, median
+from typing import Any
 
 import cv2
 import numpy as np
@@ -83,7 +84,7 @@ class MatchDecision:
 
 
 @lru_cache(maxsize=1)
-def _encoder() -> object:
+def _encoder() -> Any:   # dlib ships no types
     """The dlib ResNet (~22 MB), loaded once; called from the face worker thread only."""
     import dlib
     import face_recognition_models
@@ -91,7 +92,7 @@ def _encoder() -> object:
     return dlib.face_recognition_model_v1(face_recognition_models.face_recognition_model_location())
 
 
-def _shape(points: np.ndarray, box: tuple[int, int, int, int]) -> object:
+def _shape(points: np.ndarray, box: tuple[int, int, int, int]) -> Any:
     import dlib
 
     top, right, bottom, left = box

@@ -12,6 +12,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import cv2
 import numpy as np
@@ -95,7 +96,7 @@ _PNP_IDX = (30, 8, 36, 45, 48, 54)
 
 
 @lru_cache(maxsize=1)
-def _models() -> tuple[object, object]:
+def _models() -> tuple[Any, Any]:   # dlib ships no types
     """dlib's HOG detector and the 68-point shape predictor, loaded once (about 100 MB, ~0.5 s).
     dlib objects are safe to call from the one face worker thread that uses them."""
     import dlib

@@ -15,7 +15,6 @@ from typing import Any, ClassVar
 from asn1crypto import cms, core, pem
 from asn1crypto import x509 as ax509
 from cryptography import x509
-from cryptography.x509.oid import ExtensionOID
 
 from kiosk.devices.icao.errors import TrustStoreError
 from kiosk.devices.icao.sod import signer_fields, verify_signature
@@ -125,7 +124,7 @@ def _signer(signed: cms.SignedData, si: cms.SignerInfo) -> x509.Certificate:
 
 def _trusted_issuer(signer: x509.Certificate, trust: TrustStore, when: datetime) -> x509.Certificate:
     try:
-        usages = signer.extensions.get_extension_for_oid(ExtensionOID.EXTENDED_KEY_USAGE).value
+        usages = signer.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
         may_sign = any(u.dotted_string == MASTER_LIST_SIGNER_EKU for u in usages)
     except x509.ExtensionNotFound:
         may_sign = False

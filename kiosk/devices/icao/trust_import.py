@@ -137,7 +137,7 @@ def _crl(crl: x509.CertificateRevocationList, store_dir: Path, store: TrustStore
                               f"({older[0].last_update_utc.date()})")
     name = f"CRL-{country_of(csca.subject) or 'XX'}-{fingerprint(csca)[:16]}.crl"
     _write(store_dir / name, crl.public_bytes(serialization.Encoding.DER))
-    notes = ()
+    notes: tuple[str, ...] = ()
     if crl.next_update_utc is not None and crl.next_update_utc < when:
         notes = (f"this CRL was already due for renewal on {crl.next_update_utc.date()}: get a newer one",)
     return Imported("CRL", (name,), notes)

@@ -98,7 +98,7 @@ class FileCamera(CaptureThreadCamera):
         while not stop.is_set():
             # A gentle sway, as if the photo were held in front of the camera.
             t = seq / fps
-            m = np.float32([[1, 0, 6 * np.sin(t * 1.3)], [0, 1, 4 * np.sin(t * 0.9)]])
+            m = np.array([[1, 0, 6 * np.sin(t * 1.3)], [0, 1, 4 * np.sin(t * 0.9)]], dtype=np.float32)
             self._publish(cv2.warpAffine(base, m, (w, h), borderMode=cv2.BORDER_REPLICATE), seq)
             seq += 1
             stop.wait(1.0 / fps)

@@ -161,8 +161,9 @@ class _Layout:
     def qr(self, payload: str, size: float) -> None:
         border = 2   # modules of quiet zone inside the square; the page margin adds more
         widget = QrCodeWidget(payload, barLevel="M", barWidth=size, barHeight=size, barBorder=border)
-        widget.qr.make()
-        modules = [[bool(m) for m in row] for row in widget.qr.modules]
+        qr = widget.qr  # type: ignore[attr-defined]  # set in __init__; types-reportlab leaves it out
+        qr.make()
+        modules = [[bool(m) for m in row] for row in qr.modules]
 
         # Drawn as filled rectangles straight on the canvas (renderPDF would add an unembedded
         # Helvetica to the page), one rectangle per horizontal run of dark modules.
@@ -186,7 +187,8 @@ class _Layout:
         height = self.height + 2 * MARGIN
         buf = BytesIO()
         # initialFontName: otherwise the page references an unembedded Helvetica it never uses
-        c = Canvas(buf, pagesize=(PAGE_WIDTH, height), pageCompression=1, initialFontName=self.font)
+        c = Canvas(buf, pagesize=(PAGE_WIDTH, height), pageCompression=1,
+                   initialFontName=self.font)  # type: ignore[arg-type]  # a font name; types-reportlab says float
         c.setTitle("办事回执 / Application receipt")
         c.setCreator("OneVisit Kiosk")
         y = height - MARGIN

@@ -60,7 +60,7 @@ class AccessKeyScreen(Screen):
         for e in (self.can, self.doc_number, self.birth, self.expiry):
             e.clear()   # the key opens the citizen's chip: never keep it
 
-    def render(self, state: FlowState, now: datetime) -> None:
+    def render(self, state: FlowState, now: datetime) -> None:  # type: ignore[override]  # see Screen.render
         super().render(state, now)
         self.title.setText(self.t(S.KEY_TITLE))
         self.can_caption.setText(self.t(S.KEY_CAN))
