@@ -9,7 +9,7 @@ No Qt here: `post` is whatever the UI gives us to hand an event to the GUI threa
   store  - the only thread that touches the SQLite connection;
   print  - renders and prints receipts;
   sync   - (when a back office is enrolled) uploads applications, pulls status changes and the
-           catalogue, and reports the freeze rule (kiosk/services/sync.py); the citizen never
+           catalogue, and reports the freeze rule (kiosk/services/sync/); the citizen never
            waits for it: a stored application only nudges it.
 """
 from __future__ import annotations

@@ -4,8 +4,8 @@ keys under <kiosk-data-dir>/demo-backoffice, the kiosk enrolled with it and pinn
 (<kiosk-data-dir>/sync.toml), so the demo's applications really travel. Production runs the back
 office as its own service (`python -m backoffice serve`).
 
-Demo tooling that reaches into both products, so it lives in testkit/ (it was backoffice/demo.py);
-the kiosk's demo composition (kiosk/demo.py) is the only product module that starts it.
+Demo tooling that reaches into both products, so it lives in testkit/; the kiosk's demo
+composition (kiosk/demo.py) is the only product module that starts it.
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Drills for the sync path, used by the e2e tests and bench/: run the real back office as a
 process on 127.0.0.1, put a fault-injecting TCP proxy in front of it, and set up a kiosk data
 folder enrolled with it. Nothing here talks to anything but the loopback interface.
-Test tooling (was backoffice/testing.py): the product never imports it.
+Test tooling: the product never imports it.
 """
 from __future__ import annotations
 

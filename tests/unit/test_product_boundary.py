@@ -36,7 +36,7 @@ def path_strings(source: str) -> list[str]:
 
 
 def test_the_check_finds_the_ways_code_names_a_test_path():
-    # What backoffice/testing.py did before it moved to testkit/, and the other spellings.
+    # Path parts joined with `/`, a path in an f-string, and prose (docstrings, messages) that must not count.
     source = '''
 """Docstrings may mention tests/fixtures/catalogue_small.yaml."""
 ROOT = Path(__file__).parent.parent
