@@ -5,8 +5,9 @@ The composition root for both the GUI (kiosk.ui.app) and the command line. No Qt
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Any
 
 from kiosk.config import Config
 from kiosk.devices.government import GovernmentRecords, NoGovernmentRecords
@@ -120,13 +121,13 @@ def _government_records(config: Config) -> GovernmentRecords:
 def _production_trust_store(config: Config) -> tuple[Any, tuple[Text, ...]]:
     """A real reader's CSCA trust store, and what staff are told about it. A TEST certificate in it
     stops the kiosk: the test PKI's keys are public, so forged documents would read as genuine."""
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     from kiosk.devices.icao.errors import TrustStoreError
     from kiosk.devices.icao.trust import production_trust_store
     folder = config.asset(config.devices.csca_dir) if config.devices.csca_dir.strip() else None
     try:
-        return production_trust_store(folder, datetime.now(timezone.utc))
+        return production_trust_store(folder, datetime.now(UTC))
     except TrustStoreError as exc:
         raise ConfigurationProblem(str(exc)) from None
 

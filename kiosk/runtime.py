@@ -9,7 +9,7 @@ No Qt here: `post` is whatever the UI gives us to hand an event to the GUI threa
   store  - the only thread that touches the SQLite connection;
   print  - renders and prints receipts;
   sync   - (when a back office is enrolled) uploads applications, pulls status changes and the
-           catalogue, and reports the freeze rule (kiosk/services/sync.py); the citizen never
+           catalogue, and reports the freeze rule (kiosk/services/sync/); the citizen never
            waits for it: a stored application only nudges it.
 """
 from __future__ import annotations
@@ -119,7 +119,7 @@ class Runtime:
             try:
                 if close is not None:
                     close()
-            except Exception:  # noqa: BLE001 - shutdown goes on
+            except Exception:  # shutdown goes on
                 log.exception("closing the %s failed", what)
         if self._storage is not None:
             self._store_worker.submit(self._close_storage, lambda r, e: None, timeout=2.0, name="close")
@@ -137,7 +137,7 @@ class Runtime:
             ok = self._sync.stop(left()) and ok
         try:
             self.devices.card_reader.close()
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("closing the card reader failed")
         return ok
 
@@ -166,9 +166,12 @@ class Runtime:
             self._print(effect)
         elif isinstance(effect, fx.SaveRating):
             when = self._clock()
+
+            def rating_saved(_result: object, error: BaseException | None) -> None:
+                if error is not None:
+                    log.error("saving a rating failed: %s", type(error).__name__)
             self._store_worker.submit(lambda: self._db().save_rating(effect.number, effect.score, when),
-                                      lambda r, e: e and log.error("saving a rating failed: %s", type(e).__name__),
-                                      timeout=self._timeouts.store, name="rating")
+                                      rating_saved, timeout=self._timeouts.store, name="rating")
         elif isinstance(effect, fx.WipeSession):
             self._stop_face()
             self.devices.face.clear()
@@ -207,7 +210,7 @@ class Runtime:
                 if reader.wait_for_removal(0.2):
                     present = False
                     self._post(ev.CardRemoved())
-            except Exception:  # noqa: BLE001 - the card thread must survive a reader glitch
+            except Exception:  # the card thread must survive a reader glitch
                 log.exception("card loop error")
                 self._stop.wait(0.5)
 
@@ -266,7 +269,7 @@ class Runtime:
         def done(result: ev.FaceChecked | None, error: BaseException | None) -> None:
             if token.is_set():
                 return
-            if error is not None:
+            if error is not None or result is None:   # the job returns an event or raises
                 reason = error.reason if isinstance(error, DeviceError) else FACE_TIMEOUT
                 log.info("face check ended without a decision: %s", type(error).__name__)
                 result = ev.FaceChecked(effect.attempt, False, None, reason)

@@ -37,7 +37,6 @@ def main() -> int:
             print(f"autopilot failed with {code}", file=sys.stderr)
             return code
         # Screens that pass too quickly in the journey, and error/warning states.
-        from PySide6.QtWidgets import QApplication
         from kiosk.ui.app import build_ui, ensure_qapplication
         app = ensure_qapplication()
         parts = build_parts(load_config(env={}, overrides={"paths": {"data_dir": tmp},

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets everything up and runs the whole test suite: the one command CI runs (.ci/run).
+# Sets everything up, runs the checks (import contracts, ruff, mypy) and the whole test suite:
+# the one command CI runs (.ci/run).
 #   scripts/test.sh [extra pytest args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,5 +12,9 @@ trap stop_services EXIT
 export QT_QPA_PLATFORM=offscreen
 echo "== architecture contracts (import-linter)"
 .venv/bin/lint-imports
+echo "== lint (ruff)"
+.venv/bin/ruff check .
+echo "== types (mypy)"
+.venv/bin/mypy
 echo "== tests"
 .venv/bin/python -m pytest -p no:cacheprovider -q -rs "$@"

@@ -7,8 +7,8 @@ records (assets/demo/government-records.yaml) feed its records API, and an offic
 "demo" for every department of the shipped catalogue gets a fresh random password at each start
 (printed). Production runs the back office as its own service (`python -m backoffice serve`).
 
-Demo tooling that reaches into both products, so it lives in testkit/ (it was backoffice/demo.py);
-the kiosk's demo composition (kiosk/demo.py) is the only product module that starts it.
+Demo tooling that reaches into both products, so it lives in testkit/; the kiosk's demo
+composition (kiosk/demo.py) is the only product module that starts it.
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Drills for the sync path, used by the e2e tests and bench/: run the real back office as a
 process on 127.0.0.1, put a fault-injecting TCP proxy in front of it, and set up a kiosk data
 folder enrolled with it. Nothing here talks to anything but the loopback interface.
-Test tooling (was backoffice/testing.py): the product never imports it.
+Test tooling: the product never imports it.
 """
 from __future__ import annotations
 
@@ -18,7 +18,17 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:   # imported where used: a drill loads only what it runs
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from kiosk.domain.application import Application, Draft
+    from kiosk.services.storage import Storage
+    from kiosk.services.sync.client import SyncClient
+    from kiosk.services.sync.settings import SyncSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"     # test data; testkit may read it, the product never does
@@ -42,15 +52,14 @@ class BackofficeServer:
     def url(self) -> str:
         return f"http://{LOOPBACK}:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> "BackofficeServer":
+    def start(self, timeout: float = 30.0) -> BackofficeServer:
         port_file = self.data_dir / f"port-{uuid.uuid4().hex}"
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "backoffice", "serve", "--db", self.db_url, "--data-dir", str(self.data_dir),
-             "--host", LOOPBACK, "--port", str(self.port), "--port-file", str(port_file),
-             "--max-skew", str(self.max_skew)],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        log.close()
+        with open(self.log_path, "ab") as log:   # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "backoffice", "serve", "--db", self.db_url, "--data-dir", str(self.data_dir),
+                 "--host", LOOPBACK, "--port", str(self.port), "--port-file", str(port_file),
+                 "--max-skew", str(self.max_skew)],
+                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         end = time.monotonic() + timeout
         while not port_file.exists():
             if self.proc.poll() is not None:
@@ -89,7 +98,7 @@ class BackofficeServer:
                                "--data-dir", str(self.data_dir), *args[1:]],
                               cwd=ROOT, capture_output=True, text=True, timeout=timeout)
 
-    def __enter__(self) -> "BackofficeServer":
+    def __enter__(self) -> BackofficeServer:
         return self.start() if self.proc is None else self
 
     def __exit__(self, *exc: object) -> None:
@@ -148,7 +157,7 @@ class FaultProxy:
     def url(self) -> str:
         return f"http://{LOOPBACK}:{self.port}"
 
-    def start(self) -> "FaultProxy":
+    def start(self) -> FaultProxy:
         self._accept.start()
         return self
 
@@ -160,7 +169,7 @@ class FaultProxy:
             t.join(max(0.1, end - time.monotonic()))
         self._sock.close()
 
-    def __enter__(self) -> "FaultProxy":
+    def __enter__(self) -> FaultProxy:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -180,7 +189,7 @@ class FaultProxy:
         while not self._stop.is_set():
             try:
                 conn, _ = self._sock.accept()
-            except (socket.timeout, OSError):
+            except (TimeoutError, OSError):
                 continue
             t = threading.Thread(target=self._serve, args=(conn,), name="faultproxy-conn", daemon=True)
             self._threads = [x for x in self._threads if x.is_alive()] + [t]
@@ -232,7 +241,7 @@ def _recv_chunk(conn: socket.socket, stop: threading.Event, deadline: float | No
     while True:
         try:
             chunk = conn.recv(65536)
-        except socket.timeout:
+        except TimeoutError:
             if stop.is_set() or (deadline is not None and time.monotonic() > deadline):
                 return None
             continue
@@ -279,25 +288,25 @@ class DrillKiosk:
     data_dir: Path
     kiosk_id: str
 
-    def open_storage(self):  # type: ignore[no-untyped-def]
+    def open_storage(self) -> Storage:
         from kiosk.services.crypto import RecordCipher, load_or_create_key
         from kiosk.services.datafolder import DataFolder
         from kiosk.services.storage import Storage
         files = DataFolder(self.data_dir)
         return Storage(files.db, RecordCipher(load_or_create_key(files.storage_key)))
 
-    def settings(self, url: str, **overrides: object):  # type: ignore[no-untyped-def]
+    def settings(self, url: str, **overrides: Any) -> SyncSettings:
         from dataclasses import replace
 
         from kiosk.services.sync.settings import load_sync_settings
         return replace(load_sync_settings(self.data_dir, env={}), url=url, **overrides)
 
-    def signing_key(self):  # type: ignore[no-untyped-def]
+    def signing_key(self) -> Ed25519PrivateKey:
         from kiosk.services.datafolder import DataFolder
         from kiosk.services.signing import load_or_create_signing_key
         return load_or_create_signing_key(DataFolder(self.data_dir).signing_key)
 
-    def client(self, url: str, timeout: float = 5.0):  # type: ignore[no-untyped-def]
+    def client(self, url: str, timeout: float = 5.0) -> SyncClient:
         from kiosk.services.sync.client import SyncClient
         s = self.settings(url)
         return SyncClient(url, self.kiosk_id, self.signing_key(), s.signing_public(), timeout=timeout)
@@ -340,7 +349,7 @@ def backoffice_counts(db_url: str) -> dict:
             numbers = [r[0] for r in conn.execute(select(db.applications.c.number))]
             dupes = conn.execute(select(db.applications.c.number).group_by(db.applications.c.number)
                                  .having(func.count() > 1)).all()
-            per_app = dict(conn.execute(select(db.department_requests.c.number, func.count())
+            per_app: dict[str, int] = dict(conn.execute(select(db.department_requests.c.number, func.count())
                                         .group_by(db.department_requests.c.number)).all())
             # records are sealed at rest; the row keeps how many department requests it made
             expected = dict(conn.execute(select(db.applications.c.number, db.applications.c.requests)).all())
@@ -361,7 +370,7 @@ def postgres_database(base_url: str) -> Iterator[str]:
     from backoffice.db import normalise_url
     url = make_url(normalise_url(base_url))
     name = f"onevisit_t_{uuid.uuid4().hex[:12]}"
-    conninfo = dict(host=url.host or LOOPBACK, port=url.port or 5432, user=url.username or "postgres",
+    conninfo: dict[str, Any] = dict(host=url.host or LOOPBACK, port=url.port or 5432, user=url.username or "postgres",
                     password=url.password or None, dbname=url.database or "postgres")
     with psycopg.connect(**conninfo, autocommit=True) as c:
         c.execute(f'CREATE DATABASE "{name}"')
@@ -413,10 +422,10 @@ class DemoApplications:
                              "spouse_name": "王大", "spouse_id_number": "330106196001011234"})
         self.photo = random.Random(seed).randbytes(photo_bytes) if photo_bytes else b""
 
-    def draft(self, bundle_id: str = "newborn", when=None, answers: dict | None = None):  # type: ignore[no-untyped-def]
+    def draft(self, bundle_id: str = "newborn", when: datetime | None = None,
+              answers: dict[str, str] | None = None) -> Draft:
         """The reviewed draft with consent given, as the kiosk's flow builds it."""
         from dataclasses import replace
-        from datetime import datetime
 
         from kiosk.domain.drafting import build_draft
         values = {**self.answers, **(answers or {})}
@@ -425,20 +434,18 @@ class DemoApplications:
                             drafted_at=(when or datetime.now()).replace(microsecond=0), attachments=attachments)
         return replace(draft, consent=True)
 
-    def application(self, bundle_id: str = "newborn", seq: int = 1, when=None):  # type: ignore[no-untyped-def]
+    def application(self, bundle_id: str = "newborn", seq: int = 1, when: datetime | None = None) -> Application:
         """A numbered application as the kiosk would store it with sequence `seq`, without a store."""
-        from datetime import datetime
-
         from kiosk.domain.application import application_number
         at = (when or datetime.now()).replace(microsecond=0)
         return self.draft(bundle_id, at).numbered(application_number(self.kiosk_id, seq, at), self.kiosk_id, at)
 
-    def store_one(self, storage, bundle_id: str = "newborn", when=None, answers: dict | None = None):  # type: ignore[no-untyped-def]
+    def store_one(self, storage: Storage, bundle_id: str = "newborn", when: datetime | None = None,
+                  answers: dict[str, str] | None = None) -> Application:
         """Store one application the way the kiosk does (one durable transaction); the Application."""
-        from datetime import datetime
         draft = self.draft(bundle_id, when, answers)
         return storage.submit(draft, self.kiosk_id, (when or datetime.now()).replace(microsecond=0))
 
-    def submit(self, storage, n: int = 1, bundle_id: str = "newborn") -> list[str]:  # type: ignore[no-untyped-def]
+    def submit(self, storage: Storage, n: int = 1, bundle_id: str = "newborn") -> list[str]:
         """Store n applications the way the kiosk does (one durable transaction each)."""
         return [self.store_one(storage, bundle_id).number for _ in range(n)]

@@ -22,6 +22,7 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -62,13 +63,13 @@ class _Cache:
         self._probes: dict[Path, _Encoded] = {}
 
     def reference(self, path: Path) -> _Encoded:
-        from kiosk.devices.face.matching import ReferenceError, encode_reference
+        from kiosk.devices.face import matching
 
         if path not in self._refs:
             data = _read(path)
             try:
-                ref = encode_reference(data)
-            except ReferenceError as exc:
+                ref = matching.encode_reference(data)
+            except matching.ReferenceError as exc:
                 raise Unusable(f"{path}: {exc.reason.en}" if exc.code == "no_face" else f"{path}: cannot decode the image") from None
             v = ref.analysis.verdict
             self._refs[path] = _Encoded(ref.template, v.problem, v.advice.en if v.advice else None)
@@ -133,7 +134,7 @@ def _verify(args: argparse.Namespace) -> int:
     ref, probe = cache.reference(args.reference), cache.probe(args.probe)
     d = float(np.linalg.norm(ref.encoding - probe.encoding))
     matched = d < t
-    out = {"ok": True, "distance": round(d, 4), "threshold": t, "decision": "match" if matched else "no match",
+    out: dict[str, Any] = {"ok": True, "distance": round(d, 4), "threshold": t, "decision": "match" if matched else "no match",
            "reference": {"file": str(args.reference), "problem": ref.problem, "advice": ref.advice_en},
            "probe": {"file": str(args.probe), "problem": probe.problem, "advice": probe.advice_en}}
     if args.json:

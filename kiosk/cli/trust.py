@@ -17,8 +17,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 
 def add_trust_parser(card_sub: argparse._SubParsersAction) -> None:
@@ -100,8 +101,8 @@ def _list(folder: Path, as_json: bool) -> int:
     from kiosk.devices.icao.trust import TrustStore, country_of, fingerprint, is_test_certificate
 
     store = TrustStore.load(folder)
-    now = datetime.now(timezone.utc)
-    rows = []
+    now = datetime.now(UTC)
+    rows: list[dict[str, Any]] = []   # JSON objects
     for cert in store.certificates:
         crls = store.crls_of(cert)
         newest = max(crls, key=lambda c: c.last_update_utc) if crls else None

@@ -105,7 +105,8 @@ def parse_printer_status(text: str, queue: str) -> QueueStatus | None:
             continue
         how = m.group(2)
         state = "stopped" if how.startswith("disabled") else "processing" if how.startswith("now") else "idle"
-        message, reasons = "", ()
+        message = ""
+        reasons: tuple[str, ...] = ()
         for j, follow in enumerate(lines[i + 1:]):
             if not follow.startswith("\t"):
                 break                                      # the next printer
@@ -158,7 +159,7 @@ def parse_ipptool_job(csv_output: str) -> tuple[str, tuple[str, ...]] | None:
     rows = [r for r in csv.reader(csv_output.splitlines()) if r]
     if len(rows) < 2 or rows[0][:1] != ["job-state"]:
         return None
-    values = dict(zip(rows[0], rows[1]))
+    values = dict(zip(rows[0], rows[1], strict=False))   # ipptool's output is not ours to trust
     state = values.get("job-state", "")
     if not state:
         return None

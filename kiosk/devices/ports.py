@@ -152,7 +152,7 @@ class FaceDecision:
 class FaceVerifier(Protocol):
     """Decides whether the live person matches the chip photo. Runs on the face worker thread."""
 
-    def verify(self, reference_photo: bytes, camera: Camera, deadline: float, cancelled: "CancelToken",
+    def verify(self, reference_photo: bytes, camera: Camera, deadline: float, cancelled: CancelToken,
                on_progress: Callable[[Text], None]) -> FaceDecision:
         """Watch the camera until a decision or `deadline` (time.monotonic()); check `cancelled` often.
 

@@ -47,7 +47,7 @@ def application_number(kiosk_id: str, sequence: int, when: datetime) -> str:
 
 def is_valid_application_number(number: str) -> bool:
     m = NUMBER_RE.fullmatch(number)
-    return bool(m) and luhn_digit(m[1] + m[2] + m[3]) == m[4]
+    return m is not None and luhn_digit(m[1] + m[2] + m[3]) == m[4]
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ class Draft:
     def answer(self, field_id: str) -> AnsweredField | None:
         return next((a for a in self.answers if a.field_id == field_id), None)
 
-    def numbered(self, number: str, kiosk_id: str, created_at: datetime) -> "Application":
+    def numbered(self, number: str, kiosk_id: str, created_at: datetime) -> Application:
         """The stored application: this draft, unchanged, with its number and submission time."""
         if not self.consent:
             raise ValueError("a draft without the citizen's consent cannot be submitted")
@@ -146,7 +146,9 @@ class Application:
 
     def to_record(self) -> dict[str, Any]:
         """A JSON-able dict; `from_record` reverses it exactly (attachments travel separately)."""
-        t = lambda x: {"zh": x.zh, "en": x.en}  # noqa: E731
+        def t(x: Text) -> dict[str, str]:
+            return {"zh": x.zh, "en": x.en}
+
         return {
             "number": self.number, "kiosk_id": self.kiosk_id, "bundle_id": self.bundle_id,
             "bundle_title": t(self.bundle_title), "catalogue_version": self.catalogue_version,
@@ -164,7 +166,7 @@ class Application:
         }
 
     @staticmethod
-    def from_record(rec: Mapping[str, Any]) -> "Application":
+    def from_record(rec: Mapping[str, Any]) -> Application:
         T = Text.from_obj
         return Application(
             number=rec["number"], kiosk_id=rec["kiosk_id"], bundle_id=rec["bundle_id"],

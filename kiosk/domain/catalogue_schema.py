@@ -8,6 +8,8 @@ follows") rather than `$`, which also matches before a final line break.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from kiosk.domain.rules import MAX_CHARS as MAX_RULE_CHARS
 
 ID_MAX = 80               # = backoffice/db.py's bundle_id and item_id columns; one limit for every id
@@ -15,7 +17,7 @@ VERSION_MAX = 80          # = backoffice/db.py's catalogues.version column
 _END = "(?![\\s\\S])"
 
 
-def _text(max_length: int) -> dict:
+def _text(max_length: int) -> dict[str, Any]:
     """A text a citizen sees: one string, or {zh, en}; each at most max_length characters."""
     one = {"type": "string", "minLength": 1, "maxLength": max_length}
     return {
@@ -31,11 +33,11 @@ def _text(max_length: int) -> dict:
     }
 
 
-def _int(low: int, high: int) -> dict:
+def _int(low: int, high: int) -> dict[str, Any]:
     return {"type": "integer", "minimum": low, "maximum": high}
 
 
-def _list(items: dict, max_items: int, min_items: int = 0) -> dict:
+def _list(items: dict[str, Any], max_items: int, min_items: int = 0) -> dict[str, Any]:
     return {"type": "array", "items": items, "minItems": min_items, "maxItems": max_items}
 
 
@@ -45,7 +47,7 @@ _TITLE = _text(100)
 
 FIELD_TYPES = ("text", "date", "choice", "phone", "resident_id", "integer", "bank_account", "email")
 
-SCHEMA: dict = {
+SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "OneVisit catalogue",
     "type": "object",

@@ -42,7 +42,7 @@ class GovernmentData:
         object.__setattr__(self, "materials", frozenset(_check_key(k) for k in self.materials))
 
     @staticmethod
-    def of(values: Mapping[str, object], materials: Iterable[str] = ()) -> "GovernmentData":
+    def of(values: Mapping[str, object], materials: Iterable[str] = ()) -> GovernmentData:
         """From loosely typed data (numbers and dates as text)."""
         return GovernmentData({str(k): str(v) for k, v in values.items()}, frozenset(materials))
 

@@ -12,7 +12,7 @@ def resident_id_check_char(first17: str) -> str:
     """The 18th character of a resident ID number for its first 17 digits (ISO 7064 MOD 11-2)."""
     if not re.fullmatch(r"\d{17}", first17):
         raise ValueError("need 17 digits")
-    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS))
+    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
     return _CHECK[total % 11]
 
 

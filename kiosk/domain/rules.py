@@ -132,7 +132,7 @@ def _check_node(node: ast.AST) -> None:
         v = node.value
         if isinstance(v, bool) or v is None:
             return
-        if isinstance(v, int) and abs(v) <= MAX_INT or isinstance(v, float) and abs(v) <= MAX_INT:
+        if (isinstance(v, int) and abs(v) <= MAX_INT) or (isinstance(v, float) and abs(v) <= MAX_INT):
             return
         if isinstance(v, str) and len(v) <= MAX_LITERAL_TEXT:
             return
@@ -146,7 +146,7 @@ def _check_node(node: ast.AST) -> None:
         raise RuleError("*arguments are not offered")
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
         for side in (node.left, node.right):
-            if isinstance(side, ast.Constant) and isinstance(side.value, str) or isinstance(side, _CONTAINERS):
+            if (isinstance(side, ast.Constant) and isinstance(side.value, str)) or isinstance(side, _CONTAINERS):
                 raise RuleError("`*` multiplies numbers only (texts and lists cannot be repeated)")
 
 
@@ -194,7 +194,7 @@ class RuleTooCostly(RuleError):
     """The evaluation ran out of its node budget or its time (only the catalogue audit sets a time)."""
 
 
-class _BoundedEval(SimpleEval):
+class _BoundedEval(SimpleEval):  # type: ignore[misc]  # simpleeval ships no types: its base is Any
     """simpleeval with our operators, functions and nodes only, counting every node it evaluates."""
 
     def __init__(self, names: Mapping[str, Any], deadline: float | None, clock: Callable[[], float]) -> None:
@@ -239,7 +239,7 @@ def evaluate(expression: str, names: Mapping[str, Any], *, deadline: float | Non
         raise RuleError(f"{expression!r}: {exc}") from None
     except (ArithmeticError, ValueError, TypeError, AttributeError, KeyError) as exc:
         raise RuleError(f"{expression!r}: {type(exc).__name__}: {exc}") from None
-    except Exception as exc:  # simpleeval's own errors (FeatureNotAvailable, ...)
+    except Exception as exc:  # noqa: BLE001 - simpleeval's own errors (FeatureNotAvailable, ...)
         raise RuleError(f"{expression!r}: {exc}") from None
 
 

@@ -17,7 +17,7 @@ def resident_id(birth: date, rng: random.Random, division: str = "330106") -> st
 
 
 def sample_answer(f: FieldDef, today: date, rng: random.Random | None = None) -> str:
-    rng = rng or random.Random(f.id)
+    rng = rng or random.Random(f.id)  # noqa: S311 - demo answers, reproducible per field; no secret
     if f.type == "choice":
         return f.choices[0].value
     if f.type == "date":

@@ -31,7 +31,7 @@ class BundleStats:
     materials_held: int
     separate_materials: int
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, int]:
         return asdict(self)
 
 

@@ -21,11 +21,11 @@ class Text:
     def both(self, sep: str = " / ") -> str:
         return self.zh if self.zh == self.en else f"{self.zh}{sep}{self.en}"
 
-    def format(self, **kwargs: object) -> "Text":
+    def format(self, **kwargs: object) -> Text:
         return Text(self.zh.format(**kwargs), self.en.format(**kwargs))
 
     @staticmethod
-    def from_obj(obj: object) -> "Text":
+    def from_obj(obj: object) -> Text:
         """Build from a catalogue value: {"zh": ..., "en": ...} or a plain string."""
         if isinstance(obj, Text):
             return obj

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from kiosk.domain.text import Text
 from kiosk.flows import effects as fx
@@ -17,9 +17,10 @@ from kiosk.flows import messages as msg
 from kiosk.flows.state import CARD_BOUND, NO_TIMEOUT, FlowState, Session, Step
 
 Result = tuple[FlowState, list[fx.Effect]]
+V = TypeVar("V")
 
 
-def frozen(d: Mapping[str, object]) -> MappingProxyType:
+def frozen(d: Mapping[str, V]) -> MappingProxyType[str, V]:
     return MappingProxyType(dict(d))
 
 

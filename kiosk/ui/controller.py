@@ -7,6 +7,7 @@ from datetime import datetime
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 
+from kiosk.flows import effects as fx
 from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState, handle
 
@@ -24,12 +25,12 @@ class KioskController(QObject):
         super().__init__()
         self.state = state
         self.clock = clock
-        self._perform: Callable[[object], None] = lambda effect: None
+        self._perform: Callable[[fx.Effect], None] = lambda effect: None
         self.tick = QTimer(self)
         self.tick.setInterval(1000)
         self.tick.timeout.connect(self._on_tick_timeout)
 
-    def attach(self, perform: Callable[[object], None]) -> None:
+    def attach(self, perform: Callable[[fx.Effect], None]) -> None:
         self._perform = perform
         self.tick.start()
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
@@ -50,7 +49,7 @@ class TimeoutOverlay(QFrame):
         outer.addStretch(1)
         self.hide()
 
-    def render(self, lang: str, seconds: int) -> None:
+    def render(self, lang: str, seconds: int) -> None:  # type: ignore[override]  # see Screen.render
         self.title.setText(S.STILL_THERE.get(lang))
         self.count.setText(str(max(0, seconds)))
         self.body.setText(S.TIMEOUT_BODY.format(s=max(0, seconds)).get(lang))
@@ -68,6 +67,7 @@ class KioskWindow(QMainWindow):
         root = QWidget()
         root.setObjectName("root")
         self.setCentralWidget(root)
+        self._root = root   # the overlay covers it
         col = QVBoxLayout(root)
         col.setContentsMargins(0, 0, 0, 0)
         col.setSpacing(0)
@@ -149,7 +149,7 @@ class KioskWindow(QMainWindow):
         return self.screens[self.controller.state.step]
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        self.overlay.setGeometry(self.centralWidget().rect())
+        self.overlay.setGeometry(self._root.rect())
         super().resizeEvent(event)
 
     def _on_lang_clicked(self) -> None:
@@ -187,7 +187,7 @@ class KioskWindow(QMainWindow):
             self.demo_remove.setText(S.DEMO_REMOVE.get(lang))
             self.demo_remove.setVisible(not at_rest)
         if state.warning:
-            self.overlay.setGeometry(self.centralWidget().rect())
+            self.overlay.setGeometry(self._root.rect())
             self.overlay.render(lang, int(state.seconds_left(now) or 0))
             self.overlay.show()
             self.overlay.raise_()

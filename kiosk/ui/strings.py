@@ -45,14 +45,16 @@ SUBMITTING = T("正在提交，请稍候…", "Submitting, please wait…")
 PRINTING = T("正在打印回执…", "Printing your receipt…")
 SUBMITTED = T("申请已提交！", "Your application has been submitted!")
 APP_NUMBER = T("申请编号", "Application number")
-TAKE_RECEIPT = T("请取走回执。凭申请编号可查询各部门办理进度。", "Please take your receipt. Use the application number to check progress with every department.")
+TAKE_RECEIPT = T("请取走回执。凭申请编号可查询各部门办理进度。",
+                 "Please take your receipt. Use the application number to check progress with every department.")
 REPRINT = T("重新打印", "Print again")
 CONTINUE = T("继续", "Continue")
 RATING_TITLE = T("请为本次服务评价（好差评）", "Please rate this service")
 RATING_LABELS = [T("非常不满意", "Very poor"), T("不满意", "Poor"), T("基本满意", "Fair"), T("满意", "Good"), T("非常满意", "Excellent")]
 SKIP = T("跳过", "Skip")
 STILL_THERE = T("您还在吗？", "Are you still there?")
-TIMEOUT_BODY = T("为保护您的隐私，{s} 秒后将结束办理并清除信息。", "To protect your privacy, the session will end and your details will be cleared in {s} seconds.")
+TIMEOUT_BODY = T("为保护您的隐私，{s} 秒后将结束办理并清除信息。",
+                 "To protect your privacy, the session will end and your details will be cleared in {s} seconds.")
 STAY = T("我还在，继续办理", "I'm here, continue")
 PENDING_SYNC = T("已保存在本机，网络恢复后自动上报各部门。", "Saved on this kiosk; it is sent to the departments automatically when the network is available.")
 MATERIALS_TITLE = T("材料", "Documents")

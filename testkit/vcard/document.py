@@ -94,6 +94,8 @@ def _dg2(profile: DocumentProfile) -> bytes:
         import cv2
         import numpy as np
         decoded = cv2.imdecode(np.frombuffer(profile.photo_jpeg, np.uint8), cv2.IMREAD_COLOR)
+        if decoded is None:
+            raise ValueError("the profile's photo_jpeg is not a JPEG")
         image, (h, w) = profile.photo_jpeg, decoded.shape[:2]
     else:
         image, w, h = _photo(profile.photo)

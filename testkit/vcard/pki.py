@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import functools
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -59,7 +59,7 @@ def _issue(subject: x509.Name, key, issuer: x509.Name, issuer_key, *, ca: bool, 
 
 def generate(cn_suffix: str = "") -> CardPki:
     """A fresh CSCA (valid 20 years from a day ago) with a Document Signer (valid 12 years) and AA keys."""
-    start = datetime.now(timezone.utc) - timedelta(days=1)
+    start = datetime.now(UTC) - timedelta(days=1)
     csca_key = ec.generate_private_key(ec.SECP384R1())
     csca_name = _name(f"TEST CSCA{cn_suffix}")
     csca = _issue(csca_name, csca_key, csca_name, csca_key, ca=True, days=20 * 365, start=start)

@@ -79,7 +79,7 @@ class VpcdCard:
             self._thread = None
         self.card.reset()
 
-    def __enter__(self) -> "VpcdCard":
+    def __enter__(self) -> VpcdCard:
         self.insert()
         return self
 
@@ -97,7 +97,7 @@ class VpcdCard:
                 # Nagle on its side + delayed ACK on ours would add ~40 ms to every APDU.
                 _quickack(sock)
                 chunk = sock.recv(n - len(buf))
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 return None

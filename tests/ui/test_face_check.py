@@ -81,7 +81,7 @@ def test_three_failed_matches_ask_for_staff(qtbot, make_kiosk):
     parts.sim_reader.insert(citizen(parts, "chen_hao").identity)
     face = ui.window.screens[Step.FACE_CHECK]
     for attempt in (1, 2, 3):
-        qtbot.waitUntil(lambda: ui.controller.state.session is not None
+        qtbot.waitUntil(lambda attempt=attempt: ui.controller.state.session is not None
                         and ui.controller.state.session.face.attempts == attempt, timeout=WAIT)
         if attempt < 3:
             assert face.retry.isVisible() and "不一致" in face.status.text()

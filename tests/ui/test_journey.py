@@ -44,7 +44,7 @@ def fill_form(qtbot, ui, on_page=None):
                 w.set_value(sample_answer(w.field, date.today()))
         before = ui.controller.state
         qtbot.mouseClick(screen.next, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: ui.controller.state is not before, timeout=WAIT)
+        qtbot.waitUntil(lambda before=before: ui.controller.state is not before, timeout=WAIT)
         assert not (ui.controller.state.session.errors), dict(ui.controller.state.session.errors)
         page += 1
     return page
@@ -57,7 +57,7 @@ def do_materials(qtbot, ui):
         return
     for mid in list(screen.capture_buttons):
         qtbot.mouseClick(screen.capture_buttons[mid], Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: mid in ui.controller.state.session.attachments, timeout=WAIT)
+        qtbot.waitUntil(lambda mid=mid: mid in ui.controller.state.session.attachments, timeout=WAIT)
     qtbot.mouseClick(screen.next, Qt.MouseButton.LeftButton)
 
 
@@ -71,7 +71,6 @@ def test_whole_journey_from_card_to_rating(qtbot, make_kiosk):
     choose = win.screens[Step.CHOOSE_BUNDLE]
     qtbot.mouseClick(choose.buttons["newborn"], Qt.MouseButton.LeftButton)
     assert ui.controller.state.step == Step.FORM
-    form = win.screens[Step.FORM]
     seen_prefill = {}
 
     def check_first_page(page, screen):

@@ -34,7 +34,7 @@ def newborn_form_for(qtbot, parts, ui, citizen_id: str) -> dict[str, tuple[str, 
                 w.set_value(sample_answer(w.field, date.today()))
         before = ui.controller.state
         qtbot.mouseClick(form.next, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: ui.controller.state is not before, timeout=WAIT)
+        qtbot.waitUntil(lambda before=before: ui.controller.state is not before, timeout=WAIT)
         assert not ui.controller.state.session.errors, dict(ui.controller.state.session.errors)
     assert ui.controller.state.step == Step.MATERIALS
     return seen
@@ -65,7 +65,7 @@ def test_without_a_records_backend_nothing_comes_from_the_demo_file_and_nothing_
     assert {"hukou_booklet", "birth_medical_certificate", "id_card"} <= set(screen.capture_buttons)
     for mid in list(screen.capture_buttons):           # everything is photographed here instead
         qtbot.mouseClick(screen.capture_buttons[mid], Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: mid in ui.controller.state.session.attachments, timeout=WAIT)
+        qtbot.waitUntil(lambda mid=mid: mid in ui.controller.state.session.attachments, timeout=WAIT)
     qtbot.mouseClick(screen.next, Qt.MouseButton.LeftButton)
     assert ui.controller.state.step == Step.REVIEW
     draft = ui.controller.state.session.draft

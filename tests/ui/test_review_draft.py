@@ -45,13 +45,13 @@ def walk_to_review(qtbot, parts, ui, today: date) -> None:
                 w.set_value(sample_answer(w.field, today))
         before = ui.controller.state
         qtbot.mouseClick(form.next, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: ui.controller.state is not before, timeout=WAIT)
+        qtbot.waitUntil(lambda before=before: ui.controller.state is not before, timeout=WAIT)
         assert not ui.controller.state.session.errors, dict(ui.controller.state.session.errors)
     if ui.controller.state.step == Step.MATERIALS:
         screen = ui.window.screens[Step.MATERIALS]
         for mid in list(screen.capture_buttons):
             qtbot.mouseClick(screen.capture_buttons[mid], Qt.MouseButton.LeftButton)
-            qtbot.waitUntil(lambda: mid in ui.controller.state.session.attachments, timeout=WAIT)
+            qtbot.waitUntil(lambda mid=mid: mid in ui.controller.state.session.attachments, timeout=WAIT)
         qtbot.mouseClick(screen.next, Qt.MouseButton.LeftButton)
     assert ui.controller.state.step == Step.REVIEW
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from kiosk.domain.catalogue import CatalogueError, parse_catalogue
-from kiosk.services.catalogue_store import CatalogueStore, load_catalogue
+from kiosk.services.catalogue_store import CatalogueStore
 
 FIX = Path(__file__).parent.parent / "fixtures"
 

@@ -130,7 +130,7 @@ def test_a_bad_signature_is_refused_and_nothing_is_kept(folder):
 def test_signed_but_unusable_content_is_refused(folder):
     with pytest.raises(CatalogueRefused, match="does not parse"):
         verify_synced(signed(b"version: bo.7\nbundles: 3\n"), BACKOFFICE.public_key(), "revision 3")
-    with pytest.raises(CatalogueRefused, match="signed as 'bo.8'"):
+    with pytest.raises(CatalogueRefused, match=r"signed as 'bo\.8'"):
         verify_synced(signed(version="bo.8"), BACKOFFICE.public_key(), "revision 3")
 
 

@@ -51,7 +51,7 @@ def walk(bundle_id: str, identity: Identity, rng: random.Random):
         assert not s.session.errors, (bundle_id, page.topic.id, dict(s.session.errors))
     if s.step == Step.MATERIALS:                     # photograph each material once
         for m in s.materials(NOW):
-            if not m.held_by_government and rng.random() < 0.9 or not m.optional and not m.held_by_government:
+            if (not m.held_by_government and rng.random() < 0.9) or (not m.optional and not m.held_by_government):
                 s, _ = handle(s, ev.MaterialCaptureRequested(m.id), NOW)
                 s, _ = handle(s, ev.MaterialCaptured(s.attempt, m.id, b"jpeg-" + m.id.encode()), NOW)
         s, _ = handle(s, ev.NextRequested(), NOW)

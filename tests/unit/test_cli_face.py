@@ -82,7 +82,7 @@ def test_a_configuration_the_kiosk_would_refuse_is_reported_not_guessed(
 
 
 def test_a_turned_probe_reports_its_quality_problem(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out = run(capsys, "--reference", str(FACES / "fr_kit_harington/john1.jpeg"), "--probe", str(FACES / "fr_kit_harington/john2.jpeg"))
+    _, out = run(capsys, "--reference", str(FACES / "fr_kit_harington/john1.jpeg"), "--probe", str(FACES / "fr_kit_harington/john2.jpeg"))
     assert out["probe"]["problem"] == "not_frontal" and out["probe"]["advice"] == "Look straight at the screen"
 
 

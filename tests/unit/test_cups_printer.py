@@ -21,7 +21,7 @@ LONG_TAIL = """\tForm mounted:
 \tPrinter types: unknown
 \tDescription: OneVisit receipts (cups-pdf)
 \tAlerts: {alerts}
-\tLocation: 
+\tLocation:\x20
 \tConnection: direct
 \tInterface: /etc/cups/ppd/OneVisitReceipts.ppd
 \tOn fault: no alert
@@ -348,7 +348,7 @@ def test_without_ipptool_falls_back_to_lpstat():
                 lpstat_W=[ok(ACTIVE_JOBS), ok("")])
     assert printer(c).print_pdf(PDF, "r", 5) == f"{Q}-16"
     assert len(c.ran("ipptool")) == 1            # not tried again
-    assert [a for a in c.calls if a[0][:2] == ["lpstat", "-W"]][0][0] == ["lpstat", "-W", "not-completed", "-o", Q]
+    assert next(a for a in c.calls if a[0][:2] == ["lpstat", "-W"])[0] == ["lpstat", "-W", "not-completed", "-o", Q]
 
 
 def test_ipptool_that_cannot_find_the_job_falls_back_to_lpstat():

@@ -74,7 +74,7 @@ def test_unreadable_and_faceless_chip_photos_give_a_reason_for_the_citizen() -> 
     with pytest.raises(matching.ReferenceError) as bad:
         matching.encode_reference(b"\xff\xd8\xff\xe0 not really a jpeg")
     assert bad.value.code == "unreadable" and bad.value.reason.zh and "staffed window" in bad.value.reason.en
-    ok, blank = cv2.imencode(".jpg", np.full((320, 240, 3), 200, np.uint8))
+    _, blank = cv2.imencode(".jpg", np.full((320, 240, 3), 200, np.uint8))
     with pytest.raises(matching.ReferenceError) as noface:
         matching.encode_reference(blank.tobytes())
     assert noface.value.code == "no_face" and "No face" in noface.value.reason.en

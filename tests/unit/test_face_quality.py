@@ -43,7 +43,7 @@ def test_a_well_framed_face_passes_and_is_measured(good: np.ndarray) -> None:
     assert a.verdict.ok and a.verdict.problem is None, a.verdict
     f = a.face
     assert f is not None and (a.seq, a.timestamp, a.width, a.height) == (7, 1.5, W, H)
-    top, right, bottom, left = f.box
+    top, _right, bottom, _left = f.box
     assert abs((bottom - top) - 0.4 * H) < 0.12 * H
     assert abs(f.yaw) < 15 and abs(f.pitch) < 20 and abs(f.roll) < 10
     assert 0.2 < f.eye_openness < 0.5

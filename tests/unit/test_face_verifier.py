@@ -74,7 +74,7 @@ def test_a_chip_photo_without_a_face_sends_the_citizen_to_a_window():
     assert not d.matched and "staffed window" in d.reason.en
     import cv2
     import numpy as np
-    ok, wall = cv2.imencode(".jpg", np.full((320, 240, 3), 128, np.uint8))
+    _, wall = cv2.imencode(".jpg", np.full((320, 240, 3), 128, np.uint8))
     d = DlibFaceVerifier(SETTINGS).verify(wall.tobytes(), NoFrames(), time.monotonic() + 1, Token())
     assert d.reason == NO_FACE
 

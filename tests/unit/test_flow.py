@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 
 from kiosk.domain.government import GovernmentData
-from kiosk.domain.idnumber import resident_id_check_char
 from kiosk.flows import effects as fx
 from kiosk.flows import events as ev
 from kiosk.flows import messages as msg
@@ -134,7 +133,7 @@ def test_store_failure_returns_to_review_with_answers_kept(config, identity, now
     s = fill_newborn(config, identity, now)
     s, _ = handle(s, ev.SubmitRequested(True), now)
     reason = msg.ENDED
-    s, effects = handle(s, ev.StoreFailed(s.attempt, reason), now)
+    s, _ = handle(s, ev.StoreFailed(s.attempt, reason), now)
     assert s.step == Step.REVIEW and s.notice == reason and s.session.answers["child_name"] == "王小宝"
 
 

@@ -60,7 +60,7 @@ def jp2_bomb() -> bytes:
 
 def jpeg_bomb() -> bytes:
     """A real 16x16 JPEG whose frame header now says 20000x20000 (libjpeg fills in the rest)."""
-    ok, small = cv2.imencode(".jpg", np.full((16, 16, 3), 128, np.uint8))
+    _, small = cv2.imencode(".jpg", np.full((16, 16, 3), 128, np.uint8))
     data = bytearray(small.tobytes())
     sof = data.index(b"\xff\xc0")
     data[sof + 5:sof + 9] = struct.pack(">HH", 20000, 20000)
@@ -89,7 +89,7 @@ def test_header_gives_the_declared_size_without_decoding(make, fmt):
     from kiosk.devices.icao.image import read_header
     data = make()
     if make is jp2_bomb:      # the ihdr box and the codestream disagree: refused outright
-        with pytest.raises(ImageError, match="480x360|360x480"):
+        with pytest.raises(ImageError, match=r"480x360|360x480"):
             read_header(data)
         return
     h = read_header(data)

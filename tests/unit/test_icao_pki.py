@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from testkit.vcard.transport import InProcessTransport
 # ICAO 9303 part 12's object identifiers, written out here so that the code is checked against them
 CSCA_MASTER_LIST_OID = "2.23.136.1.1.2"
 MASTER_LIST_SIGNER_EKU = "2.23.136.1.1.3"
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 TODAY = date.today()
 KEY = MrzKey("EA1234567", "900315", "340101")
 
@@ -311,7 +311,7 @@ def test_damaged_master_lists_and_crls_are_refused_with_a_clear_error(tmp_path, 
     seeds = [make_master_list(de, [cn.csca_cert]), make_crl(de).public_bytes(serialization.Encoding.DER)]
     rng = random.Random(9303)
     flipped: list[str] = []
-    for i in range(int(__import__("os").environ.get("ICAO_FUZZ_EXAMPLES", "300"))):
+    for _ in range(int(__import__("os").environ.get("ICAO_FUZZ_EXAMPLES", "300"))):
         data = bytearray(rng.choice(seeds))
         if rng.random() < 0.5:
             del data[rng.randrange(1, len(data)):]

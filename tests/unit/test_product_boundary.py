@@ -36,7 +36,7 @@ def path_strings(source: str) -> list[str]:
 
 
 def test_the_check_finds_the_ways_code_names_a_test_path():
-    # What backoffice/testing.py did before it moved to testkit/, and the other spellings.
+    # Path parts joined with `/`, a path in an f-string, and prose (docstrings, messages) that must not count.
     source = '''
 """Docstrings may mention tests/fixtures/catalogue_small.yaml."""
 ROOT = Path(__file__).parent.parent
@@ -90,5 +90,5 @@ def test_the_demo_without_testkit_says_what_is_missing(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "testkit.chip_reader", None)   # as in a wheel install: no testkit
     config = load_config(env={}, overrides={"paths": {"data_dir": str(tmp_path)},
                                             "devices": {"card_reader": "sim", "face": "sim"}})
-    with pytest.raises(ConfigurationProblem, match="testkit.*'pcsc'"):
+    with pytest.raises(ConfigurationProblem, match=r"testkit.*'pcsc'"):
         build_parts(config)

@@ -5,7 +5,6 @@ import queue
 from dataclasses import replace
 import threading
 import time
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +12,7 @@ import pytest
 
 from kiosk.devices.capture import CaptureThreadCamera
 from kiosk.devices.ports import (AccessKey, Camera, CameraError, CardReader, DocumentCamera, FaceDecision, FaceVerifier,
-                                 Printer, PrinterError)
+                                 Printer)
 from kiosk.devices.sim.card_reader import SimCardReader
 from kiosk.devices.sim.document_camera import SimDocumentCamera
 from kiosk.devices.sim.printer import FolderPrinter

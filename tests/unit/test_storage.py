@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -138,10 +138,10 @@ def test_two_threads_creating_the_data_key_at_once_end_up_with_the_same_key(tmp_
         keys: list[bytes] = []
         barrier = threading.Barrier(4)
 
-        def make() -> None:
+        def make(barrier: threading.Barrier, keys: list[bytes], path: Path) -> None:
             barrier.wait()
             keys.append(load_or_create_key(path))
-        threads = [threading.Thread(target=make) for _ in range(4)]
+        threads = [threading.Thread(target=make, args=(barrier, keys, path)) for _ in range(4)]
         for t in threads:
             t.start()
         for t in threads:
@@ -161,13 +161,13 @@ def test_two_connections_opening_a_new_database_at_once_migrate_it_once(tmp_path
         errors: list[BaseException] = []
         barrier = threading.Barrier(3)
 
-        def open_it() -> None:
+        def open_it(barrier: threading.Barrier, path: Path, key: bytes, errors: list[BaseException]) -> None:
             barrier.wait()
             try:
                 Storage(path, RecordCipher(key)).close()
             except BaseException as exc:  # noqa: BLE001 - collected for the assertion
                 errors.append(exc)
-        threads = [threading.Thread(target=open_it) for _ in range(3)]
+        threads = [threading.Thread(target=open_it, args=(barrier, path, key, errors)) for _ in range(3)]
         for t in threads:
             t.start()
         for t in threads:

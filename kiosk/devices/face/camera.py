@@ -74,7 +74,7 @@ class OpenCvCamera(CaptureThreadCamera):
                 if is_file and self.loop and cap.set(cv2.CAP_PROP_POS_FRAMES, 0):
                     ok, image = cap.read()
                 if not ok or image is None:
-                    if is_file and not self.loop or now - last_ok > self.stall_seconds:
+                    if (is_file and not self.loop) or now - last_ok > self.stall_seconds:
                         self._set_error(CameraError(CAMERA_NO_FRAMES, f"no frames from {self._describe()}"))
                         return
                     stop.wait(0.01)

@@ -16,10 +16,11 @@ and are never written to disk or logs.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from statistics import mean, median
-from typing import Sequence
+from typing import Any
 
 import cv2
 import numpy as np
@@ -83,7 +84,7 @@ class MatchDecision:
 
 
 @lru_cache(maxsize=1)
-def _encoder() -> object:
+def _encoder() -> Any:   # dlib ships no types
     """The dlib ResNet (~22 MB), loaded once; called from the face worker thread only."""
     import dlib
     import face_recognition_models
@@ -91,12 +92,12 @@ def _encoder() -> object:
     return dlib.face_recognition_model_v1(face_recognition_models.face_recognition_model_location())
 
 
-def _shape(points: np.ndarray, box: tuple[int, int, int, int]) -> object:
+def _shape(points: np.ndarray, box: tuple[int, int, int, int]) -> Any:
     import dlib
 
     top, right, bottom, left = box
     return dlib.full_object_detection(dlib.rectangle(int(left), int(top), int(right), int(bottom)),
-                                      [dlib.point(int(round(x)), int(round(y))) for x, y in points])
+                                      [dlib.point(round(x), round(y)) for x, y in points])
 
 
 def encode_rgb(rgb: np.ndarray, points: np.ndarray, box: tuple[int, int, int, int], jitters: int = 1) -> np.ndarray:

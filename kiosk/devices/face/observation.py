@@ -3,8 +3,8 @@ matching and liveness. Frozen, so it can be handed between threads; it holds lan
 measurements only, never pixels (the frame itself stays with the camera)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from kiosk.domain.text import Text
 

@@ -9,9 +9,10 @@ written to disk or logged: the returned `FrameAnalysis` holds landmarks and numb
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
+from typing import Any
 
 import cv2
 import numpy as np
@@ -70,7 +71,7 @@ PHOTO_GATES = QualityGates(min_face_height=0.0, max_centre_offset=10.0, max_yaw=
 
 # face_recognition's landmark dict layout (indices into dlib's 68-point shape).
 _PARTS: dict[str, tuple[int, ...]] = {
-    "chin": tuple(range(0, 17)),
+    "chin": tuple(range(17)),
     "left_eyebrow": tuple(range(17, 22)),
     "right_eyebrow": tuple(range(22, 27)),
     "nose_bridge": tuple(range(27, 31)),
@@ -95,7 +96,7 @@ _PNP_IDX = (30, 8, 36, 45, 48, 54)
 
 
 @lru_cache(maxsize=1)
-def _models() -> tuple[object, object]:
+def _models() -> tuple[Any, Any]:   # dlib ships no types
     """dlib's HOG detector and the 68-point shape predictor, loaded once (about 100 MB, ~0.5 s).
     dlib objects are safe to call from the one face worker thread that uses them."""
     import dlib
@@ -144,7 +145,7 @@ def points_from_landmarks(landmarks: dict[str, Sequence[Point]] | object) -> np.
     """Inverse of `landmarks_dict`: the 68 points in dlib order (for encoding from an observation)."""
     pts = np.zeros((68, 2), dtype=np.float64)
     for name, idx in _PARTS.items():
-        for i, p in zip(idx, landmarks[name]):  # type: ignore[index]
+        for i, p in zip(idx, landmarks[name], strict=False):  # type: ignore[index]
             pts[i] = p
     return pts
 
@@ -276,7 +277,7 @@ def decode_image(data: bytes) -> np.ndarray:
 
             with Image.open(io.BytesIO(data)) as im:
                 arr = cv2.cvtColor(np.asarray(im.convert("RGB")), cv2.COLOR_RGB2BGR)
-        except Exception as exc:  # Pillow raises many types for bad input; all mean "unreadable"
+        except Exception as exc:  # noqa: BLE001 - Pillow raises many types for bad input; all mean "unreadable"
             raise ImageError(f"cannot decode image ({exc.__class__.__name__})") from None
     if arr is None or arr.ndim != 3 or arr.shape[0] < 8 or arr.shape[1] < 8:
         raise ImageError("cannot decode image")

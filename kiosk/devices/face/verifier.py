@@ -187,6 +187,7 @@ class DlibFaceVerifier:
                 if advice is not None and (challenge is None or challenge.outcome is ChallengeOutcome.PASSED):
                     on_progress(advice)
                 continue
+            assert analysis.face is not None   # a good verdict is one about exactly one face
             distances.append(reference.distance(self._probe(frame.image, analysis.face)))
             if challenge is None and challenge_at is None:
                 if len(distances) < s.policy.min_good_frames:

@@ -7,6 +7,7 @@ r||s, hash from DG14's ActiveAuthenticationInfo). Pure computation; any thread; 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
@@ -14,9 +15,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa, utils
 
 # ISO/IEC 10118-3 hash ids used in the 9796-2 trailer
 _TRAILER_HASH = {0x33: "sha1", 0x34: "sha256", 0x35: "sha512", 0x36: "sha384", 0x38: "sha224"}
-_ECDSA_OIDS = {"1.2.840.10045.4.1": hashes.SHA1, "1.2.840.10045.4.3.1": hashes.SHA224,
-               "1.2.840.10045.4.3.2": hashes.SHA256, "1.2.840.10045.4.3.3": hashes.SHA384,
-               "1.2.840.10045.4.3.4": hashes.SHA512}
+_ECDSA_OIDS: dict[str, Callable[[], hashes.HashAlgorithm]] = {
+    "1.2.840.10045.4.1": hashes.SHA1, "1.2.840.10045.4.3.1": hashes.SHA224,
+    "1.2.840.10045.4.3.2": hashes.SHA256, "1.2.840.10045.4.3.3": hashes.SHA384,
+    "1.2.840.10045.4.3.4": hashes.SHA512}
 
 
 def verify_active_auth(public_key_der: bytes, challenge: bytes, signature: bytes, algorithm_oid: str | None = None) -> bool:

@@ -95,7 +95,7 @@ class Response:
         return self.sw in (SW_OK, SW_END_OF_FILE)
 
     @staticmethod
-    def decode(raw: bytes) -> "Response":
+    def decode(raw: bytes) -> Response:
         if len(raw) < 2:
             raise ApduError("response shorter than a status word")
         return Response(bytes(raw[:-2]), int.from_bytes(raw[-2:], "big"))

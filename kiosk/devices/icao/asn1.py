@@ -5,6 +5,8 @@ Declarations only; parsing happens where they are used. Pure; any thread.
 """
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from asn1crypto import algos, cms, core
 
 LDS_SECURITY_OBJECT_OID = "2.23.136.1.1.1"
@@ -12,7 +14,7 @@ ACTIVE_AUTHENTICATION_OID = "2.23.136.1.1.5"
 
 
 class SecurityInfo(core.Sequence):
-    _fields = [
+    _fields: ClassVar[list[tuple[Any, ...]]] = [
         ("protocol", core.ObjectIdentifier),
         ("required_data", core.Any),
         ("optional_data", core.Any, {"optional": True}),
@@ -24,7 +26,7 @@ class SecurityInfos(core.SetOf):
 
 
 class DataGroupHash(core.Sequence):
-    _fields = [
+    _fields: ClassVar[list[tuple[Any, ...]]] = [
         ("data_group_number", core.Integer),
         ("data_group_hash_value", core.OctetString),
     ]
@@ -35,14 +37,14 @@ class DataGroupHashValues(core.SequenceOf):
 
 
 class LdsVersionInfo(core.Sequence):
-    _fields = [
+    _fields: ClassVar[list[tuple[Any, ...]]] = [
         ("lds_version", core.PrintableString),
         ("unicode_version", core.PrintableString),
     ]
 
 
 class LdsSecurityObject(core.Sequence):
-    _fields = [
+    _fields: ClassVar[list[tuple[Any, ...]]] = [
         ("version", core.Integer),
         ("hash_algorithm", algos.DigestAlgorithm),
         ("data_group_hash_values", DataGroupHashValues),

@@ -48,7 +48,7 @@ def image_format(data: bytes) -> str | None:
     """"jpeg", "jpeg2000", "png", or None for anything else."""
     if data.startswith(JPEG_START):
         return "jpeg"
-    if data.startswith(J2K_START) or data.startswith(JP2_SIGNATURE):
+    if data.startswith((J2K_START, JP2_SIGNATURE)):
         return "jpeg2000"
     if data.startswith(PNG_SIGNATURE):
         return "png"

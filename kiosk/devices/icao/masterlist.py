@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, ClassVar
 
 from asn1crypto import cms, core, pem
 from asn1crypto import x509 as ax509
 from cryptography import x509
-from cryptography.x509.oid import ExtensionOID
 
 from kiosk.devices.icao.errors import TrustStoreError
 from kiosk.devices.icao.sod import signer_fields, verify_signature
@@ -29,7 +29,7 @@ class _Certificates(core.SetOf):
 
 
 class CscaMasterList(core.Sequence):
-    _fields = [("version", core.Integer), ("cert_list", _Certificates)]
+    _fields: ClassVar[list[tuple[Any, ...]]] = [("version", core.Integer), ("cert_list", _Certificates)]
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def _signer(signed: cms.SignedData, si: cms.SignerInfo) -> x509.Certificate:
 
 def _trusted_issuer(signer: x509.Certificate, trust: TrustStore, when: datetime) -> x509.Certificate:
     try:
-        usages = signer.extensions.get_extension_for_oid(ExtensionOID.EXTENDED_KEY_USAGE).value
+        usages = signer.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
         may_sign = any(u.dotted_string == MASTER_LIST_SIGNER_EKU for u in usages)
     except x509.ExtensionNotFound:
         may_sign = False
@@ -139,7 +139,7 @@ def _trusted_issuer(signer: x509.Certificate, trust: TrustStore, when: datetime)
     for csca in issuers:
         try:
             signer.verify_directly_issued_by(csca)
-        except Exception:  # noqa: BLE001 - InvalidSignature, ValueError, TypeError, ...
+        except Exception:  # noqa: BLE001, S112 - InvalidSignature, ValueError, TypeError, ...: try the next
             continue
         for cert, what in ((csca, "CSCA"), (signer, "master list signer")):
             if not cert.not_valid_before_utc <= when <= cert.not_valid_after_utc:

@@ -92,7 +92,7 @@ class Mrz:
     def checks_ok(self) -> bool:
         return not self.check_errors
 
-    def key(self) -> "MrzKey":
+    def key(self) -> MrzKey:
         return MrzKey(self.document_number, self.birth, self.expiry)
 
 

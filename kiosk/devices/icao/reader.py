@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from kiosk.devices.icao import tlv
 from kiosk.devices.icao.aa import verify_active_auth
@@ -204,7 +204,7 @@ def _plans(transport: ApduTransport, options: ReadOptions) -> list[_Plan]:
 
 def read_document(transport: ApduTransport, key: MrzKey | CanKey, trust: TrustStore, *, deadline: float,
                   options: ReadOptions = ReadOptions(), today: date | None = None,
-                  now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> ChipRead:
+                  now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> ChipRead:
     """Read and check the document on `transport`. Raises AccessDenied (wrong key), CardRemoved,
     TransportError, ReadTimeout, SecureMessagingError, CardStatusError or ParseError."""
     started = time.perf_counter()

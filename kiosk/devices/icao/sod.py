@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from asn1crypto import cms
@@ -25,11 +25,12 @@ from kiosk.devices.icao.asn1 import LDS_SECURITY_OBJECT_OID, LdsSecurityObject
 from kiosk.devices.icao.errors import ParseError, SodError
 from kiosk.devices.icao.countries import certificate_country
 from kiosk.devices.icao.lds import TAG_SOD
-from kiosk.devices.icao.trust import TrustStore, country_of  # noqa: F401 - TrustStore re-exported (it lived here)
+from kiosk.devices.icao.trust import TrustStore, country_of
 
 log = logging.getLogger(__name__)
 
-HASHES = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
+HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
+          "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
           "sha512": hashes.SHA512}
 
 
@@ -129,16 +130,25 @@ class PassiveAuthResult:
 
 
 class SignedAttributes(Protocol):
-    """A CMS signer's signature over signed attributes, and the content they cover."""
+    """A CMS signer's signature over signed attributes, and the content they cover. Read-only, so
+    that frozen dataclasses (Sod, a master list's signer) provide it."""
 
-    econtent: bytes
-    digest_algorithm: str
-    message_digest: bytes | None
-    signed_attrs: bytes | None
-    signature: bytes
-    signature_algorithm: str
-    pss_salt: int | None
-    pss_hash: str | None
+    @property
+    def econtent(self) -> bytes: ...
+    @property
+    def digest_algorithm(self) -> str: ...
+    @property
+    def message_digest(self) -> bytes | None: ...
+    @property
+    def signed_attrs(self) -> bytes | None: ...
+    @property
+    def signature(self) -> bytes: ...
+    @property
+    def signature_algorithm(self) -> str: ...
+    @property
+    def pss_salt(self) -> int | None: ...
+    @property
+    def pss_hash(self) -> str | None: ...
 
 
 def verify_signature(sod: SignedAttributes, cert: x509.Certificate) -> None:
@@ -158,7 +168,7 @@ def verify_signature(sod: SignedAttributes, cert: x509.Certificate) -> None:
         if sod.signature_algorithm == "rsassa_pss":
             ph = HASHES[sod.pss_hash or sod.digest_algorithm]
             key.verify(sod.signature, sod.signed_attrs,
-                       padding.PSS(padding.MGF1(ph()), sod.pss_salt if sod.pss_salt is not None else ph.digest_size), ph())
+                       padding.PSS(padding.MGF1(ph()), sod.pss_salt if sod.pss_salt is not None else ph().digest_size), ph())
         else:
             key.verify(sod.signature, sod.signed_attrs, padding.PKCS1v15(), h())
     else:
@@ -177,7 +187,7 @@ def verify_passive(sod: Sod, files: Mapping[int, bytes], trust: TrustStore, *, i
     """Check each read data group against the SOD, the SOD signature, and the signer's chain: a
     CSCA of the trust store, of the document's issuing state (DG1's, e.g. "CHN" or "D<<"), that
     has not revoked the Document Signer in a CRL."""
-    when = when or datetime.now(timezone.utc)
+    when = when or datetime.now(UTC)
     problems: list[str] = []
     mismatched = tuple(sorted(n for n, raw in files.items() if n in sod.dg_hashes
                               and hash_of(sod.hash_algorithm, raw) != sod.dg_hashes[n]))

@@ -106,8 +106,9 @@ def require(data: bytes, tag: int, what: str) -> bytes:
 
 
 def unwrap(data: bytes, tag: int) -> bytes:
-    """The value of `data`, which must be exactly one object with `tag`."""
-    t, value, end = parse_one(data, 0)
+    """The value of the object at the start of `data`, which must have `tag`; bytes after it are
+    not looked at."""
+    t, value, _end = parse_one(data, 0)
     if t != tag:
         raise TlvError(f"expected tag {tag:X}, found {t:X}")
     return value

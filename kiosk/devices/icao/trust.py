@@ -73,7 +73,7 @@ class TrustStore:
         self._crls: dict[str, list[x509.CertificateRevocationList]] = {}   # CSCA fingerprint -> its CRLs
 
     @classmethod
-    def load(cls, folder: Path | None) -> "TrustStore":
+    def load(cls, folder: Path | None) -> TrustStore:
         """Read the folder; None (no trust store configured) gives an empty store."""
         if folder is None:
             return cls([], "")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography import x509
@@ -41,7 +41,7 @@ def normalise_fingerprint(text: str) -> str:
 def import_file(path: Path, store_dir: Path, *, fingerprints: Iterable[str] = (), allow_test: bool = False,
                 when: datetime | None = None) -> Imported:
     """Verify `path` and copy what it holds into `store_dir`. Raises TrustStoreError saying why not."""
-    when = when or datetime.now(timezone.utc)
+    when = when or datetime.now(UTC)
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -137,7 +137,7 @@ def _crl(crl: x509.CertificateRevocationList, store_dir: Path, store: TrustStore
                               f"({older[0].last_update_utc.date()})")
     name = f"CRL-{country_of(csca.subject) or 'XX'}-{fingerprint(csca)[:16]}.crl"
     _write(store_dir / name, crl.public_bytes(serialization.Encoding.DER))
-    notes = ()
+    notes: tuple[str, ...] = ()
     if crl.next_update_utc is not None and crl.next_update_utc < when:
         notes = (f"this CRL was already due for renewal on {crl.next_update_utc.date()}: get a newer one",)
     return Imported("CRL", (name,), notes)

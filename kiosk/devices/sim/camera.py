@@ -35,7 +35,7 @@ class CameraScript:
     crop: tuple[int, int, int, int] | None = None   # x, y, width, height of the clip to show
 
     @staticmethod
-    def from_dict(data: dict) -> "CameraScript":
+    def from_dict(data: dict) -> CameraScript:
         crop = data.get("crop")
         return CameraScript(tuple(data["idle"]), {k: tuple(v) for k, v in (data.get("actions") or {}).items()},
                             tuple(crop) if crop else None)
@@ -85,7 +85,7 @@ class FileCamera(CaptureThreadCamera):
                 self._run_still(stop)
             else:
                 self._run_video(stop)
-        except Exception as exc:  # a broken file must not kill the kiosk; report it instead
+        except Exception as exc:  # noqa: BLE001 - a broken file must not kill the kiosk; report it instead
             self._set_error(CameraError(NO_CAMERA, f"camera source failed: {type(exc).__name__}"))
 
     def _run_still(self, stop: threading.Event) -> None:
@@ -98,7 +98,7 @@ class FileCamera(CaptureThreadCamera):
         while not stop.is_set():
             # A gentle sway, as if the photo were held in front of the camera.
             t = seq / fps
-            m = np.float32([[1, 0, 6 * np.sin(t * 1.3)], [0, 1, 4 * np.sin(t * 0.9)]])
+            m = np.array([[1, 0, 6 * np.sin(t * 1.3)], [0, 1, 4 * np.sin(t * 0.9)]], dtype=np.float32)
             self._publish(cv2.warpAffine(base, m, (w, h), borderMode=cv2.BORDER_REPLICATE), seq)
             seq += 1
             stop.wait(1.0 / fps)

@@ -49,7 +49,7 @@ class SimGovernmentRecords:
         self.fail_next = False
 
     @classmethod
-    def from_file(cls, path: Path) -> "SimGovernmentRecords":
+    def from_file(cls, path: Path) -> SimGovernmentRecords:
         return cls(load_demo_records(path))
 
     def lookup(self, identity: Identity, timeout: float) -> GovernmentData:

@@ -67,8 +67,7 @@ def load_font(path: str) -> str:
             raise ReceiptError(_unusable[real])
         name = f"KioskCJK{len(_fonts)}"
         try:
-            kw = {"subfontIndex": 0} if real.lower().endswith((".ttc", ".otc")) else {}
-            font = TTFont(name, real, **kw)
+            font = TTFont(name, real, subfontIndex=0)   # of a collection (.ttc, .otc): its first face
         except Exception as e:  # reportlab raises TTFError, struct.error, OSError ...
             why = f"cannot use font {path}: {e}"
             _unusable[real] = why

@@ -47,18 +47,19 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
     """Break `text` into lines no wider than `width` (CJK breaks anywhere, Latin at spaces/-//)."""
     fits = lambda parts: pdfmetrics.stringWidth("".join(parts), font, size) <= width  # noqa: E731
     lines: list[str] = []
+
+    def flush(line: list[str], final: bool = False) -> None:
+        """Move `line` into `lines`, in place; an opening bracket at its end starts the next line instead."""
+        while line and line[-1].isspace():
+            line.pop()
+        keep = line.pop() if not final and len(line) > 1 and line[-1] in _NO_LINE_END else None
+        while line and line[-1].isspace():
+            line.pop()
+        lines.append("".join(line))
+        line[:] = [keep] if keep else []
+
     for para in text.split("\n"):
         line: list[str] = []
-
-        def flush(final: bool = False) -> None:
-            while line and line[-1].isspace():
-                line.pop()
-            keep = line.pop() if not final and len(line) > 1 and line[-1] in _NO_LINE_END else None
-            while line and line[-1].isspace():
-                line.pop()
-            lines.append("".join(line))
-            line[:] = [keep] if keep else []
-
         for tok in _TOKEN_RE.findall(para):
             if tok.isspace():
                 if line:
@@ -69,18 +70,18 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
                 continue
             if tok[0] in _NO_LINE_START and len(line) > 1 and not line[-1].isspace():
                 carry = line.pop()              # take a character along with the punctuation
-                flush()
+                flush(line)
                 line.append(carry)
             elif line:
-                flush()
+                flush(line)
             if fits(line + [tok]):
                 line.append(tok)
                 continue
             for ch in tok:                      # a word longer than the line: break anywhere
                 if line and not fits(line + [ch]):
-                    flush()
+                    flush(line)
                 line.append(ch)
-        flush(final=True)
+        flush(line, final=True)
     return lines
 
 
@@ -160,8 +161,9 @@ class _Layout:
     def qr(self, payload: str, size: float) -> None:
         border = 2   # modules of quiet zone inside the square; the page margin adds more
         widget = QrCodeWidget(payload, barLevel="M", barWidth=size, barHeight=size, barBorder=border)
-        widget.qr.make()
-        modules = [[bool(m) for m in row] for row in widget.qr.modules]
+        qr = widget.qr  # type: ignore[attr-defined]  # set in __init__; types-reportlab leaves it out
+        qr.make()
+        modules = [[bool(m) for m in row] for row in qr.modules]
 
         # Drawn as filled rectangles straight on the canvas (renderPDF would add an unembedded
         # Helvetica to the page), one rectangle per horizontal run of dark modules.
@@ -185,7 +187,8 @@ class _Layout:
         height = self.height + 2 * MARGIN
         buf = BytesIO()
         # initialFontName: otherwise the page references an unembedded Helvetica it never uses
-        c = Canvas(buf, pagesize=(PAGE_WIDTH, height), pageCompression=1, initialFontName=self.font)
+        c = Canvas(buf, pagesize=(PAGE_WIDTH, height), pageCompression=1,
+                   initialFontName=self.font)  # type: ignore[arg-type]  # a font name; types-reportlab says float
         c.setTitle("办事回执 / Application receipt")
         c.setCreator("OneVisit Kiosk")
         y = height - MARGIN

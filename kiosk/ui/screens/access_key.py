@@ -40,7 +40,7 @@ class AccessKeyScreen(Screen):
         right.addWidget(self.mrz_caption)
         self.doc_number, self.birth, self.expiry = QLineEdit(), QLineEdit(), QLineEdit()
         self.mrz_labels = [label("", "help"), label("", "help"), label("", "help")]
-        for lab, edit, length in zip(self.mrz_labels, (self.doc_number, self.birth, self.expiry), (9, 6, 6)):
+        for lab, edit, length in zip(self.mrz_labels, (self.doc_number, self.birth, self.expiry), (9, 6, 6), strict=True):
             edit.setMaxLength(length if length != 9 else 20)
             right.addWidget(lab)
             right.addWidget(edit)
@@ -60,12 +60,12 @@ class AccessKeyScreen(Screen):
         for e in (self.can, self.doc_number, self.birth, self.expiry):
             e.clear()   # the key opens the citizen's chip: never keep it
 
-    def render(self, state: FlowState, now: datetime) -> None:
+    def render(self, state: FlowState, now: datetime) -> None:  # type: ignore[override]  # see Screen.render
         super().render(state, now)
         self.title.setText(self.t(S.KEY_TITLE))
         self.can_caption.setText(self.t(S.KEY_CAN))
         self.mrz_caption.setText(self.t(S.KEY_MRZ))
-        for lab, text in zip(self.mrz_labels, (S.KEY_DOC_NUMBER, S.KEY_BIRTH, S.KEY_EXPIRY)):
+        for lab, text in zip(self.mrz_labels, (S.KEY_DOC_NUMBER, S.KEY_BIRTH, S.KEY_EXPIRY), strict=True):
             lab.setText(self.t(text))
         self.keys["C"].setText(self.t(S.KEY_CLEAR))
         self.submit.setText(self.t(S.KEY_SUBMIT))

@@ -63,7 +63,7 @@ class AttractScreen(Screen):
         self.outer.addStretch(1)
         self.outer.addWidget(self.backlog)
 
-    def render(self, state: FlowState, now: datetime) -> None:
+    def render(self, state: FlowState, now: datetime) -> None:  # type: ignore[override]  # see Screen.render
         super().render(state, now)
         self.hero.setText(self.t(S.ATTRACT_HERO))
         # The invitation is shown in the other language too: the citizen has not chosen yet.
@@ -99,7 +99,7 @@ class ReadingCardScreen(Screen):
         self.outer.addWidget(self.notice)
         self.outer.addStretch(1)
 
-    def render(self, state: FlowState, now: datetime) -> None:
+    def render(self, state: FlowState, now: datetime) -> None:  # type: ignore[override]  # see Screen.render
         super().render(state, now)
         self.text.setText(self.t(S.READING))
 

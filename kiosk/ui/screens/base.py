@@ -24,7 +24,10 @@ class Screen(QWidget):
         self.notice = label("", "notice", wrap=True)
         self.notice.hide()
 
-    def render(self, state: FlowState, now: datetime) -> None:
+    # Shadows QWidget.render(target, ...) on purpose, as "a screen renders the state" names it:
+    # QWidget::render is not virtual, so Qt never calls this one, and nothing paints a screen
+    # through QWidget.render (screenshots use grab()).
+    def render(self, state: FlowState, now: datetime) -> None:  # type: ignore[override]
         self.lang = state.lang
         self.show_notice(state.notice)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtWidgets import QGridLayout, QScrollArea, QVBoxLayout, QWidget  # noqa: F401
+from PySide6.QtWidgets import QGridLayout, QScrollArea, QVBoxLayout, QWidget
 
 from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState
@@ -29,7 +29,7 @@ class ChooseBundleScreen(Screen):
         self._key: tuple | None = None
         self.buttons: dict[str, object] = {}
 
-    def render(self, state: FlowState, now: datetime) -> None:
+    def render(self, state: FlowState, now: datetime) -> None:  # type: ignore[override]  # see Screen.render
         super().render(state, now)
         self.show_notice(state.notice, ok=True)
         self.title.setText(self.t(S.CHOOSE_TITLE))

@@ -51,7 +51,7 @@ class FaceCheckScreen(Screen):
         self.timer.setInterval(33)
         self.timer.timeout.connect(self._on_timer_timeout)
 
-    def render(self, state: FlowState, now: datetime) -> None:
+    def render(self, state: FlowState, now: datetime) -> None:  # type: ignore[override]  # see Screen.render
         super().render(state, now)
         face = state.session.face if state.session else None
         self.title.setText(self.t(S.FACE_TITLE))

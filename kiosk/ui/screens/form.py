@@ -131,7 +131,7 @@ class FormScreen(Screen):
     def values(self) -> dict[str, str]:
         return {fid: w.value() for fid, w in self.fields.items()}
 
-    def render(self, state: FlowState, now: datetime) -> None:
+    def render(self, state: FlowState, now: datetime) -> None:  # type: ignore[override]  # see Screen.render
         super().render(state, now)
         s = state.session
         pages = state.pages(now)

@@ -39,7 +39,7 @@ class MaterialsScreen(Screen):
         clear_layout(self.body_layout)
         self.capture_buttons = {}
 
-    def render(self, state: FlowState, now: datetime) -> None:
+    def render(self, state: FlowState, now: datetime) -> None:  # type: ignore[override]  # see Screen.render
         super().render(state, now)
         s = state.session
         self.title.setText(self.t(S.MATERIALS_TITLE))

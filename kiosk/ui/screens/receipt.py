@@ -20,7 +20,7 @@ class SubmittingScreen(Screen):
         self.outer.addWidget(self.text)
         self.outer.addStretch(1)
 
-    def render(self, state: FlowState, now: datetime) -> None:
+    def render(self, state: FlowState, now: datetime) -> None:  # type: ignore[override]  # see Screen.render
         super().render(state, now)
         self.text.setText(self.t(S.SUBMITTING))
 
@@ -48,7 +48,7 @@ class ReceiptScreen(Screen):
     def reset(self) -> None:
         self.number.clear()
 
-    def render(self, state: FlowState, now: datetime) -> None:
+    def render(self, state: FlowState, now: datetime) -> None:  # type: ignore[override]  # see Screen.render
         super().render(state, now)
         s = state.session
         app = s.application if s else None
@@ -90,9 +90,9 @@ class RatingScreen(Screen):
         self.outer.addStretch(1)
         self.outer.addLayout(button_row(self.skip))
 
-    def render(self, state: FlowState, now: datetime) -> None:
+    def render(self, state: FlowState, now: datetime) -> None:  # type: ignore[override]  # see Screen.render
         super().render(state, now)
         self.title.setText(self.t(S.RATING_TITLE))
-        for score, (b, text) in enumerate(zip(self.buttons, S.RATING_LABELS), start=1):
+        for score, (b, text) in enumerate(zip(self.buttons, S.RATING_LABELS, strict=True), start=1):
             b.setText(f"{'★' * score}\n{self.t(text)}")
         self.skip.setText(self.t(S.SKIP))

@@ -44,7 +44,7 @@ class ReviewScreen(Screen):
         self.consent.setChecked(False)
         self._shown = None
 
-    def render(self, state: FlowState, now: datetime) -> None:
+    def render(self, state: FlowState, now: datetime) -> None:  # type: ignore[override]  # see Screen.render
         super().render(state, now)
         s = state.session
         self.title.setText(self.t(S.REVIEW_TITLE))

@@ -57,7 +57,7 @@ def parse_card_access(data: bytes) -> list[PaceInfo]:
     out = []
     for oid, version, param in infos:
         if oid in CIPHERS and version == 2 and param in PACE_CURVES:
-            out.append(PaceInfo(oid, 2, int(param)))  # type: ignore[arg-type]
+            out.append(PaceInfo(oid, 2, int(param)))
     return sorted(out, key=lambda i: -list(CIPHERS).index(i.oid))
 
 
