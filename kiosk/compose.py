@@ -104,13 +104,24 @@ def _face_verifier(config: Config, citizens: list[DemoCitizen]) -> FaceVerifier:
                             encoder=ChipEncoder())
 
 
-def _government_records(config: Config) -> GovernmentRecords:
-    """The government records backend: the demo citizens' records ("sim") or none at all."""
+def _government_records(config: Config, sync_settings: SyncSettings) -> GovernmentRecords:
+    """The government records backend: the back office's records API ("backoffice", signed with
+    this kiosk's key), the demo citizens' records ("sim"), or none at all."""
     choice = config.devices.government_records
     if choice == "none":
         return NoGovernmentRecords()
+    if choice == "backoffice":
+        if not sync_settings.configured:
+            raise ConfigurationProblem("devices.government_records = 'backoffice' needs an enrolled back office "
+                                       "(kiosk sync enrol)")
+        from kiosk.services.records_client import BackofficeGovernmentRecords
+        from kiosk.services.sync.client import SyncClient
+        files = DataFolder(config.data_dir)
+        key, backoffice_key = load_or_create_signing_key(files.signing_key), sync_settings.signing_public()
+        return BackofficeGovernmentRecords(
+            lambda timeout: SyncClient(sync_settings.url, config.kiosk.id, key, backoffice_key, timeout=timeout))
     if choice != "sim":
-        raise ConfigurationProblem(f"devices.government_records = {choice!r}: use 'none' or 'sim'")
+        raise ConfigurationProblem(f"devices.government_records = {choice!r}: use 'none', 'sim' or 'backoffice'")
     from kiosk.devices.sim.government import SimGovernmentRecords
     try:
         return SimGovernmentRecords.from_file(config.asset(config.paths.demo_citizens))
@@ -184,7 +195,7 @@ def build_parts(config: Config) -> KioskParts:
         raise ConfigurationProblem(f"devices.document_camera = {d.document_camera!r}: use 'sim' or 'none'")
     devices = Devices(card_reader=reader, camera_for=camera_for, face=face, printer=printer,
                       documents=SimDocumentCamera() if d.document_camera == "sim" else None,
-                      records=_government_records(config))
+                      records=_government_records(config, sync_settings))
     if d.card_reader != "sim" and simulated:
         # A real reader means real citizens: a simulated device among real ones would put demo
         # data (a drawn page, a scripted verdict) into real applications. Staff must see it.

@@ -11,10 +11,12 @@ MAX_VALUE characters, material ids shaped like the catalogue's. Runs on whicheve
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from kiosk.domain.government import GovernmentData
+from kiosk.domain.identity import Identity
 from kiosk.services.sync.client import SyncClient, TransientSyncError
 
 PATH = "/v1/records/lookup"
@@ -60,3 +62,26 @@ def parse_answer(answer: object) -> GovernmentRecords:
     if not answer["found"] and (clean or held):
         raise RecordsUnavailable("records for a citizen not found")
     return GovernmentRecords(answer["found"], MappingProxyType(clean), frozenset(held))
+
+
+class BackofficeGovernmentRecords:
+    """The GovernmentRecords port (kiosk/devices/government.py) answered by the back office's
+    records API: what comes back for this citizen, and only that, is prefilled and counted as held.
+
+    `make_client(timeout)` gives a fresh signed client (the kiosk's key, the pinned back office
+    key); one is made per lookup because the records worker is not the sync thread that owns the
+    sync client. Runs on the records worker thread; blocks at most about `timeout` seconds."""
+
+    def __init__(self, make_client: Callable[[float], SyncClient]) -> None:
+        self._make_client = make_client
+
+    def lookup(self, identity: Identity, timeout: float) -> GovernmentData:
+        number = identity.personal_number or ""
+        if not number:          # a passport without a resident ID number: nothing to look up
+            return GovernmentData()
+        client = self._make_client(timeout)
+        try:
+            found = lookup_government_records(client, number)
+        finally:
+            client.close()
+        return GovernmentData(found.values, found.held_materials)

@@ -4,6 +4,8 @@ its refusals, its rate limit, its audit (a keyed hash, never the number), and th
 checks on what comes back."""
 from __future__ import annotations
 
+from datetime import date
+
 import time
 import warnings
 from pathlib import Path
@@ -108,3 +110,24 @@ def test_the_demo_records_are_the_demo_citizens_government_entries():
     for c in citizens:
         held = source.lookup(c["personal_number"])
         assert held is not None and dict(held.values) == {k: str(v) for k, v in c["government"].items()}, c["id"]
+
+
+def test_the_kiosk_port_prefills_and_marks_held_only_what_the_back_office_returned(bo):
+    """The kiosk's GovernmentRecords backend over the real HTTP API: this citizen's values and held
+    materials come through; a citizen the government has no records of gets nothing held."""
+    from kiosk.domain.identity import Identity
+    from kiosk.services.records_client import BackofficeGovernmentRecords
+    key = enrol_kiosk(bo)
+    app = create_app(bo, WebSettings(hasher=fast_hasher(), records=YamlRecordsSource(DEMO_RECORDS)))
+    with live_server(app) as url:
+        port = BackofficeGovernmentRecords(lambda timeout: SyncClient(url, KIOSK, key, bo.keys.signing.public_key(),
+                                                                      timeout=timeout))
+        def person(number: str) -> Identity:
+            return Identity(document_number="E12345678", name="某某", name_latin="MOU MOU", sex="F",
+                            birth_date=date(1990, 8, 21), personal_number=number)
+        lin = port.lookup(person(LIN), 5.0)
+        nobody = port.lookup(person("11010519491231002X"), 5.0)
+        passport = port.lookup(person(""), 5.0)
+    assert lin.values["marital_status"] == "married" and "marriage_certificate" in lin.materials
+    assert not nobody.values and not nobody.materials
+    assert not passport.values and not passport.materials
