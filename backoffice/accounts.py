@@ -19,10 +19,11 @@ import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, Row, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backoffice import audit, db
@@ -72,7 +73,7 @@ class LockoutPolicy:
     lock_seconds: int = 15 * 60
 
 
-def _account(row) -> Account:  # type: ignore[no-untyped-def]
+def _account(row: Row[*tuple[Any, ...]]) -> Account:
     return Account(row.id, row.username, row.role, tuple(json.loads(row.departments or "[]")), bool(row.disabled_at))
 
 

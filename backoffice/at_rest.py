@@ -166,7 +166,7 @@ class AtRest:
         return self._assemble(ring, ring.current, dek, plaintext, context), ring.current
 
     def open(self, sealed: str, context: str) -> bytes:
-        ring, dek, body = self._unwrap(sealed, context)
+        _ring, dek, body = self._unwrap(sealed, context)
         try:
             return AESGCM(dek).decrypt(body[:12], body[12:], _aad("data", context))
         except (InvalidTag, ValueError):

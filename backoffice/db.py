@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import (Boolean, Column, Engine, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+from sqlalchemy import (Boolean, Column, Connection, Engine, ForeignKey, Index, Integer, MetaData, String, Table, Text,
                         UniqueConstraint, create_engine, event)
 from sqlalchemy.engine import make_url
 
@@ -167,7 +168,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:   # a DB-API (sqlite3) connection
             dbapi_conn.isolation_level = None          # we issue BEGIN ourselves (below)
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
@@ -177,7 +178,7 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _on_begin(conn):  # type: ignore[no-untyped-def]
+        def _on_begin(conn: Connection) -> None:
             # IMMEDIATE: take the write lock up front, so two writers queue instead of deadlocking.
             conn.exec_driver_sql("BEGIN IMMEDIATE")
     else:

@@ -17,7 +17,10 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:   # imported inside open_backoffice at run time: the service imports more than a layout needs
+    from backoffice.service import Backoffice
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +64,7 @@ class BackofficeFolder:
 
 
 def open_backoffice(folder: BackofficeFolder, db_url: str | None = None, *, seal_plaintext: bool = False,
-                    **kw: Any):  # type: ignore[no-untyped-def]
+                    **kw: Any) -> Backoffice:
     """The back office on `db_url` (default: SQLite in the folder) with its keys and keyring.
 
     `seal_plaintext` (serve, migrate) seals rows stored in plain text by an older release first.

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, Index, inspect, select, text, update
+from sqlalchemy import Engine, Index, Row, inspect, select, text, update
 
 from backoffice import db
 from backoffice.at_rest import conflict_context, note_context, record_context
@@ -46,7 +46,8 @@ def upgrade_schema(engine: Engine) -> None:
             idx.create(engine, checkfirst=True)
 
 
-def _batches(engine: Engine, table: Any, key: Any, where: Any, cols: list[Any]) -> Iterator[list[Any]]:
+def _batches(engine: Engine, table: Any, key: Any, where: Any,
+             cols: list[Any]) -> Iterator[Sequence[Row[*tuple[Any, ...]]]]:
     """Rows matching `where`, `BATCH` at a time, walking the primary key."""
     last = None
     while True:

@@ -15,8 +15,8 @@ import platform
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import cv2
 import numpy as np
@@ -64,7 +64,7 @@ def camera_frame(bgr: np.ndarray, box: tuple[int, int, int, int], zoom: float = 
     frame = cv2.warpAffine(bgr, m, (FRAME_W, FRAME_H), flags=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR,
                            borderMode=cv2.BORDER_REPLICATE)
     frame = np.clip(frame.astype(np.float32) * gain, 0, 255).astype(np.uint8)
-    ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    _ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 85])
     return cv2.imdecode(buf, cv2.IMREAD_COLOR)
 
 
@@ -130,10 +130,18 @@ def timings(runs: int) -> list[tuple[str, list[float]]]:
                                                   "whole frame: analyse + encode_probe")}
     names = list(out)
     for _ in range(runs):
-        t = time.perf_counter(); quality.detect(rgb, 0.5, 1); out[names[0]].append(time.perf_counter() - t)
-        t = time.perf_counter(); quality.shape_points(rgb, box); out[names[1]].append(time.perf_counter() - t)
-        t = time.perf_counter(); matching.encode_rgb(rgb, pts, box); out[names[2]].append(time.perf_counter() - t)
-        t = time.perf_counter(); quality.analyse(frame); out[names[3]].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        quality.detect(rgb, 0.5, 1)
+        out[names[0]].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        quality.shape_points(rgb, box)
+        out[names[1]].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        matching.encode_rgb(rgb, pts, box)
+        out[names[2]].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        quality.analyse(frame)
+        out[names[3]].append(time.perf_counter() - t)
         t = time.perf_counter()
         a = quality.analyse(frame)
         matching.encode_probe(frame, a.face)
@@ -149,7 +157,6 @@ def main() -> int:
     ap.add_argument("--skip-chip", action="store_true")
     args = ap.parse_args()
     t0 = time.time()
-    cmd = "python bench/face_eval.py" + (" --markdown" if args.markdown else "")
     pairs = load_pairs()
     files = sorted({p for a, b, _ in pairs for p in (a, b)})
     n_gen = sum(1 for *_, s in pairs if s)
@@ -243,7 +250,7 @@ def main() -> int:
     print("|---|---|---|")
     for name, xs in times:
         xs = sorted(xs)
-        p95 = xs[min(len(xs) - 1, int(round(0.95 * (len(xs) - 1))))]
+        p95 = xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))]
         print(f"| {name} | {1000 * statistics.median(xs):.1f} | {1000 * p95:.1f} |")
     return 0
 

@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 
 import cv2
-import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -124,6 +123,13 @@ def end_to_end(runs: int, scripted: bool, in_process: bool = False) -> dict:
     verifier.prepare(chen.identity.photo)
     prepare_s = time.perf_counter() - t
     accepted, durations, ticks_per_s = 0, [], []
+
+    def preview(camera: FileCamera, stop: threading.Event, ticks: list[int]) -> None:
+        # stands in for the GUI's 33 ms preview timer
+        while not stop.wait(1 / 30):
+            if camera.latest() is not None:
+                ticks[0] += 1
+
     for seed in range(runs):
         verifier._rng = random.Random(seed)
         camera = FileCamera(chen.camera_source, script=chen.camera_script if scripted else None)
@@ -132,12 +138,7 @@ def end_to_end(runs: int, scripted: bool, in_process: bool = False) -> dict:
             time.sleep(0.01)
         ticks = [0]
         stop = threading.Event()
-
-        def preview() -> None:   # stands in for the GUI's 33 ms preview timer
-            while not stop.wait(1 / 30):
-                if camera.latest() is not None:
-                    ticks[0] += 1
-        th = threading.Thread(target=preview, daemon=True)
+        th = threading.Thread(target=preview, args=(camera, stop, ticks), daemon=True)
         th.start()
         t = time.perf_counter()
         d = verifier.verify(chen.identity.photo, camera, time.monotonic() + 12, _Never())
@@ -169,7 +170,7 @@ def main() -> int:
     inproc = end_to_end(max(3, args.runs // 4), scripted=True, in_process=True)
     total = time.perf_counter() - t0
 
-    print(f"command: .venv/bin/python bench/liveness_eval.py{' --photos %d' % args.photos if args.photos else ''}"
+    print(f"command: .venv/bin/python bench/liveness_eval.py{f' --photos {args.photos}' if args.photos else ''}"
           f" --runs {args.runs}{' --markdown' if args.markdown else ''}   ({total:.0f} s)")
     print(f"non-planar threshold {cfg.nonplanar_threshold}, challenge window {cfg.challenge_seconds} s, turn {cfg.turn_delta}\n")
     print("| attack | sequences | no usable face | passive says live | a turn challenge passes | both (accepted) | APCER | highest non-planar score |")
@@ -185,7 +186,7 @@ def main() -> int:
     print(f"genuine clip, 1 s windows: {len(genuine)} windows, non-planar score min {min(genuine):.3f} "
           f"median {statistics.median(genuine):.3f}; passive BPCER {refused}/{len(genuine)} = {100 * refused / len(genuine):.1f} %\n")
     d = sorted(coop["durations"])
-    p95 = d[min(len(d) - 1, int(round(0.95 * (len(d) - 1))))]
+    p95 = d[min(len(d) - 1, round(0.95 * (len(d) - 1)))]
     print("| end to end (real verifier, simulated camera) | checks | accepted | rate | time to decision median / p95 | preview ticks/s while checking (min) |")
     print("|---|---|---|---|---|---|")
     print(f"| cooperative person (follows the challenge) | {coop['runs']} | {coop['accepted']} | BPCER {100 * (1 - coop['accepted'] / coop['runs']):.0f} % "

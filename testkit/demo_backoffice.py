@@ -19,6 +19,10 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # the back office is imported only when the demo starts it
+    from backoffice.service import Backoffice
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +104,7 @@ def start_demo_backoffice(kiosk_data_dir: Path, kiosk_id: str, timeout: float = 
     return DemoBackoffice(url, data_dir, server, thread, engine, DEMO_OFFICIAL, password)
 
 
-def _demo_official(bo) -> str:  # type: ignore[no-untyped-def]
+def _demo_official(bo: Backoffice) -> str:
     """The demo's official account for every department of the shipped catalogue; a fresh password."""
     import secrets
 

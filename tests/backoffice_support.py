@@ -21,7 +21,7 @@ from testkit.sync_drills import CHILD_NAME, CITIZEN_ID, CITIZEN_NAME, DemoApplic
 from kiosk.services.sync import protocol as proto
 
 KIOSK = "3301060001"
-PASSWORD = "correct horse battery staple"
+PASSWORD = "correct horse battery staple"   # noqa: S105 - the test accounts' password, in no deployment
 SPOUSE_ID = "330106196001011234"
 HEALTH, POLICE, CIVIL, HR = ("health-commission", "public-security-bureau", "civil-affairs-bureau",
                              "human-resources-and-social-security-bureau")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -25,8 +25,8 @@ class WebSettings:
     """`secure`: the service is reached over TLS (cookies get Secure and the __Host- prefix, and
     HSTS is sent); set it too behind a TLS-terminating proxy."""
     secure: bool = False
-    sessions: SessionPolicy = SessionPolicy()
-    lockout: LockoutPolicy = LockoutPolicy()
+    sessions: SessionPolicy = field(default_factory=SessionPolicy)
+    lockout: LockoutPolicy = field(default_factory=LockoutPolicy)
     hasher: PasswordHasher | None = None
     clock: Callable[[], float] = time.time
     records: RecordsSource | None = None

@@ -59,9 +59,9 @@ def accounts_page(request: Request, notice: str = "") -> Response:
     listing = table(["用户 User", "角色 Role", "部门 Departments", "状态 State", ""],
                     ([e(r["username"]), e(r["role"]), e(", ".join(r["departments"])),
                       "disabled" if r["disabled"] else ("locked" if r["locked"] else "active"), actions(r)]
-                     for r in rows), id="accounts")
+                     for r in rows), table_id="accounts")
     roles = ROLES if acct.can("accounts.manage") else ("official",)
-    depts = (f'<input id="departments" name="departments" placeholder="public-security-bureau, ...">'
+    depts = ('<input id="departments" name="departments" placeholder="public-security-bureau, ...">'
              if acct.can("accounts.manage") else
              f'<select id="departments" name="departments">{options(acct.departments)}</select>')
     create = (f'<form method="post" action="/officials/accounts" class="stack" id="create">{tok}'
@@ -82,7 +82,7 @@ def create_account(request: Request) -> Response:
     guarded = _guard(request)
     if isinstance(guarded, Response):
         return guarded
-    session, acct = guarded
+    _session, acct = guarded
     form = request.state.form
     role = form.get("role", "")
     depts = [d.strip() for d in form.get("departments", "").split(",") if d.strip()]
@@ -102,7 +102,7 @@ def change_account(request: Request, username: str) -> Response:
     guarded = _guard(request)
     if isinstance(guarded, Response):
         return guarded
-    session, acct = guarded
+    _session, acct = guarded
     web = web_of(request)
     target = next((r for r in web.accounts.all() if r["username"] == username), None)
     if target is None or not _may_manage(acct, target):

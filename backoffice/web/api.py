@@ -15,7 +15,7 @@ from backoffice.web import require, session_of, web_of
 
 router = APIRouter(prefix="/v1/officials", tags=["officials"])
 
-SIGNED_IN = {401: {"description": "not signed in"}, 403: {"description": "the role may not, or no CSRF token"}}
+SIGNED_IN: dict[int | str, dict[str, Any]] = {401: {"description": "not signed in"}, 403: {"description": "the role may not, or no CSRF token"}}
 
 
 class Me(BaseModel):

@@ -44,11 +44,11 @@ def page(title: str, body: str, *, account: Any = None, csrf: str = "", status: 
     return HTMLResponse(doc, status_code=status)
 
 
-def table(headers: Iterable[str], rows: Iterable[Iterable[str]], *, id: str = "") -> str:
-    """`rows` hold HTML already escaped by the caller."""
+def table(headers: Iterable[str], rows: Iterable[Iterable[str]], *, table_id: str = "") -> str:
+    """`rows` hold HTML already escaped by the caller; `table_id` is the table's HTML id."""
     head = "".join(f"<th>{h}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
-    return f'<table{f" id={chr(34)}{e(id)}{chr(34)}" if id else ""}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return f'<table{f" id={chr(34)}{e(table_id)}{chr(34)}" if table_id else ""}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def options(values: Iterable[str], selected: str | None = None) -> str:

@@ -37,7 +37,7 @@ def officials_home(request: Request, department: str | None = None, status: str 
     wb = web_of(request).workbench
     summary = wb.summary(acct)
     rows = wb.items(acct, department or None, status or None, limit=500)
-    links = "".join(f'<li><a href="/officials?department={e(s["department_id"])}">{e(s["department"])}</a>: {s["total"]} '
+    dept_links = "".join(f'<li><a href="/officials?department={e(s["department_id"])}">{e(s["department"])}</a>: {s["total"]} '
                     f'({e(", ".join(f"{k} {v}" for k, v in s["by_status"].items()))})</li>' for s in summary)
     filt = (f'<form method="get" action="/officials" class="inline">'
             f'<select name="department"><option value="">全部 all my departments</option>'
@@ -48,8 +48,8 @@ def officials_home(request: Request, department: str | None = None, status: str 
                   "收到 Received (UTC)"],
                  ([e(r["department"]), f'<a href="{_item_url(r["number"], r["item_id"])}">{e(r["number"])}</a>',
                    e(r["item_id"]), e(r["procedure"]), e(r["due"]), f'<span class="status">{e(r["status"])}</span>',
-                   e(r["received_at"])] for r in rows), id="items")
-    return page("收件 Received items", f"<ul id=departments>{links}</ul>{filt}{body}", account=acct, csrf=session.csrf)
+                   e(r["received_at"])] for r in rows), table_id="items")
+    return page("收件 Received items", f"<ul id=departments>{dept_links}</ul>{filt}{body}", account=acct, csrf=session.csrf)
 
 
 @router.get("/officials/items/{number}/{item_id}")
@@ -64,7 +64,7 @@ def item_page(request: Request, number: str, item_id: str) -> Response:
     answers = table(["问题 Question", "回答 Answer", ""],
                     ([text(a["label"]), text(a["shown"]),
                       "核验 verified" if a["verified"] else ("已修改 edited" if a["edited"] else "")]
-                     for a in it["answers"]), id="answers")
+                     for a in it["answers"]), table_id="answers")
     mats = []
     for m in it["materials"]:
         if m["attached"]:
@@ -76,7 +76,7 @@ def item_page(request: Request, number: str, item_id: str) -> Response:
         mats.append([text(m["title"]), shown])
     history = table(["时间 When (UTC)", "状态 Status", "经办 By", "备注 Note"],
                     ([e(h["changed_at"]), e(h["status"]), e(h["by"]), e(h["note"])] for h in it["history"]),
-                    id="history")
+                    table_id="history")
     face = it["identity_checked"]["face_matched"]
     form = (f'<form method="post" action="{url}/status" class="stack" id="status-form">{csrf_field(session.csrf)}'
             f'<label for="status">新状态 New status</label><select id="status" name="status">'
@@ -90,7 +90,7 @@ def item_page(request: Request, number: str, item_id: str) -> Response:
             f'<p>身份 Identity: ID card chip read; live face check '
             f'{"passed" if face else "not recorded" if face is None else "did not pass"}</p>'
             f'<h2>回答 Answers</h2>{answers}<h2>材料 Materials</h2>'
-            f'{table(["材料 Material", ""], mats, id="materials") if mats else "<p>无需材料 No materials needed</p>"}'
+            f'{table(["材料 Material", ""], mats, table_id="materials") if mats else "<p>无需材料 No materials needed</p>"}'
             f'<h2>更新状态 Update the status</h2>{form}<h2>经过 History</h2>{history}')
     return page(f"{number} · {item_id}", body, account=session.account, csrf=session.csrf)
 
@@ -132,6 +132,6 @@ def audit_page(request: Request, number: str | None = None, before: int | None =
     rows = audit.entries(web_of(request).bo.engine, number=number or None, before=before, limit=200)
     body = table(["#", "时间 When (UTC)", "谁 Who", "做了什么 Action", "申请 Number", "事项 Item", "详情 Detail"],
                  ([str(r["id"]), e(r["at"]), e(r["actor"]), e(r["action"]), e(r["number"] or ""), e(r["item_id"] or ""),
-                   e(r["detail"])] for r in rows), id="audit")
+                   e(r["detail"])] for r in rows), table_id="audit")
     more = f'<p><a href="/officials/audit?before={rows[-1]["id"]}">更早 Older</a></p>' if len(rows) == 200 else ""
     return page("审计日志 Audit log", body + more, account=session.account, csrf=session.csrf)

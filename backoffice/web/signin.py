@@ -5,9 +5,10 @@ attempts get one message whatever the reason (wrong name, wrong password, locked
 from __future__ import annotations
 
 import secrets
+from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
@@ -46,10 +47,12 @@ def _form_page(request: Request, next_: str, error: str = "", status: int = 200)
 
 
 @router.get("/signin")
-def signin_page(request: Request, next: str | None = None) -> Response:
+def signin_page(request: Request, next_: Annotated[str | None, Query(alias="next")] = None) -> Response:
+    # the query parameter stays `next` (the gate's redirects and bookmarks use it); the name `next_`
+    # keeps the builtin next() usable here
     if getattr(request.state, "session", None) is not None:
-        return RedirectResponse(safe_next(next), status_code=303)
-    return _form_page(request, safe_next(next))
+        return RedirectResponse(safe_next(next_), status_code=303)
+    return _form_page(request, safe_next(next_))
 
 
 @router.post("/signin")

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 def self_signed(folder: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
             .not_valid_after(now + dt.timedelta(days=1))
@@ -69,7 +69,7 @@ class Serve:
 
 def test_serve_offers_https_with_a_certificate_and_key(tmp_path):
     cert, key = self_signed(tmp_path)
-    s = Serve(tmp_path, "--tls-cert", str(cert), "--tls-key", str(key), "--host", "0.0.0.0")
+    s = Serve(tmp_path, "--tls-cert", str(cert), "--tls-key", str(key), "--host", "0.0.0.0")  # noqa: S104 - the test binds all interfaces on purpose
     try:
         url = f"https://127.0.0.1:{s.port}"
         trust = ssl.create_default_context(cafile=str(cert))
@@ -93,9 +93,9 @@ def test_serve_offers_https_with_a_certificate_and_key(tmp_path):
 
 
 def test_serve_warns_loudly_when_bound_beyond_loopback_without_tls(tmp_path):
-    s = Serve(tmp_path, "--host", "0.0.0.0")
+    s = Serve(tmp_path, "--host", "0.0.0.0")  # noqa: S104 - binding beyond loopback is what is tested
     out = s.stop()
-    assert plain_http_warning("0.0.0.0") in out and "!" * 50 in out
+    assert plain_http_warning("0.0.0.0") in out  # noqa: S104 - the address named in the warning, not a bind and "!" * 50 in out
     quiet = Serve(tmp_path, "--host", "127.0.0.1").stop()
     assert "WITHOUT TLS" not in quiet
 

@@ -82,7 +82,7 @@ def _sign_in(driver, url, username="police", password=PASSWORD):
 def test_sign_in_see_only_your_department_update_a_status_and_sign_out(browser, site):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.select import Select
-    bo, url, number, key = site
+    bo, url, number, _key = site
     _sign_in(browser, url)
     assert browser.current_url == url + "/officials"
     assert browser.find_element(By.ID, "who").text.startswith("police")
@@ -109,7 +109,7 @@ def test_sign_in_see_only_your_department_update_a_status_and_sign_out(browser, 
 def test_a_wrong_password_is_refused_with_one_message(browser, site):
     from selenium.webdriver.common.by import By
     _bo, url, _number, _key = site
-    _sign_in(browser, url, password="not the password")
+    _sign_in(browser, url, password="not the password")  # noqa: S106 - a wrong password on purpose
     assert "/signin" in browser.current_url
     assert "Wrong username or password" in browser.find_element(By.ID, "error").text
 
@@ -117,7 +117,7 @@ def test_a_wrong_password_is_refused_with_one_message(browser, site):
 class _EvilPage(http.server.BaseHTTPRequestHandler):
     html = b""
 
-    def do_GET(self):  # noqa: N802 - http.server's name
+    def do_GET(self):
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.end_headers()
@@ -156,7 +156,7 @@ def test_a_forged_form_on_another_site_cannot_change_a_status(browser, site):
 
 def test_kiosk_endpoints_keep_their_signatures(site):
     import httpx
-    bo, url, _number, key = site
+    _bo, url, _number, key = site
     assert httpx.get(url + "/v1/status-changes", trust_env=False).status_code == 401
     h = proto.sign_request(key, "GET", "/v1/status-changes", KIOSK, b"", int(time.time()))
     assert httpx.get(url + "/v1/status-changes", headers=h, trust_env=False).status_code == 200
