@@ -38,6 +38,7 @@ class SessionSection:
 @dataclass(frozen=True)
 class PathsSection:
     data_dir: str
+    keys_dir: str
     catalogue: str
     demo_citizens: str
 
@@ -101,6 +102,11 @@ class Config:
     def data_dir(self) -> Path:
         """The kiosk's data folder; what lives in it is kiosk.services.datafolder.DataFolder's."""
         return Path(self.paths.data_dir) if self.paths.data_dir else Path(platformdirs.user_data_dir("onevisit-kiosk"))
+
+    @property
+    def keys_dir(self) -> Path | None:
+        """Where the kiosk's secret keys live; None: beside the data folder (<data-dir>.keys)."""
+        return Path(self.paths.keys_dir) if self.paths.keys_dir else None
 
     def asset(self, relative: str) -> Path:
         p = Path(relative)

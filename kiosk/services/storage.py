@@ -19,7 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from kiosk.domain.application import Application, Draft, application_number
-from kiosk.services.crypto import RecordCipher
+from kiosk.services.crypto import CorruptRecord, RecordCipher
 
 MIGRATIONS: list[str] = [
     # 1: the first schema
@@ -325,6 +325,20 @@ class Storage:
         last_error = self.get_meta("sync.last_error")
         return SyncCounts(n, pending, since, not_exp, not_exp_since, pending - not_exp, failing, synced, conflicts,
                           last_error)
+
+    def key_opens_records(self, sample: int = 3) -> bool | None:
+        """Whether this store's key opens its records (the newest few tried); None when there is
+        no record to try. For `kiosk keys restore`, before a key is put in place."""
+        rows = self._db.execute("SELECT number, payload FROM applications WHERE length(payload) > 0 "
+                                "ORDER BY seq DESC LIMIT ?", (sample,)).fetchall()
+        if not rows:
+            return None
+        try:
+            for number, payload in rows:
+                self._cipher.open(payload, number)
+        except CorruptRecord:
+            return False
+        return True
 
     def check_integrity(self) -> list[str]:
         """Problems found: rows whose parts disagree or whose payload does not decrypt."""

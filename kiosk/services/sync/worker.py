@@ -231,21 +231,22 @@ class SyncWorker:
 
 
 # --- wiring helpers for the composition root and the command line -------------------------------
-def make_worker(data_dir: Path, kiosk_id: str, settings: SyncSettings | None = None,
+def make_worker(folder: DataFolder | Path, kiosk_id: str, settings: SyncSettings | None = None,
                 open_storage: Callable[[], Storage] | None = None, **kw: Any) -> SyncWorker | None:
-    """A SyncWorker for the kiosk in `data_dir` (None when no back office is configured)."""
-    from kiosk.services.crypto import RecordCipher, load_or_create_key
-    from kiosk.services.signing import load_or_create_signing_key
+    """A SyncWorker for the kiosk whose data folder is `folder` (a DataFolder, or the data
+    folder's path with its keys in the default place); None when no back office is configured."""
+    from kiosk.services.crypto import RecordCipher
+    from kiosk.services.keystore import load_signing_key, load_storage_key
 
-    files = DataFolder(Path(data_dir))
+    files = folder if isinstance(folder, DataFolder) else DataFolder(Path(folder))
     settings = settings or load_sync_settings(files.root)
     if not settings.configured:
         return None
-    key = load_or_create_signing_key(files.signing_key)
+    key = load_signing_key(files)
     backoffice = settings.signing_public()
     if open_storage is None:
         def open_storage() -> Storage:
-            return Storage(files.db, RecordCipher(load_or_create_key(files.storage_key)))
+            return Storage(files.db, RecordCipher(load_storage_key(files)))
 
     def make_client() -> SyncClient:
         return SyncClient(settings.url, kiosk_id, key, backoffice, timeout=settings.request_timeout_seconds)
