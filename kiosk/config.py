@@ -86,6 +86,7 @@ class SyncSection:
     request_timeout_seconds: float
     freeze_after_days: float
     freeze_after_pending: int
+    retention_days: float
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,8 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None,
         raise ConfigError("face.challenges: a comma-separated list of turn_left, turn_right, blink")
     if not 0.0 < cfg.face.threshold < 2.0:
         raise ConfigError("face.threshold must be between 0 and 2 (face_recognition distances)")
+    if cfg.sync.retention_days < 0:
+        raise ConfigError("sync.retention_days must be 0 or more")
     if cfg.session.warning_seconds >= cfg.session.timeout_seconds:
         raise ConfigError("session.warning_seconds must be shorter than session.timeout_seconds")
     return cfg

@@ -85,7 +85,13 @@ def _backup(args: argparse.Namespace, config, files) -> int:  # type: ignore[no-
     import os
 
     from kiosk.services import safe_files as sf
-    from kiosk.services.keystore import KeyProblem, check_passphrase, key_fingerprint, load_storage_key, seal_backup
+    from kiosk.services.keystore import (
+        KeyProblem,
+        check_passphrase,
+        key_fingerprint,
+        load_storage_key,
+        seal_backup,
+    )
 
     passphrase = _passphrase(args, confirm=True)
     check_passphrase(passphrase)
@@ -117,7 +123,12 @@ def _backup(args: argparse.Namespace, config, files) -> int:  # type: ignore[no-
 
 
 def _restore(args: argparse.Namespace, config, files) -> int:  # type: ignore[no-untyped-def]
-    from kiosk.services.keystore import install_storage_key, key_fingerprint, read_backup, unseal_backup
+    from kiosk.services.keystore import (
+        install_storage_key,
+        key_fingerprint,
+        read_backup,
+        unseal_backup,
+    )
 
     blob = read_backup(args.source)
     unsealed = unseal_backup(blob, _passphrase(args, confirm=False))

@@ -138,10 +138,12 @@ def _now(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-de
             catalogue = syncer.pull_catalogue()
         except (TransientSyncError, CatalogueRefused) as exc:
             pull_error = str(exc)
+        purged = syncer.purge_expired()       # [sync] retention_days: what the back office confirmed long ago
     finally:
         store.close()
         client.close()
-    out = {**report.as_dict(), "status_changes": pulled, "catalogue_revision": catalogue, "pull_error": pull_error}
+    out = {**report.as_dict(), "status_changes": pulled, "catalogue_revision": catalogue, "pull_error": pull_error,
+           "purged": purged}
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
     else:
@@ -149,6 +151,8 @@ def _now(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-de
               f"{report.rejected} refused; {report.remaining} still pending ({report.seconds:.1f}s, "
               f"{report.errors} network error(s))")
         print(f"status changes: {pulled}; catalogue: " + (f"new revision {catalogue}" if catalogue else "unchanged"))
+        if purged:
+            print(f"retention: personal data of {purged} delivered application(s) deleted")
         if report.last_error and report.remaining:
             print(f"last error: {report.last_error}", file=sys.stderr)
         if pull_error:
