@@ -181,3 +181,18 @@ def test_a_weak_passphrase_is_refused(kiosk, tmp_path):
     code, text = run_kiosk("keys", "backup", "--to", str(tmp_path / "b"), "--passphrase-file", str(weak),
                            "--data-dir", str(files.root))
     assert code == 2 and not (tmp_path / "b").exists() and "passphrase" in text
+
+
+def test_a_crafted_backup_cannot_make_restore_spend_gigabytes(tmp_path):
+    import json
+    import time
+
+    from kiosk.services.keystore import KeyProblem, seal_backup, unseal_backup
+    good = json.loads(seal_backup(os.urandom(32), PASSPHRASE, KIOSK, WHEN))
+    start = time.monotonic()
+    for n in (2 ** 30, 2 ** 20 + 1, "big"):
+        with pytest.raises(KeyProblem, match="not a storage key backup"):
+            unseal_backup(json.dumps({**good, "n": n}).encode(), PASSPHRASE)
+    with pytest.raises(KeyProblem, match="passphrase"):                 # a tampered header does not open
+        unseal_backup(json.dumps({**good, "kiosk_id": "3301069999"}).encode(), PASSPHRASE)
+    assert time.monotonic() - start < 5

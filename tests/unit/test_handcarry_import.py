@@ -16,8 +16,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
 from backoffice import db
-from backoffice.db import make_engine
-from backoffice.keys import BackofficeKeys
 from backoffice.service import Backoffice
 from kiosk.services.crypto import RecordCipher, load_or_create_key
 from kiosk.services.storage import Storage
@@ -31,12 +29,12 @@ KIOSK = "3301060001"
 
 @pytest.fixture
 def bo(tmp_path):
-    # The layout `python -m backoffice --data-dir DIR` uses, so the command line sees the same.
-    (tmp_path / "bo").mkdir()
-    engine = make_engine(f"sqlite:///{tmp_path / 'bo' / 'backoffice.sqlite3'}")
-    b = Backoffice(engine, BackofficeKeys.load_or_create(tmp_path / "bo" / "keys"))
+    """The back office `python -m backoffice import --data-dir DIR` opens (same keys, same
+    database), so the command-line test below sees what the others see."""
+    from backoffice.cli import _backoffice, build_parser
+    b = _backoffice(build_parser().parse_args(["import", "-", "--data-dir", str(tmp_path / "bo")]))
     yield b
-    engine.dispose()
+    b.engine.dispose()
 
 
 @pytest.fixture
