@@ -8,8 +8,9 @@
                                                put the backed-up key back; refused if it does not
                                                open the stored applications (unless --force)
 
-All take --data-dir DIR and --config FILE like `kiosk run`. Exit codes: 0 done; 1 refused (a
-wrong passphrase, a key that does not fit); 2 bad configuration or a weak passphrase.
+All take --data-dir DIR and --config FILE like `kiosk run`. Exit codes: 0 done; 1 a restore
+refused (a wrong passphrase, a key that does not fit); 2 bad configuration, or a backup that
+cannot be made (a weak passphrase, a file that already exists, a folder inside the kiosk's own).
 docs/security.md "Keys" says when to make a backup and how to keep it.
 """
 from __future__ import annotations

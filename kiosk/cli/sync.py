@@ -189,7 +189,7 @@ def _export(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped
     elif report.path is None:
         print("nothing to export")
     else:
-        print(f"exported {report.count} application(s) to {report.path}")
+        print(f"exported {report.count} application(s) to {safe_name(report.path)}")
         print("they stay pending here until the back office confirms them online")
     return 0
 
