@@ -6,7 +6,8 @@
   python -m backoffice revoke --kiosk-id ID
   python -m backoffice kiosks
   python -m backoffice keys [--out FILE]            public keys for `kiosk sync enrol`
-  python -m backoffice import PATH [--json]         hand-carried exports (a folder or one file)
+  python -m backoffice import PATH [--json] [--max-mb N]
+                                                    hand-carried exports (a folder or one file)
   python -m backoffice list [--department D] [--json]
   python -m backoffice status NUMBER ITEM STATUS [--note TEXT]
   python -m backoffice catalogue-publish FILE
@@ -80,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("path", type=Path)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--max-mb", type=int, default=None,
+                   help="refuse export files larger than this many MiB (default 256)")
     p = sub.add_parser("list", help="received applications per department")
     _common(p)
     p.add_argument("--department")
@@ -190,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from backoffice.layout import LegacyDatabase
     from backoffice.service import NotFound
+    from kiosk.services.safe_files import RefusedFile, read_regular, safe_name
     from kiosk.services.sync.protocol import ProtocolError
 
     if args.command == "migrate":
@@ -206,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
             bo.engine.dispose()
     try:
         if args.command == "enrol":
-            key = bo.enrol(args.kiosk_id, args.public_key.read_text("utf-8", errors="strict"), args.name)
+            # The key file comes on a stick too: read once, bounded, never through a link.
+            key = bo.enrol(args.kiosk_id, read_regular(args.public_key, 64 * 1024).decode("utf-8"), args.name)
             print(f"enrolled kiosk {args.kiosk_id} (public key {key})")
         elif args.command == "revoke":
             if not bo.revoke(args.kiosk_id):
@@ -225,7 +230,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print(doc, end="")
         elif args.command == "import":
-            report = bo.import_path(args.path)
+            from backoffice.handcarry import MAX_EXPORT_BYTES
+            report = bo.import_path(args.path, max_bytes=args.max_mb * 1024 * 1024 if args.max_mb else MAX_EXPORT_BYTES)
             if args.json:
                 print(json.dumps(report.as_dict()))
             else:
@@ -265,8 +271,11 @@ def main(argv: list[str] | None = None) -> int:
                 for c in rows:
                     print(f"{c['id']}  {c['number']}  kiosk {c['kiosk_id']}  {c['received_at']}  {c['source']}"
                           f"  {'resolved' if c['resolved'] else 'TO REVIEW'}")
+    except RefusedFile as exc:
+        print(f"error: {safe_name(getattr(args, 'public_key', ''))}: {exc}", file=sys.stderr)
+        return 1
     except (ValueError, ProtocolError, NotFound, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {safe_name(str(exc))}", file=sys.stderr)
         return 1
     finally:
         bo.engine.dispose()

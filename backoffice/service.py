@@ -14,8 +14,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from backoffice import db
 from backoffice.at_rest import AtRest, conflict_context, note_context, record_context
 from backoffice.departments import department_id
+from backoffice.handcarry import MAX_EXPORT_BYTES, ImportReport, import_exports
 from backoffice.keys import BackofficeKeys
 from kiosk.domain.application import KIOSK_ID_RE, is_valid_application_number
 from kiosk.services.sync import protocol as proto
@@ -51,19 +51,6 @@ class AuthError(Exception):
 
 class NotFound(Exception):
     pass
-
-
-@dataclass
-class ImportReport:
-    files: int = 0
-    created: int = 0
-    duplicate: int = 0
-    conflict: int = 0
-    rejected: int = 0
-    refused_files: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 class Backoffice:
@@ -313,76 +300,10 @@ class Backoffice:
                     "conflicts": conn.execute(select(func.count()).select_from(db.conflicts)).scalar_one(),
                     "kiosks": conn.execute(select(func.count()).select_from(db.kiosks)).scalar_one()}
 
-    # --- hand-carried exports ---------------------------------------------------------------
-    def import_path(self, path: Path, batch: int = 200) -> ImportReport:
-        """Import every *.export.jsonl file in a folder (or one file). A file whose signature or
-        hash does not verify is refused whole; applications go through `accept` (idempotent)."""
-        path = Path(path)
-        files = sorted(path.glob(f"*{proto.EXPORT_SUFFIX}")) if path.is_dir() else [path]
-        report = ImportReport()
-        for f in files:
-            try:
-                kiosk_id = self._verify_export(f)
-            except (AuthError, proto.ProtocolError, ValueError, OSError) as exc:
-                log.error("export %s refused: %s", f.name, exc)
-                report.refused_files.append(f"{f.name}: {exc}")
-                continue
-            report.files += 1
-            for chunk in _chunks(_export_envelopes(f), batch):
-                for r in self.accept(kiosk_id, chunk, source="import"):
-                    setattr(report, r["result"], getattr(report, r["result"]) + 1)
-        return report
-
-    def _verify_export(self, f: Path) -> str:
-        import hashlib
-        digest = hashlib.sha256()
-        header = trailer = None
-        count = 0
-        with open(f, "rb") as fh:
-            for line in fh:
-                if trailer is not None:
-                    raise ValueError("data after the trailer")
-                obj = json.loads(line)
-                if header is None:
-                    header = obj
-                    if obj.get("format") != proto.EXPORT_FORMAT or obj.get("v") != 1:
-                        raise ValueError("not a OneVisit export")
-                elif obj.get("trailer"):
-                    trailer = obj
-                    continue
-                else:
-                    count += 1
-                digest.update(line)
-        if header is None or trailer is None:
-            raise ValueError("truncated export (no trailer)")
-        kiosk_id = str(header.get("kiosk_id", ""))
-        sha = digest.hexdigest()
-        if trailer.get("sha256") != sha or trailer.get("count") != count or header.get("count") != count:
-            raise ValueError("the export's content does not match its trailer")
-        key = self._kiosk_key(kiosk_id)
-        try:
-            key.verify(proto.b64d(str(trailer.get("signature", ""))), proto.export_message(kiosk_id, sha, count))
-        except Exception:  # noqa: BLE001 - InvalidSignature and malformed signatures alike
-            raise ValueError("the export is not signed by the kiosk it names") from None
-        return kiosk_id
-
-
-def _export_envelopes(f: Path) -> Iterable[dict]:
-    with open(f, "rb") as fh:
-        next(fh)
-        for line in fh:
-            obj = json.loads(line)
-            if obj.get("trailer"):
-                return
-            yield obj
-
-
-def _chunks(items: Iterable[Any], n: int) -> Iterable[list[Any]]:
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= n:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+    # --- hand-carried exports (backoffice/handcarry.py) ------------------------------------
+    def import_path(self, path: Path, batch: int = 200, max_bytes: int = MAX_EXPORT_BYTES) -> ImportReport:
+        """Import every *.export.jsonl file in a folder (or one file): each read once and bounded,
+        verified whole (signature, hash), then its applications go through `accept` (idempotent).
+        A refused file is reported in `refused_files`; the others are still imported."""
+        return import_exports(Path(path), kiosk_key=self._kiosk_key, accept=self.accept, batch=batch,
+                              max_bytes=max_bytes)

@@ -24,10 +24,11 @@ from kiosk.domain.text import Text
 from kiosk.flows.journey import FlowConfig
 from kiosk.runtime import Devices, Timeouts
 from kiosk.services.catalogue_store import CatalogueChoice, choose_catalogue
-from kiosk.services.crypto import RecordCipher, load_or_create_key
+from kiosk.services.crypto import RecordCipher
 from kiosk.services.datafolder import DataFolder
+from kiosk.services.keystore import KeyProblem, load_signing_key, load_storage_key
 from kiosk.services.receipts import ReceiptOptions, render_receipt
-from kiosk.services.signing import load_or_create_signing_key, sign_receipt
+from kiosk.services.signing import sign_receipt
 from kiosk.services.storage import Storage
 from kiosk.services.sync.protocol import ProtocolError
 from kiosk.services.sync.settings import SyncSettings, SyncSettingsError, settings_for
@@ -57,8 +58,8 @@ class KioskParts:
 
     @property
     def files(self) -> DataFolder:
-        """The kiosk's data folder layout."""
-        return DataFolder(self.config.data_dir)
+        """The kiosk's data folder layout (and where its keys are)."""
+        return DataFolder.for_config(self.config)
 
     @property
     def kiosk_name(self) -> Text:
@@ -152,8 +153,14 @@ def _simulated_devices(config: Config) -> tuple[str, ...]:
 
 
 def build_parts(config: Config) -> KioskParts:
-    files = DataFolder(config.data_dir)
+    files = DataFolder.for_config(config)
     files.root.mkdir(parents=True, exist_ok=True)
+    try:
+        # Keys from before they moved out of the data folder are moved now, before any thread uses them.
+        signing_key = load_signing_key(files)
+        load_storage_key(files)
+    except KeyProblem as exc:
+        raise ConfigurationProblem(str(exc)) from None
     sync_settings = _sync_settings(config)
     choice = choose_catalogue(config.asset(config.paths.catalogue), files,
                               sync_settings.signing_public() if sync_settings.configured else None)
@@ -203,12 +210,11 @@ def build_parts(config: Config) -> KioskParts:
         staff_warnings += (Text("注意：以下设备为模拟设备，请勿用于真实办理：" + "、".join(simulated),
                                 "Warning: simulated devices in use, not for real applications: " + ", ".join(simulated)),)
 
-    signing_key = load_or_create_signing_key(files.signing_key)
     options = ReceiptOptions(kiosk_name=Text(config.kiosk.name_zh, config.kiosk.name_en),
                              verify_url=config.receipt.verify_url, font_path=config.receipt.font_path or None)
 
     def open_storage() -> Storage:
-        return Storage(files.db, RecordCipher(load_or_create_key(files.storage_key)))
+        return Storage(files.db, RecordCipher(load_storage_key(files)))
 
     def render(app: Application) -> bytes:
         code = sign_receipt(signing_key, app.number, app.bundle_id)
@@ -254,5 +260,5 @@ def _sync_factory(config: Config, settings: SyncSettings,
         return None
 
     def make_sync(**kw: Any) -> Any:
-        return make_worker(config.data_dir, config.kiosk.id, settings, open_storage=open_storage, **kw)
+        return make_worker(DataFolder.for_config(config), config.kiosk.id, settings, open_storage=open_storage, **kw)
     return make_sync

@@ -39,6 +39,7 @@ class SessionSection:
 @dataclass(frozen=True)
 class PathsSection:
     data_dir: str
+    keys_dir: str
     catalogue: str
     demo_citizens: str
 
@@ -87,6 +88,7 @@ class SyncSection:
     request_timeout_seconds: float
     freeze_after_days: float
     freeze_after_pending: int
+    retention_days: float
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,11 @@ class Config:
     def data_dir(self) -> Path:
         """The kiosk's data folder; what lives in it is kiosk.services.datafolder.DataFolder's."""
         return Path(self.paths.data_dir) if self.paths.data_dir else Path(platformdirs.user_data_dir("onevisit-kiosk"))
+
+    @property
+    def keys_dir(self) -> Path | None:
+        """Where the kiosk's secret keys live; None: beside the data folder (<data-dir>.keys)."""
+        return Path(self.paths.keys_dir) if self.paths.keys_dir else None
 
     def asset(self, relative: str) -> Path:
         p = Path(relative)
@@ -167,6 +174,8 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None,
         raise ConfigError("face.challenges: a comma-separated list of turn_left, turn_right, blink")
     if not 0.0 < cfg.face.threshold < 2.0:
         raise ConfigError("face.threshold must be between 0 and 2 (face_recognition distances)")
+    if cfg.sync.retention_days < 0:
+        raise ConfigError("sync.retention_days must be 0 or more")
     if cfg.session.warning_seconds >= cfg.session.timeout_seconds:
         raise ConfigError("session.warning_seconds must be shorter than session.timeout_seconds")
     return cfg

@@ -22,6 +22,7 @@ from kiosk.config import Config
 
 if TYPE_CHECKING:
     from kiosk.devices.sim.card_reader import SimCardReader
+    from kiosk.services.datafolder import DataFolder
     from testkit.demo_backoffice import DemoBackoffice
 
 
@@ -50,7 +51,7 @@ def demo_card_reader(config: Config) -> SimCardReader:
     return SimChipReader(TEST_CSCA_DIR, ReadOptions(extended_length=d.card_extended_length))
 
 
-def start_demo_backoffice(kiosk_data_dir: Path, kiosk_id: str) -> DemoBackoffice:
+def start_demo_backoffice(kiosk_data_dir: Path | DataFolder, kiosk_id: str) -> DemoBackoffice:
     """A back office on its own thread on 127.0.0.1, with this kiosk enrolled and pinned to it
     (testkit/demo_backoffice.py). Caller's thread; blocks until it answers (at most 15 s)."""
     try:

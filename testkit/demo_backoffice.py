@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:   # the back office is imported only when the demo starts it
     from backoffice.service import Backoffice
 
+from kiosk.services.datafolder import DataFolder
+
 log = logging.getLogger(__name__)
 
 THREAD_NAME = "backoffice"
@@ -53,28 +55,28 @@ class DemoBackoffice:
         return not self._thread.is_alive()
 
 
-def start_demo_backoffice(kiosk_data_dir: Path, kiosk_id: str, timeout: float = 15.0) -> DemoBackoffice:
+def start_demo_backoffice(kiosk_data_dir: Path | DataFolder, kiosk_id: str, timeout: float = 15.0) -> DemoBackoffice:
     """Start the back office on a thread, enrol this kiosk with it, and pin it in the kiosk's
-    sync settings. Caller's thread; blocks until the service answers (at most `timeout` s)."""
+    sync settings. `kiosk_data_dir`: the kiosk's DataFolder (or its data folder's path, keys in
+    the default place). Caller's thread; blocks until the service answers (at most `timeout` s)."""
     import uvicorn
 
     from backoffice.app import create_app
     from backoffice.layout import BackofficeFolder, open_backoffice
     from backoffice.records import YamlRecordsSource
     from backoffice.web import WebSettings
-    from kiosk.services.datafolder import DataFolder
-    from kiosk.services.signing import load_or_create_signing_key
+    from kiosk.services.keystore import load_signing_key
     from kiosk.services.sync.protocol import ed25519_public_pem
     from kiosk.services.sync.settings import load_sync_settings, save_sync_settings
 
-    kiosk_data_dir = Path(kiosk_data_dir)
-    files = DataFolder(kiosk_data_dir)
+    files = kiosk_data_dir if isinstance(kiosk_data_dir, DataFolder) else DataFolder(Path(kiosk_data_dir))
+    kiosk_data_dir = files.root
     data_dir = files.demo_backoffice
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     bo = open_backoffice(BackofficeFolder(data_dir), seal_plaintext=True)
     keys, engine = bo.keys, bo.engine
     password = _demo_official(bo)
-    bo.enrol(kiosk_id, ed25519_public_pem(load_or_create_signing_key(files.signing_key).public_key()), "demo kiosk")
+    bo.enrol(kiosk_id, ed25519_public_pem(load_signing_key(files).public_key()), "demo kiosk")
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -323,6 +323,7 @@ def enrol_kiosk(server: BackofficeServer, data_dir: Path, kiosk_id: str = "33010
     from kiosk.services.sync.settings import SyncSettings, save_sync_settings
 
     files = DataFolder(Path(data_dir))
+    files.root.mkdir(parents=True, exist_ok=True)
     key = load_or_create_signing_key(files.signing_key)
     pub = Path(data_dir) / "kiosk_public.pem"
     pub.write_text(ed25519_public_pem(key.public_key()))

@@ -1,6 +1,7 @@
 """The `kiosk` command (also `python -m kiosk`): the GUI and tools for staff and operators.
 
-One module per subcommand: run.py (the kiosk window), catalogue.py, card.py, face.py, sync.py.
+One module per subcommand: run.py (the kiosk window), catalogue.py, card.py, face.py, sync.py,
+keys.py.
 Each subcommand's module is imported only when that subcommand runs, so `kiosk card ...` never
 loads Qt or dlib.
 """
@@ -15,6 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     from kiosk.cli.card import add_card_parser
     from kiosk.cli.catalogue import add_catalogue_parser
     from kiosk.cli.face import add_face_parser
+    from kiosk.cli.keys import add_keys_parser
     from kiosk.cli.run import add_run_parser
     from kiosk.cli.sync import add_sync_parser
 
@@ -26,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_card_parser(sub)
     add_face_parser(sub)
     add_sync_parser(sub)
+    add_keys_parser(sub)
     return parser
 
 
@@ -43,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "sync":
         from kiosk.cli.sync import run_sync
         return run_sync(args)
+    if args.command == "keys":
+        from kiosk.cli.keys import run_keys
+        return run_keys(args)
     if args.command == "card":
         from kiosk.cli.card import run_card
         return run_card(args)

@@ -44,7 +44,8 @@ def run_kiosk(args: argparse.Namespace) -> int:
     demo_backoffice = None
     if args.with_backoffice:
         from kiosk.demo import start_demo_backoffice
-        demo_backoffice = start_demo_backoffice(config.data_dir, config.kiosk.id)
+        from kiosk.services.datafolder import DataFolder
+        demo_backoffice = start_demo_backoffice(DataFolder.for_config(config), config.kiosk.id)
         print(f"demo back office: {demo_backoffice.url} (officials' page {demo_backoffice.officials_url})", flush=True)
     try:
         try:

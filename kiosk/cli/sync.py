@@ -59,23 +59,25 @@ def _context(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def run_sync(args: argparse.Namespace) -> int:
     from kiosk.config import ConfigError
+    from kiosk.services.keystore import KeyProblem
     from kiosk.services.sync.settings import SyncSettingsError
 
     try:
         config = _context(args)
         return _ACTIONS[args.sync_action](args, config)
-    except (ConfigError, SyncSettingsError) as exc:
+    except (ConfigError, SyncSettingsError, KeyProblem) as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
 
 
 def _storage(config):  # type: ignore[no-untyped-def]
-    from kiosk.services.crypto import RecordCipher, load_or_create_key
+    from kiosk.services.crypto import RecordCipher
     from kiosk.services.datafolder import DataFolder
+    from kiosk.services.keystore import load_storage_key
     from kiosk.services.storage import Storage
 
-    files = DataFolder(config.data_dir)
-    return Storage(files.db, RecordCipher(load_or_create_key(files.storage_key)))
+    files = DataFolder.for_config(config)
+    return Storage(files.db, RecordCipher(load_storage_key(files)))
 
 
 def _status(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-def]
@@ -114,7 +116,7 @@ def _status(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped
 def _now(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-def]
     from kiosk.services.catalogue_store import CatalogueRefused
     from kiosk.services.datafolder import DataFolder
-    from kiosk.services.signing import load_or_create_signing_key
+    from kiosk.services.keystore import load_signing_key
     from kiosk.services.sync.client import SyncClient, TransientSyncError
     from kiosk.services.sync.settings import settings_for
     from kiosk.services.sync.upload import Syncer
@@ -123,8 +125,8 @@ def _now(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-de
     if not settings.configured:
         print("no back office configured: run `kiosk sync enrol` first", file=sys.stderr)
         return 2
-    files = DataFolder(config.data_dir)
-    client = SyncClient(settings.url, config.kiosk.id, load_or_create_signing_key(files.signing_key),
+    files = DataFolder.for_config(config)
+    client = SyncClient(settings.url, config.kiosk.id, load_signing_key(files),
                         settings.signing_public(), timeout=min(settings.request_timeout_seconds, args.timeout))
     store = _storage(config)
     try:
@@ -136,10 +138,12 @@ def _now(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-de
             catalogue = syncer.pull_catalogue()
         except (TransientSyncError, CatalogueRefused) as exc:
             pull_error = str(exc)
+        purged = syncer.purge_expired()       # [sync] retention_days: what the back office confirmed long ago
     finally:
         store.close()
         client.close()
-    out = {**report.as_dict(), "status_changes": pulled, "catalogue_revision": catalogue, "pull_error": pull_error}
+    out = {**report.as_dict(), "status_changes": pulled, "catalogue_revision": catalogue, "pull_error": pull_error,
+           "purged": purged}
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
     else:
@@ -147,6 +151,8 @@ def _now(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-de
               f"{report.rejected} refused; {report.remaining} still pending ({report.seconds:.1f}s, "
               f"{report.errors} network error(s))")
         print(f"status changes: {pulled}; catalogue: " + (f"new revision {catalogue}" if catalogue else "unchanged"))
+        if purged:
+            print(f"retention: personal data of {purged} delivered application(s) deleted")
         if report.last_error and report.remaining:
             print(f"last error: {report.last_error}", file=sys.stderr)
         if pull_error:
@@ -156,21 +162,25 @@ def _now(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-de
 
 def _export(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-def]
     from kiosk.services.datafolder import DataFolder
-    from kiosk.services.signing import load_or_create_signing_key
-    from kiosk.services.sync.export import export_pending
+    from kiosk.services.keystore import load_signing_key
+    from kiosk.services.safe_files import safe_name
+    from kiosk.services.sync.export import ExportRefused, export_pending
     from kiosk.services.sync.settings import settings_for
 
     settings = settings_for(config)
     if not settings.backoffice_encryption_key:
         print("no back office key pinned: run `kiosk sync enrol` first", file=sys.stderr)
         return 2
+    files = DataFolder.for_config(config)
     store = _storage(config)
     try:
-        report = export_pending(store, args.folder, settings, config.kiosk.id,
-                                load_or_create_signing_key(DataFolder(config.data_dir).signing_key),
-                                include_exported=args.all)
+        report = export_pending(store, args.folder, settings, config.kiosk.id, load_signing_key(files),
+                                keep_out=(files.root, files.keys), include_exported=args.all)
+    except ExportRefused as exc:
+        print(f"export refused: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
-        print(f"export failed: {exc}", file=sys.stderr)
+        print(f"export failed: {safe_name(str(exc))}", file=sys.stderr)
         return 1
     finally:
         store.close()
@@ -179,17 +189,17 @@ def _export(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped
     elif report.path is None:
         print("nothing to export")
     else:
-        print(f"exported {report.count} application(s) to {report.path}")
+        print(f"exported {report.count} application(s) to {safe_name(report.path)}")
         print("they stay pending here until the back office confirms them online")
     return 0
 
 
 def _key(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-def]
     from kiosk.services.datafolder import DataFolder
-    from kiosk.services.signing import load_or_create_signing_key
+    from kiosk.services.keystore import load_signing_key
     from kiosk.services.sync.protocol import ed25519_public_pem
 
-    pem = ed25519_public_pem(load_or_create_signing_key(DataFolder(config.data_dir).signing_key).public_key())
+    pem = ed25519_public_pem(load_signing_key(DataFolder.for_config(config)).public_key())
     if args.out:
         args.out.write_text(pem)
         print(f"wrote {args.out}: enrol with `python -m backoffice enrol --kiosk-id {config.kiosk.id} "

@@ -29,7 +29,9 @@ class Identity:
         return f"Identity({self.redacted()})"
 
     def redacted(self) -> str:
-        return f"doc={mask(self.document_number)} name={mask(self.name)}"
+        """Who, for a log line: a per-process hash of the document number, nothing of the
+        person (kiosk/domain/redaction.py)."""
+        return f"citizen {mask(self.document_number)}"
 
     def age_on(self, day: date) -> int:
         years = day.year - self.birth_date.year

@@ -1,27 +1,35 @@
-"""The one redaction helper: citizen fields reach logs only through here."""
+"""The one redaction helper: citizen fields reach logs only through here.
+
+A masked value keeps nothing of the value: not its first character (in a Chinese name, the
+surname), not its first or last digits (in an ID number, the region or the birth date and the
+check character). It is shown as a short keyed hash, so two log lines about the same citizen
+can be told to belong together within one run of the kiosk. The key is random per process and
+never written anywhere: after the process ends, nobody (not even with the log and a list of
+candidate ID numbers) can tell whose the hash was.
+"""
 from __future__ import annotations
 
-import re
+import hashlib
+import hmac
+import secrets
 from collections.abc import Mapping
 
 # Field ids whose values identify a person. Anything not listed is still masked unless it
 # is known to be harmless (see SAFE_FIELDS): we prefer over-redaction in logs.
 SAFE_FIELDS = frozenset({"bundle_id", "step", "lang", "item_id", "department"})
 
+# Per process, in memory only (see the module's docstring). Not a secret worth more than that.
+_KEY = secrets.token_bytes(32)
+
 
 def mask(value: object) -> str:
-    """Mask a personal value, keeping just enough to tell two log lines apart.
+    """A personal value fit for a log line: "#" and 8 hex digits of a keyed hash ("" stays "").
 
-    "330106199001011234" -> "33**************34", "张三丰" -> "张**", "" -> "".
-    """
+    "330106199001011234" -> "#5c0e9a1f" (the same within this process), "张三丰" -> "#…"."""
     s = "" if value is None else str(value)
-    if len(s) <= 1:
-        return "*" * len(s)
-    if len(s) <= 4:
-        return s[0] + "*" * (len(s) - 1)
-    if re.fullmatch(r"[0-9Xx\- ]+", s):
-        return s[:2] + "*" * (len(s) - 4) + s[-2:]
-    return s[0] + "*" * (len(s) - 1)
+    if not s:
+        return ""
+    return "#" + hmac.new(_KEY, s.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:8]
 
 
 def redact_mapping(values: Mapping[str, object]) -> dict[str, str]:

@@ -2,9 +2,10 @@
 
 Everything else (the composition root, storage, sync, the command line, the test kit) asks a
 `DataFolder` for a path instead of joining names by hand, so moving a file is a one-line change.
-The keys in particular are only reachable through `keys`, `storage_key` and `signing_key`: when
-they move out of the data folder (so that no export or copy of the folder can carry them), only
-`keys` changes.
+The keys are only reachable through `keys`, `storage_key` and `signing_key`, and they live
+OUTSIDE the data folder (`[paths] keys_dir`; by default the sibling folder <data-dir>.keys): a
+copy of the data folder, or an export pointed into it, never carries or reaches them.
+kiosk/services/keystore.py moves keys from the old place (<data-dir>/keys) at start.
 
 Pure paths: nothing here touches the disk. Any thread.
 """
@@ -13,16 +14,26 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
 class DataFolder:
-    """The layout under one kiosk's data folder (`[paths] data_dir`, `--data-dir`)."""
+    """The layout under one kiosk's data folder (`[paths] data_dir`, `--data-dir`), and where
+    its keys are (`keys_root`, `[paths] keys_dir`; None: the sibling <data-dir>.keys)."""
 
     root: Path
+    keys_root: Path | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "root", Path(self.root))
+        if self.keys_root is not None:
+            object.__setattr__(self, "keys_root", Path(self.keys_root))
+
+    @classmethod
+    def for_config(cls, config: Any) -> DataFolder:
+        """The layout of a kiosk configuration (kiosk.config.Config): its data and keys folders."""
+        return cls(config.data_dir, config.keys_dir)
 
     # --- the store -------------------------------------------------------------------------
     @property
@@ -33,7 +44,17 @@ class DataFolder:
     # --- secrets: keep every key path behind `keys` -----------------------------------------
     @property
     def keys(self) -> Path:
-        """The folder of the kiosk's secret keys (0700, files 0600)."""
+        """The folder of the kiosk's secret keys (0700, files 0600), outside the data folder."""
+        if self.keys_root is not None:
+            return self.keys_root
+        root = self.root if self.root.name else self.root.absolute()
+        if not root.name:
+            raise ValueError("the data folder cannot be the file system's root")
+        return root.with_name(root.name + ".keys")
+
+    @property
+    def legacy_keys(self) -> Path:
+        """Where keys were kept before they moved out of the data folder (read only to move them)."""
         return self.root / "keys"
 
     @property

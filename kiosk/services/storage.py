@@ -19,7 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from kiosk.domain.application import Application, Draft, application_number
-from kiosk.services.crypto import RecordCipher
+from kiosk.services.crypto import CorruptRecord, RecordCipher
 
 MIGRATIONS: list[str] = [
     # 1: the first schema
@@ -73,6 +73,12 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (number, item_id)
     );
     """,
+    # 3: retention ([sync] retention_days). An application the back office confirmed long enough
+    # ago has its sealed record emptied (payload = X'') and purged_at set; its number, bundle,
+    # department rows and statuses (nothing personal) stay for status lookup.
+    """
+    ALTER TABLE applications ADD COLUMN purged_at TEXT;
+    """,
 ]
 
 
@@ -92,6 +98,29 @@ def _application_from_record(rec: dict) -> Application:
 
 class StorageError(Exception):
     pass
+
+
+class ApplicationPurged(LookupError):
+    """The application was delivered and its personal data deleted after the retention period;
+    its public summary (`Storage.summary`) is all that is left."""
+
+
+@dataclass(frozen=True)
+class ItemSummary:
+    item_id: str
+    department: str              # the department's name (Chinese)
+    due: str                     # promised date, ISO
+    status: str | None           # the newest status the back office sent, if any
+
+
+@dataclass(frozen=True)
+class ApplicationSummary:
+    """What status lookup may show about an application: nothing personal."""
+    number: str
+    bundle_id: str
+    created_at: str
+    items: tuple[ItemSummary, ...]
+    purged: bool                 # its personal data is deleted (delivered, retention over)
 
 
 @dataclass(frozen=True)
@@ -132,6 +161,9 @@ class Storage:
         # inserts are one atomic unit even with another process on the same file.
         self._db = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
         self._enable_wal()
+        # Deleted content is overwritten with zeros in the file, not just marked free: the
+        # retention purge must leave no sealed record behind (the key is on the same disk).
+        self._db.execute("PRAGMA secure_delete=ON")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._migrate()
@@ -184,7 +216,8 @@ class Storage:
             app = draft.numbered(application_number(kiosk_id, seq, submitted_at), kiosk_id, submitted_at)
             payload = self._cipher.seal(json.dumps(_record_with_attachments(app), ensure_ascii=False).encode(), app.number)
             db.execute("UPDATE meta SET value=? WHERE key='sequence'", (str(seq),))
-            db.execute("INSERT INTO applications VALUES (?,?,?,?,?,?)",
+            db.execute("INSERT INTO applications (number, seq, created_at, bundle_id, n_requests, payload) "
+                       "VALUES (?,?,?,?,?,?)",
                        (app.number, seq, app.created_at.isoformat(), app.bundle_id, len(app.requests), payload))
             db.executemany("INSERT INTO department_requests VALUES (?,?,?,?)",
                            [(app.number, r.item_id, r.department.zh, r.due.isoformat()) for r in app.requests])
@@ -196,10 +229,52 @@ class Storage:
             raise
 
     def load(self, number: str) -> Application:
-        row = self._db.execute("SELECT payload FROM applications WHERE number=?", (number,)).fetchone()
+        row = self._db.execute("SELECT payload, purged_at FROM applications WHERE number=?", (number,)).fetchone()
         if row is None:
             raise KeyError(number)
+        if row[1] is not None:
+            raise ApplicationPurged(number)
         return _application_from_record(json.loads(self._cipher.open(row[0], number)))
+
+    def summary(self, number: str) -> ApplicationSummary:
+        """The public summary of an application, kept after its personal data is gone."""
+        row = self._db.execute("SELECT bundle_id, created_at, purged_at FROM applications WHERE number=?",
+                               (number,)).fetchone()
+        if row is None:
+            raise KeyError(number)
+        items = tuple(ItemSummary(*r) for r in self._db.execute(
+            "SELECT d.item_id, d.department, d.due, s.status FROM department_requests d LEFT JOIN status_updates s "
+            "ON s.number = d.number AND s.item_id = d.item_id WHERE d.number=? ORDER BY d.item_id", (number,)))
+        return ApplicationSummary(number, row[0], row[1], items, row[2] is not None)
+
+    def purge_confirmed(self, confirmed_before: datetime, now: datetime) -> int:
+        """Delete the personal data (the sealed record with its photos) of every application the
+        back office confirmed before `confirmed_before`; pending ones are never touched. Then
+        checkpoint the WAL and truncate it, so that with secure_delete no byte of those records
+        stays in the database file or its WAL. Returns how many were purged. Runs on the thread
+        that owns this connection (the sync thread); blocks on SQLite and fsync."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            numbers = [r[0] for r in db.execute(
+                "SELECT a.number FROM applications a JOIN synced s ON s.number = a.number WHERE a.purged_at IS NULL "
+                "AND s.synced_at < ? AND a.number NOT IN (SELECT number FROM outbox)", (confirmed_before.isoformat(),))]
+            db.executemany("UPDATE applications SET payload = X'', purged_at = ? WHERE number = ?",
+                           [(now.isoformat(), n) for n in numbers])
+            if numbers:
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('retention.checkpoint_due', '1')")
+            db.execute("COMMIT")
+        except Exception:
+            db.execute("ROLLBACK")
+            raise
+        if self.get_meta("retention.checkpoint_due"):
+            # Until the WAL is copied back and truncated, the old pages sit in it (and the old
+            # record in the main file): retried on every purge until no reader holds it back.
+            busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            if not busy:
+                db.execute("DELETE FROM meta WHERE key='retention.checkpoint_due'")
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return len(numbers)
 
     def numbers(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT number FROM applications ORDER BY seq")]
@@ -326,10 +401,25 @@ class Storage:
         return SyncCounts(n, pending, since, not_exp, not_exp_since, pending - not_exp, failing, synced, conflicts,
                           last_error)
 
+    def key_opens_records(self, sample: int = 3) -> bool | None:
+        """Whether this store's key opens its records (the newest few tried); None when there is
+        no record to try. For `kiosk keys restore`, before a key is put in place."""
+        rows = self._db.execute("SELECT number, payload FROM applications WHERE length(payload) > 0 "
+                                "ORDER BY seq DESC LIMIT ?", (sample,)).fetchall()
+        if not rows:
+            return None
+        try:
+            for number, payload in rows:
+                self._cipher.open(payload, number)
+        except CorruptRecord:
+            return False
+        return True
+
     def check_integrity(self) -> list[str]:
         """Problems found: rows whose parts disagree or whose payload does not decrypt."""
         problems = []
-        for number, n, payload in self._db.execute("SELECT number, n_requests, payload FROM applications"):
+        for number, n, payload in self._db.execute(
+                "SELECT number, n_requests, payload FROM applications WHERE purged_at IS NULL"):
             count = self._db.execute("SELECT count(*) FROM department_requests WHERE number=?", (number,)).fetchone()[0]
             if count != n:
                 problems.append(f"{number}: {count} of {n} department requests")
@@ -342,6 +432,9 @@ class Storage:
                 "SELECT number FROM applications WHERE (number IN (SELECT number FROM outbox)) = "
                 "(number IN (SELECT number FROM synced))"):
             problems.append(f"{number}: neither pending nor synced, or both")
+        for (number,) in self._db.execute("SELECT number FROM applications WHERE purged_at IS NOT NULL "
+                                          "AND (length(payload) > 0 OR number NOT IN (SELECT number FROM synced))"):
+            problems.append(f"{number}: purged but not delivered, or not emptied")
         return problems
 
     def close(self) -> None:

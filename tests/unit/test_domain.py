@@ -1,6 +1,7 @@
 """Domain rules a citizen or operator would notice."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 import pytest
@@ -50,10 +51,14 @@ def test_working_days_beyond_calendar_coverage_are_marked_approximate():
     assert d.approximate and d.due.year == 2027
 
 
-def test_redaction_masks_personal_values():
-    assert mask("330106196203151234") == "33**************34"
-    assert mask("李秀英") == "李**"
-    assert redact_mapping({"step": "form", "name": "李秀英"}) == {"step": "form", "name": "李**"}
+def test_redaction_keeps_no_surname_and_no_digit_of_the_value():
+    masked_id, masked_name = mask("330106196203151234"), mask("李秀英")
+    # Only a short keyed hash: no surname, no first or last digits, no birth date.
+    assert re.fullmatch(r"#[0-9a-f]{8}", masked_id) and re.fullmatch(r"#[0-9a-f]{8}", masked_name)
+    # Two lines about the same citizen still go together; two citizens do not.
+    assert mask("330106196203151234") == masked_id and mask("330106196203151235") != masked_id
+    assert mask("") == "" and mask(None) == ""
+    assert redact_mapping({"step": "form", "name": "李秀英"}) == {"step": "form", "name": masked_name}
 
 
 def test_identity_repr_does_not_leak(identity):

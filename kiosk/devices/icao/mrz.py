@@ -58,7 +58,7 @@ def parse_date(yymmdd: str, today: date, *, past: bool) -> date:
         if past and d > today:
             d = date(year - 100, mm, dd)
     except ValueError:
-        raise MrzError(f"not a valid date: {yymmdd}") from None
+        raise MrzError("not a valid date") from None   # the value is personal (a birth date): never in a message
     return d
 
 

@@ -37,6 +37,7 @@ class SyncSettings:
     request_timeout_seconds: float = 20.0    # every HTTP call
     freeze_after_days: float = 7.0           # no contact (nor export) for this long: freeze
     freeze_after_pending: int = 500          # more than this many neither sent nor exported: freeze
+    retention_days: float = 30.0             # delete what the back office confirmed this long ago
 
     @property
     def configured(self) -> bool:
@@ -89,6 +90,8 @@ def load_sync_settings(data_dir: Path, env: Mapping[str, str] | None = None,
     settings = replace(defaults, **values)
     if settings.batch_size < 1 or settings.backoff_base_seconds <= 0 or settings.request_timeout_seconds <= 0:
         raise SyncSettingsError("sync: batch_size, backoff_base_seconds and request_timeout_seconds must be positive")
+    if settings.retention_days < 0:
+        raise SyncSettingsError("sync: retention_days must be 0 or more")
     return settings
 
 

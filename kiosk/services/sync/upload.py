@@ -174,6 +174,17 @@ class Syncer:
             self.storage.set_meta("sync.last_error", None)
         self._error_recorded = False
 
+    # retention ------------------------------------------------------------------------------
+    def purge_expired(self) -> int:
+        """Delete the personal data of applications the back office confirmed more than
+        `retention_days` ago (Storage.purge_confirmed); pending ones are never touched."""
+        now = self._clock()
+        purged = self.storage.purge_confirmed(now - timedelta(days=self.settings.retention_days), now)
+        if purged:
+            log.info("retention: deleted the personal data of %d application(s) the back office confirmed "
+                     "over %g day(s) ago", purged, self.settings.retention_days)
+        return purged
+
     # pulls (kiosk/services/sync/status_pull.py, catalogue_pull.py) -----------------------------
     def pull_status(self, page: int = 500, max_pages: int = 20) -> int:
         """Fetch status changes for this kiosk's applications since the stored cursor."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +29,8 @@ from kiosk.services.sync.upload import Syncer
 log = logging.getLogger(__name__)
 
 THREAD_NAME = "sync"
+# How often the retention purge runs besides after each delivery (retention is counted in days).
+PURGE_EVERY_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,7 @@ class SyncWorker:
         self._wake = threading.Event()
         self._force = threading.Event()      # sync_now: try at once even while backing off
         self._shared = _Shared()
+        self._next_purge = 0.0               # monotonic time of the next retention purge
         self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
 
     def start(self) -> None:
@@ -181,6 +185,7 @@ class SyncWorker:
         next_try = 0.0       # monotonic time of the next upload attempt (back-off or idle poll)
         backing_off = False
         while not self._stop.is_set():
+            self._purge(syncer)
             if time.monotonic() >= next_try:
                 try:
                     self._set(state="uploading")
@@ -188,6 +193,7 @@ class SyncWorker:
                     if b.acknowledged:
                         with self._shared.lock:
                             self._shared.uploaded += b.acknowledged
+                        self._next_purge = 0.0       # just delivered: purge at the next turn
                     if b.more:
                         self._succeeded(syncer)
                         self._check_freeze(syncer.storage)
@@ -224,6 +230,17 @@ class SyncWorker:
                     self._force.clear()
                     next_try = 0.0
 
+    def _purge(self, syncer: Syncer) -> None:
+        """The retention purge, at most every PURGE_EVERY_SECONDS unless something was delivered.
+        It needs no network: it runs while the back office is unreachable too."""
+        if time.monotonic() < self._next_purge:
+            return
+        self._next_purge = time.monotonic() + PURGE_EVERY_SECONDS
+        try:
+            syncer.purge_expired()
+        except sqlite3.Error as exc:       # e.g. the store busy for its whole timeout: next time
+            log.warning("retention purge failed: %s", exc)
+
     def _succeeded(self, syncer: Syncer) -> None:
         if self._shared.failures or self._shared.last_error:
             syncer.clear_error()
@@ -231,21 +248,22 @@ class SyncWorker:
 
 
 # --- wiring helpers for the composition root and the command line -------------------------------
-def make_worker(data_dir: Path, kiosk_id: str, settings: SyncSettings | None = None,
+def make_worker(folder: DataFolder | Path, kiosk_id: str, settings: SyncSettings | None = None,
                 open_storage: Callable[[], Storage] | None = None, **kw: Any) -> SyncWorker | None:
-    """A SyncWorker for the kiosk in `data_dir` (None when no back office is configured)."""
-    from kiosk.services.crypto import RecordCipher, load_or_create_key
-    from kiosk.services.signing import load_or_create_signing_key
+    """A SyncWorker for the kiosk whose data folder is `folder` (a DataFolder, or the data
+    folder's path with its keys in the default place); None when no back office is configured."""
+    from kiosk.services.crypto import RecordCipher
+    from kiosk.services.keystore import load_signing_key, load_storage_key
 
-    files = DataFolder(Path(data_dir))
+    files = folder if isinstance(folder, DataFolder) else DataFolder(Path(folder))
     settings = settings or load_sync_settings(files.root)
     if not settings.configured:
         return None
-    key = load_or_create_signing_key(files.signing_key)
+    key = load_signing_key(files)
     backoffice = settings.signing_public()
     if open_storage is None:
         def open_storage() -> Storage:
-            return Storage(files.db, RecordCipher(load_or_create_key(files.storage_key)))
+            return Storage(files.db, RecordCipher(load_storage_key(files)))
 
     def make_client() -> SyncClient:
         return SyncClient(settings.url, kiosk_id, key, backoffice, timeout=settings.request_timeout_seconds)
