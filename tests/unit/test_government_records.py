@@ -33,7 +33,12 @@ def test_the_demo_records_backend_answers_from_the_demo_citizens_file(tmp_path):
 
 
 def test_an_unknown_records_backend_is_a_clear_configuration_problem(tmp_path):
-    with pytest.raises(ConfigurationProblem, match="'none' or 'sim'"):
+    with pytest.raises(ConfigurationProblem, match="'none', 'sim' or 'backoffice'"):
+        parts_with(tmp_path, government_records="registry")
+
+
+def test_the_back_office_records_backend_needs_an_enrolled_back_office(tmp_path):
+    with pytest.raises(ConfigurationProblem, match="needs an enrolled back office"):
         parts_with(tmp_path, government_records="backoffice")
 
 
