@@ -31,6 +31,7 @@ import logging
 import os
 import socket
 import sys
+from typing import TYPE_CHECKING, Any
 from pathlib import Path
 
 from backoffice import cli_officials
@@ -38,6 +39,9 @@ from backoffice import cli_officials
 COMMANDS = ("serve", "enrol", "revoke", "kiosks", "keys", "import", "list", "status", "catalogue-publish",
             "conflicts", "openapi") + cli_officials.COMMANDS
 DEFAULT_PORT = 8750
+
+if TYPE_CHECKING:
+    from backoffice.service import Backoffice
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -105,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _backoffice(args: argparse.Namespace, **kw):  # type: ignore[no-untyped-def]
+def _backoffice(args: argparse.Namespace, **kw: Any) -> Backoffice:
     from backoffice.layout import BackofficeFolder, open_backoffice
 
     folder = BackofficeFolder(args.data_dir, args.at_rest_key)

@@ -25,7 +25,7 @@ class BackofficeKeys:
     encryption: X25519PrivateKey
 
     @classmethod
-    def load_or_create(cls, folder: Path) -> "BackofficeKeys":
+    def load_or_create(cls, folder: Path) -> BackofficeKeys:
         folder = Path(folder)
         sp, ep = folder / "backoffice_ed25519.key", folder / "backoffice_x25519.key"
         if sp.exists():

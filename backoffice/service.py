@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ MAX_BATCH = 1000
 
 
 def utcnow() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 class AuthError(Exception):
@@ -227,7 +227,9 @@ class Backoffice:
             res = conn.execute(db.status_changes.insert().values(number=number, item_id=item_id, kiosk_id=kiosk_id,
                                                                  status=status, note=sealed, kek_id=kek_id,
                                                                  actor=actor, changed_at=utcnow()))
-            return int(res.inserted_primary_key[0])
+            key = res.inserted_primary_key
+            assert key is not None          # an INSERT into a table with an autoincrement id
+            return int(key[0])
 
     def status_changes(self, kiosk_id: str, after: int, limit: int) -> dict:
         limit = max(1, min(limit, 1000))

@@ -117,8 +117,8 @@ def _government_records(config: Config, sync_settings: SyncSettings) -> Governme
                                        "(kiosk sync enrol)")
         from kiosk.services.records_client import BackofficeGovernmentRecords
         from kiosk.services.sync.client import SyncClient
-        files = DataFolder(config.data_dir)
-        key, backoffice_key = load_or_create_signing_key(files.signing_key), sync_settings.signing_public()
+        files = DataFolder.for_config(config)
+        key, backoffice_key = load_signing_key(files), sync_settings.signing_public()
         return BackofficeGovernmentRecords(
             lambda timeout: SyncClient(sync_settings.url, config.kiosk.id, key, backoffice_key, timeout=timeout))
     if choice != "sim":
@@ -242,7 +242,7 @@ def _sync_settings(config: Config) -> SyncSettings:
     except SyncSettingsError as exc:
         raise ConfigurationProblem(str(exc)) from None
     except ProtocolError as exc:
-        raise ConfigurationProblem(f"{DataFolder(config.data_dir).sync_settings}: a pinned back office key: {exc}") from None
+        raise ConfigurationProblem(f"{DataFolder.for_config(config).sync_settings}: a pinned back office key: {exc}") from None
     return settings
 
 

@@ -16,9 +16,14 @@ docs/security.md "Keys" says when to make a backup and how to keep it.
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 import sys
 from datetime import datetime
 from pathlib import Path
+
+if TYPE_CHECKING:
+    from kiosk.config import Config
+    from kiosk.services.datafolder import DataFolder
 
 
 def add_keys_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -74,7 +79,7 @@ def run_keys(args: argparse.Namespace) -> int:
         return 2 if args.keys_action == "backup" else 1
 
 
-def _show(args: argparse.Namespace, config, files) -> int:  # type: ignore[no-untyped-def]
+def _show(args: argparse.Namespace, config: Config, files: DataFolder) -> int:
     from kiosk.services.keystore import key_fingerprint, load_storage_key
     print(f"keys folder: {files.keys}")
     print(f"storage key: {files.storage_key} (fingerprint {key_fingerprint(load_storage_key(files))})")
@@ -82,7 +87,7 @@ def _show(args: argparse.Namespace, config, files) -> int:  # type: ignore[no-un
     return 0
 
 
-def _backup(args: argparse.Namespace, config, files) -> int:  # type: ignore[no-untyped-def]
+def _backup(args: argparse.Namespace, config: Config, files: DataFolder) -> int:
     import os
 
     from kiosk.services import safe_files as sf
@@ -123,7 +128,7 @@ def _backup(args: argparse.Namespace, config, files) -> int:  # type: ignore[no-
     return 0
 
 
-def _restore(args: argparse.Namespace, config, files) -> int:  # type: ignore[no-untyped-def]
+def _restore(args: argparse.Namespace, config: Config, files: DataFolder) -> int:
     from kiosk.services.keystore import (
         install_storage_key,
         key_fingerprint,
@@ -147,7 +152,7 @@ def _restore(args: argparse.Namespace, config, files) -> int:  # type: ignore[no
     return 0
 
 
-def _opens_store(files, key: bytes) -> bool | None:  # type: ignore[no-untyped-def]
+def _opens_store(files: DataFolder, key: bytes) -> bool | None:
     """Whether `key` opens the stored applications; None when there are none to try."""
     if not files.db.exists():
         return None

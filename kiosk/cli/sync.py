@@ -16,10 +16,15 @@ configuration or no back office configured; 3 (`status`) the kiosk is frozen.
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 import json
 import sys
 import time
 from pathlib import Path
+
+if TYPE_CHECKING:
+    from kiosk.config import Config
+    from kiosk.services.storage import Storage
 
 
 def add_sync_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -48,7 +53,7 @@ def add_sync_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
     return sync
 
 
-def _context(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _context(args: argparse.Namespace) -> Config:
     from kiosk.config import load_config, with_data_dir
 
     config = load_config(args.config)
@@ -70,7 +75,7 @@ def run_sync(args: argparse.Namespace) -> int:
         return 2
 
 
-def _storage(config):  # type: ignore[no-untyped-def]
+def _storage(config: Config) -> Storage:
     from kiosk.services.crypto import RecordCipher
     from kiosk.services.datafolder import DataFolder
     from kiosk.services.keystore import load_storage_key
@@ -80,7 +85,7 @@ def _storage(config):  # type: ignore[no-untyped-def]
     return Storage(files.db, RecordCipher(load_storage_key(files)))
 
 
-def _status(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-def]
+def _status(args: argparse.Namespace, config: Config) -> int:
     from kiosk.services.sync.settings import settings_for
     from kiosk.services.sync.status_report import sync_status
 
@@ -113,7 +118,7 @@ def _status(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped
     return 0
 
 
-def _now(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-def]
+def _now(args: argparse.Namespace, config: Config) -> int:
     from kiosk.services.catalogue_store import CatalogueRefused
     from kiosk.services.datafolder import DataFolder
     from kiosk.services.keystore import load_signing_key
@@ -160,7 +165,7 @@ def _now(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-de
     return 0 if report.remaining == 0 else 1
 
 
-def _export(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-def]
+def _export(args: argparse.Namespace, config: Config) -> int:
     from kiosk.services.datafolder import DataFolder
     from kiosk.services.keystore import load_signing_key
     from kiosk.services.safe_files import safe_name
@@ -194,7 +199,7 @@ def _export(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped
     return 0
 
 
-def _key(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-def]
+def _key(args: argparse.Namespace, config: Config) -> int:
     from kiosk.services.datafolder import DataFolder
     from kiosk.services.keystore import load_signing_key
     from kiosk.services.sync.protocol import ed25519_public_pem
@@ -209,7 +214,7 @@ def _key(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-de
     return 0
 
 
-def _enrol(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-def]
+def _enrol(args: argparse.Namespace, config: Config) -> int:
     from dataclasses import replace
     from datetime import datetime
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import stat
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -22,7 +21,7 @@ from testkit.sync_drills import CITIZEN_NAME, DemoApplications
 
 KIOSK = "3301060001"
 WHEN = datetime(2026, 11, 23, 10, 0, 0)
-PASSPHRASE = "correct horse battery staple"
+PASSPHRASE = "correct horse battery staple"  # noqa: S105 - a test passphrase for a throwaway key
 
 
 @pytest.fixture
