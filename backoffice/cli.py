@@ -1,7 +1,7 @@
 """`python -m backoffice`: run the service and the officials' tools.
 
   python -m backoffice [serve] [--db URL] [--data-dir DIR] [--host 127.0.0.1] [--port 8750]
-  python -m backoffice enrol --kiosk-id ID --public-key FILE [--name NAME]
+  python -m backoffice enrol --kiosk-id ID --public-key FILE [--name NAME] [--reactivate]
   python -m backoffice revoke --kiosk-id ID
   python -m backoffice kiosks
   python -m backoffice keys [--out FILE]            public keys for `kiosk sync enrol`
@@ -47,11 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
     serve.add_argument("--port-file", type=Path, help="write the port here once listening (for scripts and tests)")
     serve.add_argument("--max-skew", type=int, default=300, help="seconds a request's timestamp may be off")
+    _http_limit_options(serve)
     p = sub.add_parser("enrol", help="enrol a kiosk (or replace its key)")
     _common(p)
     p.add_argument("--kiosk-id", required=True)
     p.add_argument("--public-key", type=Path, required=True, help="the kiosk's Ed25519 public key (PEM or base64)")
     p.add_argument("--name", default="")
+    p.add_argument("--reactivate", action="store_true", help="let a revoked kiosk send again (re-enrolling it)")
     p = sub.add_parser("revoke", help="refuse a kiosk's requests from now on")
     _common(p)
     p.add_argument("--kiosk-id", required=True)
@@ -111,8 +113,10 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     sock.listen(1024)
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(bo), log_level="info" if args.verbose else "warning", access_log=args.verbose,
+    app = create_app(bo)
+    config = uvicorn.Config(app, log_level="info" if args.verbose else "warning", access_log=args.verbose,
                             timeout_graceful_shutdown=5, lifespan="off")
+    _apply_http_limits(args, app, config)
     server = uvicorn.Server(config)
     if args.port_file:
         tmp = args.port_file.with_name(args.port_file.name + ".tmp")
@@ -120,9 +124,34 @@ def _serve(args: argparse.Namespace) -> int:
         tmp.replace(args.port_file)
     print(f"back office listening on http://{args.host}:{port} (db {bo.engine.url.render_as_string(hide_password=True)})",
           flush=True)
-    server.run(sockets=[sock])
+    from backoffice import connections
+    connections.run(server, [sock])
     bo.engine.dispose()
     return 0
+
+
+# --- HTTP limits (backoffice/limits.py, backoffice/connections.py) -----------------------------
+def _http_limit_options(serve: argparse.ArgumentParser) -> None:
+    from backoffice.connections import ConnectionLimits
+    from backoffice.limits import HttpLimits
+    c, h = ConnectionLimits(), HttpLimits()
+    serve.add_argument("--header-timeout", type=float, default=c.header_timeout,
+                       help="seconds for a request's head to arrive (slow or half-open connections are closed)")
+    serve.add_argument("--body-timeout", type=float, default=h.body_timeout,
+                       help="seconds for a request's whole body to arrive (408 after)")
+    serve.add_argument("--max-connections", type=int, default=c.max_connections,
+                       help="open connections (lowered to fit the file descriptor limit)")
+
+
+def _apply_http_limits(args: argparse.Namespace, app, config) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from backoffice import connections, limits
+    connections.raise_descriptor_limit()
+    limits.configure(app, replace(limits.HttpLimits(), body_timeout=args.body_timeout))
+    connections.apply_limits(config, replace(connections.ConnectionLimits(), header_timeout=args.header_timeout,
+                                             max_connections=args.max_connections))
+# --- end of HTTP limits ---
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     bo = _backoffice(args)
     try:
         if args.command == "enrol":
-            key = bo.enrol(args.kiosk_id, args.public_key.read_text("utf-8", errors="strict"), args.name)
+            key = bo.enrol(args.kiosk_id, args.public_key.read_text("utf-8", errors="strict"), args.name,
+                           reactivate=args.reactivate)
             print(f"enrolled kiosk {args.kiosk_id} (public key {key})")
         elif args.command == "revoke":
             if not bo.revoke(args.kiosk_id):

@@ -27,6 +27,11 @@ from kiosk.services.sync.status_pull import pull_status
 
 log = logging.getLogger(__name__)
 
+# The back office refuses an application for what it holds (malformed, does not decrypt, ...),
+# which sending it again will not change; but a back office deployed with a fault could refuse
+# everything for a while, so an application is set aside only after this many refusals.
+REFUSALS_BEFORE_SET_ASIDE = 3
+
 
 @dataclass
 class BatchReport:
@@ -35,6 +40,7 @@ class BatchReport:
     duplicate: int = 0
     conflict: int = 0
     rejected: int = 0
+    set_aside: int = 0           # refused REFUSALS_BEFORE_SET_ASIDE times: not sent again until staff ask
     more: bool = False           # a full batch went: there may be more due now
 
     @property
@@ -50,7 +56,8 @@ class DrainReport:
     conflict: int = 0
     rejected: int = 0
     errors: int = 0
-    remaining: int = 0
+    remaining: int = 0           # still pending, those set aside included
+    set_aside: int = 0           # of them, set aside after repeated refusals (staff: kiosk sync status)
     last_error: str | None = None
     seconds: float = 0.0
 
@@ -129,8 +136,16 @@ class Syncer:
         if rejected:
             report.rejected = len(rejected)
             log.warning("back office refused %d application(s), e.g. %s", len(rejected), next(iter(rejected.values())))
-            # Each refused application waits by its own back-off so it cannot block the rest.
+            # Each refused application waits by its own back-off so it cannot block the rest, and
+            # after repeated refusals it is set aside for staff rather than sent for ever.
             for attempts, group in _group_by_attempts(self.storage, list(rejected)).items():
+                if attempts + 1 >= REFUSALS_BEFORE_SET_ASIDE:
+                    for number in group:
+                        self.storage.set_aside([number], "refused: " + rejected[number], when)
+                    report.set_aside += len(group)
+                    log.error("%d application(s) set aside after %d refusals by the back office (e.g. %s); "
+                              "see kiosk sync status", len(group), attempts + 1, rejected[group[0]])
+                    continue
                 delay = backoff_delay(attempts + 1, self.settings.backoff_base_seconds,
                                       self.settings.backoff_max_seconds, self._rng)
                 self.storage.mark_attempt_failed(group, "refused: " + rejected[group[0]], when + timedelta(seconds=delay))
@@ -161,7 +176,8 @@ class Syncer:
             if not b.more:
                 break
         self.clear_error()
-        report.remaining = self.storage.sync_counts().pending
+        counts = self.storage.sync_counts()
+        report.remaining, report.set_aside = counts.pending, counts.set_aside
         report.seconds = time.monotonic() - t0
         return report
 
