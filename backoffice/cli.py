@@ -132,25 +132,32 @@ def _serve(args: argparse.Namespace) -> int:
 
 # --- HTTP limits (backoffice/limits.py, backoffice/connections.py) -----------------------------
 def _http_limit_options(serve: argparse.ArgumentParser) -> None:
-    from backoffice.connections import ConnectionLimits
-    from backoffice.limits import HttpLimits
-    c, h = ConnectionLimits(), HttpLimits()
-    serve.add_argument("--header-timeout", type=float, default=c.header_timeout,
-                       help="seconds for a request's head to arrive (slow or half-open connections are closed)")
-    serve.add_argument("--body-timeout", type=float, default=h.body_timeout,
-                       help="seconds for a request's whole body to arrive (408 after)")
-    serve.add_argument("--max-connections", type=int, default=c.max_connections,
-                       help="open connections (lowered to fit the file descriptor limit)")
+    # Defaults live with the limits (not imported here: the other commands need no uvicorn).
+    serve.add_argument("--header-timeout", type=float,
+                       help="seconds for a request's head to arrive; slow or half-open connections are closed "
+                            "(default 10)")
+    serve.add_argument("--body-timeout", type=float, help="seconds for a request's whole body to arrive, 408 after "
+                                                          "(default 60)")
+    serve.add_argument("--max-connections", type=int,
+                       help="open connections, lowered to fit the file descriptor limit (default 1000)")
 
 
-def _apply_http_limits(args: argparse.Namespace, app, config) -> None:  # type: ignore[no-untyped-def]
+def _apply_http_limits(args: argparse.Namespace, app: object, config: object) -> None:
+    """The limits of `serve`'s options on the app (before its first request) and uvicorn's Config."""
     from dataclasses import replace
 
+    import uvicorn
+
     from backoffice import connections, limits
+
+    def given(**kw: object) -> dict:
+        return {k: v for k, v in kw.items() if v is not None}
+
+    assert isinstance(config, uvicorn.Config)
     connections.raise_descriptor_limit()
-    limits.configure(app, replace(limits.HttpLimits(), body_timeout=args.body_timeout))
-    connections.apply_limits(config, replace(connections.ConnectionLimits(), header_timeout=args.header_timeout,
-                                             max_connections=args.max_connections))
+    limits.configure(app, replace(limits.HttpLimits(), **given(body_timeout=args.body_timeout)))
+    connections.apply_limits(config, replace(connections.ConnectionLimits(), **given(
+        header_timeout=args.header_timeout, max_connections=args.max_connections)))
 # --- end of HTTP limits ---
 
 

@@ -73,7 +73,7 @@ def raise_descriptor_limit(want: int = 65536) -> None:
 
 
 def _peer(p: H11Protocol) -> str:
-    return "%s:%d" % p.client if p.client else "?"
+    return f"{p.client[0]}:{p.client[1]}" if p.client else "?"
 
 
 def protocol_class(limits: ConnectionLimits) -> type[H11Protocol]:

@@ -143,7 +143,7 @@ class RequestGuard:
         if is_signed_path(path):
             try:
                 self.precheck(headers)
-            except Exception as exc:  # noqa: BLE001 - the back office's AuthError, whatever its class
+            except Exception as exc:  # the back office's AuthError (re-raised if it is not a refusal)
                 status, detail = getattr(exc, "status", None), getattr(exc, "detail", None)
                 if not isinstance(status, int) or not isinstance(detail, str):
                     raise

@@ -53,7 +53,7 @@ class HostileServer:
     def url(self) -> str:
         return f"http://{LOOPBACK}:{self.port}"
 
-    def __enter__(self) -> "HostileServer":
+    def __enter__(self) -> HostileServer:
         self._accept.start()
         return self
 
@@ -82,7 +82,7 @@ class HostileServer:
             while b"\r\n\r\n" not in head and time.monotonic() < end and not self._stop.is_set():
                 try:
                     chunk = conn.recv(65536)
-                except socket.timeout:
+                except TimeoutError:
                     continue
                 if not chunk:
                     return
@@ -101,7 +101,7 @@ class HostileServer:
             while time.monotonic() < end and self.sent < self.budget_bytes and not self._stop.is_set():
                 try:
                     conn.sendall(block)
-                except socket.timeout:
+                except TimeoutError:
                     continue
                 self.sent += len(block)
         except OSError:
