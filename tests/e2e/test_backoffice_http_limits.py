@@ -44,8 +44,18 @@ def read_response(sock: socket.socket, timeout: float) -> tuple[int | None, byte
     sock.settimeout(timeout)
     data = b""
     end = time.monotonic() + timeout
+    def complete() -> bool:
+        head, sep, body = data.partition(b"\r\n\r\n")
+        if not sep:
+            return False
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                return len(body) >= int(value)
+        return True
+
     with contextlib.suppress(OSError):
-        while b"\r\n\r\n" not in data and time.monotonic() < end:
+        while not complete() and time.monotonic() < end:
             chunk = sock.recv(65536)
             if not chunk:
                 break
@@ -234,3 +244,35 @@ if __name__ == "__main__":
     import tempfile
     with tempfile.TemporaryDirectory() as d:
         measure_big_post(Path(d), int(sys.argv[1]) if len(sys.argv) > 1 else 210_000_000)
+
+
+def test_an_application_too_large_for_the_back_office_is_set_aside_not_retried_for_ever(server, tmp_path):
+    """The upload cap (16 MiB) must not become a new way to block the outbox: a batch refused
+    for its size goes again one application at a time, and the one too large alone is refused
+    and, after repeated refusals, set aside, while the others arrive."""
+    from datetime import datetime
+
+    from testkit.sync_drills import DemoApplications, backoffice_counts, enrol_kiosk
+    from kiosk.services.sync.upload import Syncer
+    kiosk = enrol_kiosk(server, tmp_path / "kiosk", KIOSK)
+    store = kiosk.open_storage()
+    try:
+        small = DemoApplications(KIOSK).submit(store, 2)
+        big = DemoApplications(KIOSK, photo_bytes=13 * MiB).submit(store, 1, bundle_id="retirement")[0]
+        settings = kiosk.settings(server.url, batch_size=10, batch_max_bytes=64 * MiB, backoff_base_seconds=0.01,
+                                  backoff_max_seconds=0.02, request_timeout_seconds=20.0)
+        syncer = Syncer(store, kiosk.client(server.url, timeout=20.0), settings, data_dir=kiosk.data_dir)
+        try:
+            end = time.monotonic() + 60
+            while time.monotonic() < end and store.sync_counts().set_aside == 0:
+                syncer.drain(time.monotonic() + 20)
+                time.sleep(0.03)
+        finally:
+            syncer.client.close()
+        counts = store.sync_counts()
+        assert counts.synced == 2 and counts.set_aside == 1 and "413" in (counts.set_aside_reason or "")
+        assert store.pending_records(10, datetime.now().replace(year=2100)) == []
+    finally:
+        store.close()
+    db_url = server.db_url
+    assert sorted(backoffice_counts(db_url)["numbers"]) == sorted(small) and big not in small

@@ -32,6 +32,10 @@ class TransientSyncError(Exception):
     """Network error, timeout, 5xx, garbage, or an answer the back office did not sign: retry later."""
 
 
+class TooLargeSyncError(TransientSyncError):
+    """The back office refused the request's size (413) without reading it."""
+
+
 class RefusedSyncError(TransientSyncError):
     """The back office refused the kiosk (401/403): enrolment, key or clock. Staff must look;
     the worker keeps retrying with back-off."""
@@ -90,6 +94,8 @@ class SyncClient:
             raise TransientSyncError(f"network: {type(exc).__name__}") from None
         if r.status_code in (401, 403):
             raise RefusedSyncError(f"refused by the back office (HTTP {r.status_code}): {_detail(content)}")
+        if r.status_code == 413:
+            raise TooLargeSyncError(f"too large for the back office (HTTP 413, {len(body)} bytes)")
         if not 200 <= r.status_code < 300:
             raise TransientSyncError(f"HTTP {r.status_code}")
         signature = r.headers.get(proto.H_RESPONSE_SIGNATURE, "")

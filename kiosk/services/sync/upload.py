@@ -21,7 +21,7 @@ from kiosk.services.datafolder import DataFolder
 from kiosk.services.storage import Storage
 from kiosk.services.sync import protocol as proto
 from kiosk.services.sync.catalogue_pull import pull_catalogue
-from kiosk.services.sync.client import SyncClient, TransientSyncError, backoff_delay
+from kiosk.services.sync.client import SyncClient, TooLargeSyncError, TransientSyncError, backoff_delay
 from kiosk.services.sync.settings import SyncSettings
 from kiosk.services.sync.status_pull import pull_status
 
@@ -114,10 +114,7 @@ class Syncer:
         envelopes = [proto.seal_envelope(self._recipient, p.number, p.record) for p in pending]
         del pending[:]   # plaintext records: drop them as soon as they are sealed
         self._on_progress("sending", len(envelopes))
-        answer = self.client.call("POST", "/v1/applications/batch", {"applications": envelopes})
-        results = answer.get("results") if isinstance(answer, dict) else None
-        if not isinstance(results, list):
-            raise TransientSyncError("an answer without results")
+        results = self._send(envelopes)
         by_number = {r.get("number"): r for r in results if isinstance(r, dict)}
         done: list[tuple[str, str]] = []
         rejected: dict[str, str] = {}
@@ -152,6 +149,21 @@ class Syncer:
         if report.conflict:
             log.warning("%d application(s) differ from the back office's copy; kept there for review", report.conflict)
         return report
+
+    def _send(self, envelopes: list[dict]) -> list[Any]:
+        """The back office's per-application results. A batch too large for it (413) goes again
+        one application at a time; one that is too large alone is answered "rejected" here, so
+        it is set aside like any refused application instead of blocking the outbox."""
+        try:
+            answer = self.client.call("POST", "/v1/applications/batch", {"applications": envelopes})
+        except TooLargeSyncError as exc:
+            if len(envelopes) == 1:
+                return [{"number": envelopes[0]["number"], "result": "rejected", "detail": str(exc)}]
+            return [r for env in envelopes for r in self._send([env])]
+        results = answer.get("results") if isinstance(answer, dict) else None
+        if not isinstance(results, list):
+            raise TransientSyncError("an answer without results")
+        return results
 
     def drain(self, deadline: float, stop: threading.Event | None = None) -> DrainReport:
         """Upload until nothing is due or `deadline` (monotonic) passes, backing off on errors."""
