@@ -276,3 +276,27 @@ def test_an_application_too_large_for_the_back_office_is_set_aside_not_retried_f
         store.close()
     db_url = server.db_url
     assert sorted(backoffice_counts(db_url)["numbers"]) == sorted(small) and big not in small
+
+
+def test_requests_in_progress_are_capped_but_health_still_answers(impatient_server):
+    """64 requests held open (bodies that never finish) fill the back office's request slots:
+    the 65th gets 503 at once instead of queueing for memory; /healthz still answers; the held
+    ones end with 408 at the body deadline."""
+    server = impatient_server
+    socks = []
+    try:
+        for _ in range(64):
+            sock = socket.create_connection((LOOPBACK, server.port), timeout=5)
+            sock.sendall(f"POST /v1/applications/batch HTTP/1.1\r\nHost: 127.0.0.1\r\n{fake_signed_headers()}"
+                         "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{".encode())
+            socks.append(sock)
+        time.sleep(0.3)
+        r = httpx.get(server.url + "/v1/keys", timeout=5.0, trust_env=False)
+        assert r.status_code == 503 and "busy" in r.json()["detail"]
+        assert httpx.get(server.url + "/healthz", timeout=5.0, trust_env=False).status_code == 200
+        statuses = [read_response(sock, 4.0)[0] for sock in socks]
+        assert statuses == [408] * 64
+    finally:
+        for sock in socks:
+            sock.close()
+    assert httpx.get(server.url + "/v1/keys", timeout=5.0, trust_env=False).status_code == 200
