@@ -6,15 +6,18 @@ and the API docs included, needs a signed-in account (backoffice/web/, mounted a
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
+from backoffice.limits import RequestGuard
 from backoffice.service import MAX_BATCH, AuthError, Backoffice
 from backoffice.web import WebSettings, mount_web
+from backoffice.validation import MAX_CURSOR, Envelope, envelope_problem
 from kiosk.services.sync import protocol as proto
 
 DESCRIPTION = """Receives applications from enrolled OneVisit kiosks exactly once.
@@ -28,20 +31,28 @@ Applications travel sealed for the back office (X25519 + AES-256-GCM, the number
 Officials' endpoints (`/v1/officials/...`), these docs and `/openapi.json` need a signed-in account
 (`POST /signin`, then the session cookie); every POST also carries the session's `X-CSRF-Token`
 (`GET /v1/officials/me` tells it).
+
+Limits: a body over the route's cap is refused with 413 from its Content-Length (16 MiB for uploads);
+the signature headers are checked before the body is read, and the body is parsed only after its
+signature verifies. In a batch, each application is checked on its own: a malformed one is
+`rejected` with a reason and the others are stored.
 """
 
 
-class Envelope(BaseModel):
-    v: Literal[1]
-    alg: str = Field(examples=[proto.ENVELOPE_ALG])
-    number: str = Field(description="application number; its first 10 digits are the sending kiosk's id")
-    epk: str = Field(description="ephemeral X25519 public key, base64url")
-    nonce: str = Field(description="AES-GCM nonce, base64url")
-    ct: str = Field(description="AES-256-GCM ciphertext of the record's JSON, base64url")
-
-
 class UploadBatch(BaseModel):
-    applications: list[Envelope] = Field(max_length=MAX_BATCH)
+    """Parsed after the signature is checked; each application is then checked on its own
+    (backoffice/validation.py Envelope), so one malformed application does not refuse the rest."""
+    applications: list[Any] = Field(max_length=MAX_BATCH)
+
+
+def _json_body(schema: dict) -> dict:
+    """The OpenAPI request body of a route that reads its body itself (after the signature)."""
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+ENVELOPE_SCHEMA = Envelope.model_json_schema()
+BATCH_SCHEMA = {"type": "object", "required": ["applications"], "additionalProperties": False,
+                "properties": {"applications": {"type": "array", "maxItems": MAX_BATCH, "items": ENVELOPE_SCHEMA}}}
 
 
 class Result(BaseModel):
@@ -125,39 +136,57 @@ def create_app(bo: Backoffice, web: WebSettings | None = None) -> FastAPI:
         out of band (`python -m backoffice keys --out FILE`); this copy is for checking."""
         return bo.keys.public_document()
 
-    @app.post("/v1/applications/batch", response_model=UploadResults, responses=AUTH_RESPONSES, tags=["kiosks"])
-    def upload_batch(batch: UploadBatch, auth: Signed = Depends(signed_request)) -> Response:
+    @app.post("/v1/applications/batch", response_model=UploadResults, responses=AUTH_RESPONSES, tags=["kiosks"],
+              openapi_extra=_json_body(BATCH_SCHEMA))
+    def upload_batch(auth: Signed = Depends(signed_request), body: bytes = Depends(raw_body)) -> Response:
         """Store each sealed application once. Per application: `created`, `duplicate` (same
         number, same content: success), `conflict` (same number, different content: kept for
-        review) or `rejected` (does not decrypt, not this kiosk's, incomplete)."""
-        results = bo.accept(auth.kiosk_id, [e.model_dump() for e in batch.applications])
-        return answer(auth, {"results": results})
+        review) or `rejected` (malformed, does not decrypt, not this kiosk's, incomplete)."""
+        try:
+            batch = UploadBatch.model_validate_json(body)
+        except ValidationError:
+            return answer(auth, {"detail": f'expected {{"applications": [...]}}, at most {MAX_BATCH}'}, 422)
+        return answer(auth, {"results": bo.accept(auth.kiosk_id, batch.applications)})
 
     @app.put("/v1/applications/{number}", response_model=Result, tags=["kiosks"],
              responses={**AUTH_RESPONSES, 200: {"model": Result, "description": "duplicate: already stored"},
                         201: {"model": Result, "description": "created"},
                         409: {"model": Result, "description": "a different application with this number; kept for review"},
-                        422: {"model": Result, "description": "rejected"}})
-    def upload_one(number: str, envelope: Envelope, auth: Signed = Depends(signed_request)) -> Response:
+                        422: {"model": Result, "description": "rejected"}},
+             openapi_extra=_json_body(ENVELOPE_SCHEMA))
+    def upload_one(number: str, auth: Signed = Depends(signed_request), body: bytes = Depends(raw_body)) -> Response:
         """One application; the same rules as the batch, as HTTP status codes."""
-        env = envelope.model_dump()
+        try:
+            env = json.loads(body)
+        except ValueError:
+            env = None
+        problem = envelope_problem(env)
+        if problem is not None:
+            return answer(auth, {"number": number[:64], "result": "rejected", "detail": problem[1]}, 422)
         if env["number"] != number:
-            return answer(auth, {"number": number, "result": "rejected", "detail": "path and envelope disagree"}, 422)
+            return answer(auth, {"number": number[:64], "result": "rejected", "detail": "path and envelope disagree"},
+                          422)
         r = bo.accept(auth.kiosk_id, [env])[0]
         return answer(auth, r, {"created": 201, "duplicate": 200, "conflict": 409}.get(r["result"], 422))
 
     @app.get("/v1/status-changes", response_model=StatusChanges, responses=AUTH_RESPONSES, tags=["kiosks"])
-    def status_changes(after: int = Query(0, ge=0), limit: int = Query(500, ge=1, le=1000),
+    def status_changes(after: int = Query(0, ge=0, le=MAX_CURSOR), limit: int = Query(500, ge=1, le=1000),
                        auth: Signed = Depends(signed_request)) -> Response:
         """Status changes to this kiosk's applications with an id above `after`, oldest first."""
         return answer(auth, bo.status_changes(auth.kiosk_id, after, limit))
 
     @app.get("/v1/catalogue", response_model=CatalogueAnswer, responses=AUTH_RESPONSES, tags=["kiosks"])
-    def catalogue(have: int = Query(0, ge=0), auth: Signed = Depends(signed_request)) -> Response:
+    def catalogue(have: int = Query(0, ge=0, le=MAX_CURSOR), auth: Signed = Depends(signed_request)) -> Response:
         """The current signed catalogue if its revision is above `have`."""
         return answer(auth, bo.catalogue_for(have))
 
     # --- the signed-in side: accounts, officials' workbench, records API, docs (backoffice/web/) ---
     mount_web(app, bo, web)
     # --- end of the signed-in side ---
+
+    # --- HTTP limits (backoffice/limits.py, backoffice/connections.py) -------------------------
+    # Added last, so that it is the outermost of the app's middleware: it sees every request
+    # before any other middleware or route reads a byte of its body. Keep it last.
+    app.add_middleware(RequestGuard, precheck=bo.precheck, state=app.state)
+    # --- end of HTTP limits ---
     return app

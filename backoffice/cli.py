@@ -2,7 +2,7 @@
 
   python -m backoffice [serve] [--db URL] [--data-dir DIR] [--host 127.0.0.1] [--port 8750]
                        [--tls-cert FILE --tls-key FILE] [--records-file FILE]
-  python -m backoffice enrol --kiosk-id ID --public-key FILE [--name NAME]
+  python -m backoffice enrol --kiosk-id ID --public-key FILE [--name NAME] [--reactivate]
   python -m backoffice revoke --kiosk-id ID
   python -m backoffice kiosks
   python -m backoffice keys [--out FILE]            public keys for `kiosk sync enrol`
@@ -69,11 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="government records for prefill from this file (the demo's: assets/demo/government-records.yaml)")
     serve.add_argument("--session-idle-minutes", type=int, default=30)
     serve.add_argument("--session-hours", type=int, default=12, help="a session ends this long after sign-in")
+    _http_limit_options(serve)
     p = sub.add_parser("enrol", help="enrol a kiosk (or replace its key)")
     _common(p)
     p.add_argument("--kiosk-id", required=True)
     p.add_argument("--public-key", type=Path, required=True, help="the kiosk's Ed25519 public key (PEM or base64)")
     p.add_argument("--name", default="")
+    p.add_argument("--reactivate", action="store_true", help="let a revoked kiosk send again (re-enrolling it)")
     p = sub.add_parser("revoke", help="refuse a kiosk's requests from now on")
     _common(p)
     p.add_argument("--kiosk-id", required=True)
@@ -158,9 +160,11 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     sock.listen(1024)
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(bo, web), log_level="info" if args.verbose else "warning",
+    app = create_app(bo, web)
+    config = uvicorn.Config(app, log_level="info" if args.verbose else "warning",
                             access_log=args.verbose, timeout_graceful_shutdown=5, lifespan="off",
                             ssl_certfile=str(args.tls_cert) if tls else None, ssl_keyfile=str(args.tls_key) if tls else None)
+    _apply_http_limits(args, app, config)
     server = uvicorn.Server(config)
     if args.port_file:
         tmp = args.port_file.with_name(args.port_file.name + ".tmp")
@@ -172,9 +176,41 @@ def _serve(args: argparse.Namespace) -> int:
         logging.getLogger("backoffice").warning(plain_http_warning(args.host))
     print(f"back office listening on {'https' if tls else 'http'}://{args.host}:{port} "
           f"(db {bo.engine.url.render_as_string(hide_password=True)})", flush=True)
-    server.run(sockets=[sock])
+    from backoffice import connections
+    connections.run(server, [sock])
     bo.engine.dispose()
     return 0
+
+
+# --- HTTP limits (backoffice/limits.py, backoffice/connections.py) -----------------------------
+def _http_limit_options(serve: argparse.ArgumentParser) -> None:
+    # Defaults live with the limits (not imported here: the other commands need no uvicorn).
+    serve.add_argument("--header-timeout", type=float,
+                       help="seconds for a request's head to arrive; slow or half-open connections are closed "
+                            "(default 10)")
+    serve.add_argument("--body-timeout", type=float, help="seconds for a request's whole body to arrive, 408 after "
+                                                          "(default 60)")
+    serve.add_argument("--max-connections", type=int,
+                       help="open connections, lowered to fit the file descriptor limit (default 1000)")
+
+
+def _apply_http_limits(args: argparse.Namespace, app: object, config: object) -> None:
+    """The limits of `serve`'s options on the app (before its first request) and uvicorn's Config."""
+    from dataclasses import replace
+
+    import uvicorn
+
+    from backoffice import connections, limits
+
+    def given(**kw: object) -> dict:
+        return {k: v for k, v in kw.items() if v is not None}
+
+    assert isinstance(config, uvicorn.Config)
+    connections.raise_descriptor_limit()
+    limits.configure(app, replace(limits.HttpLimits(), **given(body_timeout=args.body_timeout)))
+    connections.apply_limits(config, replace(connections.ConnectionLimits(), **given(
+        header_timeout=args.header_timeout, max_connections=args.max_connections)))
+# --- end of HTTP limits ---
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -215,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "enrol":
             # The key file comes on a stick too: read once, bounded, never through a link.
-            key = bo.enrol(args.kiosk_id, read_regular(args.public_key, 64 * 1024).decode("utf-8"), args.name)
+            key = bo.enrol(args.kiosk_id, read_regular(args.public_key, 64 * 1024).decode("utf-8"), args.name,
+                           reactivate=args.reactivate)
             print(f"enrolled kiosk {args.kiosk_id} (public key {key})")
         elif args.command == "revoke":
             if not bo.revoke(args.kiosk_id):

@@ -22,9 +22,10 @@ from typing import Any
 from sqlalchemy import Engine, and_, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.exc import DataError, IntegrityError
 
-from backoffice import db
+from backoffice import db, validation
 from backoffice.at_rest import AtRest, conflict_context, note_context, record_context
 from backoffice.departments import department_id
 from backoffice.handcarry import MAX_EXPORT_BYTES, ImportReport, import_exports
@@ -34,6 +35,7 @@ from kiosk.services.sync import protocol as proto
 
 log = logging.getLogger(__name__)
 
+BAD_SIGNATURE = "bad signature or unknown kiosk"
 STATUSES = ("received", "accepted", "in_progress", "more_materials_needed", "approved", "rejected", "completed")
 MAX_BATCH = 1000
 
@@ -64,16 +66,29 @@ class Backoffice:
         self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
         self._purge_lock = threading.Lock()
         self._last_purge = 0.0
+        # An unknown kiosk id is checked against this key, so that it costs what a known one does.
+        self._stand_in_key = proto.b64e(proto.public_bytes(Ed25519PrivateKey.generate().public_key()))
 
     # --- kiosks ---------------------------------------------------------------------------
-    def enrol(self, kiosk_id: str, public_key_text: str, name: str = "") -> str:
-        """Enrol (or re-key) a kiosk. Returns the stored public key (base64url)."""
+    def enrol(self, kiosk_id: str, public_key_text: str, name: str = "", *, reactivate: bool = False) -> str:
+        """Enrol (or re-key) a kiosk. Returns the stored public key (base64url). ValueError for
+        a revoked kiosk unless `reactivate` (revoking must not be undone by a routine re-enrol),
+        and for a key already enrolled under another kiosk id (one key, one kiosk: otherwise
+        whoever holds it can speak for both)."""
         if not KIOSK_ID_RE.fullmatch(kiosk_id):
             raise ValueError("a kiosk id is 10 digits (division code + station number)")
         key = proto.ed25519_public_from_text(public_key_text)
         b64 = proto.b64e(proto.public_bytes(key))
         with self.engine.begin() as conn:
-            exists = conn.execute(select(db.kiosks.c.kiosk_id).where(db.kiosks.c.kiosk_id == kiosk_id)).first()
+            k = db.kiosks.c
+            exists = conn.execute(select(k.kiosk_id, k.revoked_at).where(k.kiosk_id == kiosk_id)).first()
+            other = conn.execute(select(k.kiosk_id).where(and_(k.public_key == b64, k.kiosk_id != kiosk_id))).first()
+            if other is not None:
+                raise ValueError(f"this public key is already enrolled as kiosk {other.kiosk_id}; "
+                                 "each kiosk has its own key (kiosk sync key)")
+            if exists is not None and exists.revoked_at and not reactivate:
+                raise ValueError(f"kiosk {kiosk_id} was revoked at {exists.revoked_at}; to let it send again, "
+                                 "enrol it with --reactivate")
             values = {"public_key": b64, "name": name, "enrolled_at": utcnow(), "revoked_at": None}
             if exists:
                 conn.execute(update(db.kiosks).where(db.kiosks.c.kiosk_id == kiosk_id).values(**values))
@@ -101,30 +116,57 @@ class Backoffice:
         return proto.ed25519_public_from_text(row.public_key)
 
     # --- request authentication -----------------------------------------------------------
-    def authenticate(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> str:
-        """The kiosk id of a genuine, fresh, first-time request; AuthError otherwise."""
-        kiosk_id = headers.get(proto.H_KIOSK, "")
-        ts_text = headers.get(proto.H_TIMESTAMP, "")
-        nonce = headers.get(proto.H_NONCE, "")
-        signature = headers.get(proto.H_SIGNATURE, "")
-        if not (kiosk_id and ts_text and nonce and signature):
-            raise AuthError(401, "unsigned request")
-        if not KIOSK_ID_RE.fullmatch(kiosk_id) or not (16 <= len(nonce) <= 64) or not ts_text.isdigit():
-            raise AuthError(401, "malformed signature headers")
-        ts = int(ts_text)
-        now = int(self._clock())
-        if abs(now - ts) > self.max_skew:
-            raise AuthError(401, f"timestamp outside the {self.max_skew}s window (check the kiosk's clock)")
-        key = self._kiosk_key(kiosk_id)
-        if not proto.verify_request(key, method, target, kiosk_id, ts, nonce, body, signature):
-            raise AuthError(401, "bad signature")
+    def precheck(self, headers: Mapping[str, str]) -> validation.SignatureHeaders:
+        """The signature headers, present, well-formed and fresh; AuthError(401) otherwise.
+        Needs neither the body nor the database, so the HTTP layer runs it before reading the
+        body (backoffice/limits.py); the answer does not depend on which kiosks exist."""
         try:
-            with self.engine.begin() as conn:
-                conn.execute(db.nonces.insert().values(kiosk_id=kiosk_id, nonce=nonce, seen_at=now))
-        except IntegrityError:
-            raise AuthError(401, "replayed request") from None
+            h = validation.signature_headers(headers)
+        except validation.Refused as exc:
+            raise AuthError(401, str(exc)) from None
+        if abs(int(self._clock()) - h.timestamp) > self.max_skew:
+            raise AuthError(401, f"timestamp outside the {self.max_skew}s window (check the kiosk's clock)")
+        return h
+
+    def authenticate(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> str:
+        """The kiosk id of a genuine, fresh, first-time request; AuthError otherwise (and one log
+        line). A caller without the kiosk's key gets the same answer, after the same work, for an
+        enrolled, a revoked and an unknown kiosk id; only a request signed with a revoked kiosk's
+        own key learns that it is revoked (403)."""
+        unknown = False
+        try:
+            h = self.precheck(headers)
+            public_key, revoked = self._key_for_auth(h.kiosk_id)
+            unknown = revoked is None
+            if not proto.verify_request(proto.ed25519_public_from_text(public_key), method, target, h.kiosk_id,
+                                        h.timestamp, h.nonce, body, h.signature) or unknown:
+                raise AuthError(401, BAD_SIGNATURE)
+            if revoked:
+                raise AuthError(403, "kiosk revoked")
+            now = int(self._clock())
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(db.nonces.insert().values(kiosk_id=h.kiosk_id, nonce=h.nonce, seen_at=now))
+            except IntegrityError:
+                raise AuthError(401, "replayed request") from None
+        except AuthError as exc:
+            kiosk = headers.get(proto.H_KIOSK, "")
+            # The log may say "unknown kiosk" (staff need it); the caller is not told.
+            log.warning("refused %s %r from kiosk %s: %d %s", method, target[:100],
+                        kiosk if KIOSK_ID_RE.fullmatch(kiosk) else "?", exc.status,
+                        "unknown kiosk" if unknown else exc.detail)
+            raise
         self._maybe_purge_nonces(now)
-        return kiosk_id
+        return h.kiosk_id
+
+    def _key_for_auth(self, kiosk_id: str) -> tuple[str, bool | None]:
+        """(public key text, revoked?) of a kiosk; for an unknown one the stand-in key and None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(db.kiosks.c.public_key, db.kiosks.c.revoked_at)
+                               .where(db.kiosks.c.kiosk_id == kiosk_id)).first()
+        if row is None:
+            return self._stand_in_key, None
+        return row.public_key, bool(row.revoked_at)
 
     def _maybe_purge_nonces(self, now: int) -> None:
         """Nonces older than twice the window can never be replayed (the timestamp check fails)."""
@@ -138,29 +180,51 @@ class Backoffice:
     # --- applications ----------------------------------------------------------------------
     def _open(self, kiosk_id: str, env: Any) -> tuple[str, dict, str, list[dict]] | dict:
         """Decrypt and check one envelope: (number, record, digest, department rows) or a rejection."""
-        number = env.get("number") if isinstance(env, dict) else None
-        if not isinstance(number, str) or not is_valid_application_number(number):
-            return {"number": number if isinstance(number, str) else "", "result": "rejected",
-                    "detail": "not an application number"}
+        problem = validation.envelope_problem(env)
+        if problem is not None:
+            return {"number": problem[0], "result": "rejected", "detail": problem[1]}
+        number = env["number"]
+        if not is_valid_application_number(number):
+            return {"number": number, "result": "rejected", "detail": "not an application number"}
         if number[:10] != kiosk_id:
             return {"number": number, "result": "rejected", "detail": "another kiosk's application"}
         try:
             rec = json.loads(proto.open_envelope(self.keys.encryption, env))
             if not isinstance(rec, dict) or rec.get("number") != number or rec.get("kiosk_id") != kiosk_id:
                 raise ValueError("the record does not match its envelope")
+            validation.check_record(rec)
             rows = [{"number": number, "item_id": str(r["item_id"]), "department": str(r["department"]["zh"])[:200],
                      "department_id": department_id(r["department"]),
                      "procedure": str(r["procedure"]["zh"])[:200], "due": str(r["due"])[:10], "status": "received"}
                     for r in rec["requests"]]
             str(rec["bundle_id"]), str(rec["created_at"])
-        except proto.ProtocolError as exc:
+        except (proto.ProtocolError, validation.Refused) as exc:
             return {"number": number, "result": "rejected", "detail": str(exc)}
         except (ValueError, KeyError, TypeError) as exc:
             return {"number": number, "result": "rejected", "detail": f"incomplete record: {type(exc).__name__}"}
         return number, rec, proto.record_digest(rec), rows
 
     def accept(self, kiosk_id: str, envelopes: list[Any], source: str = "upload") -> list[dict]:
-        """Store each sealed application exactly once, in one transaction. One result per envelope."""
+        """Store each sealed application exactly once. One result per envelope: one that does
+        not pass is "rejected" on its own, and the others are stored (so one bad record cannot
+        hold up a kiosk's whole outbox)."""
+        try:
+            return self._accept(kiosk_id, envelopes, source)
+        except (DataError, IntegrityError) as exc:
+            # The checks in _open should leave the database nothing to refuse; if it still does,
+            # find the record by storing each on its own.
+            if len(envelopes) > 1:
+                log.warning("kiosk %s %s: the database refused a batch of %d (%s); storing them one by one",
+                            kiosk_id, source, len(envelopes), type(exc.orig).__name__)
+                return [self.accept(kiosk_id, [env], source)[0] for env in envelopes]
+            number = envelopes[0].get("number") if isinstance(envelopes[0], dict) else None
+            log.warning("kiosk %s %s: the database refused one application (%s)", kiosk_id, source,
+                        type(exc.orig).__name__)
+            return [{"number": number if isinstance(number, str) and len(number) <= 64 else "",
+                     "result": "rejected", "detail": "the back office's database refused this record"}]
+
+    def _accept(self, kiosk_id: str, envelopes: list[Any], source: str) -> list[dict]:
+        """`accept` in one transaction."""
         opened = [self._open(kiosk_id, env) for env in envelopes]
         results: list[dict] = [o if isinstance(o, dict) else {} for o in opened]
         valid = [(i, o) for i, o in enumerate(opened) if not isinstance(o, dict)]
@@ -285,7 +349,8 @@ class Backoffice:
              .join_from(db.department_requests, db.applications, a.number == d.number))
         if department:
             q = q.where(d.department == department)
-        q = q.order_by(d.department, a.received_at, d.number).limit(max(1, min(limit, 10000))).offset(max(0, offset))
+        q = q.order_by(d.department, a.received_at, d.number).limit(max(1, min(limit, 10000))).offset(
+            max(0, min(offset, validation.MAX_OFFSET)))
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(q)]
 

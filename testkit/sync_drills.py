@@ -39,8 +39,10 @@ LOOPBACK = "127.0.0.1"
 class BackofficeServer:
     """`python -m backoffice serve` on 127.0.0.1; stop/start keeps the same port."""
 
-    def __init__(self, db_url: str, data_dir: Path, port: int = 0, max_skew: int = 300) -> None:
+    def __init__(self, db_url: str, data_dir: Path, port: int = 0, max_skew: int = 300,
+                 extra_args: tuple[str, ...] = ()) -> None:
         self.db_url = db_url
+        self.extra_args = tuple(extra_args)     # more `serve` options, e.g. ("--header-timeout", "1")
         self.data_dir = Path(data_dir)
         self.port = port
         self.max_skew = max_skew
@@ -58,7 +60,7 @@ class BackofficeServer:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "backoffice", "serve", "--db", self.db_url, "--data-dir", str(self.data_dir),
                  "--host", LOOPBACK, "--port", str(self.port), "--port-file", str(port_file),
-                 "--max-skew", str(self.max_skew)],
+                 "--max-skew", str(self.max_skew), *self.extra_args],
                 cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         end = time.monotonic() + timeout
         while not port_file.exists():

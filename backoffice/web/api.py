@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from backoffice import audit
 from backoffice.officials import Forbidden
 from backoffice.service import STATUSES, NotFound
+from backoffice.validation import MAX_OFFSET
 from backoffice.web import require, session_of, web_of
 
 router = APIRouter(prefix="/v1/officials", tags=["officials"])
@@ -43,7 +44,7 @@ def me(request: Request) -> dict:
 
 @router.get("/applications", responses=SIGNED_IN)
 def applications(request: Request, department: str | None = None, status: str | None = None,
-                 limit: int = Query(200, ge=1, le=1000), offset: int = Query(0, ge=0)) -> dict:
+                 limit: int = Query(200, ge=1, le=1000), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict:
     """Your departments' items of received applications (no personal data), with a summary."""
     _s, acct = require(request, "items.read")
     wb = web_of(request).workbench

@@ -1,7 +1,10 @@
 """`kiosk sync ...`: the kiosk's side of the back office link, for staff and operators.
 
   kiosk sync status [--json]                 how many are pending and since when; frozen or not
-  kiosk sync now [--timeout S] [--json]      upload everything pending now, pull status and catalogue
+  kiosk sync now [--timeout S] [--retry-refused] [--json]
+                                             upload everything pending now, pull status and catalogue,
+                                             all within S seconds; --retry-refused also sends again
+                                             the applications set aside after repeated refusals
   kiosk sync export FOLDER [--all] [--json]  pending applications, sealed for the back office, to a
                                              folder (USB stick) for hand-carry
   kiosk sync key [--out FILE]                this kiosk's public key (PEM), for `python -m backoffice enrol`
@@ -39,7 +42,10 @@ def add_sync_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
     p = common(sub.add_parser("status", help="pending applications and since when; freeze state"))
     p.add_argument("--json", action="store_true")
     p = common(sub.add_parser("now", help="upload all pending applications now; pull status and catalogue"))
-    p.add_argument("--timeout", type=float, default=120.0, help="give up after this many seconds (default 120)")
+    p.add_argument("--timeout", type=float, default=120.0,
+                   help="give up after this many seconds in all, whatever the server does (default 120)")
+    p.add_argument("--retry-refused", action="store_true",
+                   help="send again the applications set aside after the back office refused them repeatedly")
     p.add_argument("--json", action="store_true")
     p = common(sub.add_parser("export", help="write pending applications, sealed for the back office, to FOLDER"))
     p.add_argument("folder", type=Path)
@@ -105,6 +111,9 @@ def _status(args: argparse.Namespace, config: Config) -> int:
           + (f" ({c.exported} exported for hand-carry, {c.failing} with failed attempts)" if c.pending else ""))
     print(f"  synced: {c.synced}" + (f" ({c.conflicts} differ from the back office's copy: kept there for review)"
                                      if c.conflicts else ""))
+    if c.set_aside:
+        print(f"  set aside: {c.set_aside} refused repeatedly by the back office, not sent again until "
+              f"`kiosk sync now --retry-refused` ({c.set_aside_reason})")
     print(f"  last contact: {st.last_contact or 'never'}; last export: {st.last_export or 'never'}")
     print(f"  catalogue revision: {st.catalogue_revision}" + (f" (refused: {st.catalogue_error})" if st.catalogue_error else ""))
     if c.last_error:
@@ -126,6 +135,7 @@ def _now(args: argparse.Namespace, config: Config) -> int:
     from kiosk.services.sync.settings import settings_for
     from kiosk.services.sync.upload import Syncer
 
+    deadline = time.monotonic() + args.timeout        # for everything below: uploads, retries, pulls
     settings = settings_for(config)
     if not settings.configured:
         print("no back office configured: run `kiosk sync enrol` first", file=sys.stderr)
@@ -133,10 +143,13 @@ def _now(args: argparse.Namespace, config: Config) -> int:
     files = DataFolder.for_config(config)
     client = SyncClient(settings.url, config.kiosk.id, load_signing_key(files),
                         settings.signing_public(), timeout=min(settings.request_timeout_seconds, args.timeout))
+    client.deadline = deadline
     store = _storage(config)
     try:
+        if args.retry_refused:
+            store.requeue_set_aside()
         syncer = Syncer(store, client, settings, data_dir=config.data_dir)
-        report = syncer.drain(time.monotonic() + args.timeout)
+        report = syncer.drain(deadline)
         pulled, catalogue, pull_error = 0, None, None
         try:
             pulled = syncer.pull_status()
@@ -158,6 +171,9 @@ def _now(args: argparse.Namespace, config: Config) -> int:
         print(f"status changes: {pulled}; catalogue: " + (f"new revision {catalogue}" if catalogue else "unchanged"))
         if purged:
             print(f"retention: personal data of {purged} delivered application(s) deleted")
+        if report.set_aside:
+            print(f"{report.set_aside} application(s) set aside: the back office refused them repeatedly "
+                  "(kiosk sync status says why; --retry-refused sends them again)", file=sys.stderr)
         if report.last_error and report.remaining:
             print(f"last error: {report.last_error}", file=sys.stderr)
         if pull_error:

@@ -20,8 +20,9 @@ from typing import Any
 
 from kiosk.domain.text import Text
 
-KIOSK_ID_RE = re.compile(r"\d{10}")
-NUMBER_RE = re.compile(r"(\d{10})-(\d{6})-(\d{14})-(\d)")
+# [0-9], not \d: \d also matches Arabic-Indic, full-width and other digits, which int() accepts.
+KIOSK_ID_RE = re.compile(r"[0-9]{10}")
+NUMBER_RE = re.compile(r"([0-9]{10})-([0-9]{6})-([0-9]{14})-([0-9])")
 
 
 def luhn_digit(digits: str) -> str:

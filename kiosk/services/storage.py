@@ -79,6 +79,12 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE applications ADD COLUMN purged_at TEXT;
     """,
+    # 4: an application the back office refused again and again is set aside (not sent again
+    # until staff ask, `kiosk sync now --retry-refused`) so that it cannot hold up the outbox.
+    # It stays pending: it has not reached the back office.
+    """
+    ALTER TABLE outbox ADD COLUMN set_aside_at TEXT;
+    """,
 ]
 
 
@@ -143,6 +149,8 @@ class SyncCounts:
     synced: int
     conflicts: int               # the back office holds a different copy for review
     last_error: str | None
+    set_aside: int = 0           # pending, refused by the back office, not sent until staff ask
+    set_aside_reason: str | None = None   # the back office's reason for one of them (no personal data)
 
 
 @dataclass(frozen=True)
@@ -297,7 +305,8 @@ class Storage:
         their records decrypted (for sealing to the back office; never written anywhere)."""
         rows = self._db.execute(
             "SELECT o.number, a.payload, o.attempts FROM outbox o JOIN applications a ON a.number = o.number "
-            "WHERE o.next_attempt_at IS NULL OR o.next_attempt_at <= ? ORDER BY a.seq LIMIT ?",
+            "WHERE o.set_aside_at IS NULL AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?) "
+            "ORDER BY a.seq LIMIT ?",
             (now.isoformat(), limit)).fetchall()
         return [PendingRecord(n, self._cipher.open(p, n), att) for n, p, att in rows]
 
@@ -344,6 +353,17 @@ class Storage:
         """Count a failed attempt for each application and hold it back until `next_attempt_at`."""
         self._db.executemany("UPDATE outbox SET attempts=attempts+1, last_error=?, next_attempt_at=? WHERE number=?",
                              [(error[:200], next_attempt_at.isoformat(), n) for n in numbers])
+
+    def set_aside(self, numbers: list[str], reason: str, when: datetime) -> None:
+        """Stop sending these applications (the back office keeps refusing them); they stay
+        pending and are counted in `sync_counts().set_aside` for staff."""
+        self._db.executemany("UPDATE outbox SET set_aside_at=?, last_error=? WHERE number=?",
+                             [(when.isoformat(), reason[:200], n) for n in numbers])
+
+    def requeue_set_aside(self) -> int:
+        """Send the applications set aside again, from a fresh count of attempts; how many."""
+        return self._db.execute("UPDATE outbox SET set_aside_at=NULL, next_attempt_at=NULL, attempts=0 "
+                                "WHERE set_aside_at IS NOT NULL").rowcount
 
     def mark_exported(self, numbers: list[str], when: datetime) -> None:
         db = self._db
@@ -398,8 +418,10 @@ class Storage:
         synced, conflicts = db.execute(
             "SELECT count(*), coalesce(sum(result = 'conflict'), 0) FROM synced").fetchone()
         last_error = self.get_meta("sync.last_error")
+        set_aside, reason = db.execute("SELECT count(*), max(last_error) FROM outbox WHERE set_aside_at IS NOT NULL"
+                                       ).fetchone()
         return SyncCounts(n, pending, since, not_exp, not_exp_since, pending - not_exp, failing, synced, conflicts,
-                          last_error)
+                          last_error, set_aside, reason)
 
     def key_opens_records(self, sample: int = 3) -> bool | None:
         """Whether this store's key opens its records (the newest few tried); None when there is

@@ -30,7 +30,12 @@ class SyncStatus:
         if c.pending == 0:
             return Text(f"全部 {c.synced} 份申请已送达后台。", f"All {c.synced} applications have reached the back office.")
         since = (c.pending_since or "")[:16].replace("T", " ")
-        return Text(f"{c.pending} 份申请待同步（最早 {since}）。", f"{c.pending} applications pending since {since}.")
+        line = Text(f"{c.pending} 份申请待同步（最早 {since}）。", f"{c.pending} applications pending since {since}.")
+        if c.set_aside:
+            line = Text(line.zh + f"其中 {c.set_aside} 份被后台多次拒收，已暂停发送，请工作人员处理。",
+                        line.en + f" {c.set_aside} of them refused repeatedly by the back office and set aside: "
+                                  "staff must look.")
+        return line
 
     def as_dict(self) -> dict:
         d = asdict(self)

@@ -21,11 +21,16 @@ from kiosk.services.datafolder import DataFolder
 from kiosk.services.storage import Storage
 from kiosk.services.sync import protocol as proto
 from kiosk.services.sync.catalogue_pull import pull_catalogue
-from kiosk.services.sync.client import SyncClient, TransientSyncError, backoff_delay
+from kiosk.services.sync.client import SyncClient, TooLargeSyncError, TransientSyncError, backoff_delay
 from kiosk.services.sync.settings import SyncSettings
 from kiosk.services.sync.status_pull import pull_status
 
 log = logging.getLogger(__name__)
+
+# The back office refuses an application for what it holds (malformed, does not decrypt, ...),
+# which sending it again will not change; but a back office deployed with a fault could refuse
+# everything for a while, so an application is set aside only after this many refusals.
+REFUSALS_BEFORE_SET_ASIDE = 3
 
 
 @dataclass
@@ -35,6 +40,7 @@ class BatchReport:
     duplicate: int = 0
     conflict: int = 0
     rejected: int = 0
+    set_aside: int = 0           # refused REFUSALS_BEFORE_SET_ASIDE times: not sent again until staff ask
     more: bool = False           # a full batch went: there may be more due now
 
     @property
@@ -50,7 +56,8 @@ class DrainReport:
     conflict: int = 0
     rejected: int = 0
     errors: int = 0
-    remaining: int = 0
+    remaining: int = 0           # still pending, those set aside included
+    set_aside: int = 0           # of them, set aside after repeated refusals (staff: kiosk sync status)
     last_error: str | None = None
     seconds: float = 0.0
 
@@ -107,10 +114,7 @@ class Syncer:
         envelopes = [proto.seal_envelope(self._recipient, p.number, p.record) for p in pending]
         del pending[:]   # plaintext records: drop them as soon as they are sealed
         self._on_progress("sending", len(envelopes))
-        answer = self.client.call("POST", "/v1/applications/batch", {"applications": envelopes})
-        results = answer.get("results") if isinstance(answer, dict) else None
-        if not isinstance(results, list):
-            raise TransientSyncError("an answer without results")
+        results = self._send(envelopes)
         by_number = {r.get("number"): r for r in results if isinstance(r, dict)}
         done: list[tuple[str, str]] = []
         rejected: dict[str, str] = {}
@@ -129,14 +133,37 @@ class Syncer:
         if rejected:
             report.rejected = len(rejected)
             log.warning("back office refused %d application(s), e.g. %s", len(rejected), next(iter(rejected.values())))
-            # Each refused application waits by its own back-off so it cannot block the rest.
+            # Each refused application waits by its own back-off so it cannot block the rest, and
+            # after repeated refusals it is set aside for staff rather than sent for ever.
             for attempts, group in _group_by_attempts(self.storage, list(rejected)).items():
+                if attempts + 1 >= REFUSALS_BEFORE_SET_ASIDE:
+                    for number in group:
+                        self.storage.set_aside([number], "refused: " + rejected[number], when)
+                    report.set_aside += len(group)
+                    log.error("%d application(s) set aside after %d refusals by the back office (e.g. %s); "
+                              "see kiosk sync status", len(group), attempts + 1, rejected[group[0]])
+                    continue
                 delay = backoff_delay(attempts + 1, self.settings.backoff_base_seconds,
                                       self.settings.backoff_max_seconds, self._rng)
                 self.storage.mark_attempt_failed(group, "refused: " + rejected[group[0]], when + timedelta(seconds=delay))
         if report.conflict:
             log.warning("%d application(s) differ from the back office's copy; kept there for review", report.conflict)
         return report
+
+    def _send(self, envelopes: list[dict]) -> list[Any]:
+        """The back office's per-application results. A batch too large for it (413) goes again
+        one application at a time; one that is too large alone is answered "rejected" here, so
+        it is set aside like any refused application instead of blocking the outbox."""
+        try:
+            answer = self.client.call("POST", "/v1/applications/batch", {"applications": envelopes})
+        except TooLargeSyncError as exc:
+            if len(envelopes) == 1:
+                return [{"number": envelopes[0]["number"], "result": "rejected", "detail": str(exc)}]
+            return [r for env in envelopes for r in self._send([env])]
+        results = answer.get("results") if isinstance(answer, dict) else None
+        if not isinstance(results, list):
+            raise TransientSyncError("an answer without results")
+        return results
 
     def drain(self, deadline: float, stop: threading.Event | None = None) -> DrainReport:
         """Upload until nothing is due or `deadline` (monotonic) passes, backing off on errors."""
@@ -161,7 +188,8 @@ class Syncer:
             if not b.more:
                 break
         self.clear_error()
-        report.remaining = self.storage.sync_counts().pending
+        counts = self.storage.sync_counts()
+        report.remaining, report.set_aside = counts.pending, counts.set_aside
         report.seconds = time.monotonic() - t0
         return report
 
