@@ -87,7 +87,7 @@ class Syncer:
         self.settings = settings
         self.folder = DataFolder(data_dir) if data_dir else None
         self._clock = clock
-        self._rng = rng or random.Random()
+        self._rng = rng or random.Random()  # noqa: S311 - back-off jitter, not a secret
         self._recipient = settings.encryption_public()
         self._backoffice = settings.signing_public()
         self._on_catalogue = on_catalogue

@@ -77,7 +77,7 @@ class SyncWorker:
         self.settings = settings
         self._data_dir = data_dir
         self._clock = clock
-        self._rng = rng or random.Random()
+        self._rng = rng or random.Random()  # noqa: S311 - back-off jitter, not a secret
         self._on_catalogue = on_catalogue
         self._on_change = on_change
         self._on_progress = on_progress
@@ -132,13 +132,13 @@ class SyncWorker:
         if self._on_change is not None:
             try:
                 self._on_change(self.snapshot())
-            except Exception:  # noqa: BLE001 - a broken listener must not stop sync
+            except Exception:  # logged with its traceback: a broken listener must not stop sync
                 log.exception("sync listener failed")
 
     def _run(self) -> None:
         try:
             storage = self._open_storage()     # this thread's own connection
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("sync: cannot open the store")
             self._set(state="stopped", last_error="cannot open the store")
             return
@@ -149,7 +149,7 @@ class SyncWorker:
             syncer = Syncer(storage, client, self.settings, data_dir=self._data_dir, clock=self._clock,
                             rng=self._rng, on_catalogue=self._on_catalogue, on_progress=self._on_progress)
             self._loop(syncer)
-        except Exception:  # noqa: BLE001 - never let the thread die silently
+        except Exception:  # logged with its traceback: never let the thread die silently
             log.exception("sync thread failed")
             self._set(last_error="internal error (see log)")
         finally:
@@ -166,7 +166,7 @@ class SyncWorker:
                 self._last_backlog = backlog
                 try:
                     self._on_backlog(*backlog)
-                except Exception:  # noqa: BLE001 - a broken listener must not stop sync
+                except Exception:  # logged with its traceback: a broken listener must not stop sync
                     log.exception("backlog listener failed")
         if self._on_freeze is None:
             return
@@ -177,7 +177,7 @@ class SyncWorker:
                 log.warning("sync: new applications paused: %s", "; ".join(r.en for r in state.reasons))
             try:
                 self._on_freeze(state)
-            except Exception:  # noqa: BLE001 - a broken listener must not stop sync
+            except Exception:  # logged with its traceback: a broken listener must not stop sync
                 log.exception("freeze listener failed")
 
     def _loop(self, syncer: Syncer) -> None:
