@@ -7,9 +7,7 @@ import time
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from backoffice.db import make_engine
-from backoffice.keys import BackofficeKeys
-from backoffice.service import AuthError, Backoffice
+from backoffice.service import AuthError
 from kiosk.domain.application import KIOSK_ID_RE, is_valid_application_number, luhn_digit
 from kiosk.services.sync import protocol as proto
 
@@ -18,9 +16,10 @@ A = "3301060001"
 
 @pytest.fixture
 def bo(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'bo.sqlite3'}")
-    yield Backoffice(engine, BackofficeKeys.load_or_create(tmp_path / "keys"))
-    engine.dispose()
+    from tests.backoffice_support import new_backoffice
+    b = new_backoffice(tmp_path)
+    yield b
+    b.engine.dispose()
 
 
 def test_an_unknown_kiosk_costs_a_signature_check_like_a_known_one(bo, monkeypatch):
