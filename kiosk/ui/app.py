@@ -6,20 +6,30 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.compose import KioskParts
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.runtime import Runtime
+    from kiosk.ui.bridge import MainThreadBridge
+    from kiosk.ui.controller import KioskController
+    from kiosk.ui.main_window import KioskWindow
 
 log = logging.getLogger(__name__)
 
 
-def ensure_qapplication():
+def ensure_qapplication() -> QApplication:
     """The QApplication with the kiosk's fonts and style (created if there is none yet)."""
     from PySide6.QtGui import QFont
     from PySide6.QtWidgets import QApplication
 
     from kiosk.ui.theme import FONT_FAMILIES, STYLESHEET
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     font = QFont()
     font.setFamilies(FONT_FAMILIES)
     app.setFont(font)
@@ -29,10 +39,10 @@ def ensure_qapplication():
 
 @dataclass
 class KioskUi:
-    window: object       # KioskWindow
-    controller: object   # KioskController
-    runtime: object      # Runtime
-    bridge: object       # MainThreadBridge
+    window: KioskWindow
+    controller: KioskController
+    runtime: Runtime
+    bridge: MainThreadBridge
 
     def shutdown(self, deadline: float = 3.0) -> bool:
         self.controller.tick.stop()
@@ -57,7 +67,9 @@ def build_ui(parts: KioskParts) -> KioskUi:
                       post=lambda event: bridge.run_on_main(lambda: controller.dispatch(event)),
                       timeouts=parts.timeouts, make_sync=parts.make_sync)
     controller.attach(runtime.perform)
-    QApplication.instance().installEventFilter(controller)
+    app = QApplication.instance()
+    assert app is not None          # ensure_qapplication() made it
+    app.installEventFilter(controller)
     reader = parts.sim_reader
     window = KioskWindow(controller, parts.kiosk_name, runtime.current_camera, parts.demo_citizens,
                          on_demo_insert=(lambda c: reader.insert(c.identity)) if reader else None,

@@ -12,7 +12,9 @@ from PySide6.QtCore import QObject, QTimer
 from kiosk.domain.samples import sample_answer
 from kiosk.flows.journey import FlowState, Step
 from kiosk.ui.main_window import KioskWindow
+from kiosk.ui.screens.choose import ChooseBundleScreen
 from kiosk.ui.screens.form import FormScreen
+from kiosk.ui.screens.materials import MaterialsScreen
 from kiosk.ui.screens.receipt import RatingScreen, ReceiptScreen
 from kiosk.ui.screens.review import ReviewScreen
 
@@ -36,7 +38,7 @@ class Autopilot(QObject):
         self.receipt_location: str | None = None
         self._done = False
         self._pending = False
-        self._rng = random.Random(7)
+        self._rng = random.Random(7)  # noqa: S311 - plausible demo answers, repeatable, not secrets
         window.controller.state_changed.connect(self._on_state_changed)
         QTimer.singleShot(int(deadline_s * 1000), self._on_deadline)
 
@@ -85,8 +87,9 @@ class Autopilot(QObject):
         elif step == Step.CHOOSE_BUNDLE:
             self.on_step("choose_bundle")
             bundle = self.bundle_id or state.config.catalogue.bundles[0].id
-            screen = self.window.screens[Step.CHOOSE_BUNDLE]
-            screen.buttons[bundle].click()
+            choose = self.window.screens[Step.CHOOSE_BUNDLE]
+            assert isinstance(choose, ChooseBundleScreen)
+            choose.buttons[bundle].click()
         elif step == Step.FORM:
             screen = self.window.screens[Step.FORM]
             assert isinstance(screen, FormScreen)
@@ -95,22 +98,23 @@ class Autopilot(QObject):
                 log.error("autopilot: a generated answer was refused on page %d", s.page + 1)
                 self._end(1)
                 return
-            for fid, w in screen.fields.items():
+            for w in screen.fields.values():
                 if not w.value():
                     w.set_value(sample_answer(w.field, now.date(), self._rng))
             self.on_step(f"form_page_{(s.page if s else 0) + 1}")
             screen.next.click()
         elif step == Step.MATERIALS:
             s = state.session
-            screen = self.window.screens[Step.MATERIALS]
+            materials = self.window.screens[Step.MATERIALS]
+            assert isinstance(materials, MaterialsScreen)
             if s is None or s.capturing is not None:
                 return
             todo = [m for m in state.materials(now) if not m.held_by_government and m.id not in s.attachments]
             if todo:
-                screen.capture_buttons[todo[0].id].click()
+                materials.capture_buttons[todo[0].id].click()
             else:
                 self.on_step("materials")
-                screen.next.click()
+                materials.next.click()
         elif step == Step.REVIEW:
             screen = self.window.screens[Step.REVIEW]
             assert isinstance(screen, ReviewScreen)

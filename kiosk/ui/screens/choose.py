@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtWidgets import QGridLayout, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState
@@ -27,7 +27,7 @@ class ChooseBundleScreen(Screen):
         self.outer.addWidget(self.sub)
         self.outer.addWidget(scroll, 1)
         self._key: tuple | None = None
-        self.buttons: dict[str, object] = {}
+        self.buttons: dict[str, QPushButton] = {}
 
     def render(self, state: FlowState, now: datetime) -> None:  # type: ignore[override]  # see Screen.render
         super().render(state, now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState
@@ -33,7 +33,7 @@ class MaterialsScreen(Screen):
         self.outer.addWidget(scroll, 1)
         self.outer.addWidget(self.notice)
         self.outer.addLayout(button_row(self.back, self.next))
-        self.capture_buttons: dict[str, object] = {}
+        self.capture_buttons: dict[str, QPushButton] = {}
 
     def reset(self) -> None:
         clear_layout(self.body_layout)
