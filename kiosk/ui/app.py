@@ -68,8 +68,11 @@ def build_ui(parts: KioskParts) -> KioskUi:
 
 
 def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = False, bundle_id: str | None = None,
-            citizen: str | None = None, screenshots: Path | None = None, fullscreen: bool = False) -> int:
-    """Run the kiosk until the window closes (or the autopilot finishes). Returns the exit code."""
+            citizen: str | None = None, screenshots: Path | None = None, fullscreen: bool = False,
+            sessions: int = 1, stats: Path | None = None, step_delay_ms: int = 400) -> int:
+    """Run the kiosk until the window closes (or the autopilot finishes). Returns the exit code.
+    With the autopilot: `sessions` journeys one after the other; `stats` gets a JSON line of
+    process figures before the first and after each (bench/soak.py)."""
     if offscreen:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     app = ensure_qapplication()
@@ -77,14 +80,15 @@ def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = Fal
     ui.window.showFullScreen() if fullscreen else ui.window.show()
 
     exit_code = {"code": 0}
+    stats_file = None
     if autopilot:
-        from kiosk.ui.autopilot import Autopilot
+        from kiosk.ui.autopilot import Autopilot, plan_journeys
 
         reader = parts.sim_reader
-        chosen = next((c for c in parts.demo_citizens if c.id == citizen), None) or \
-            (parts.demo_citizens[0] if parts.demo_citizens else None)
-        if reader is None or chosen is None:
+        if reader is None or not parts.demo_citizens:
             raise SystemExit("--autopilot needs the simulated card reader and demo citizens")
+        journeys = plan_journeys(parts.demo_citizens, [b.id for b in parts.catalogue.bundles], sessions,
+                                 citizen_id=citizen, bundle_id=bundle_id)
 
         def finish(code: int) -> None:
             exit_code["code"] = code
@@ -96,11 +100,14 @@ def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = Fal
                 screenshots.mkdir(parents=True, exist_ok=True)
                 ui.window.grab().save(str(screenshots / f"{name}.png"))
 
-        pilot = Autopilot(ui.window, lambda: reader.insert(chosen.identity), reader.remove, finish,
-                          bundle_id=bundle_id, on_step=shoot)
+        stats_file = open(stats, "a", encoding="utf-8") if stats is not None else None
+        pilot = Autopilot(ui.window, lambda c: reader.insert(c.identity), reader.remove, finish, journeys,
+                          step_delay_ms=step_delay_ms, on_step=shoot, stats=stats_file)
         pilot.start()
     try:
         code = app.exec()
     finally:
         ui.shutdown(3.0)
+        if stats_file is not None:
+            stats_file.close()
     return exit_code["code"] if autopilot else code

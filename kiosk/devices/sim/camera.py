@@ -40,23 +40,32 @@ class CameraScript:
                             tuple(crop) if crop else None)
 
 
-def decode_clip(path: Path, crop: tuple[int, int, int, int] | None = None) -> tuple[list[np.ndarray], float]:
-    """Every frame of a short clip (BGR, cropped to x, y, w, h when given) and its frame rate.
-    Raises OSError when the file cannot be opened. Any thread; blocks on decoding."""
+def decode_clip(path: Path, crop: tuple[int, int, int, int] | None = None, *, first: int = 0,
+                last: int | None = None, size: tuple[int, int] | None = None) -> tuple[list[np.ndarray], float]:
+    """Frames `first`..`last` (inclusive; default every frame) of a short clip, BGR, cropped to
+    x, y, w, h when given and fitted to `size` (w, h) when given, and the clip's frame rate.
+    Index i of the list is frame first + i. Each frame is cropped and fitted as it is decoded, so
+    only the frames kept are ever held in memory. Raises OSError when the file cannot be opened.
+    Any thread; blocks on decoding."""
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
         raise OSError("cannot open video")
     try:
         fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
         frames: list[np.ndarray] = []
-        while True:
+        index = -1
+        while last is None or index < last:
             ok, image = cap.read()
             if not ok:
-                return frames, fps
+                break
+            index += 1
+            if index < first:
+                continue
             if crop:
                 x, y, w, h = crop
                 image = image[y:y + h, x:x + w]
-            frames.append(image)
+            frames.append(fit_frame(image, size) if size else image)
+        return frames, fps
     finally:
         cap.release()
 
@@ -130,14 +139,17 @@ class FileCamera(CaptureThreadCamera):
         """Decode the clip once (a few seconds of video), then play it by the script."""
         script = self.script
         assert script is not None
-        frames, fps = decode_clip(self.source, script.crop)
+        # Only the stretch the script plays is decoded and kept (~60 fitted frames, ~55 MB):
+        # holding the whole clip cost ~450 MB per face check, which the allocator kept afterwards.
+        spans = [script.idle, *script.actions.values()]
+        first, last = min(a for a, _ in spans), max(b for _, b in spans)
+        frames, fps = decode_clip(self.source, script.crop, first=first, last=last, size=self.size)
         fps = self._fps or fps
-        frames = [fit_frame(f, self.size) for f in frames]
         if not frames:
             raise OSError("video has no frames")
 
-        def span(a: int, b: int) -> list[int]:
-            a, b = max(0, min(a, len(frames) - 1)), max(0, min(b, len(frames) - 1))
+        def span(a: int, b: int) -> list[int]:   # clip frame numbers -> indexes into `frames`
+            a, b = max(0, min(a - first, len(frames) - 1)), max(0, min(b - first, len(frames) - 1))
             return list(range(a, b + 1))
 
         idle = span(*script.idle)
