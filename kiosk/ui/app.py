@@ -4,6 +4,9 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,8 +43,10 @@ class KioskUi:
         return self.runtime.shutdown(deadline)
 
 
-def build_ui(parts: KioskParts) -> KioskUi:
-    """Wire the window to the flow and the device threads. GUI thread; a QApplication must exist."""
+def build_ui(parts: KioskParts, *, start: bool = True) -> KioskUi:
+    """Wire the window to the flow and the device threads. GUI thread; a QApplication must exist.
+    `start=False` leaves the device threads to `ui.runtime.start()` (run_gui starts them once the
+    attract screen is drawn, so loading the face model does not delay it)."""
     from PySide6.QtWidgets import QApplication
 
     from kiosk.flows.journey import initial_state
@@ -63,8 +68,66 @@ def build_ui(parts: KioskParts) -> KioskUi:
                          on_demo_insert=(lambda c: reader.insert(c.identity)) if reader else None,
                          on_demo_remove=reader.remove if reader else None)
     window.resize(1280, 860)
-    runtime.start()
+    if start:
+        runtime.start()
     return KioskUi(window, controller, runtime, bridge)
+
+
+def _startup_marks() -> Callable[[str], None]:
+    """ONEVISIT_STARTUP_MARKS=FILE (bench/cold_start.py): append "<name> <time.monotonic()>" at
+    each start-up milestone; the clock is system-wide, so the benchmark can subtract the moment
+    it started the process. A no-op otherwise. Any thread."""
+    path = os.environ.get("ONEVISIT_STARTUP_MARKS")
+    if not path:
+        return lambda name: None
+    lock = threading.Lock()
+
+    def mark(name: str) -> None:
+        now = time.monotonic()
+        with lock, open(path, "a", encoding="utf-8") as f:
+            f.write(f"{name} {now:.6f}\n")
+    return mark
+
+
+def _after_first_paint(widget, then: Callable[[], None]) -> None:
+    """Call `then` on the GUI thread once `widget` has been painted for the first time."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class _FirstPaint(QObject):
+        def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
+            if event.type() == QEvent.Type.Paint:
+                watched.removeEventFilter(self)
+                QTimer.singleShot(0, then)   # after this paint event has been handled
+            return False
+
+    widget.installEventFilter(_FirstPaint(widget))
+
+
+def _start_when_drawn(ui: KioskUi, parts: KioskParts) -> None:
+    """Start the device threads (card reader, face model warm-up) once the attract screen has
+    been drawn: loading the face landmark model holds the GIL for about a second, which would
+    otherwise hold up the first paint. Start-up marks for bench/cold_start.py. GUI thread."""
+    from PySide6.QtCore import QTimer
+
+    from kiosk.flows.journey import Step
+
+    mark = _startup_marks()
+    started: list[bool] = []
+
+    def start() -> None:
+        if not started:
+            started.append(True)
+            ui.runtime.start()
+            mark("attract_ready")
+
+    _after_first_paint(ui.window.screens[Step.ATTRACT], start)
+    QTimer.singleShot(3000, start)   # a platform that never paints still gets its devices
+    warm_up = getattr(parts.devices.face, "warm_up", None)
+    if callable(warm_up) and os.environ.get("ONEVISIT_STARTUP_MARKS"):
+        def warm_up_and_mark() -> None:   # face worker thread
+            warm_up()
+            mark("face_ready")
+        parts.devices.face.warm_up = warm_up_and_mark
 
 
 def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = False, bundle_id: str | None = None,
@@ -76,7 +139,8 @@ def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = Fal
     if offscreen:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     app = ensure_qapplication()
-    ui = build_ui(parts)
+    ui = build_ui(parts, start=False)
+    _start_when_drawn(ui, parts)
     ui.window.showFullScreen() if fullscreen else ui.window.show()
 
     exit_code = {"code": 0}

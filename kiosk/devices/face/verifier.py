@@ -100,7 +100,9 @@ class DlibFaceVerifier:
             self._reference = None
 
     def warm_up(self) -> None:
-        """Load the encoder (its child process) before the first citizen arrives. Face worker thread."""
+        """Load the encoder (its child process) and the detector and landmark model (this
+        process) before the first citizen arrives, not during their face check. Face worker
+        thread; ~1-2 s, most of it holding the GIL (dlib reads the 95 MB landmark model)."""
         try:
             if self._encoder is not None:
                 self._encoder.warm_up()
@@ -108,6 +110,7 @@ class DlibFaceVerifier:
                 matching._encoder()
         except EncoderUnavailable as exc:
             log.warning("face encoder: %s", exc)
+        quality._models()
 
     def close(self) -> None:
         """Stop the encoder process, if any (kiosk shutdown). Any thread."""
