@@ -1,7 +1,7 @@
 """Cold start: from starting the kiosk process to the attract screen drawn and ready for a card,
 and to the face check ready (face models loaded in the background).
 
-    .venv/bin/python bench/cold_start.py [--runs 10] [--fresh] [--imports] [--markdown]
+    .venv/bin/python bench/cold_start.py [--runs 10] [--fresh] [--imports] [--compare CHECKOUT]
 
 Each run starts `main.py --simulate --offscreen` (the demo devices; the real dlib face check) as
 a new process with ONEVISIT_STARTUP_MARKS=FILE; the kiosk appends "<name> <time.monotonic()>"
@@ -14,12 +14,15 @@ The clock is CLOCK_MONOTONIC, shared by all processes, so each mark minus the mo
 the process was started is the time the user would see. The process is then stopped.
 
 By default every run reuses one data folder primed by an untimed first run (a kiosk restarting:
-its keys and database exist); --fresh gives each run a new, empty folder (a first start).
+its keys and database exist); --fresh gives each run a new, empty folder (a first start). Python
+bytecode is cached (as an installed kiosk has it) in <temp>/onevisit-bench-pycache, even
+when PYTHONDONTWRITEBYTECODE is set in the calling shell.
 --imports adds one run under `python -X importtime` and lists the largest imports.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import signal
 import statistics
@@ -30,24 +33,29 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+PYCACHE = Path(tempfile.gettempdir()) / "onevisit-bench-pycache"
 MARKS = ("attract_ready", "face_ready")
 
 
-def start_once(data_dir: Path, timeout: float = 90.0, importtime: bool = False) -> tuple[dict[str, float], str]:
-    """Start the kiosk, wait for every mark (at most `timeout` s), stop it. Returns the marks in
-    seconds since the start, and its stderr up to the first paint (the import profile of the
+def start_once(data_dir: Path, timeout: float = 90.0, importtime: bool = False,
+               root: Path = ROOT) -> tuple[dict[str, tuple[float, float]], str]:
+    """Start the kiosk, wait for every mark (at most `timeout` s), stop it. Returns each mark as
+    (seconds since the start, CPU seconds the kiosk process had used by then), and its stderr up to the first paint (the import profile of the
     path to the attract screen, with `importtime`)."""
     with tempfile.TemporaryDirectory() as tmp:
         marks_file = Path(tmp) / "marks"
         err_file = Path(tmp) / "stderr"
-        env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
+        env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "PYTHONDONTWRITEBYTECODE")}
         env["ONEVISIT_STARTUP_MARKS"] = str(marks_file)
-        cmd = [sys.executable, *(["-X", "importtime"] if importtime else []), str(ROOT / "main.py"),
+        # Compiled bytecode, as an installed kiosk has it, kept outside the checkout: the untimed
+        # first start writes it (a start that compiles every module takes ~0.3 s longer).
+        env["PYTHONPYCACHEPREFIX"] = str(PYCACHE / hashlib.sha1(str(root).encode()).hexdigest()[:12])
+        cmd = [sys.executable, *(["-X", "importtime"] if importtime else []), str(root / "main.py"),
                "--simulate", "--offscreen", "--data-dir", str(data_dir)]
         with open(err_file, "w") as err:
             t0 = time.monotonic()
-            proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
-            marks: dict[str, float] = {}
+            proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=err)
+            marks: dict[str, tuple[float, float]] = {}
             painted_at: int | None = None
             try:
                 while set(MARKS) - set(marks):
@@ -58,9 +66,8 @@ def start_once(data_dir: Path, timeout: float = 90.0, importtime: bool = False) 
                     time.sleep(0.005)
                     if marks_file.exists():
                         for line in marks_file.read_text().splitlines():
-                            name, _, at = line.partition(" ")
-                            if name and at:
-                                marks[name] = float(at) - t0
+                            name, at, cpu = line.split()
+                            marks[name] = (float(at) - t0, float(cpu))
                     if "attract_ready" in marks and painted_at is None:
                         painted_at = err_file.stat().st_size
             finally:
@@ -110,8 +117,20 @@ def largest_imports(importtime_log: str, limit: int = 15) -> list[tuple[float, s
     return sorted(set(out), reverse=True)[:limit]
 
 
-def summary(values: list[float]) -> str:
-    return f"{statistics.median(values):.3f} s (min {min(values):.3f}, max {max(values):.3f})"
+def measure(roots: list[Path], runs: int, fresh: bool) -> dict[Path, dict[str, list[tuple[float, float]]]]:
+    """`runs` starts of each checkout, interleaved (A B A B ...) so that both see the same load."""
+    results: dict[Path, dict[str, list[tuple[float, float]]]] = {r: {m: [] for m in MARKS} for r in roots}
+    with tempfile.TemporaryDirectory() as base:
+        primed = {r: Path(base) / f"data{i}" for i, r in enumerate(roots)}
+        if not fresh:
+            for r in roots:   # creates the keys and the database, like a kiosk that ran before
+                start_once(primed[r], root=r)
+        for i in range(runs):
+            for j, r in enumerate(roots):
+                marks, _ = start_once(Path(base) / f"fresh{i}-{j}" if fresh else primed[r], root=r)
+                for m in MARKS:
+                    results[r][m].append(marks[m])
+    return results
 
 
 def main() -> int:
@@ -119,35 +138,33 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--fresh", action="store_true", help="a new, empty data folder for every run")
     ap.add_argument("--imports", action="store_true", help="also profile the imports of one start (-X importtime)")
-    ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--compare", type=Path, metavar="CHECKOUT",
+                    help="also start another checkout of the kiosk (with the same start-up marks), interleaved")
     args = ap.parse_args()
-    results: dict[str, list[float]] = {m: [] for m in MARKS}
-    with tempfile.TemporaryDirectory() as base:
-        primed = Path(base) / "data"
-        if not args.fresh:
-            start_once(primed)   # creates the keys and the database, like a kiosk that ran before
-        for i in range(args.runs):
-            marks, _ = start_once(Path(base) / f"fresh{i}" if args.fresh else primed)
-            for m in MARKS:
-                results[m].append(marks[m])
-        floor = interpreter_start(max(3, args.runs // 2))
-        imports = largest_imports(start_once(primed, importtime=True)[1]) if args.imports else []
+    roots = [ROOT] + ([args.compare.resolve()] if args.compare else [])
+    results = measure(roots, args.runs, args.fresh)
+    floor = interpreter_start(max(3, args.runs // 2))
+    imports = []
+    if args.imports:
+        with tempfile.TemporaryDirectory() as tmp:
+            imports = largest_imports(start_once(Path(tmp), importtime=True)[1])
     command = f".venv/bin/python bench/cold_start.py --runs {args.runs}{' --fresh' if args.fresh else ''}"
-    if args.markdown:
-        print(f"command: `{command}`, {'a new data folder each run' if args.fresh else 'data folder primed by one untimed start'}\n")
-        print("| from process start to | median | min | max |")
-        print("|---|---|---|---|")
-        for m, label in zip(MARKS, ("attract screen drawn, card reader polling", "face check ready (models loaded)")):
-            v = results[m]
-            print(f"| {label} | {statistics.median(v):.3f} s | {min(v):.3f} s | {max(v):.3f} s |")
-        print(f"| (`python -c pass`, the interpreter alone) | {floor:.3f} s | | |")
-    else:
-        print(command)
+    print(f"command: `{command}{' --compare ' + str(args.compare) if args.compare else ''}`; "
+          f"{'a new data folder each run' if args.fresh else 'data folder primed by one untimed start'}\n")
+    labels = {"attract_ready": "attract screen drawn, card reader polling", "face_ready": "face check ready (models loaded)"}
+    for r in roots:
+        print(f"{'this checkout' if r == ROOT else r}:\n")
+        print("| from process start to | median | min | max | kiosk CPU s, median | runs (s) |")
+        print("|---|---|---|---|---|---|")
         for m in MARKS:
-            print(f"{m:14s} {summary(results[m])}  runs: {' '.join(f'{x:.3f}' for x in results[m])}")
-        print(f"python -c pass {floor:.3f} s")
+            wall = [w for w, _ in results[r][m]]
+            cpu = [c for _, c in results[r][m]]
+            print(f"| {labels[m]} | {statistics.median(wall):.3f} s | {min(wall):.3f} s | {max(wall):.3f} s | "
+                  f"{statistics.median(cpu):.3f} | {' '.join(f'{w:.2f}' for w in wall)} |")
+        print()
+    print(f"python -c pass (the interpreter alone): {floor:.3f} s")
     if imports:
-        print("\nlargest imports (cumulative ms, one start under -X importtime, which inflates them):")
+        print("\nlargest imports before the first paint (cumulative ms; one start under -X importtime, which inflates them):")
         for ms, name in imports:
             print(f"  {ms:7.1f}  {name}")
     return 0

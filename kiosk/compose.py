@@ -4,8 +4,9 @@ The composition root for both the GUI (kiosk.ui.app) and the command line. No Qt
 """
 from __future__ import annotations
 
+import importlib.util
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -24,7 +25,6 @@ from kiosk.flows.journey import FlowConfig
 from kiosk.runtime import Devices, Timeouts
 from kiosk.services.catalogue_store import load_catalogue
 from kiosk.services.crypto import RecordCipher, load_or_create_key
-from kiosk.services.receipts import ReceiptOptions, render_receipt
 from kiosk.services.signing import load_or_create_signing_key, sign_receipt
 from kiosk.services.storage import Storage
 
@@ -98,15 +98,22 @@ def _face_verifier(config: Config, citizens: list[DemoCitizen]) -> FaceVerifier:
         return SimFaceVerifier({c.identity.photo for c in citizens if not c.face_genuine})
     if d.face != "dlib":
         raise ConfigurationProblem(f"devices.face = {d.face!r}: use 'dlib' or 'sim'")
-    from kiosk.devices.face.encoder_process import ChipEncoder
-    from kiosk.devices.face.liveness import Challenge, LivenessConfig
-    from kiosk.devices.face.matching import MatchPolicy
-    from kiosk.devices.face.verifier import DlibFaceVerifier, VerifierSettings
-    liveness = LivenessConfig(nonplanar_threshold=f.nonplanar_threshold, challenge_seconds=f.challenge_seconds,
-                              challenges=tuple(Challenge(c.strip()) for c in f.challenges.split(",")))
-    return DlibFaceVerifier(VerifierSettings(policy=MatchPolicy(threshold=f.threshold, min_good_frames=f.min_good_frames),
-                                             liveness=liveness, require_liveness=f.liveness),
-                            encoder=ChipEncoder())
+    missing = [m for m in ("cv2", "dlib", "face_recognition_models") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ConfigurationProblem(f"devices.face = 'dlib' needs {', '.join(missing)}: install requirements.txt")
+
+    def build() -> FaceVerifier:   # on the face worker, after the first screen is drawn
+        from kiosk.devices.face.encoder_process import ChipEncoder
+        from kiosk.devices.face.liveness import Challenge, LivenessConfig
+        from kiosk.devices.face.matching import MatchPolicy
+        from kiosk.devices.face.verifier import DlibFaceVerifier, VerifierSettings
+        liveness = LivenessConfig(nonplanar_threshold=f.nonplanar_threshold, challenge_seconds=f.challenge_seconds,
+                                  challenges=tuple(Challenge(c.strip()) for c in f.challenges.split(",")))
+        policy = MatchPolicy(threshold=f.threshold, min_good_frames=f.min_good_frames)
+        return DlibFaceVerifier(VerifierSettings(policy=policy, liveness=liveness, require_liveness=f.liveness),
+                                encoder=ChipEncoder())
+    from kiosk.devices.face.deferred import DeferredFaceVerifier
+    return DeferredFaceVerifier(build)
 
 
 def build_parts(config: Config) -> KioskParts:
@@ -146,15 +153,17 @@ def build_parts(config: Config) -> KioskParts:
 
     key_path = config.key_path
     signing_key = load_or_create_signing_key(key_path.parent / "kiosk_ed25519.key")
-    options = ReceiptOptions(kiosk_name=Text(config.kiosk.name_zh, config.kiosk.name_en),
-                             verify_url=config.receipt.verify_url, font_path=config.receipt.font_path or None)
 
     def open_storage() -> Storage:
         return Storage(config.db_path, RecordCipher(load_or_create_key(key_path)))
 
     def render(app: Application) -> bytes:
+        # Imported by the first receipt (print thread), not at start: reportlab costs ~0.1 s.
+        from kiosk.services.receipts import ReceiptOptions, render_receipt
         code = sign_receipt(signing_key, app.number, app.bundle_id)
-        return render_receipt(app, replace(options, verify_code=code))
+        return render_receipt(app, ReceiptOptions(kiosk_name=Text(config.kiosk.name_zh, config.kiosk.name_en),
+                                                  verify_url=config.receipt.verify_url,
+                                                  font_path=config.receipt.font_path or None, verify_code=code))
 
     make_sync = _sync_factory(config, open_storage)
     if make_sync is not None:

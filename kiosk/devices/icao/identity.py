@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import io
 from datetime import date
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from kiosk.devices.icao.errors import MrzError
 from kiosk.devices.icao.mrz import parse_date
 from kiosk.devices.icao.reader import ChipRead
 from kiosk.domain.identity import Identity
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def to_identity(read: ChipRead, today: date | None = None) -> Identity:
@@ -40,7 +42,8 @@ def to_identity(read: ChipRead, today: date | None = None) -> Identity:
 
 def decode_face(image: bytes) -> np.ndarray:
     """A chip face image (JPEG or JPEG 2000) as a BGR uint8 array. Raises ValueError if undecodable."""
-    import cv2
+    import cv2   # here, not at the top: kept off the kiosk's path to its first screen
+    import numpy as np
 
     arr = cv2.imdecode(np.frombuffer(image, dtype=np.uint8), cv2.IMREAD_COLOR)
     if arr is not None:

@@ -13,13 +13,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import cv2
-import numpy as np
+from typing import TYPE_CHECKING
 
 from kiosk.devices.capture import CaptureThreadCamera, fit_frame
 from kiosk.devices.ports import CameraError
 from kiosk.domain.text import Text
+
+if TYPE_CHECKING:
+    import numpy as np
 
 NO_CAMERA = Text("摄像头暂时无法使用，请联系工作人员。", "The camera is not working at the moment. Please ask the staff for help.")
 
@@ -47,6 +48,8 @@ def decode_clip(path: Path, crop: tuple[int, int, int, int] | None = None, *, fi
     Index i of the list is frame first + i. Each frame is cropped and fitted as it is decoded, so
     only the frames kept are ever held in memory. Raises OSError when the file cannot be opened.
     Any thread; blocks on decoding."""
+    import cv2   # here, not at the top: kept off the kiosk's path to its first screen
+
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
         raise OSError("cannot open video")
@@ -97,6 +100,9 @@ class FileCamera(CaptureThreadCamera):
             self._set_error(CameraError(NO_CAMERA, f"camera source failed: {type(exc).__name__}"))
 
     def _run_still(self) -> None:
+        import cv2
+        import numpy as np
+
         image = cv2.imread(str(self.source))
         if image is None:
             raise OSError("cannot read still image")
@@ -115,6 +121,8 @@ class FileCamera(CaptureThreadCamera):
         if self.script is not None:
             self._run_scripted()
             return
+        import cv2
+
         cap = cv2.VideoCapture(str(self.source))
         if not cap.isOpened():
             raise OSError("cannot open video")

@@ -23,7 +23,7 @@ class DemoCitizen:
 
 
 def load_citizens(path: Path) -> list[DemoCitizen]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     rows = data["citizens"] if isinstance(data, dict) else data
     base = path.parent
     out = []

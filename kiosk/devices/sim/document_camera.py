@@ -3,9 +3,6 @@ from __future__ import annotations
 
 import time
 
-import cv2
-import numpy as np
-
 from kiosk.devices.ports import CameraError
 from kiosk.domain.text import Text
 
@@ -20,6 +17,9 @@ class SimDocumentCamera:
 
     def capture(self, material_id: str, timeout: float) -> bytes:
         """Runs on a worker thread; blocks for the simulated exposure time (≤ timeout)."""
+        import cv2   # here, not at the top: kept off the kiosk's path to its first screen
+        import numpy as np
+
         time.sleep(min(self.delay, timeout))
         if self.fail_next:
             self.fail_next = False
