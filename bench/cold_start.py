@@ -111,9 +111,8 @@ def largest_imports(importtime_log: str, limit: int = 15) -> list[tuple[float, s
     out, parent_is_ours = [], {}
     for depth, ms, name in reversed(rows):   # importtime prints children before their parent
         parent_is_ours[depth] = name.startswith(("kiosk", "backoffice"))
-        if depth == 0 or parent_is_ours.get(depth - 1, False):
-            if not name.startswith("kiosk"):
-                out.append((ms, name))
+        if (depth == 0 or parent_is_ours.get(depth - 1, False)) and not name.startswith("kiosk"):
+            out.append((ms, name))
     return sorted(set(out), reverse=True)[:limit]
 
 

@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 
 def fit_frame(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """`image` scaled to fit `size` (w, h) without distortion, centred on a dark background."""
-    import cv2   # here, not at the top: kept off the kiosk's path to its first screen
+    # Imported here, not at the top: kept off the kiosk's path to its first screen.
+    import cv2
     import numpy as np
 
     w, h = size

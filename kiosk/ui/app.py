@@ -4,9 +4,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +17,10 @@ def ensure_qapplication():
     from PySide6.QtGui import QFont
     from PySide6.QtWidgets import QApplication
 
+    from kiosk.ui.startup import spare_pyside_import_hook
     from kiosk.ui.theme import FONT_FAMILIES, STYLESHEET
+
+    spare_pyside_import_hook()
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     font = QFont()
@@ -73,64 +73,6 @@ def build_ui(parts: KioskParts, *, start: bool = True) -> KioskUi:
     return KioskUi(window, controller, runtime, bridge)
 
 
-def _startup_marks() -> Callable[[str], None]:
-    """ONEVISIT_STARTUP_MARKS=FILE (bench/cold_start.py): append "<name> <time.monotonic()>
-    <time.process_time()>" at each start-up milestone. The monotonic clock is system-wide, so the
-    benchmark can subtract the moment it started the process; the CPU time of this process (all
-    threads) varies less than wall time on a busy machine. A no-op otherwise. Any thread."""
-    path = os.environ.get("ONEVISIT_STARTUP_MARKS")
-    if not path:
-        return lambda name: None
-    lock = threading.Lock()
-
-    def mark(name: str) -> None:
-        now, cpu = time.monotonic(), time.process_time()
-        with lock, open(path, "a", encoding="utf-8") as f:
-            f.write(f"{name} {now:.6f} {cpu:.6f}\n")
-    return mark
-
-
-def _after_first_paint(widget, then: Callable[[], None]) -> None:
-    """Call `then` on the GUI thread once `widget` has been painted for the first time."""
-    from PySide6.QtCore import QEvent, QObject, QTimer
-
-    class _FirstPaint(QObject):
-        def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
-            if event.type() == QEvent.Type.Paint:
-                watched.removeEventFilter(self)
-                QTimer.singleShot(0, then)   # after this paint event has been handled
-            return False
-
-    widget.installEventFilter(_FirstPaint(widget))
-
-
-def _start_when_drawn(ui: KioskUi, parts: KioskParts) -> None:
-    """Start the device threads (card reader, face model warm-up) once the attract screen has
-    been drawn: loading the face landmark model holds the GIL for about a second, which would
-    otherwise hold up the first paint. Start-up marks for bench/cold_start.py. GUI thread."""
-    from PySide6.QtCore import QTimer
-
-    from kiosk.flows.journey import Step
-
-    mark = _startup_marks()
-    started: list[bool] = []
-
-    def start() -> None:
-        if not started:
-            started.append(True)
-            ui.runtime.start()
-            mark("attract_ready")
-
-    _after_first_paint(ui.window.screens[Step.ATTRACT], start)
-    QTimer.singleShot(3000, start)   # a platform that never paints still gets its devices
-    warm_up = getattr(parts.devices.face, "warm_up", None)
-    if callable(warm_up) and os.environ.get("ONEVISIT_STARTUP_MARKS"):
-        def warm_up_and_mark() -> None:   # face worker thread
-            warm_up()
-            mark("face_ready")
-        parts.devices.face.warm_up = warm_up_and_mark
-
-
 def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = False, bundle_id: str | None = None,
             citizen: str | None = None, screenshots: Path | None = None, fullscreen: bool = False,
             sessions: int = 1, stats: Path | None = None, step_delay_ms: int = 400) -> int:
@@ -139,13 +81,14 @@ def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = Fal
     process figures before the first and after each (bench/soak.py)."""
     if offscreen:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from kiosk.ui.startup import start_when_drawn
+
     app = ensure_qapplication()
     ui = build_ui(parts, start=False)
-    _start_when_drawn(ui, parts)
+    start_when_drawn(ui, parts)
     ui.window.showFullScreen() if fullscreen else ui.window.show()
 
     exit_code = {"code": 0}
-    stats_file = None
     if autopilot:
         from kiosk.ui.autopilot import Autopilot, plan_journeys
 
@@ -165,14 +108,11 @@ def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = Fal
                 screenshots.mkdir(parents=True, exist_ok=True)
                 ui.window.grab().save(str(screenshots / f"{name}.png"))
 
-        stats_file = open(stats, "a", encoding="utf-8") if stats is not None else None
         pilot = Autopilot(ui.window, lambda c: reader.insert(c.identity), reader.remove, finish, journeys,
-                          step_delay_ms=step_delay_ms, on_step=shoot, stats=stats_file)
+                          step_delay_ms=step_delay_ms, on_step=shoot, stats=stats)
         pilot.start()
     try:
         code = app.exec()
     finally:
         ui.shutdown(3.0)
-        if stats_file is not None:
-            stats_file.close()
     return exit_code["code"] if autopilot else code

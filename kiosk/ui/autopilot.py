@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO
 
 from PySide6.QtCore import QObject, QTimer
 
@@ -50,29 +49,45 @@ def plan_journeys(citizens: Sequence[DemoCitizen], bundle_ids: Sequence[str], se
     return [Journey(people[i % len(people)], bundles[i % len(bundles)]) for i in range(max(1, sessions))]
 
 
+def _status_kb(pid: str, keys: tuple[str, ...]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in keys:
+            out[key] = int(value.split()[0])
+    return out
+
+
+def _pss_kb(pid: str) -> int:
+    """Proportional set size: resident memory with pages shared between processes (libraries,
+    the page cache) divided among them; the fair share of one process in a family."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1])
+    return 0
+
+
 def process_sample() -> dict[str, int]:
-    """This process's resident memory (kB), threads, open file descriptors and its child
-    processes' resident memory (kB), from /proc (Linux; empty elsewhere). Any thread; reads a
-    few small files."""
+    """This process's resident memory (kB: VmRSS, of which RssAnon and RssFile, PSS, and the
+    peak VmHWM), threads, open file descriptors, and its child processes' (the face encoder's)
+    resident and proportional memory, from /proc (Linux; empty elsewhere). Any thread; reads a
+    few small files (~1 ms)."""
     out: dict[str, int] = {}
     try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key in ("VmRSS", "RssAnon", "RssFile", "VmHWM"):
-                out[key.lower() + "_kb"] = int(value.split()[0])
-            elif key == "Threads":
-                out["threads"] = int(value)
+        status = _status_kb("self", ("VmRSS", "RssAnon", "RssFile", "VmHWM", "Threads"))
+        out = {k.lower() + "_kb": v for k, v in status.items() if k != "Threads"}
+        out["threads"] = status["Threads"]
+        out["pss_kb"] = _pss_kb("self")
         out["fds"] = len(os.listdir("/proc/self/fd"))
-        children = 0
+        out["children_rss_kb"] = out["children_pss_kb"] = 0
         for task in os.listdir("/proc/self/task"):
             for pid in Path(f"/proc/self/task/{task}/children").read_text().split():
                 try:
-                    status = Path(f"/proc/{pid}/status").read_text()
-                except OSError:
+                    out["children_rss_kb"] += _status_kb(pid, ("VmRSS",)).get("VmRSS", 0)
+                    out["children_pss_kb"] += _pss_kb(pid)
+                except OSError:   # the child ended meanwhile
                     continue
-                children += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
-        out["children_rss_kb"] = children
-    except OSError:
+    except (OSError, KeyError):
         pass
     return out
 
@@ -85,9 +100,10 @@ class Autopilot(QObject):
     def __init__(self, window: KioskWindow, insert_card: Callable[[DemoCitizen], None], remove_card: Callable[[], None],
                  finish: Callable[[int], None], journeys: Sequence[Journey], deadline_s: float = 120.0,
                  step_delay_ms: int = 400, on_step: Callable[[str], None] | None = None,
-                 stats: IO[str] | None = None) -> None:
-        """`deadline_s` bounds each journey; `stats`, when given, gets one JSON line before the
-        first journey and one after each (process_sample() plus the session's number and seconds)."""
+                 stats: Path | None = None) -> None:
+        """`deadline_s` bounds each journey; `stats`, when given, is a file that gets one JSON line
+        before the first journey and one after each (process_sample() plus the number of journeys
+        done and the last one's seconds); it is opened only to append each line."""
         super().__init__(window)
         self.window = window
         self.insert_card, self.remove_card = insert_card, remove_card
@@ -136,8 +152,8 @@ class Autopilot(QObject):
     def _write_stats(self, sessions_done: int, seconds: float | None) -> None:
         if self.stats is not None:
             row = {"sessions": sessions_done, "seconds": seconds, "t": time.monotonic(), **process_sample()}
-            self.stats.write(json.dumps(row) + "\n")
-            self.stats.flush()
+            with open(self.stats, "a", encoding="utf-8") as f:
+                f.write(json.dumps(row) + "\n")
 
     def _begin_journey(self) -> None:
         journey = self.journeys[self.session]

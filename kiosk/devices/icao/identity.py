@@ -42,7 +42,8 @@ def to_identity(read: ChipRead, today: date | None = None) -> Identity:
 
 def decode_face(image: bytes) -> np.ndarray:
     """A chip face image (JPEG or JPEG 2000) as a BGR uint8 array. Raises ValueError if undecodable."""
-    import cv2   # here, not at the top: kept off the kiosk's path to its first screen
+    # Imported here, not at the top: kept off the kiosk's path to its first screen.
+    import cv2
     import numpy as np
 
     arr = cv2.imdecode(np.frombuffer(image, dtype=np.uint8), cv2.IMREAD_COLOR)

@@ -48,7 +48,8 @@ def decode_clip(path: Path, crop: tuple[int, int, int, int] | None = None, *, fi
     Index i of the list is frame first + i. Each frame is cropped and fitted as it is decoded, so
     only the frames kept are ever held in memory. Raises OSError when the file cannot be opened.
     Any thread; blocks on decoding."""
-    import cv2   # here, not at the top: kept off the kiosk's path to its first screen
+    # Imported here, not at the top: kept off the kiosk's path to its first screen.
+    import cv2
 
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():

@@ -17,7 +17,8 @@ class SimDocumentCamera:
 
     def capture(self, material_id: str, timeout: float) -> bytes:
         """Runs on a worker thread; blocks for the simulated exposure time (≤ timeout)."""
-        import cv2   # here, not at the top: kept off the kiosk's path to its first screen
+        # Imported here, not at the top: kept off the kiosk's path to its first screen.
+        import cv2
         import numpy as np
 
         time.sleep(min(self.delay, timeout))
