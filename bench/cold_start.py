@@ -1,7 +1,7 @@
 """Cold start: from starting the kiosk process to the attract screen drawn and ready for a card,
 and to the face check ready (face models loaded in the background).
 
-    .venv/bin/python bench/cold_start.py [--runs 10] [--fresh] [--imports] [--compare CHECKOUT]
+    .venv/bin/python bench/cold_start.py [--runs 10] [--fresh] [--imports] [--compare CHECKOUT] [--json]
 
 Each run starts `main.py --simulate --offscreen` (the demo devices; the real dlib face check) as
 a new process with ONEVISIT_STARTUP_MARKS=FILE; the kiosk appends "<name> <time.monotonic()>"
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import signal
 import statistics
@@ -139,9 +140,13 @@ def main() -> int:
     ap.add_argument("--imports", action="store_true", help="also profile the imports of one start (-X importtime)")
     ap.add_argument("--compare", type=Path, metavar="CHECKOUT",
                     help="also start another checkout of the kiosk (with the same start-up marks), interleaved")
+    ap.add_argument("--json", action="store_true", help="print every run's marks as JSON (tests, CI)")
     args = ap.parse_args()
     roots = [ROOT] + ([args.compare.resolve()] if args.compare else [])
     results = measure(roots, args.runs, args.fresh)
+    if args.json:
+        print(json.dumps({str(r): {m: [{"seconds": w, "cpu": c} for w, c in v] for m, v in results[r].items()} for r in roots}))
+        return 0
     floor = interpreter_start(max(3, args.runs // 2))
     imports = []
     if args.imports:

@@ -2,7 +2,7 @@
 stay flat.
 
     .venv/bin/python bench/soak.py --sessions 1000          # the real figure (~2 h on 2 cores)
-    .venv/bin/python bench/soak.py --sessions 3 --warmup 1  # the short check CI runs
+    .venv/bin/python bench/soak.py --sessions 3 --warmup 1  # the short check (tests/e2e/test_benchmarks.py)
 
 Runs `main.py --simulate --autopilot --offscreen --sessions N --stats FILE` (the demo devices
 with the real dlib face check on the demo clip, a fresh data folder) and reads the JSON line the
@@ -131,6 +131,7 @@ def main() -> int:
     ap.add_argument("--sessions", type=int, default=1000)
     ap.add_argument("--warmup", type=int, default=None, help="sessions before the reference point (default min(100, N/10))")
     ap.add_argument("--step-delay", type=int, default=100, metavar="MS", help="the autopilot's pause between steps")
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON (tests, CI) instead of tables")
     ap.add_argument("--keep", type=Path, help="keep the data folder, the stats and the kiosk's log here")
     ap.add_argument("--timeout", type=float, default=None, help="seconds for the whole run (default 60 per session + 120)")
     args = ap.parse_args()
@@ -144,7 +145,10 @@ def main() -> int:
         print(f"the kiosk wrote no statistics (exit code {code}):\n{tail}", file=sys.stderr)
         return 2
     a = analyse(rows, warmup)
-    report(a, args.sessions, args.step_delay, code)
+    if args.json:
+        print(json.dumps({"exit_code": code, **a}))
+    else:
+        report(a, args.sessions, args.step_delay, code)
     if code != 0 or a["last"]["sessions"] != args.sessions:
         print(f"\nthe run did not complete every journey:\n{tail}", file=sys.stderr)
         return 1
