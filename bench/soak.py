@@ -32,15 +32,17 @@ LIMIT = 0.10          # the issue's bound on growth after the warm-up
 WATCHED = ("vmrss_kb", "pss_kb", "threads", "fds")
 
 
-def run(sessions: int, step_delay: int, data_dir: Path, log_every: int, timeout: float) -> tuple[int, list[dict], str]:
-    """Run the kiosk; returns its exit code, the stats rows, and the tail of its stderr."""
+def run(sessions: int, step_delay: int, data_dir: Path, log_every: int, timeout: float,
+        root: Path = ROOT) -> tuple[int, list[dict], str]:
+    """Run the kiosk (of checkout `root`); returns its exit code, the stats rows, and the tail of
+    its stderr."""
     stats = data_dir / "stats.jsonl"
     env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
-    cmd = [sys.executable, str(ROOT / "main.py"), "--simulate", "--autopilot", "--offscreen",
+    cmd = [sys.executable, str(root / "main.py"), "--simulate", "--autopilot", "--offscreen",
            "--data-dir", str(data_dir / "data"), "--sessions", str(sessions), "--stats", str(stats),
            "--step-delay", str(step_delay)]
     with open(data_dir / "stderr.log", "w") as err:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=err)
         start, shown = time.monotonic(), 0
         try:
             while proc.poll() is None:
@@ -131,6 +133,7 @@ def main() -> int:
     ap.add_argument("--sessions", type=int, default=1000)
     ap.add_argument("--warmup", type=int, default=None, help="sessions before the reference point (default min(100, N/10))")
     ap.add_argument("--step-delay", type=int, default=100, metavar="MS", help="the autopilot's pause between steps")
+    ap.add_argument("--checkout", type=Path, default=ROOT, help="run another checkout's kiosk (with --sessions)")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON (tests, CI) instead of tables")
     ap.add_argument("--keep", type=Path, help="keep the data folder, the stats and the kiosk's log here")
     ap.add_argument("--timeout", type=float, default=None, help="seconds for the whole run (default 60 per session + 120)")
@@ -140,7 +143,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        code, rows, tail = run(args.sessions, args.step_delay, work, max(1, args.sessions // 20), timeout)
+        code, rows, tail = run(args.sessions, args.step_delay, work, max(1, args.sessions // 20), timeout,
+                               args.checkout.resolve())
     if not rows:
         print(f"the kiosk wrote no statistics (exit code {code}):\n{tail}", file=sys.stderr)
         return 2
