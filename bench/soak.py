@@ -11,7 +11,10 @@ process_sample: resident memory, PSS, threads, open files, the face encoder chil
 
 Reported: the figures at 0 sessions, after the warm-up (default 100, or N/10 for shorter runs)
 and at N; the growth from the warm-up to N, which must be ≤ 10 % for resident memory, threads
-and open files (and PSS, reported too); the slope of resident memory over the sessions after
+and open files (PSS is reported too, but it moves with whatever else on the machine maps the
+same libraries); the reference counts of None, True and False, which must not fall by more than
+10 % (a C extension that drops references it does not own ends the process when one reaches 0:
+PySide6 6.12.0 did on Python 3.11); the slope of resident memory over the sessions after
 the warm-up (a least-squares fit, kB per session: what a leak would show long before 1,000
 sessions); and how long a journey takes, to say what a 1,000-session run costs.
 """
@@ -30,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LIMIT = 0.10          # the issue's bound on growth after the warm-up
 WATCHED = ("vmrss_kb", "pss_kb", "threads", "fds")
+REFS = ("none_refs", "true_refs", "false_refs")   # falling steadily = a C extension dropping references
 
 
 def run(sessions: int, step_delay: int, data_dir: Path, log_every: int, timeout: float,
@@ -93,12 +97,13 @@ def analyse(rows: list[dict], warmup: int) -> dict:
     by_n = {r["sessions"]: r for r in rows}
     last = rows[-1]
     base = by_n.get(warmup, rows[min(warmup, len(rows) - 1)])
-    growth = {k: (last[k] - base[k]) / base[k] if base.get(k) else 0.0 for k in WATCHED}
+    growth = {k: (last[k] - base[k]) / base[k] if base.get(k) and k in last else 0.0 for k in WATCHED + REFS}
     seconds = sorted(r["seconds"] for r in rows if r.get("seconds") is not None)
     after = [r for r in rows if r["sessions"] >= base["sessions"]]
     return {
         "start": rows[0], "warm": base, "last": last, "growth": growth,
-        "passed": all(growth[k] <= LIMIT for k in ("vmrss_kb", "threads", "fds")),
+        "passed": all(growth[k] <= LIMIT for k in ("vmrss_kb", "threads", "fds"))
+        and all(growth[k] >= -LIMIT for k in REFS),
         "slope_kb": slope_kb_per_session(after),
         "peak_kb": max(r.get("vmhwm_kb", 0) for r in rows),
         "seconds_median": statistics.median(seconds) if seconds else None,
@@ -121,6 +126,10 @@ def report(a: dict, sessions: int, step_delay: int, code: int) -> None:
     print(f"\ngrowth after the warm-up: RSS {100 * g['vmrss_kb']:+.1f} %, PSS {100 * g['pss_kb']:+.1f} %, "
           f"threads {100 * g['threads']:+.1f} %, open files {100 * g['fds']:+.1f} % -> "
           f"{'PASS' if a['passed'] else 'FAIL'} (limit +{100 * LIMIT:.0f} % for RSS, threads, open files)")
+    if all(k in a["warm"] and k in a["last"] for k in REFS):
+        print("reference counts of None / True / False: " + ", ".join(
+            f"{a['warm'][k]} -> {a['last'][k]} ({100 * g[k]:+.1f} %)" for k in REFS)
+            + " (must not fall by more than 10 %: a C extension dropping references ends in an abort)")
     print(f"RSS slope after the warm-up: {a['slope_kb']:+.1f} kB per session "
           f"({a['slope_kb'] * 1000 / 1024:+.1f} MiB per 1,000 sessions); peak RSS (VmHWM) {mib(a['peak_kb'])} MiB")
     if a["seconds_median"] is not None:

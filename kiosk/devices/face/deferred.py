@@ -33,8 +33,9 @@ class DeferredFaceVerifier:
             return self._verifier
 
     def _built(self) -> Any:
-        with self._lock:
-            return self._verifier
+        # No lock: `clear` and `close` must not wait while the verifier is being built (a new
+        # verifier holds nothing to clear); reading one attribute is atomic.
+        return self._verifier
 
     def warm_up(self) -> None:
         """Build the verifier and load its models. Face worker thread."""
