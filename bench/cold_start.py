@@ -57,7 +57,6 @@ def start_once(data_dir: Path, timeout: float = 90.0, importtime: bool = False,
             t0 = time.monotonic()
             proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=err)
             marks: dict[str, tuple[float, float]] = {}
-            painted_at: int | None = None
             try:
                 while set(MARKS) - set(marks):
                     if proc.poll() is not None:
@@ -69,13 +68,12 @@ def start_once(data_dir: Path, timeout: float = 90.0, importtime: bool = False,
                         for line in marks_file.read_text().splitlines():
                             name, at, cpu = line.split()
                             marks[name] = (float(at) - t0, float(cpu))
-                    if "attract_ready" in marks and painted_at is None:
-                        painted_at = err_file.stat().st_size
             finally:
                 stop(proc)
-        # What the kiosk wrote up to the first paint: the encoder child (whose -X importtime
-        # lines would interleave) starts only after it.
-        return marks, err_file.read_text()[:painted_at]
+        # What the kiosk wrote up to the first paint (it marks that on stderr too); the device
+        # threads and the encoder child, which import the rest, start only after it.
+        err_text = err_file.read_text()
+        return marks, err_text.split("onevisit-startup-mark attract_painted")[0]
 
 
 def stop(proc: subprocess.Popen) -> None:

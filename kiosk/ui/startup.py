@@ -20,7 +20,8 @@ def startup_marks() -> Callable[[str], None]:
     """ONEVISIT_STARTUP_MARKS=FILE: a function appending "<name> <time.monotonic()>
     <time.process_time()>" to FILE. The monotonic clock is system-wide, so the benchmark can
     subtract the moment it started the process; this process's CPU time (all threads) varies less
-    than wall time on a busy machine. A no-op when the variable is not set. Any thread."""
+    than wall time on a busy machine. Each mark is also a line on stderr. A no-op when the
+    variable is not set. Any thread."""
     path = os.environ.get(MARKS_ENV)
     if not path:
         return lambda name: None
@@ -30,6 +31,8 @@ def startup_marks() -> Callable[[str], None]:
         now, cpu = time.monotonic(), time.process_time()
         with lock, open(path, "a", encoding="utf-8") as f:
             f.write(f"{name} {now:.6f} {cpu:.6f}\n")
+        # Also where it falls among what the process writes (`python -X importtime`'s lines).
+        print(f"onevisit-startup-mark {name}", file=sys.stderr, flush=True)
     return mark
 
 
@@ -50,8 +53,9 @@ def after_first_paint(widget: Any, then: Callable[[], None]) -> None:
 def start_when_drawn(ui: Any, parts: Any) -> None:
     """Start `ui`'s device threads (the card reader's loop, the face verifier's warm-up) once the
     attract screen has been drawn: the warm-up holds the GIL for about a second while dlib reads
-    its landmark model, which would otherwise hold up the first paint. Marks "attract_ready" then,
-    and "face_ready" when the warm-up has finished. GUI thread, before the window is shown."""
+    its landmark model, which would otherwise hold up the first paint. Marks "attract_painted" and,
+    once the threads run, "attract_ready"; "face_ready" when the warm-up has finished. GUI thread,
+    before the window is shown."""
     from PySide6.QtCore import QTimer
 
     from kiosk.flows.journey import Step
@@ -62,6 +66,7 @@ def start_when_drawn(ui: Any, parts: Any) -> None:
     def start() -> None:
         if not started:
             started.append(True)
+            mark("attract_painted")
             ui.runtime.start()
             mark("attract_ready")
 
