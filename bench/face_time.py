@@ -33,10 +33,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kiosk.compose import build_parts  # noqa: E402
-from kiosk.config import load_config  # noqa: E402
-from kiosk.devices.face.liveness import LOOK_BACK  # noqa: E402
-from kiosk.devices.face.verifier import LOOK  # noqa: E402
+from kiosk.compose import build_parts
+from kiosk.config import load_config
+from kiosk.devices.face.liveness import LOOK_BACK
+from kiosk.devices.face.verifier import LOOK
 
 
 class _Never:
@@ -81,7 +81,7 @@ def main() -> int:
             said: list[tuple[float, str]] = []
             start = time.perf_counter()
             decision = verifier.verify(photo, camera, time.monotonic() + 12.0, _Never(),
-                                       lambda text: said.append((time.perf_counter(), text.en)))
+                                       lambda text, said=said: said.append((time.perf_counter(), text.en)))
             end = time.perf_counter()
             camera.stop()
             prompt = next((at for at, text in said if text not in (LOOK.en, LOOK_BACK.en)), None)

@@ -32,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LIMIT = 0.10          # the bound on growth after the warm-up
-WATCHED = ("vmrss_kb", "pss_kb", "threads", "fds")
+WATCHED = ("vmrss_kb", "pss_kb", "threads", "fds", "py_objects")
 REFS = ("none_refs", "true_refs", "false_refs")   # falling steadily = a C extension dropping references
 
 
@@ -124,7 +124,8 @@ def report(a: dict, sessions: int, step_delay: int, code: int) -> None:
               f"{r['threads']} | {r['fds']} | {mib(r['children_rss_kb'])} / {mib(r['children_pss_kb'])} |")
     g = a["growth"]
     print(f"\ngrowth after the warm-up: RSS {100 * g['vmrss_kb']:+.1f} %, PSS {100 * g['pss_kb']:+.1f} %, "
-          f"threads {100 * g['threads']:+.1f} %, open files {100 * g['fds']:+.1f} % -> "
+          f"threads {100 * g['threads']:+.1f} %, open files {100 * g['fds']:+.1f} %, "
+          f"Python objects {100 * g['py_objects']:+.1f} % -> "
           f"{'PASS' if a['passed'] else 'FAIL'} (limit +{100 * LIMIT:.0f} % for RSS, threads, open files)")
     if all(k in a["warm"] and k in a["last"] for k in REFS):
         print("reference counts of None / True / False: " + ", ".join(

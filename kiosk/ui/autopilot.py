@@ -3,6 +3,7 @@ smoke tests, screenshots, and the soak benchmark's N sessions in one process). G
 every wait is bounded by a per-session deadline."""
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -71,8 +72,9 @@ def _pss_kb(pid: str) -> int:
 def process_sample() -> dict[str, int]:
     """This process's resident memory (kB: VmRSS, of which RssAnon and RssFile, PSS, and the
     peak VmHWM), threads, open file descriptors, the reference counts of None, True and False,
-    and its child processes' (the face encoder's) resident and proportional memory, from /proc
-    (Linux; nearly empty elsewhere). Any thread; reads a few small files (~1 ms)."""
+    the number of objects the garbage collector tracks, and its child processes' (the face
+    encoder's) resident and proportional memory, from /proc (Linux; nearly empty elsewhere).
+    GUI thread (gc.get_objects walks every object: ~10 ms)."""
     out: dict[str, int] = {}
     try:
         status = _status_kb("self", ("VmRSS", "RssAnon", "RssFile", "VmHWM", "Threads"))
@@ -82,6 +84,7 @@ def process_sample() -> dict[str, int]:
         # A C extension that drops references it does not own shows as these falling steadily
         # (PySide6 6.12.0 on Python 3.11 did, until None was freed and the process aborted).
         out["none_refs"], out["true_refs"], out["false_refs"] = (sys.getrefcount(x) for x in (None, True, False))
+        out["py_objects"] = len(gc.get_objects())   # objects the garbage collector tracks (~10 ms)
         out["fds"] = len(os.listdir("/proc/self/fd"))
         out["children_rss_kb"] = out["children_pss_kb"] = 0
         for task in os.listdir("/proc/self/task"):

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 def bench(script: str, *args: str, timeout: float) -> tuple[int, dict, str]:
     env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
     res = subprocess.run([sys.executable, str(ROOT / "bench" / script), *args, "--json"], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=timeout)
+                         capture_output=True, text=True, check=False, timeout=timeout)
     lines = res.stdout.strip().splitlines()
     return res.returncode, json.loads(lines[-1]) if lines else {}, res.stderr[-3000:]
 
