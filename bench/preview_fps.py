@@ -34,7 +34,7 @@ def one_check(in_process: bool) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as tmp:
         parts = build_parts(load_config(env={}, overrides={"paths": {"data_dir": tmp}}))
         if in_process:
-            parts.devices.face._encoder = None     # encode in this process, as a thread would
+            parts.devices.face.verifier._encoder = None   # encode in this process, as a thread would
         ui = build_ui(parts)
         ui.window.show()
         screen = ui.window.screens[Step.FACE_CHECK]

@@ -4,9 +4,10 @@ The composition root for both the GUI (kiosk.ui.app) and the command line. No Qt
 """
 from __future__ import annotations
 
+import importlib.util
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from kiosk.config import Config
@@ -27,7 +28,6 @@ from kiosk.services.catalogue_store import CatalogueChoice, choose_catalogue
 from kiosk.services.crypto import RecordCipher
 from kiosk.services.datafolder import DataFolder
 from kiosk.services.keystore import KeyProblem, load_signing_key, load_storage_key
-from kiosk.services.receipts import ReceiptOptions, render_receipt
 from kiosk.services.signing import sign_receipt
 from kiosk.services.storage import Storage
 from kiosk.services.sync.protocol import ProtocolError
@@ -94,15 +94,22 @@ def _face_verifier(config: Config, citizens: list[DemoCitizen]) -> FaceVerifier:
         return SimFaceVerifier({c.identity.photo for c in citizens if not c.face_genuine})
     if d.face != "dlib":
         raise ConfigurationProblem(f"devices.face = {d.face!r}: use 'dlib' or 'sim'")
-    from kiosk.devices.face.encoder_process import ChipEncoder
-    from kiosk.devices.face.liveness import Challenge, LivenessConfig
-    from kiosk.devices.face.matching import MatchPolicy
-    from kiosk.devices.face.verifier import DlibFaceVerifier, VerifierSettings
-    liveness = LivenessConfig(nonplanar_threshold=f.nonplanar_threshold, challenge_seconds=f.challenge_seconds,
-                              challenges=tuple(Challenge(c.strip()) for c in f.challenges.split(",")))
-    return DlibFaceVerifier(VerifierSettings(policy=MatchPolicy(threshold=f.threshold, min_good_frames=f.min_good_frames),
-                                             liveness=liveness, require_liveness=f.liveness),
-                            encoder=ChipEncoder())
+    missing = [m for m in ("cv2", "dlib", "face_recognition_models") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ConfigurationProblem(f"devices.face = 'dlib' needs {', '.join(missing)}: install requirements.txt")
+
+    def build() -> FaceVerifier:   # on the face worker, after the first screen is drawn
+        from kiosk.devices.face.encoder_process import ChipEncoder
+        from kiosk.devices.face.liveness import Challenge, LivenessConfig
+        from kiosk.devices.face.matching import MatchPolicy
+        from kiosk.devices.face.verifier import DlibFaceVerifier, VerifierSettings
+        liveness = LivenessConfig(nonplanar_threshold=f.nonplanar_threshold, challenge_seconds=f.challenge_seconds,
+                                  challenges=tuple(Challenge(c.strip()) for c in f.challenges.split(",")))
+        policy = MatchPolicy(threshold=f.threshold, min_good_frames=f.min_good_frames)
+        return DlibFaceVerifier(VerifierSettings(policy=policy, liveness=liveness, require_liveness=f.liveness),
+                                encoder=ChipEncoder())
+    from kiosk.devices.face.deferred import DeferredFaceVerifier
+    return DeferredFaceVerifier(build)
 
 
 def _government_records(config: Config, sync_settings: SyncSettings) -> GovernmentRecords:
@@ -210,15 +217,16 @@ def build_parts(config: Config) -> KioskParts:
         staff_warnings += (Text("注意：以下设备为模拟设备，请勿用于真实办理：" + "、".join(simulated),
                                 "Warning: simulated devices in use, not for real applications: " + ", ".join(simulated)),)
 
-    options = ReceiptOptions(kiosk_name=Text(config.kiosk.name_zh, config.kiosk.name_en),
-                             verify_url=config.receipt.verify_url, font_path=config.receipt.font_path or None)
-
     def open_storage() -> Storage:
         return Storage(files.db, RecordCipher(load_storage_key(files)))
 
     def render(app: Application) -> bytes:
         code = sign_receipt(signing_key, app.number, app.bundle_id)
-        return render_receipt(app, replace(options, verify_code=code))
+        # Imported by the first receipt (print thread), not at start: reportlab costs ~0.1 s.
+        from kiosk.services.receipts import ReceiptOptions, render_receipt
+        return render_receipt(app, ReceiptOptions(kiosk_name=Text(config.kiosk.name_zh, config.kiosk.name_en),
+                                                  verify_url=config.receipt.verify_url,
+                                                  font_path=config.receipt.font_path or None, verify_code=code))
 
     make_sync = _sync_factory(config, sync_settings, open_storage)
     flow_config = FlowConfig(catalogue=catalogue, timeout_seconds=config.session.timeout_seconds,

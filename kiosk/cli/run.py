@@ -18,6 +18,9 @@ def add_run_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentP
     p.add_argument("--bundle", help="with --autopilot: the bundle id to apply for (default: the first)")
     p.add_argument("--citizen", help="with --autopilot: the demo citizen id (default: the first)")
     p.add_argument("--screenshots", type=Path, help="with --autopilot: save a PNG of every screen into this folder")
+    p.add_argument("--sessions", type=int, default=1, help="with --autopilot: walk N journeys one after the other (soak test)")
+    p.add_argument("--stats", type=Path, help="with --autopilot: append one JSON line of memory/threads/files per finished journey")
+    p.add_argument("--step-delay", type=int, default=400, metavar="MS", help="with --autopilot: pause between steps")
     p.add_argument("--fullscreen", action="store_true", help="fill the screen (production kiosks)")
     p.add_argument("--with-backoffice", action="store_true",
                    help="demo: run a local back office in this process and send applications to it")
@@ -56,7 +59,8 @@ def run_kiosk(args: argparse.Namespace) -> int:
         from kiosk.ui.app import run_gui
 
         return run_gui(parts, autopilot=args.autopilot, offscreen=args.offscreen, bundle_id=args.bundle,
-                       citizen=args.citizen, screenshots=args.screenshots, fullscreen=args.fullscreen)
+                       citizen=args.citizen, screenshots=args.screenshots, fullscreen=args.fullscreen,
+                       sessions=args.sessions, stats=args.stats, step_delay_ms=args.step_delay)
     finally:
         if demo_backoffice is not None:
             demo_backoffice.stop()

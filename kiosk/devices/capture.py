@@ -14,17 +14,22 @@ from __future__ import annotations
 import logging
 import threading
 import time
-
-import cv2
-import numpy as np
+from typing import TYPE_CHECKING
 
 from kiosk.devices.ports import CameraError, Frame
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
 
 def fit_frame(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """`image` scaled to fit `size` (w, h) without distortion, centred on a dark background."""
+    # Imported here, not at the top: kept off the kiosk's path to its first screen.
+    import cv2
+    import numpy as np
+
     w, h = size
     ih, iw = image.shape[:2]
     if (iw, ih) == (w, h):
@@ -117,6 +122,8 @@ class CaptureThreadCamera:
     def _publish(self, image: np.ndarray, seq: int) -> None:
         """Make `image` the newest frame (fitted to `size`, read-only) and clear any error.
         Dropped when this run has been stopped or replaced."""
+        import numpy as np
+
         image = np.ascontiguousarray(fit_frame(image, self.size))
         image.setflags(write=False)
         with self._lock:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-import numpy as np
+if TYPE_CHECKING:   # numpy only names a type here; importing it costs ~0.1 s of every start
+    import numpy as np
 
 from kiosk.domain.identity import Identity
 from kiosk.domain.text import Text

@@ -26,7 +26,10 @@ def ensure_qapplication() -> QApplication:
     from PySide6.QtGui import QFont
     from PySide6.QtWidgets import QApplication
 
+    from kiosk.ui.startup import spare_pyside_import_hook
     from kiosk.ui.theme import FONT_FAMILIES, STYLESHEET
+
+    spare_pyside_import_hook()
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
@@ -50,8 +53,10 @@ class KioskUi:
         return self.runtime.shutdown(deadline)
 
 
-def build_ui(parts: KioskParts) -> KioskUi:
-    """Wire the window to the flow and the device threads. GUI thread; a QApplication must exist."""
+def build_ui(parts: KioskParts, *, start: bool = True) -> KioskUi:
+    """Wire the window to the flow and the device threads. GUI thread; a QApplication must exist.
+    `start=False` leaves the device threads to `ui.runtime.start()` (run_gui starts them once the
+    attract screen is drawn, so loading the face model does not delay it)."""
     from PySide6.QtWidgets import QApplication
 
     from kiosk.flows.journey import Step, initial_state
@@ -78,28 +83,35 @@ def build_ui(parts: KioskParts) -> KioskUi:
     attract.staff_warnings = parts.staff_warnings   # type: ignore[attr-defined]
     attract.render(controller.state, controller.clock())
     window.resize(1280, 860)
-    runtime.start()
+    if start:
+        runtime.start()
     return KioskUi(window, controller, runtime, bridge)
 
 
 def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = False, bundle_id: str | None = None,
-            citizen: str | None = None, screenshots: Path | None = None, fullscreen: bool = False) -> int:
-    """Run the kiosk until the window closes (or the autopilot finishes). Returns the exit code."""
+            citizen: str | None = None, screenshots: Path | None = None, fullscreen: bool = False,
+            sessions: int = 1, stats: Path | None = None, step_delay_ms: int = 400) -> int:
+    """Run the kiosk until the window closes (or the autopilot finishes). Returns the exit code.
+    With the autopilot: `sessions` journeys one after the other; `stats` gets a JSON line of
+    process figures before the first and after each (bench/soak.py)."""
     if offscreen:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from kiosk.ui.startup import start_when_drawn
+
     app = ensure_qapplication()
-    ui = build_ui(parts)
+    ui = build_ui(parts, start=False)
+    start_when_drawn(ui, parts)
     ui.window.showFullScreen() if fullscreen else ui.window.show()
 
     exit_code = {"code": 0}
     if autopilot:
-        from kiosk.ui.autopilot import Autopilot
+        from kiosk.ui.autopilot import Autopilot, plan_journeys
 
         reader = parts.sim_reader
-        chosen = next((c for c in parts.demo_citizens if c.id == citizen), None) or \
-            (parts.demo_citizens[0] if parts.demo_citizens else None)
-        if reader is None or chosen is None:
+        if reader is None or not parts.demo_citizens:
             raise SystemExit("--autopilot needs the simulated card reader and demo citizens")
+        journeys = plan_journeys(parts.demo_citizens, [b.id for b in parts.catalogue.bundles], sessions,
+                                 citizen_id=citizen, bundle_id=bundle_id)
 
         def finish(code: int) -> None:
             exit_code["code"] = code
@@ -111,8 +123,8 @@ def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = Fal
                 screenshots.mkdir(parents=True, exist_ok=True)
                 ui.window.grab().save(str(screenshots / f"{name}.png"))
 
-        pilot = Autopilot(ui.window, lambda: reader.insert(chosen.identity), reader.remove, finish,
-                          bundle_id=bundle_id, on_step=shoot)
+        pilot = Autopilot(ui.window, lambda c: reader.insert(c.identity), reader.remove, finish, journeys,
+                          step_delay_ms=step_delay_ms, on_step=shoot, stats=stats)
         pilot.start()
     try:
         code = app.exec()

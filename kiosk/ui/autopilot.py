@@ -1,14 +1,23 @@
 """Autopilot: walks the whole journey by itself, through the real widgets (trade-fair demos,
-smoke tests, screenshots). GUI thread only; every wait is bounded by the overall deadline."""
+smoke tests, screenshots, and the soak benchmark's N sessions in one process). GUI thread only;
+every wait is bounded by a per-session deadline."""
 from __future__ import annotations
 
+import gc
+import json
 import logging
+import os
 import random
-from collections.abc import Callable
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer
 
+from kiosk.devices.sim.citizens import DemoCitizen
 from kiosk.domain.samples import sample_answer
 from kiosk.flows.journey import FlowState, Step
 from kiosk.ui.main_window import KioskWindow
@@ -21,31 +30,119 @@ from kiosk.ui.screens.review import ReviewScreen
 log = logging.getLogger(__name__)
 
 
-class Autopilot(QObject):
-    """Drives `window` from attract to rating once, then calls `finish(exit_code)`."""
+@dataclass(frozen=True)
+class Journey:
+    """One session the autopilot walks: whose card it places and which bundle it applies for."""
 
-    def __init__(self, window: KioskWindow, insert_card: Callable[[], None], remove_card: Callable[[], None],
-                 finish: Callable[[int], None], bundle_id: str | None = None, deadline_s: float = 120.0,
-                 step_delay_ms: int = 400, on_step: Callable[[str], None] | None = None) -> None:
+    citizen: DemoCitizen
+    bundle_id: str
+
+
+def plan_journeys(citizens: Sequence[DemoCitizen], bundle_ids: Sequence[str], sessions: int,
+                  citizen_id: str | None = None, bundle_id: str | None = None) -> list[Journey]:
+    """`sessions` journeys cycling through the demo citizens whose face passes the check (the
+    others are photo attacks, refused by design) and through every bundle; a given citizen or
+    bundle is used for every session. Raises ValueError when there is nobody to use."""
+    if citizen_id is not None:
+        people = [c for c in citizens if c.id == citizen_id] or list(citizens[:1])
+    else:
+        people = [c for c in citizens if c.face_genuine] or list(citizens[:1])
+    bundles = [bundle_id] if bundle_id else list(bundle_ids)
+    if not people or not bundles:
+        raise ValueError("the autopilot needs a demo citizen and a bundle")
+    return [Journey(people[i % len(people)], bundles[i % len(bundles)]) for i in range(max(1, sessions))]
+
+
+def _status_kb(pid: str, keys: tuple[str, ...]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in keys:
+            out[key] = int(value.split()[0])
+    return out
+
+
+def _pss_kb(pid: str) -> int:
+    """Proportional set size: resident memory with pages shared between processes (libraries,
+    the page cache) divided among them; the fair share of one process in a family."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1])
+    return 0
+
+
+def process_sample() -> dict[str, int]:
+    """This process's resident memory (kB: VmRSS, of which RssAnon and RssFile, PSS, and the
+    peak VmHWM), threads, open file descriptors, the reference counts of None, True and False,
+    the number of objects the garbage collector tracks, and its child processes' (the face
+    encoder's) resident and proportional memory, from /proc (Linux; nearly empty elsewhere).
+    GUI thread (gc.get_objects walks every object: ~10 ms)."""
+    out: dict[str, int] = {}
+    try:
+        status = _status_kb("self", ("VmRSS", "RssAnon", "RssFile", "VmHWM", "Threads"))
+        out = {k.lower() + "_kb": v for k, v in status.items() if k != "Threads"}
+        out["threads"] = status["Threads"]
+        out["pss_kb"] = _pss_kb("self")
+        # A C extension that drops references it does not own shows as these falling steadily
+        # (PySide6 6.12.0 on Python 3.11 did, until None was freed and the process aborted).
+        out["none_refs"], out["true_refs"], out["false_refs"] = (sys.getrefcount(x) for x in (None, True, False))
+        out["py_objects"] = len(gc.get_objects())   # objects the garbage collector tracks (~10 ms)
+        out["fds"] = len(os.listdir("/proc/self/fd"))
+        out["children_rss_kb"] = out["children_pss_kb"] = 0
+        for task in os.listdir("/proc/self/task"):
+            for pid in Path(f"/proc/self/task/{task}/children").read_text().split():
+                try:
+                    out["children_rss_kb"] += _status_kb(pid, ("VmRSS",)).get("VmRSS", 0)
+                    out["children_pss_kb"] += _pss_kb(pid)
+                except OSError:   # the child ended meanwhile
+                    continue
+    except (OSError, KeyError):
+        pass
+    return out
+
+
+class Autopilot(QObject):
+    """Drives `window` from attract to rating once per journey, one after the other, then calls
+    `finish(0)` if every journey ended with a printed receipt and a rating (1 or 2 otherwise:
+    the first failure or timeout ends the run)."""
+
+    def __init__(self, window: KioskWindow, insert_card: Callable[[DemoCitizen], None], remove_card: Callable[[], None],
+                 finish: Callable[[int], None], journeys: Sequence[Journey], deadline_s: float = 120.0,
+                 step_delay_ms: int = 400, on_step: Callable[[str], None] | None = None,
+                 stats: Path | None = None) -> None:
+        """`deadline_s` bounds each journey; `stats`, when given, is a file that gets one JSON line
+        before the first journey and one after each (process_sample() plus the number of journeys
+        done and the last one's seconds); it is opened only to append each line."""
         super().__init__(window)
         self.window = window
         self.insert_card, self.remove_card = insert_card, remove_card
         self.finish = finish
-        self.bundle_id = bundle_id
+        self.journeys = list(journeys)
         self.delay = step_delay_ms
         self.on_step = on_step or (lambda name: None)
-        self.started = False
+        self.stats = stats
+        self.session = 0              # index of the journey under way
+        self.completed = 0
+        self.started = False          # the current journey's card has been placed
+        self.left_attract = False     # ... and the kiosk has moved on from the attract screen
         self.receipt_location: str | None = None
+        self._session_started_at = 0.0
         self._done = False
         self._pending = False
         self._rng = random.Random(7)  # noqa: S311 - plausible demo answers, repeatable, not secrets
         window.controller.state_changed.connect(self._on_state_changed)
-        QTimer.singleShot(int(deadline_s * 1000), self._on_deadline)
+        self._deadline = QTimer(self)
+        self._deadline.setSingleShot(True)
+        self._deadline.setInterval(int(deadline_s * 1000))
+        self._deadline.timeout.connect(self._on_deadline)
 
     def start(self) -> None:
+        self._write_stats(0, None)
         QTimer.singleShot(self.delay, self._act)
 
     def _on_state_changed(self, state: FlowState) -> None:
+        if self.started and state.step != Step.ATTRACT:
+            self.left_attract = True
         if not self._pending:
             self._pending = True
             QTimer.singleShot(self.delay, self._act)
@@ -53,11 +150,41 @@ class Autopilot(QObject):
     def _end(self, code: int) -> None:
         if not self._done:
             self._done = True
+            self._deadline.stop()
             self.finish(code)
 
     def _on_deadline(self) -> None:
-        log.error("autopilot: the journey did not finish in time (stuck at %s)", self.window.controller.state.step.value)
+        log.error("autopilot: journey %d did not finish in time (stuck at %s)", self.session + 1,
+                  self.window.controller.state.step.value)
         self._end(2)
+
+    def _write_stats(self, sessions_done: int, seconds: float | None) -> None:
+        if self.stats is not None:
+            row = {"sessions": sessions_done, "seconds": seconds, "t": time.monotonic(), **process_sample()}
+            with open(self.stats, "a", encoding="utf-8") as f:
+                f.write(json.dumps(row) + "\n")
+
+    def _begin_journey(self) -> None:
+        journey = self.journeys[self.session]
+        self.started, self.left_attract, self.receipt_location = True, False, None
+        self._session_started_at = time.monotonic()
+        self._deadline.start()
+        self.insert_card(journey.citizen)
+
+    def _journey_done(self) -> None:
+        self.completed += 1
+        self._write_stats(self.completed, time.monotonic() - self._session_started_at)
+        self.session += 1
+        self.started = False
+        if self.session >= len(self.journeys):
+            self._end(0)
+        else:
+            self._pending = True
+            QTimer.singleShot(self.delay, self._act)
+
+    def _shoot(self, name: str) -> None:
+        if self.session == 0:   # screenshots of the first journey only; later ones would overwrite them
+            self.on_step(name)
 
     def _act(self) -> None:
         self._pending = False
@@ -68,28 +195,28 @@ class Autopilot(QObject):
         now = datetime.now()
         if step == Step.ATTRACT:
             if not self.started:
-                self.on_step("attract")
-                self.started = True
-                self.insert_card()
+                self._shoot("attract")
+                self._begin_journey()
             elif self.receipt_location:
-                self.on_step("thanks")
-                self._end(0)
-            elif state.notice is not None:
-                log.error("autopilot: the session ended early: %s", state.notice.en)
+                self._shoot("thanks")
+                self._journey_done()
+            elif self.left_attract:
+                log.error("autopilot: session %d ended early: %s", self.session + 1,
+                          state.notice.en if state.notice else "no notice")
                 self._end(1)
-        elif step == Step.FACE_CHECK:
+            return
+        if step == Step.FACE_CHECK:
             face = state.session.face if state.session else None
             if face and not face.checking:
                 log.error("autopilot: face check failed: %s", face.message.en if face.message else "")
                 self._end(1)
             else:
-                self.on_step("face_check")
+                self._shoot("face_check")
         elif step == Step.CHOOSE_BUNDLE:
-            self.on_step("choose_bundle")
-            bundle = self.bundle_id or state.config.catalogue.bundles[0].id
+            self._shoot("choose_bundle")
             choose = self.window.screens[Step.CHOOSE_BUNDLE]
             assert isinstance(choose, ChooseBundleScreen)
-            choose.buttons[bundle].click()
+            choose.buttons[self.journeys[self.session].bundle_id].click()
         elif step == Step.FORM:
             screen = self.window.screens[Step.FORM]
             assert isinstance(screen, FormScreen)
@@ -101,7 +228,7 @@ class Autopilot(QObject):
             for w in screen.fields.values():
                 if not w.value():
                     w.set_value(sample_answer(w.field, now.date(), self._rng))
-            self.on_step(f"form_page_{(s.page if s else 0) + 1}")
+            self._shoot(f"form_page_{(s.page if s else 0) + 1}")
             screen.next.click()
         elif step == Step.MATERIALS:
             s = state.session
@@ -113,13 +240,13 @@ class Autopilot(QObject):
             if todo:
                 materials.capture_buttons[todo[0].id].click()
             else:
-                self.on_step("materials")
+                self._shoot("materials")
                 materials.next.click()
         elif step == Step.REVIEW:
             screen = self.window.screens[Step.REVIEW]
             assert isinstance(screen, ReviewScreen)
             screen.consent.setChecked(True)
-            self.on_step("review")
+            self._shoot("review")
             screen.submit.click()
         elif step == Step.RECEIPT:
             screen = self.window.screens[Step.RECEIPT]
@@ -134,11 +261,11 @@ class Autopilot(QObject):
                 self._end(1)
                 return
             self.receipt_location = r.location
-            self.on_step("receipt")
+            self._shoot("receipt")
             self.remove_card()   # the citizen takes the card back with the receipt
             screen.cont.click()
         elif step == Step.RATING:
             screen = self.window.screens[Step.RATING]
             assert isinstance(screen, RatingScreen)
-            self.on_step("rating")
+            self._shoot("rating")
             screen.buttons[4].click()

@@ -34,7 +34,7 @@ def citizen(parts, cid):
 
 def test_live_person_matches_after_following_the_turn_challenge(qtbot, make_kiosk):
     parts, ui = make_kiosk(face="dlib")
-    assert isinstance(parts.devices.face, DlibFaceVerifier)
+    assert isinstance(parts.devices.face.verifier, DlibFaceVerifier)   # built on first use (deferred.py)
     seen = record_instructions(ui)
     parts.sim_reader.insert(citizen(parts, "chen_hao").identity)
     qtbot.waitUntil(lambda: ui.controller.state.step == Step.FACE_CHECK, timeout=WAIT)
@@ -92,7 +92,7 @@ def test_three_failed_matches_ask_for_staff(qtbot, make_kiosk):
 
 def test_removing_the_card_drops_every_face_datum(qtbot, make_kiosk):
     parts, ui = make_kiosk(face="dlib")
-    verifier = parts.devices.face
+    verifier = parts.devices.face.verifier
     parts.sim_reader.insert(citizen(parts, "chen_hao").identity)
     qtbot.waitUntil(lambda: ui.controller.state.step == Step.CHOOSE_BUNDLE, timeout=WAIT)
     assert verifier._reference is not None             # the chip photo's encoding, for retries

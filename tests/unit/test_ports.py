@@ -11,6 +11,7 @@ import pytest
 from kiosk.devices import ports
 from kiosk.devices.cups_printer import CupsPrinter
 from kiosk.devices.face.camera import OpenCvCamera
+from kiosk.devices.face.deferred import DeferredFaceVerifier
 from kiosk.devices.face.verifier import DlibFaceVerifier
 from kiosk.devices.icao.pcsc import PcscCardReader
 from kiosk.devices.ports import Camera, CancelToken, CardReader, DocumentCamera, FaceVerifier, Printer
@@ -24,7 +25,7 @@ from kiosk.devices.sim.printer import FolderPrinter
 BACKENDS: dict[type, list[type]] = {
     CardReader: [SimCardReader, SimChipReader, PcscCardReader],
     Camera: [FileCamera, OpenCvCamera],
-    FaceVerifier: [SimFaceVerifier, DlibFaceVerifier],
+    FaceVerifier: [SimFaceVerifier, DlibFaceVerifier, DeferredFaceVerifier],
     DocumentCamera: [SimDocumentCamera],
     Printer: [FolderPrinter, CupsPrinter],
 }

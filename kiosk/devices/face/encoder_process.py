@@ -22,7 +22,7 @@ from multiprocessing.connection import Connection
 
 import numpy as np
 
-from kiosk.devices.face import matching
+from kiosk.devices.face import encoder_child, matching
 from kiosk.devices.face.observation import FaceObservation
 
 log = logging.getLogger(__name__)
@@ -30,22 +30,6 @@ log = logging.getLogger(__name__)
 
 class EncoderUnavailable(RuntimeError):
     pass
-
-
-def _child(conn: Connection) -> None:   # pragma: no cover - runs in the child process
-    """The child: load the encoder once, then answer [(chip, jitters), ...] with encodings.
-    Its untimed `recv` is bounded by the parent: the pipe reports EOF as soon as the parent
-    closes it, is killed or exits."""
-    matching._encoder()          # load the model once, before saying ready
-    conn.send("ready")
-    while True:
-        try:
-            request = conn.recv()
-        except EOFError:
-            return
-        if request is None:
-            return
-        conn.send(matching.encode_chips(request))
 
 
 class ChipEncoder:
@@ -74,7 +58,7 @@ class ChipEncoder:
             return self._conn
         self._kill()
         parent, child = self._ctx.Pipe()
-        proc = self._ctx.Process(target=_child, args=(child,), name="face-encoder", daemon=True)
+        proc = self._ctx.Process(target=encoder_child.serve, args=(child,), name="face-encoder", daemon=True)
         proc.start()
         child.close()
         # Published before waiting, so that close() can kill a child that is still loading.

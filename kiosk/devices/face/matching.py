@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from statistics import mean, median
 from typing import Any
 
@@ -26,6 +25,8 @@ import cv2
 import numpy as np
 
 from kiosk.devices.face import quality
+from kiosk.devices.face.encoder_child import encode_chips
+from kiosk.devices.face.encoder_child import load_encoder as _encoder
 from kiosk.devices.face.observation import FaceObservation, FrameAnalysis
 from kiosk.domain.text import Text
 
@@ -83,16 +84,7 @@ class MatchDecision:
     frames: int
 
 
-@lru_cache(maxsize=1)
-def _encoder() -> Any:   # dlib ships no types
-    """The dlib ResNet (~22 MB), loaded once; called from the face worker thread only."""
-    import dlib
-    import face_recognition_models
-
-    return dlib.face_recognition_model_v1(face_recognition_models.face_recognition_model_location())
-
-
-def _shape(points: np.ndarray, box: tuple[int, int, int, int]) -> Any:
+def _shape(points: np.ndarray, box: tuple[int, int, int, int]) -> Any:   # dlib ships no types
     import dlib
 
     top, right, bottom, left = box
@@ -113,13 +105,6 @@ def face_chip(rgb: np.ndarray, points: np.ndarray, box: tuple[int, int, int, int
     import dlib
 
     return np.ascontiguousarray(dlib.get_face_chip(rgb, _shape(points, box), size=CHIP_SIZE, padding=CHIP_PADDING))
-
-
-def encode_chips(chips: Sequence[tuple[np.ndarray, int]]) -> list[np.ndarray]:
-    """Encodings of aligned chips with their jitter counts, in this process. Holds the GIL for
-    the whole run (~90 ms a chip): the kiosk calls it in a child process (encoder_process.py)."""
-    encoder = _encoder()
-    return [np.asarray(encoder.compute_face_descriptor(chip, jitters), dtype=np.float64) for chip, jitters in chips]
 
 
 def probe_chip(bgr: np.ndarray, observation: FaceObservation) -> np.ndarray:

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import io
 from datetime import date
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from kiosk.devices.icao.errors import ImageError, MrzError
 from kiosk.devices.icao.image import CHIP_MAX_PIXELS, check_image
 from kiosk.devices.icao.mrz import parse_date
 from kiosk.devices.icao.reader import ChipRead
 from kiosk.domain.identity import Identity
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def to_identity(read: ChipRead, today: date | None = None) -> Identity:
@@ -42,7 +44,9 @@ def to_identity(read: ChipRead, today: date | None = None) -> Identity:
 def decode_face(image: bytes) -> np.ndarray:
     """A chip face image (JPEG or JPEG 2000) as a BGR uint8 array. Raises ValueError if undecodable
     or if its header declares more than CHIP_MAX_PIXELS (checked before any decoder allocates)."""
+    # Imported here, not at the top: kept off the kiosk's path to its first screen.
     import cv2
+    import numpy as np
 
     header = check_image(image)
     if header.format == "png":

@@ -14,13 +14,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import cv2
-import numpy as np
+from typing import TYPE_CHECKING
 
 from kiosk.devices.capture import CaptureThreadCamera, fit_frame
 from kiosk.devices.ports import CameraError
 from kiosk.domain.text import Text
+
+if TYPE_CHECKING:
+    import numpy as np
 
 NO_CAMERA = Text("摄像头暂时无法使用，请联系工作人员。", "The camera is not working at the moment. Please ask the staff for help.")
 
@@ -41,23 +42,35 @@ class CameraScript:
                             tuple(crop) if crop else None)
 
 
-def decode_clip(path: Path, crop: tuple[int, int, int, int] | None = None) -> tuple[list[np.ndarray], float]:
-    """Every frame of a short clip (BGR, cropped to x, y, w, h when given) and its frame rate.
-    Raises OSError when the file cannot be opened. Any thread; blocks on decoding."""
+def decode_clip(path: Path, crop: tuple[int, int, int, int] | None = None, *, first: int = 0,
+                last: int | None = None, size: tuple[int, int] | None = None) -> tuple[list[np.ndarray], float]:
+    """Frames `first`..`last` (inclusive; default every frame) of a short clip, BGR, cropped to
+    x, y, w, h when given and fitted to `size` (w, h) when given, and the clip's frame rate.
+    Index i of the list is frame first + i. Each frame is cropped and fitted as it is decoded, so
+    only the frames kept are ever held in memory. Raises OSError when the file cannot be opened.
+    Any thread; blocks on decoding."""
+    # Imported here, not at the top: kept off the kiosk's path to its first screen.
+    import cv2
+
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
         raise OSError("cannot open video")
     try:
         fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
         frames: list[np.ndarray] = []
-        while True:
+        index = -1
+        while last is None or index < last:
             ok, image = cap.read()
             if not ok:
-                return frames, fps
+                break
+            index += 1
+            if index < first:
+                continue
             if crop:
                 x, y, w, h = crop
                 image = image[y:y + h, x:x + w]
-            frames.append(image)
+            frames.append(fit_frame(image, size) if size else image)
+        return frames, fps
     finally:
         cap.release()
 
@@ -89,6 +102,9 @@ class FileCamera(CaptureThreadCamera):
             self._set_error(CameraError(NO_CAMERA, f"camera source failed: {type(exc).__name__}"))
 
     def _run_still(self, stop: threading.Event) -> None:
+        import cv2
+        import numpy as np
+
         image = cv2.imread(str(self.source))
         if image is None:
             raise OSError("cannot read still image")
@@ -107,6 +123,8 @@ class FileCamera(CaptureThreadCamera):
         if self.script is not None:
             self._run_scripted(stop)
             return
+        import cv2
+
         cap = cv2.VideoCapture(str(self.source))
         if not cap.isOpened():
             raise OSError("cannot open video")
@@ -131,14 +149,17 @@ class FileCamera(CaptureThreadCamera):
         """Decode the clip once (a few seconds of video), then play it by the script."""
         script = self.script
         assert script is not None
-        frames, fps = decode_clip(self.source, script.crop)
+        # Only the stretch the script plays is decoded and kept (~60 fitted frames, ~55 MB):
+        # holding the whole clip cost ~450 MB per face check, which the allocator kept afterwards.
+        spans = [script.idle, *script.actions.values()]
+        first, last = min(a for a, _ in spans), max(b for _, b in spans)
+        frames, fps = decode_clip(self.source, script.crop, first=first, last=last, size=self.size)
         fps = self._fps or fps
-        frames = [fit_frame(f, self.size) for f in frames]
         if not frames:
             raise OSError("video has no frames")
 
-        def span(a: int, b: int) -> list[int]:
-            a, b = max(0, min(a, len(frames) - 1)), max(0, min(b, len(frames) - 1))
+        def span(a: int, b: int) -> list[int]:   # clip frame numbers -> indexes into `frames`
+            a, b = max(0, min(a - first, len(frames) - 1)), max(0, min(b - first, len(frames) - 1))
             return list(range(a, b + 1))
 
         idle = span(*script.idle)

@@ -23,7 +23,8 @@ class DemoCitizen:
 
 
 def load_citizens(path: Path) -> list[DemoCitizen]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    # libyaml's safe loader (a SafeLoader, never the full one): ~7x faster than the pure-Python one
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     rows = data["citizens"] if isinstance(data, dict) else data
     base = path.parent
     out = []

@@ -3,9 +3,6 @@ from __future__ import annotations
 
 import threading
 
-import cv2
-import numpy as np
-
 from kiosk.devices.ports import CameraError
 from kiosk.domain.text import Text
 
@@ -24,6 +21,10 @@ class SimDocumentCamera:
     def capture(self, material_id: str, timeout: float) -> bytes:
         """Runs on the face worker; blocks for the simulated exposure time (≤ timeout), less
         when the kiosk shuts down (then raises CameraError)."""
+        # Imported here, not at the top: kept off the kiosk's path to its first screen.
+        import cv2
+        import numpy as np
+
         if self._closed.wait(min(self.delay, timeout)):
             raise CameraError(CAPTURE_FAILED, "document camera closed")
         if self.fail_next:
