@@ -84,9 +84,9 @@ def spare_pyside_import_hook() -> None:
     """PySide6 (6.x) asks of every module imported after it whether its source mentions
     "PySide6" (to scope `from __feature__ import ...`), using inspect.getsource, which keeps each
     module's whole source in linecache for the life of the process. For the face and receipt
-    libraries the kiosk imports behind its first screen that is ~600 files, ~20 MB of resident
-    memory and ~0.1 s of CPU (the same tax is discussed upstream in napari/napari#8584). Answer
-    the same question from the file's bytes, which are not kept. Does nothing if PySide's
+    libraries the kiosk imports behind its first screen that is ~270 files and ~11 MB of resident
+    memory (the same tax is discussed upstream in napari/napari#8584). Answer the same question
+    from the file's bytes, which are not kept. Does nothing if PySide's
     internals are not what this expects. GUI thread, once, after importing PySide6."""
     feature = sys.modules.get("shibokensupport.feature")
     original = getattr(feature, "_mod_uses_pyside", None)
