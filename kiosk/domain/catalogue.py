@@ -196,6 +196,11 @@ def parse_catalogue(data: Any, source: str = "catalogue") -> Catalogue:
                 re.compile(f["pattern"])
             except re.error as exc:
                 raise CatalogueError(source, place + ".pattern", f"not a valid regular expression: {exc}") from None
+            if nested_repeat(f["pattern"]):
+                # e.g. (a+)+ or (a|aa)*: catastrophic backtracking on a crafted answer would freeze
+                # the GUI thread, where answers are checked as the citizen types.
+                raise CatalogueError(source, place + ".pattern", "a repetition inside a repetition (or an "
+                                     "alternation under a repetition) can make checking an answer take forever")
         src = f.get("source")
         if src and src.startswith("chip.") and src[5:] not in CHIP_SOURCES:
             raise CatalogueError(source, place + ".source", f"the chip has no {src[5:]!r}; one of {sorted(CHIP_SOURCES)}")
@@ -286,3 +291,37 @@ def parse_catalogue(data: Any, source: str = "catalogue") -> Catalogue:
     for place, problem in rule_problems(catalogue):
         raise CatalogueError(source, place, problem)
     return catalogue
+
+
+def nested_repeat(pattern: str) -> bool:
+    """True when a repeated part of `pattern` itself repeats or alternates: the shapes that make
+    Python's backtracking matcher exponential ((a+)+, (a|a)*, (\\w+\\s?)*). Pure; any thread."""
+    import importlib
+    sre: Any = importlib.import_module("re._parser")   # the stdlib's own parser of pattern syntax (untyped)
+
+    def walk(items: Any, inside_repeat: bool) -> bool:
+        for op, arg in items:
+            name = str(op)
+            if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                _low, high, body = arg
+                repeats = high is sre.MAXREPEAT or high > 1
+                if repeats and inside_repeat:
+                    return True
+                if walk(body, inside_repeat or (repeats and name != "POSSESSIVE_REPEAT")):
+                    return True
+            elif name == "BRANCH":
+                if inside_repeat:
+                    return True
+                if any(walk(branch, inside_repeat) for branch in arg[1]):
+                    return True
+            elif name in ("SUBPATTERN", "ATOMIC_GROUP"):
+                body = arg[-1] if name == "SUBPATTERN" else arg
+                if walk(body, inside_repeat):
+                    return True
+            elif name in ("ASSERT", "ASSERT_NOT"):
+                if walk(arg[1], inside_repeat):
+                    return True
+        return False
+
+    return walk(sre.parse(pattern), False)
+

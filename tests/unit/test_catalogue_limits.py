@@ -245,3 +245,23 @@ def test_the_longest_allowed_ids_still_load(data):
     ok["bundles"][0]["id"] = "b" * 80
     ok["bundles"][0]["items"][0]["id"] = "i" * 80
     assert parse_catalogue(ok, "test.yaml").bundles[0].items[0].id == "i" * 80
+
+
+def test_a_field_pattern_that_backtracks_forever_is_refused(data):
+    """`(a+)+$`-shaped patterns take exponential time on a crafted answer, and answers are checked
+    on the GUI thread: the catalogue check refuses them and names the place."""
+    import re as _re
+    import time as _time
+
+    from kiosk.domain.catalogue import parse_catalogue
+    evil = r"(\w+\s?)*"
+    started = _time.monotonic()
+    assert _re.fullmatch(evil, "a" * 18 + "!") is None          # what the kiosk would have run ...
+    assert _time.monotonic() - started > 0.005                    # ... already slow at 19 characters
+    fid = next(iter(data["fields"]))
+    data["fields"][fid]["pattern"] = evil
+    with pytest.raises(CatalogueError) as info:
+        parse_catalogue(data, "evil")
+    assert info.value.place == f"fields.{fid}.pattern" and "repetition" in info.value.problem
+    data["fields"][fid]["pattern"] = r"(?:[0-9]{3}-)?[0-9]{8}"      # an ordinary pattern still passes
+    parse_catalogue(data, "fine")
