@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -77,6 +78,7 @@ class Runtime:
         self._post = post
         self._timeouts = timeouts
         self._clock = clock
+        self._run_id = secrets.token_hex(8)   # with the session's attempt number: one submission key per session
         self._storage: Any = None
         self._face_worker = Worker("face")
         self._store_worker = Worker("store")
@@ -358,7 +360,10 @@ class Runtime:
                 if self._sync is not None:
                     self._sync.nudge()
 
-        self._store_worker.submit(lambda: self._db().submit(effect.draft, self._kiosk_id, submitted), done,
+        # One application per session: if an earlier save of this session outlived its timeout
+        # and committed after all, pressing Submit again returns that one instead of a second.
+        key = f"{self._run_id}:{effect.attempt}"
+        self._store_worker.submit(lambda: self._db().submit(effect.draft, self._kiosk_id, submitted, key), done,
                                   timeout=self._timeouts.store, name="submit")
 
     # --- printing -------------------------------------------------------------------------------

@@ -85,6 +85,14 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE outbox ADD COLUMN set_aside_at TEXT;
     """,
+    # 5: one application per kiosk session. A save that outlived its timeout may still commit
+    # after the citizen was asked to press Submit again; the second submit then finds the first
+    # by its submission key instead of storing the application twice.
+    """
+    ALTER TABLE applications ADD COLUMN submission_key TEXT;
+    CREATE UNIQUE INDEX applications_submission_key ON applications(submission_key)
+        WHERE submission_key IS NOT NULL;
+    """,
 ]
 
 
@@ -208,11 +216,14 @@ class Storage:
                 self._db.execute("ROLLBACK")
                 raise
 
-    def submit(self, draft: Draft, kiosk_id: str, submitted_at: datetime) -> Application:
+    def submit(self, draft: Draft, kiosk_id: str, submitted_at: datetime,
+               submission_key: str | None = None) -> Application:
         """Number the reviewed draft with the next sequence number and store it durably.
 
         Nothing of the draft is recomputed: the stored application is the draft the citizen
         reviewed plus its number and submission time. A draft without consent is refused.
+        `submission_key` (one per kiosk session): when an application with this key is already
+        stored, that one is returned and nothing new is written.
         Blocks on disk I/O (fsync); runs on the storage worker thread.
         """
         if not draft.consent:
@@ -220,13 +231,19 @@ class Storage:
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
+            if submission_key is not None:
+                row = db.execute("SELECT number FROM applications WHERE submission_key=?", (submission_key,)).fetchone()
+                if row is not None:
+                    db.execute("COMMIT")
+                    return self.load(row[0])
             seq = int(db.execute("SELECT value FROM meta WHERE key='sequence'").fetchone()[0]) + 1
             app = draft.numbered(application_number(kiosk_id, seq, submitted_at), kiosk_id, submitted_at)
             payload = self._cipher.seal(json.dumps(_record_with_attachments(app), ensure_ascii=False).encode(), app.number)
             db.execute("UPDATE meta SET value=? WHERE key='sequence'", (str(seq),))
-            db.execute("INSERT INTO applications (number, seq, created_at, bundle_id, n_requests, payload) "
-                       "VALUES (?,?,?,?,?,?)",
-                       (app.number, seq, app.created_at.isoformat(), app.bundle_id, len(app.requests), payload))
+            db.execute("INSERT INTO applications (number, seq, created_at, bundle_id, n_requests, payload, "
+                       "submission_key) VALUES (?,?,?,?,?,?,?)",
+                       (app.number, seq, app.created_at.isoformat(), app.bundle_id, len(app.requests), payload,
+                        submission_key))
             db.executemany("INSERT INTO department_requests VALUES (?,?,?,?)",
                            [(app.number, r.item_id, r.department.zh, r.due.isoformat()) for r in app.requests])
             db.execute("INSERT INTO outbox (number, enqueued_at) VALUES (?,?)", (app.number, app.created_at.isoformat()))

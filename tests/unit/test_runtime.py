@@ -357,3 +357,43 @@ def test_without_a_records_backend_nothing_is_found(harness, identity):
     harness.rt.perform(fx.LookUpRecords(9, identity, 2.0))
     found = next_event(harness, ev.RecordsFound)
     assert not found.data.values and not found.data.materials
+
+
+def test_a_save_that_times_out_but_commits_is_not_stored_twice_when_submit_is_pressed_again(tmp_path, small_catalogue, now):
+    """The store answers StoreFailed after its timeout while the write goes on and commits; the
+    citizen presses Submit again (same session): the application already stored comes back."""
+    from kiosk.domain.drafting import build_draft
+
+    slow = [0.6]                             # the first save is longer than the store timeout below
+
+    class SlowStorage(Storage):
+        def submit(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            time.sleep(slow.pop() if slow else 0.0)
+            return super().submit(*args, **kwargs)
+
+    events: queue.Queue = queue.Queue()
+    rt = Runtime(devices=Devices(SimCardReader(), lambda photo: StillCamera(), SlowVerifier(),
+                                 FolderPrinter(tmp_path / "receipts"), None),
+                 catalogue=lambda: small_catalogue, kiosk_id="3301060001",
+                 open_storage=lambda: SlowStorage(tmp_path / "db", RecordCipher(load_or_create_key(tmp_path / "k"))),
+                 render_receipt=lambda app: b"%PDF-1.4", post=events.put, timeouts=Timeouts(store=0.3))
+    rt.start()
+    try:
+        draft = replace(build_draft(small_catalogue, small_catalogue.bundle("retirement"), {}, frozenset(), {},
+                                    drafted_at=now), consent=True)
+        rt.perform(fx.StoreApplication(3, draft, now))
+        first = events.get(timeout=3)
+        assert isinstance(first, ev.StoreFailed)             # told to try again ...
+        time.sleep(0.5)                                      # ... while the first save commits
+        rt.perform(fx.StoreApplication(3, draft, now))
+        second = events.get(timeout=3)
+        while not isinstance(second, (ev.ApplicationStored, ev.StoreFailed)):
+            second = events.get(timeout=3)
+        assert isinstance(second, ev.ApplicationStored)
+        db = Storage(tmp_path / "db", RecordCipher(load_or_create_key(tmp_path / "k")))
+        try:
+            assert db.sync_counts().pending == 1             # one application, not two
+        finally:
+            db.close()
+    finally:
+        assert rt.shutdown(3.0)

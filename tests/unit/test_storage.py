@@ -173,3 +173,15 @@ def test_two_connections_opening_a_new_database_at_once_migrate_it_once(tmp_path
         for t in threads:
             t.join(10)
         assert errors == []
+
+
+def test_submitting_again_in_the_same_session_returns_the_first_application(store, small_catalogue, identity, now):
+    """A save that outlived its timeout may still commit; the citizen, told to press Submit again,
+    must not end up with two applications (two numbers, two departments' worth of work)."""
+    draft = make_draft(small_catalogue, identity, now)
+    first = store.submit(draft, KIOSK, now, submission_key="run1:7")
+    again = store.submit(draft, KIOSK, now.replace(second=59), submission_key="run1:7")
+    assert again.number == first.number
+    assert store.sync_counts().pending == 1
+    other = store.submit(draft, KIOSK, now, submission_key="run1:8")          # the next citizen's session
+    assert other.number != first.number and store.sync_counts().pending == 2
