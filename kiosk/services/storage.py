@@ -240,10 +240,11 @@ class Storage:
             app = draft.numbered(application_number(kiosk_id, seq, submitted_at), kiosk_id, submitted_at)
             payload = self._cipher.seal(json.dumps(_record_with_attachments(app), ensure_ascii=False).encode(), app.number)
             db.execute("UPDATE meta SET value=? WHERE key='sequence'", (str(seq),))
-            db.execute("INSERT INTO applications (number, seq, created_at, bundle_id, n_requests, payload, "
-                       "submission_key) VALUES (?,?,?,?,?,?,?)",
-                       (app.number, seq, app.created_at.isoformat(), app.bundle_id, len(app.requests), payload,
-                        submission_key))
+            db.execute("INSERT INTO applications (number, seq, created_at, bundle_id, n_requests, payload) "
+                       "VALUES (?,?,?,?,?,?)",
+                       (app.number, seq, app.created_at.isoformat(), app.bundle_id, len(app.requests), payload))
+            if submission_key is not None:
+                db.execute("UPDATE applications SET submission_key=? WHERE number=?", (submission_key, app.number))
             db.executemany("INSERT INTO department_requests VALUES (?,?,?,?)",
                            [(app.number, r.item_id, r.department.zh, r.due.isoformat()) for r in app.requests])
             db.execute("INSERT INTO outbox (number, enqueued_at) VALUES (?,?)", (app.number, app.created_at.isoformat()))
