@@ -37,8 +37,11 @@ def officials_home(request: Request, department: str | None = None, status: str 
     wb = web_of(request).workbench
     summary = wb.summary(acct)
     rows = wb.items(acct, department or None, status or None, limit=500)
-    dept_links = "".join(f'<li><a href="/officials?department={e(s["department_id"])}">{e(s["department"])}</a>: {s["total"]} '
-                    f'({e(", ".join(f"{k} {v}" for k, v in s["by_status"].items()))})</li>' for s in summary)
+    def _counts(s: dict) -> str:
+        by_status = ", ".join(f"{k} {v}" for k, v in s["by_status"].items())
+        return f'{s["total"]} ({e(by_status)})' if by_status else "0 件 items"
+    dept_links = "".join(f'<li><a href="/officials?department={e(s["department_id"])}">{e(s["department"])}</a>: '
+                         f'{_counts(s)}</li>' for s in summary)
     filt = (f'<form method="get" action="/officials" class="inline">'
             f'<select name="department"><option value="">全部 all my departments</option>'
             f'{options([s["department_id"] for s in summary], department)}</select> '
