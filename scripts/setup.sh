@@ -48,4 +48,6 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install -q --no-deps -e .
   echo "$want" > "$stamp"
 fi
-echo "setup: ready (.venv)"
+# The vendor-SDK reader and WLT decoder test doubles (C, loaded by the tests with ctypes).
+testkit/termb_double/build.sh >/dev/null
+echo "setup: ready (.venv, .build/termb_double)"
