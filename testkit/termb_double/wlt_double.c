@@ -5,9 +5,12 @@
  * success, a value <= 0 otherwise; `save_file` (write zp.bmp next to the library) is ignored.
  * It decodes only the demo's own marked encoding ("OVDEMOWLT1" + grey levels, the same rule as
  * kiosk/devices/idcard/photo.py DemoPhotoDecoder) and fails for anything else, as a real decoder
- * fails for data that is not WLT.
+ * fails for data that is not WLT. Two more markers exercise the caller's defences:
+ * "SLOWWLT" sleeps 3 s and then fails (a hung decoder); "BOMBWLT" succeeds with a BMP header that
+ * declares 20000x20000 pixels (a decoder whose output must not be trusted).
  */
 #include <string.h>
+#include <unistd.h>
 
 #define W 102
 #define H 126
@@ -21,6 +24,15 @@ static void le32(unsigned char *p, unsigned v) { p[0] = v; p[1] = v >> 8; p[2] =
 int unpack(const char *wlt, char *bmp, int save_file) {
     (void)save_file;
     if (wlt == NULL || bmp == NULL) return -1;
+    if (memcmp(wlt, "SLOWWLT", 7) == 0) { sleep(3); return 0; }
+    if (memcmp(wlt, "BOMBWLT", 7) == 0) {
+        memset(bmp, 0, HEADER);
+        bmp[0] = 'B'; bmp[1] = 'M';
+        le32((unsigned char *)bmp + 2, HEADER + ROW * H); le32((unsigned char *)bmp + 10, HEADER);
+        le32((unsigned char *)bmp + 14, 40); le32((unsigned char *)bmp + 18, 20000);
+        le32((unsigned char *)bmp + 22, 20000); bmp[26] = 1; bmp[28] = 24;
+        return 1;
+    }
     if (memcmp(wlt, MARK, sizeof MARK - 1) != 0) return -2;
     const unsigned char *levels = (const unsigned char *)wlt + sizeof MARK - 1;
     const int n = WLT_LEN - (int)(sizeof MARK - 1);

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.devices.idcard.photo import DemoPhotoDecoder, LibraryPhotoDecoder, NoPhotoDecoder
+from kiosk.devices.icao.image import check_image
+from kiosk.devices.idcard.photo import (DECODE_FAILED, DECODE_TIMEOUT, NO_DECODER, DemoPhotoDecoder,
+                                        LibraryPhotoDecoder, NoPhotoDecoder, PhotoUnavailable)
 from kiosk.devices.idcard.vendor_sdk import (BAD_CONTENT, CARD_REMOVED, READ_FAILED, READER_UNAVAILABLE,
                                              VendorSdkCardReader)
 from kiosk.devices.ports import CardError, CardReader
@@ -147,7 +149,47 @@ def test_wrong_text_encoding_is_refused(libs, double):
 
 
 def _demo_wlt(double) -> bytes:
+    """The demo card's photo as the double hands it over, read straight through its C API."""
+    assert double.InitComm(1001) == 1 and double.Authenticate() == 1 and double.Read_Content(1) == 1
     buf = ctypes.create_string_buffer(1024)
     length = ctypes.c_int(1024)
     assert double.GetPeopleWlt(buf, ctypes.byref(length)) == 1
     return buf.raw[:length.value]
+
+
+# --- the vendor WLT decoder, loaded with ctypes -----------------------------------------------------
+def test_library_decoder_decodes_only_the_demo_encoding(libs, double):
+    decoder = LibraryPhotoDecoder(libs / "libwlt_double.so")
+    png = decoder.decode(_demo_wlt(double), 2.0)
+    assert check_image(png).width == 102 and check_image(png).height == 126
+    with pytest.raises(PhotoUnavailable) as err:
+        decoder.decode(b"WLfM" + bytes(1020), 2.0)     # not the demo's encoding
+    assert err.value.reason == DECODE_FAILED
+    with pytest.raises(PhotoUnavailable):
+        decoder.decode(_demo_wlt(double)[:1000], 2.0)  # a truncated photo never reaches the library
+
+
+def test_library_decoder_output_is_bounded_before_decoding(libs):
+    decoder = LibraryPhotoDecoder(libs / "libwlt_double.so")
+    with pytest.raises(PhotoUnavailable) as err:
+        decoder.decode(b"BOMBWLT" + bytes(1017), 2.0)
+    assert err.value.reason == DECODE_FAILED and "20000x20000" in err.value.detail
+
+
+def test_a_hung_library_decoder_is_bounded_by_the_timeout(libs):
+    decoder = LibraryPhotoDecoder(libs / "libwlt_double.so")
+    started = time.monotonic()
+    with pytest.raises(PhotoUnavailable) as err:
+        decoder.decode(b"SLOWWLT" + bytes(1017), 0.3)
+    assert err.value.reason == DECODE_TIMEOUT and time.monotonic() - started < 1.0
+    with pytest.raises(PhotoUnavailable) as err:      # it is still inside the library: no second call
+        decoder.decode(b"OVDEMOWLT1" + bytes(1014), 2.0)
+    assert err.value.reason == DECODE_TIMEOUT
+
+
+def test_a_missing_decoder_library_says_no_decoder(libs, tmp_path):
+    for decoder in (LibraryPhotoDecoder(tmp_path / "libnothere.so"),
+                    LibraryPhotoDecoder(libs / "libwlt_double.so", symbol="WltGetBMP")):
+        with pytest.raises(PhotoUnavailable) as err:
+            decoder.decode(b"OVDEMOWLT1" + bytes(1014), 1.0)
+        assert err.value.reason == NO_DECODER

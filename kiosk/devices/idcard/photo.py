@@ -23,6 +23,7 @@ import ctypes
 import io
 import struct
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -97,10 +98,10 @@ class LibraryPhotoDecoder:
         self._path = str(path)
         self._symbol = symbol
         self._lock = threading.Lock()
-        self._fn: ctypes._CFuncPtr | None = None
+        self._fn: Callable[..., int] | None = None
         self._stuck = False
 
-    def _load(self) -> ctypes._CFuncPtr:
+    def _load(self) -> Callable[..., int]:
         if self._fn is None:
             try:
                 fn = getattr(ctypes.CDLL(self._path), self._symbol)
