@@ -8,6 +8,7 @@ import importlib.util
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from kiosk.config import Config
@@ -137,6 +138,25 @@ def _government_records(config: Config, sync_settings: SyncSettings) -> Governme
         raise ConfigurationProblem(f"devices.government_records = 'sim': {exc}") from None
 
 
+NO_PHOTO_DECODER_STAFF = Text("未配置身份证照片解码器：无法核对持证人的人脸。",
+                              "No ID card photo decoder configured: faces cannot be checked against the card.")
+
+
+def _vendor_sdk_reader(config: Config) -> tuple[CardReader, tuple[Text, ...]]:
+    """The vendor-library reader and, when no photo decoder is configured, the staff warning.
+    Both libraries must be absolute paths to files: a relative one would load whatever the
+    working directory or the loader's search path holds."""
+    from kiosk.devices.idcard.photo import LibraryPhotoDecoder, NoPhotoDecoder, PhotoDecoder
+    from kiosk.devices.idcard.vendor_sdk import VendorSdkCardReader
+    d = config.devices
+    for key, value in (("vendor_sdk_path", d.vendor_sdk_path), ("photo_decoder_path", d.photo_decoder_path)):
+        if (value or key == "vendor_sdk_path") and not (Path(value).is_absolute() and Path(value).is_file()):
+            raise ConfigurationProblem(f"devices.{key} = {value!r}: the absolute path of the vendor's library")
+    decoder: PhotoDecoder = LibraryPhotoDecoder(d.photo_decoder_path) if d.photo_decoder_path else NoPhotoDecoder()
+    warnings = () if d.photo_decoder_path else (NO_PHOTO_DECODER_STAFF,)
+    return VendorSdkCardReader(d.vendor_sdk_path, port=d.vendor_sdk_port, photo_decoder=decoder), warnings
+
+
 def _production_trust_store(config: Config) -> tuple[Any, tuple[Text, ...]]:
     """A real reader's CSCA trust store, and what staff are told about it. A TEST certificate in it
     stops the kiosk: the test PKI's keys are public, so forged documents would read as genuine."""
@@ -189,12 +209,14 @@ def build_parts(config: Config) -> KioskParts:
         trust, staff_warnings = _production_trust_store(config)
         reader = PcscCardReader(d.card_reader_name, trust_store=trust,
                                 options=ReadOptions(extended_length=d.card_extended_length))
+    elif d.card_reader == "vendor-sdk":
+        reader, staff_warnings = _vendor_sdk_reader(config)
     elif d.card_reader == "sim":
         # The demo's cards are virtual ICAO chips (test tooling): only the demo composition loads them.
         from kiosk.demo import demo_card_reader
         reader = demo_card_reader(config)
     else:
-        raise ConfigurationProblem(f"devices.card_reader = {d.card_reader!r}: use 'sim' or 'pcsc'")
+        raise ConfigurationProblem(f"devices.card_reader = {d.card_reader!r}: use 'sim', 'pcsc' or 'vendor-sdk'")
     camera_for = _camera_factory(config, citizens)
     face = _face_verifier(config, citizens)
     if d.printer == "cups":

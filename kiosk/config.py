@@ -53,6 +53,9 @@ class DevicesSection:
     document_camera: str
     printer_queue: str
     card_reader_name: str
+    vendor_sdk_path: str
+    vendor_sdk_port: int
+    photo_decoder_path: str
     camera_source: str
     csca_dir: str
     card_extended_length: bool

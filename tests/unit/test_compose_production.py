@@ -49,3 +49,30 @@ def test_a_simulated_device_beside_a_real_reader_is_shown_to_staff(tmp_path):
     got = json.loads(_compose(tmp_path, card_reader="pcsc", camera="opencv", face="dlib", printer="cups",
                               document_camera="sim", government_records="none"))
     assert any("simulated devices" in w and "document camera" in w for w in got["warnings"])
+
+
+def test_a_vendor_sdk_reader_without_photo_decoder_tells_staff(tmp_path):
+    import json
+    lib = subprocess.run([str(ROOT / "testkit/termb_double/build.sh")], check=True, capture_output=True,
+                         text=True, timeout=120).stdout.strip()
+    got = json.loads(_compose(tmp_path, card_reader="vendor-sdk", vendor_sdk_path=str(ROOT / lib / "libtermb_double.so"),
+                              camera="opencv", face="dlib", printer="cups", document_camera="none",
+                              government_records="none"))
+    assert got["citizens"] == 0 and not got["read_demo"]
+    assert any("No ID card photo decoder configured" in w for w in got["warnings"])
+
+
+def test_a_vendor_sdk_library_must_be_an_absolute_path(tmp_path):
+    code = textwrap.dedent(f"""
+        import pathlib
+        from kiosk.config import load_config, with_data_dir
+        from kiosk.compose import build_parts, ConfigurationProblem
+        cfg = with_data_dir(load_config(env={{}}, overrides={{"devices": {{"card_reader": "vendor-sdk",
+              "vendor_sdk_path": "libtermb.so"}}}}), pathlib.Path({str(tmp_path)!r}))
+        try:
+            build_parts(cfg)
+        except ConfigurationProblem as exc:
+            print("refused:", exc)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert "refused: devices.vendor_sdk_path = 'libtermb.so'" in out.stdout, out.stderr
