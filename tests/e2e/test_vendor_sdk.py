@@ -64,11 +64,20 @@ def test_reads_the_demo_card_with_its_photo(libs, double):
     r.close()
 
 
-def test_without_a_decoder_the_card_is_read_and_the_missing_photo_is_said(libs, double):
+def test_without_a_decoder_the_citizen_is_told_not_handed_a_card_without_photo(libs, double):
     r = reader(libs, photo_decoder=NoPhotoDecoder())
-    result = r.read(5.0)
-    assert result.identity.photo == b""
-    assert result.problem is not None and "no decoder configured" in result.problem.en
+    with pytest.raises(CardError) as err:
+        r.read(5.0)
+    assert err.value.reason.en == "no decoder configured: please ask the staff"
+    assert "王" not in err.value.detail
+    r.close()
+
+
+def test_a_reader_library_that_does_not_hand_over_the_photo_is_said(libs, double):
+    r = reader(libs, wlt_symbol="GetPhotoWlt")     # a name the double does not export
+    with pytest.raises(CardError) as err:
+        r.read(5.0)
+    assert "does not provide the photo" in err.value.reason.en
     r.close()
 
 

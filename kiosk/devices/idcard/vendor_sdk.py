@@ -110,8 +110,8 @@ class VendorSdkCardReader:
 
     def read(self, timeout: float) -> CardReadResult:
         """Card thread. Authenticate, Read_Content and the field getters, then the photo through
-        the PhotoDecoder with what is left of `timeout`. Raises CardError, or TimeoutError when
-        the calls together overran `timeout`."""
+        the PhotoDecoder with what is left of `timeout`. Raises CardError (with the decoder's
+        reason when there is no usable photo), or TimeoutError when the calls overran `timeout`."""
         started = time.monotonic()
         deadline = started + timeout
         if not self._ensure_open():
@@ -125,17 +125,17 @@ class VendorSdkCardReader:
         wlt = self._bytes(self._wlt_symbol, _WLT_BUFFER)
         if time.monotonic() > deadline:
             raise TimeoutError(f"card read took longer than {timeout:.1f} s")
-        problem: Text | None = None
-        photo = b""
         try:
             if wlt is None:
                 raise PhotoUnavailable(NO_PHOTO_FROM_READER, f"library has no {self._wlt_symbol}")
             photo = self._decoder.decode(wlt, max(0.1, deadline - time.monotonic()))
         except PhotoUnavailable as exc:
+            # Without the photo the face check cannot run; the flow only continues to it for a
+            # card that was read, so the read fails here, saying why, rather than pass on an
+            # identity with no photo for a check that would then fail for an unstated reason.
             log.warning("ID card photo unavailable: %s", exc.detail)
-            problem = exc.reason
-        identity = dataclasses.replace(identity, photo=photo)
-        return CardReadResult(identity, genuine=True, problem=problem,
+            raise CardError(exc.reason, f"photo unavailable: {exc.detail}") from None
+        return CardReadResult(dataclasses.replace(identity, photo=photo), genuine=True,
                               seconds=time.monotonic() - started)
 
     def set_access_key(self, key: AccessKey | None) -> None:
