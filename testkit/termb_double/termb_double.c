@@ -9,7 +9,8 @@
  * Faults are chosen with termb_double_set_fault() or, when that was never called, the environment
  * variable TERMB_DOUBLE_FAULT (read on every call):
  *   "no_card"  Authenticate finds no card;         "port"     InitComm cannot open the port;
- *   "read"     Read_Content fails, card stays;     "removed"  the card is pulled out during Read_Content.
+ *   "read"     Read_Content fails, card stays;     "removed"  the card is pulled out during Read_Content;
+ *   "bad_id"   the ID number's check character is wrong;  "ctrl_name"  the name carries an escape code.
  * termb_double_set_card(0/1) takes the card out or puts it back; termb_double_reset() restores all.
  * Getters honour *len as the buffer's capacity when it is positive (a real library may not: the
  * kiosk passes a generous buffer either way).
@@ -101,12 +102,22 @@ static int copy_out(const char *value, size_t n, char *buf, int *len) {
 }
 
 #define GETTER(fn, value) int fn(char *buf, int *len) { return copy_out(value, sizeof value - 1, buf, len); }
-GETTER(GetPeopleName, NAME)
+static const char BAD_IDCODE[] = "110101199003071234";
+static const char CTRL_NAME[] = "\xcd\xf5\x1b[2J";
+
+int GetPeopleName(char *buf, int *len) {
+    if (is_fault("ctrl_name")) return copy_out(CTRL_NAME, sizeof CTRL_NAME - 1, buf, len);
+    return copy_out(NAME, sizeof NAME - 1, buf, len);
+}
+
+int GetPeopleIDCode(char *buf, int *len) {
+    if (is_fault("bad_id")) return copy_out(BAD_IDCODE, sizeof BAD_IDCODE - 1, buf, len);
+    return copy_out(IDCODE, sizeof IDCODE - 1, buf, len);
+}
 GETTER(GetPeopleSex, SEX)
 GETTER(GetPeopleNation, NATION)
 GETTER(GetPeopleBirthday, BIRTH)
 GETTER(GetPeopleAddress, ADDRESS)
-GETTER(GetPeopleIDCode, IDCODE)
 GETTER(GetDepartment, DEPARTMENT)
 GETTER(GetStartDate, START)
 GETTER(GetEndDate, END)

@@ -150,6 +150,14 @@ def test_the_cvr_prefix_is_configurable(libs, double):
     assert err.value.reason == READER_UNAVAILABLE and "CVR_InitComm" in err.value.detail
 
 
+@pytest.mark.parametrize("fault", [b"bad_id", b"ctrl_name"])
+def test_card_details_that_do_not_add_up_are_refused(libs, double, fault):
+    double.termb_double_set_fault(fault)
+    with pytest.raises(CardError) as err:
+        reader(libs).read(2.0)
+    assert err.value.reason == BAD_CONTENT
+
+
 def test_wrong_text_encoding_is_refused(libs, double):
     r = reader(libs, encoding="ascii")
     with pytest.raises(CardError) as err:
