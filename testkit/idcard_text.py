@@ -35,7 +35,8 @@ def resident_text(name: str = "林晓梅", sex: str = "2", nation: str = "01", b
 
 def permit_text(name: str = "陈家明", sex: str = "1", birth: str = "19900512", address: str = "广东省深圳市福田区演示路2号",
                 number: str = "", authority: str = "深圳市公安局", start: str = "20210601", end: str = "20260601",
-                pass_number: str = "H12345678",  # noqa: S107 - a travel permit number, not a secret issues: str = "01", marker: str = "J") -> bytes:
+                pass_number: str = "H12345678", issues: str = "01",  # noqa: S107 - a travel permit number, not a secret
+                marker: str = "J") -> bytes:
     number = number or demo_number("810000", birth, "001")
     return _block([(30, name), (2, sex), (4, ""), (16, birth), (70, address), (36, number), (30, authority),
                    (16, start), (16, end), (18, pass_number), (4, issues), (6, ""), (2, marker), (6, "")])
