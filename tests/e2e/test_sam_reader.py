@@ -95,7 +95,7 @@ def test_card_placed_late_is_found_by_polling(rig: tuple[SamEmulator, SamCardRea
 
 @pytest.mark.parametrize("rig", [_param(misbehaviour="removed_mid_read")], indirect=True)
 def test_card_removed_mid_read_says_so(rig: tuple[SamEmulator, SamCardReader]) -> None:
-    emulator, reader = rig
+    _emulator, reader = rig
     with pytest.raises(CardError) as err:
         reader.read(5.0)
     assert err.value.reason == msg.REMOVED

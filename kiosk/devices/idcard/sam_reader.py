@@ -7,6 +7,11 @@ PhotoDecoder port comes later), so the identity's photo stays b"".
 Threads: every method runs on the card thread except `set_access_key` (any thread, no-op) and
 `close` (the shutting-down thread, after the card thread was joined). Each serial exchange is
 bounded by a per-command timeout and the caller's deadline; nothing blocks longer.
+
+Unverified on hardware: presence and removal are both polled with find-card. Several forum posts
+say some readers answer find-card with "no card" for a card that was just read and is still lying
+there (the card is halted until lifted); on such a reader `wait_for_removal` would report removal
+too early. Check this on the first real reader before relying on it.
 """
 from __future__ import annotations
 
