@@ -189,12 +189,15 @@ def build_parts(config: Config) -> KioskParts:
         trust, staff_warnings = _production_trust_store(config)
         reader = PcscCardReader(d.card_reader_name, trust_store=trust,
                                 options=ReadOptions(extended_length=d.card_extended_length))
+    elif d.card_reader == "sam":
+        from kiosk.devices.idcard.sam_reader import SamCardReader
+        reader = SamCardReader(d.sam_port, d.sam_baud)
     elif d.card_reader == "sim":
         # The demo's cards are virtual ICAO chips (test tooling): only the demo composition loads them.
         from kiosk.demo import demo_card_reader
         reader = demo_card_reader(config)
     else:
-        raise ConfigurationProblem(f"devices.card_reader = {d.card_reader!r}: use 'sim' or 'pcsc'")
+        raise ConfigurationProblem(f"devices.card_reader = {d.card_reader!r}: use 'sim', 'pcsc' or 'sam'")
     camera_for = _camera_factory(config, citizens)
     face = _face_verifier(config, citizens)
     if d.printer == "cups":

@@ -49,3 +49,12 @@ def test_a_simulated_device_beside_a_real_reader_is_shown_to_staff(tmp_path):
     got = json.loads(_compose(tmp_path, card_reader="pcsc", camera="opencv", face="dlib", printer="cups",
                               document_camera="sim", government_records="none"))
     assert any("simulated devices" in w and "document camera" in w for w in got["warnings"])
+
+
+def test_a_sam_reader_composes_without_demo_data_or_opening_its_port(tmp_path):
+    import json
+    # the port is opened on the first poll (card thread), not while composing: a kiosk whose
+    # reader is unplugged still starts and shows the citizen "reader not connected"
+    got = json.loads(_compose(tmp_path, card_reader="sam", sam_port="/dev/nonexistent-sam", camera="opencv",
+                              face="dlib", printer="cups", document_camera="none", government_records="none"))
+    assert got["citizens"] == 0 and not got["read_demo"]
