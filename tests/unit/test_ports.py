@@ -14,6 +14,7 @@ from kiosk.devices.face.camera import OpenCvCamera
 from kiosk.devices.face.deferred import DeferredFaceVerifier
 from kiosk.devices.face.verifier import DlibFaceVerifier
 from kiosk.devices.icao.pcsc import PcscCardReader
+from kiosk.devices.idcard.sam_reader import SamCardReader
 from kiosk.devices.ports import Camera, CancelToken, CardReader, DocumentCamera, FaceVerifier, Printer
 from kiosk.devices.sim.camera import FileCamera
 from kiosk.devices.sim.card_reader import SimCardReader
@@ -23,7 +24,7 @@ from kiosk.devices.sim.face import SimFaceVerifier
 from kiosk.devices.sim.printer import FolderPrinter
 
 BACKENDS: dict[type, list[type]] = {
-    CardReader: [SimCardReader, SimChipReader, PcscCardReader],
+    CardReader: [SimCardReader, SimChipReader, PcscCardReader, SamCardReader],
     Camera: [FileCamera, OpenCvCamera],
     FaceVerifier: [SimFaceVerifier, DlibFaceVerifier, DeferredFaceVerifier],
     DocumentCamera: [SimDocumentCamera],
