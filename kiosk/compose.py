@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.config import Config
 from kiosk.devices.government import GovernmentRecords, NoGovernmentRecords
@@ -33,6 +33,9 @@ from kiosk.services.signing import sign_receipt
 from kiosk.services.storage import Storage
 from kiosk.services.sync.protocol import ProtocolError
 from kiosk.services.sync.settings import SyncSettings, SyncSettingsError, settings_for
+
+if TYPE_CHECKING:
+    from kiosk.devices.idcard.photo import PhotoDecoder
 
 log = logging.getLogger(__name__)
 
@@ -142,18 +145,27 @@ NO_PHOTO_DECODER_STAFF = Text("未配置身份证照片解码器：无法核对�
                               "No ID card photo decoder configured: faces cannot be checked against the card.")
 
 
-def _vendor_sdk_reader(config: Config) -> tuple[CardReader, tuple[Text, ...]]:
-    """The vendor-library reader and, when no photo decoder is configured, the staff warning.
-    Both libraries must be absolute paths to files: a relative one would load whatever the
+def _photo_decoder(config: Config) -> tuple[PhotoDecoder, tuple[Text, ...]]:
+    """The resident ID card photo decoder (the vendor's licensed WLT library) and, when none is
+    configured, the staff warning: such a kiosk sends every resident ID card holder to the staff.
+    The library must be an absolute path to a file: a relative one would load whatever the
     working directory or the loader's search path holds."""
-    from kiosk.devices.idcard.photo import LibraryPhotoDecoder, NoPhotoDecoder, PhotoDecoder
+    from kiosk.devices.idcard.photo import LibraryPhotoDecoder, NoPhotoDecoder
+    path = config.devices.photo_decoder_path
+    if not path:
+        return NoPhotoDecoder(), (NO_PHOTO_DECODER_STAFF,)
+    if not (Path(path).is_absolute() and Path(path).is_file()):
+        raise ConfigurationProblem(f"devices.photo_decoder_path = {path!r}: the absolute path of the vendor's library")
+    return LibraryPhotoDecoder(path), ()
+
+
+def _vendor_sdk_reader(config: Config) -> tuple[CardReader, tuple[Text, ...]]:
+    """The vendor-library reader and, when no photo decoder is configured, the staff warning."""
     from kiosk.devices.idcard.vendor_sdk import VendorSdkCardReader
     d = config.devices
-    for key, value in (("vendor_sdk_path", d.vendor_sdk_path), ("photo_decoder_path", d.photo_decoder_path)):
-        if (value or key == "vendor_sdk_path") and not (Path(value).is_absolute() and Path(value).is_file()):
-            raise ConfigurationProblem(f"devices.{key} = {value!r}: the absolute path of the vendor's library")
-    decoder: PhotoDecoder = LibraryPhotoDecoder(d.photo_decoder_path) if d.photo_decoder_path else NoPhotoDecoder()
-    warnings = () if d.photo_decoder_path else (NO_PHOTO_DECODER_STAFF,)
+    if not (Path(d.vendor_sdk_path).is_absolute() and Path(d.vendor_sdk_path).is_file()):
+        raise ConfigurationProblem(f"devices.vendor_sdk_path = {d.vendor_sdk_path!r}: the absolute path of the vendor's library")
+    decoder, warnings = _photo_decoder(config)
     return VendorSdkCardReader(d.vendor_sdk_path, port=d.vendor_sdk_port, photo_decoder=decoder), warnings
 
 
@@ -211,12 +223,16 @@ def build_parts(config: Config) -> KioskParts:
                                 options=ReadOptions(extended_length=d.card_extended_length))
     elif d.card_reader == "vendor-sdk":
         reader, staff_warnings = _vendor_sdk_reader(config)
+    elif d.card_reader == "sam":
+        from kiosk.devices.idcard.sam_reader import SamCardReader
+        decoder, staff_warnings = _photo_decoder(config)
+        reader = SamCardReader(d.sam_port, d.sam_baud, photo_decoder=decoder)
     elif d.card_reader == "sim":
         # The demo's cards are virtual ICAO chips (test tooling): only the demo composition loads them.
         from kiosk.demo import demo_card_reader
         reader = demo_card_reader(config)
     else:
-        raise ConfigurationProblem(f"devices.card_reader = {d.card_reader!r}: use 'sim', 'pcsc' or 'vendor-sdk'")
+        raise ConfigurationProblem(f"devices.card_reader = {d.card_reader!r}: use 'sim', 'pcsc', 'sam' or 'vendor-sdk'")
     camera_for = _camera_factory(config, citizens)
     face = _face_verifier(config, citizens)
     if d.printer == "cups":

@@ -56,6 +56,8 @@ class DevicesSection:
     vendor_sdk_path: str
     vendor_sdk_port: int
     photo_decoder_path: str
+    sam_port: str
+    sam_baud: int
     camera_source: str
     csca_dir: str
     card_extended_length: bool
@@ -177,6 +179,8 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None,
         raise ConfigError("face.challenges: a comma-separated list of turn_left, turn_right, blink")
     if not 0.0 < cfg.face.threshold < 2.0:
         raise ConfigError("face.threshold must be between 0 and 2 (face_recognition distances)")
+    if cfg.devices.sam_baud not in (9600, 19200, 38400, 57600, 115200):
+        raise ConfigError("devices.sam_baud: one of 9600, 19200, 38400, 57600, 115200 (what SAM readers offer)")
     if cfg.sync.retention_days < 0:
         raise ConfigError("sync.retention_days must be 0 or more")
     if cfg.session.warning_seconds >= cfg.session.timeout_seconds:

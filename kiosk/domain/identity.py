@@ -24,6 +24,13 @@ class Identity:
     personal_number: str | None = None   # the 18-character resident ID number
     address: str | None = None
     photo: bytes = field(default=b"", repr=False, compare=False)
+    # What kind of document it came from: "emrtd" (ICAO chip), "resident_id", "foreign_permanent"
+    # (foreigner's permanent residence ID card) or "hmt_permit" (residence permit for Hong Kong,
+    # Macao and Taiwan residents); the last three are read through a SAM reader.
+    card_type: str = "emrtd"
+    nation: str | None = None            # ethnic group (GB/T 3304 name), resident ID cards only
+    authority: str | None = None         # issuing authority as printed on the card
+    valid_from: date | None = None
 
     def __repr__(self) -> str:  # dataclass repr would print personal data into tracebacks
         return f"Identity({self.redacted()})"

@@ -76,3 +76,12 @@ def test_a_vendor_sdk_library_must_be_an_absolute_path(tmp_path):
     """)
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert "refused: devices.vendor_sdk_path = 'libtermb.so'" in out.stdout, out.stderr
+
+
+def test_a_sam_reader_composes_without_demo_data_or_opening_its_port(tmp_path):
+    import json
+    # the port is opened on the first poll (card thread), not while composing: a kiosk whose
+    # reader is unplugged still starts and shows the citizen "reader not connected"
+    got = json.loads(_compose(tmp_path, card_reader="sam", sam_port="/dev/nonexistent-sam", camera="opencv",
+                              face="dlib", printer="cups", document_camera="none", government_records="none"))
+    assert got["citizens"] == 0 and not got["read_demo"]

@@ -34,3 +34,10 @@ def test_mistakes_are_named(tmp_path, text, words):
     with pytest.raises(ConfigError) as info:
         load_config(f, env={})
     assert words in str(info.value)
+
+
+def test_sam_reader_settings_and_a_baud_rate_no_reader_offers_is_refused():
+    cfg = load_config(env={}, overrides={"devices": {"card_reader": "sam", "sam_port": "/dev/ttyUSB3", "sam_baud": "57600"}})
+    assert (cfg.devices.sam_port, cfg.devices.sam_baud) == ("/dev/ttyUSB3", 57600)
+    with pytest.raises(ConfigError, match="sam_baud"):
+        load_config(env={}, overrides={"devices": {"sam_baud": 12345}})

@@ -15,6 +15,7 @@ from kiosk.devices.face.deferred import DeferredFaceVerifier
 from kiosk.devices.face.verifier import DlibFaceVerifier
 from kiosk.devices.icao.pcsc import PcscCardReader
 from kiosk.devices.idcard.vendor_sdk import VendorSdkCardReader
+from kiosk.devices.idcard.sam_reader import SamCardReader
 from kiosk.devices.ports import Camera, CancelToken, CardReader, DocumentCamera, FaceVerifier, Printer
 from kiosk.devices.sim.camera import FileCamera
 from kiosk.devices.sim.card_reader import SimCardReader
@@ -24,7 +25,7 @@ from kiosk.devices.sim.face import SimFaceVerifier
 from kiosk.devices.sim.printer import FolderPrinter
 
 BACKENDS: dict[type, list[type]] = {
-    CardReader: [SimCardReader, SimChipReader, PcscCardReader, VendorSdkCardReader],
+    CardReader: [SimCardReader, SimChipReader, PcscCardReader, VendorSdkCardReader, SamCardReader],
     Camera: [FileCamera, OpenCvCamera],
     FaceVerifier: [SimFaceVerifier, DlibFaceVerifier, DeferredFaceVerifier],
     DocumentCamera: [SimDocumentCamera],
