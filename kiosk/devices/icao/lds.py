@@ -86,7 +86,12 @@ class FaceImage:
 def parse_dg2(data: bytes) -> FaceImage:
     """The first face image of DG2 (ISO/IEC 19794-5 inside a biometric information template)."""
     body = tlv.unwrap(data, DG_TAGS[2])
-    group = tlv.require(body, 0x7F61, "DG2")
+    # Read leniently, as reference readers do: some chips leave out the biometric information
+    # group template (7F61) and put the one template (7F60) straight into DG2. The file's hash is
+    # checked against EF.SOD before this runs, so leniency here lets no unsigned content in.
+    group = tlv.find(body, 0x7F61)
+    if group is None:
+        group = body
     bit = tlv.require(group, 0x7F60, "DG2 biometric information template")
     bdb = tlv.find(bit, 0x5F2E)
     if bdb is None:
