@@ -49,6 +49,8 @@ class Misbehaviour:
     dg2_without_group: bool = False      # DG2 lacks its outer biometric group template (7F61): 75 { 7F60 ... }
     com_omits: tuple[int, ...] = ()      # data groups left out of EF.COM (still on the chip and in EF.SOD)
     refuse_pace: bool = False            # EF.CardAccess offers PACE, but MSE:Set AT is refused: only BAC works
+    hide_card_access: bool = False       # EF.CardAccess answers 6A82 (as a relay stripping it would); the
+                                         # signed DG14 still lists PACE
 
 
 class CardGone(Exception):
@@ -96,7 +98,8 @@ class VirtualPassport:
         signer = test_pki.unknown() if misbehaviour.unknown_csca else None
         files = build_files(profile, self.pki, signer=signer, corrupt_dg=misbehaviour.corrupt_dg,
                             dg2_without_group=misbehaviour.dg2_without_group, com_omits=misbehaviour.com_omits)
-        self.files = files.by_sfi
+        self.files = {sfi: raw for sfi, raw in files.by_sfi.items()
+                      if not (misbehaviour.hide_card_access and sfi == SFI_CARD_ACCESS)}
         self._mrz_key = MrzKey(profile.number, profile.birth, profile.expiry)
         if misbehaviour.clone:
             from cryptography.hazmat.primitives.asymmetric import ec, rsa

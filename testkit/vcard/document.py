@@ -117,10 +117,13 @@ def _dg11(profile: DocumentProfile) -> bytes:
     return tlv.encode(DG_TAGS[11], body)
 
 
-def _dg14() -> bytes:
-    info = SecurityInfo({"protocol": ACTIVE_AUTHENTICATION_OID, "required_data": core.Integer(1),
-                         "optional_data": core.ObjectIdentifier("1.2.840.10045.4.3.2")})
-    return tlv.encode(DG_TAGS[14], SecurityInfos([info]).dump())
+def _dg14(profile: DocumentProfile) -> bytes:
+    infos = [SecurityInfo({"protocol": ACTIVE_AUTHENTICATION_OID, "required_data": core.Integer(1),
+                           "optional_data": core.ObjectIdentifier("1.2.840.10045.4.3.2")})]
+    if profile.pace:            # the signed copy of EF.CardAccess's PACEInfo
+        infos.append(SecurityInfo({"protocol": profile.pace_oid, "required_data": core.Integer(2),
+                                   "optional_data": core.Integer(profile.pace_parameter)}))
+    return tlv.encode(DG_TAGS[14], SecurityInfos(infos).dump())
 
 
 def _dg15(public_key) -> bytes:
@@ -178,7 +181,7 @@ def build_files(profile: DocumentProfile, pki: CardPki, *, signer: CardPki | Non
         dgs[11] = _dg11(profile)
     if profile.with_aa:
         if profile.aa_kind == "ec":
-            dgs[14] = _dg14()
+            dgs[14] = _dg14(profile)
             dgs[15] = _dg15(pki.aa_key.public_key())
         else:
             dgs[15] = _dg15(pki.aa_rsa_key.public_key())

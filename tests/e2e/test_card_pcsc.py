@@ -345,8 +345,10 @@ def test_cloned_chip_hiding_dg15_from_ef_com_is_caught(reader, insert, caplog):
     assert not result.genuine and result.problem == msg.NOT_GENUINE and "STAFF ALERT" in caplog.text
 
 
-def test_pace_document_that_only_opens_bac_is_a_downgrade(reader, insert, caplog):
-    insert(misbehaviour=Misbehaviour(refuse_pace=True))
+@pytest.mark.parametrize("misbehaviour", [Misbehaviour(refuse_pace=True), Misbehaviour(hide_card_access=True)],
+                         ids=["pace-refused", "card-access-hidden"])
+def test_pace_document_that_only_opens_bac_is_a_downgrade(reader, insert, caplog, misbehaviour):
+    insert(misbehaviour=misbehaviour)
     assert reader.wait_for_insert(5.0)
     result = reader.read(10.0)
     assert reader.last_read is not None and reader.last_read.access_control == "BAC"

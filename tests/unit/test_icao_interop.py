@@ -95,3 +95,14 @@ def test_downgrade_tells_the_citizen_to_see_staff(trust, caplog):
     assert not result.genuine and result.problem == msg.DOWNGRADED
     assert result.problem.zh and result.problem.en and "STAFF ALERT" in caplog.text
     assert "EA1234567" not in caplog.text
+
+
+def test_hidden_ef_card_access_is_caught_by_the_signed_dg14(trust):
+    r = read(trust, mis=Misbehaviour(hide_card_access=True))
+    assert r.access_control == "BAC" and r.verdicts.data_integrity and r.verdicts.chip_genuine is True
+    assert r.verdicts.downgraded and not r.verdicts.genuine
+
+
+def test_kiosk_configured_for_bac_is_not_the_documents_fault(trust):
+    r = read(trust, options=ReadOptions(prefer_pace=False))
+    assert r.access_control == "BAC" and not r.verdicts.downgraded and r.verdicts.genuine

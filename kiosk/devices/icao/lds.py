@@ -194,6 +194,19 @@ def parse_dg14_aa_algorithm(data: bytes) -> str | None:
     return None
 
 
+ID_PACE_PREFIX = "0.4.0.127.0.7.2.2.4."      # id-PACE: every PACEInfo protocol OID starts with it
+
+
+def dg14_offers_pace(data: bytes) -> bool:
+    """Whether DG14 (signed, through EF.SOD) lists a PACEInfo, i.e. the chip supports PACE."""
+    body = tlv.unwrap(data, DG_TAGS[14])
+    try:
+        rows = security_infos(body)
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
+        raise LdsError(f"DG14 is malformed: {exc}") from None
+    return any(oid.startswith(ID_PACE_PREFIX) for oid, _version, _param in rows)
+
+
 def parse_dg15(data: bytes) -> bytes:
     """The Active Authentication public key (DER SubjectPublicKeyInfo)."""
     return tlv.unwrap(data, DG_TAGS[15])

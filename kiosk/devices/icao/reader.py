@@ -25,7 +25,7 @@ from kiosk.devices.icao.errors import (AccessDenied, CardRemoved, CardStatusErro
 from kiosk.devices.icao.files import ChunkRefused, FileAccess, Plan, read_ef
 from kiosk.devices.icao.lds import (AID_EMRTD, FID_CARD_ACCESS, FID_COM, FID_SOD, SFI_CARD_ACCESS, SFI_COM, SFI_SOD,
                                     FaceImage, PersonalDetails, dg_fid, dg_sfi, parse_com, parse_dg1, parse_dg2,
-                                    parse_dg11, parse_dg14_aa_algorithm, parse_dg15)
+                                    dg14_offers_pace, parse_dg11, parse_dg14_aa_algorithm, parse_dg15)
 from kiosk.devices.icao.mrz import CanKey, Mrz, MrzKey, parse_date
 from kiosk.devices.icao.sod import PassiveAuthResult, Sod, parse_sod, verify_passive
 from kiosk.devices.icao.trust import TrustStore
@@ -37,7 +37,9 @@ EXTENDED_FIRST = 0x800        # the first read of a file: usually the whole of i
 SHORT_CHUNKS = (223, 160)     # short APDUs under SM: 223 fits 256 with SM overhead; 160 for fussy chips
 WANTED_DGS = (1, 2, 11, 14, 15)
 MANDATORY_DGS = (1, 2)        # with EF.COM and EF.SOD: a chip without them is refused, never read partly
-CARD_ACCESS_PLAN = Plan("card-access", 256, 256)
+# EF.CardAccess is small and read before any plan is known: all of it at once, and in 64-byte reads
+# from a chip that refuses 256 (missing PACE there would otherwise look like a BAC-only document).
+CARD_ACCESS_PLANS = (Plan("card-access", 256, 256), Plan("card-access-64", 64, 64))
 
 
 @dataclass(frozen=True)
@@ -124,11 +126,16 @@ def _select_applet(ch: _Link | _SecureChannel) -> None:
 
 
 def _card_access(link: _Link, access: FileAccess) -> list[PaceInfo]:
-    try:
-        raw = read_ef(link, FID_CARD_ACCESS, SFI_CARD_ACCESS, CARD_ACCESS_PLAN, access)
-    except (ChunkRefused, CardStatusError, ParseError) as exc:
-        log.warning("EF.CardAccess unreadable (%s): using BAC", exc)
-        return []
+    raw: bytes | None = None
+    for plan in CARD_ACCESS_PLANS:
+        try:
+            raw = read_ef(link, FID_CARD_ACCESS, SFI_CARD_ACCESS, plan, access)
+            break
+        except ChunkRefused as exc:
+            log.info("EF.CardAccess: %s reads refused (%s)", plan.name, exc)
+        except (CardStatusError, ParseError) as exc:
+            log.warning("EF.CardAccess unreadable (%s): using BAC", exc)
+            return []
     if raw is None:
         return []      # no EF.CardAccess, so no PACE
     try:
@@ -146,7 +153,9 @@ def _open(link: _Link, key: MrzKey | CanKey, options: ReadOptions,
         info = infos[0]
         try:
             keys = pace(link, key, info)
-        except (AccessDenied, CardStatusError) as exc:
+        except CardRemoved:
+            raise
+        except (AccessDenied, CardStatusError, TransportError) as exc:
             if isinstance(key, CanKey):
                 raise
             # Reference readers fall back to BAC when PACE fails, and so do we: a chip or reader
@@ -229,6 +238,11 @@ def read_document(transport: ApduTransport, key: MrzKey | CanKey, trust: TrustSt
             problems.append("EF.SOD lists DG15 but the chip does not give it (Active Authentication impossible)")
         elif not chip_genuine:
             problems.append("Active Authentication failed (cloned chip?)")
+    if not downgraded and access == "BAC" and options.prefer_pace and 14 in files and passive.data_integrity \
+            and _signed_pace(files[14]):
+        # EF.CardAccess is unsigned, so a relay can hide it and leave us on BAC; DG14 is signed and
+        # lists PACE too on chips that support it, so that hiding is caught here (after the read).
+        downgraded = True
     if downgraded:
         problems.append("PACE offered in EF.CardAccess but refused; the session ran on BAC (downgrade)")
     if mrz.check_errors:
@@ -265,6 +279,13 @@ def _read_all(ch: _SecureChannel, plan: Plan, options: ReadOptions,
     if 1 not in files:
         raise LdsError("neither EF.COM nor EF.SOD lists DG1")
     return files, sod
+
+
+def _signed_pace(dg14: bytes) -> bool:
+    try:
+        return dg14_offers_pace(dg14)
+    except ParseError:
+        return False
 
 
 def _active_auth(ch: _SecureChannel, files: Mapping[int, bytes]) -> bool:
