@@ -244,7 +244,8 @@ def read_document(transport: ApduTransport, key: MrzKey | CanKey, trust: TrustSt
         # lists PACE too on chips that support it, so that hiding is caught here (after the read).
         downgraded = True
     if downgraded:
-        problems.append("PACE offered in EF.CardAccess but refused; the session ran on BAC (downgrade)")
+        problems.append("the document supports PACE (EF.CardAccess or signed DG14) but the session ran on BAC "
+                        "(downgrade)")
     if mrz.check_errors:
         problems.append(f"DG1 check digits wrong: {', '.join(mrz.check_errors)}")
     today = today or date.today()
