@@ -106,3 +106,9 @@ def test_hidden_ef_card_access_is_caught_by_the_signed_dg14(trust):
 def test_kiosk_configured_for_bac_is_not_the_documents_fault(trust):
     r = read(trust, options=ReadOptions(prefer_pace=False))
     assert r.access_control == "BAC" and not r.verdicts.downgraded and r.verdicts.genuine
+
+
+def test_chip_refusing_256_byte_reads_still_gets_pace(trust):
+    # EF.CardAccess used to be read once with Le=256; a chip refusing that went silently to BAC
+    r = read(trust, mis=Misbehaviour(refuse_extended=True, max_le=160))
+    assert r.access_control.startswith("PACE-ECDH-GM") and r.read_mode == "short-160" and r.verdicts.genuine
