@@ -1,12 +1,14 @@
 """Card-read benchmark through the real PC/SC stack (pyscard -> pcscd -> vpcd -> virtual eMRTD),
 and the parser fuzz run.
 
-  .venv/bin/python bench/card_read.py read [--runs 7] [--markdown]
+  .venv/bin/python bench/card_read.py read [--runs 7] [--markdown] [--chip conforming|refuse-sfi|both]
   .venv/bin/python bench/card_read.py fuzz [--inputs 100000] [--only tlv mrz sod lds]
 
 `read` measures a full read (PACE access control + EF.COM + EF.SOD + DG1 + DG2 of ~20 KB + passive
 authentication), with and without extended length, with and without a 15 ms delay per APDU, and
-the same with DG11/DG14/DG15 and Active Authentication added. It starts pcscd (scripts/pcsc.sh)
+the same with DG11/DG14/DG15 and Active Authentication added; `--chip refuse-sfi` (or `both`) reads a
+chip that refuses READ BINARY with a short file id (6A82), so every file is selected by its file id
+(issue 11). It starts pcscd (scripts/pcsc.sh)
 if the vpcd reader is not visible. Runs on the main thread (the card thread of this process).
 """
 from __future__ import annotations
@@ -18,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +38,7 @@ READER = "Virtual PCD 00 00"
 KEY = MrzKey("EA1234567", "900315", "340101")
 MINIMAL = DocumentProfile(with_dg11=False, with_aa=False)   # exactly COM + SOD + DG1 + DG2
 FULL = DocumentProfile()                                     # + DG11, DG14, DG15 and Active Authentication
+CHIPS = {"conforming": Misbehaviour(), "refuse-sfi": Misbehaviour(refuse_sfi=0x6A82)}
 
 
 def ensure_pcscd() -> None:
@@ -44,8 +48,9 @@ def ensure_pcscd() -> None:
                    env={**os.environ, "PCSC_PYTHON": sys.executable})
 
 
-def one_read(reader: PcscCardReader, profile: DocumentProfile, delay: float) -> tuple[float, int, str]:
-    card = VpcdCard(VirtualPassport(profile, Misbehaviour(apdu_delay=delay)))
+def one_read(reader: PcscCardReader, profile: DocumentProfile, delay: float,
+             chip: Misbehaviour = Misbehaviour()) -> tuple[float, int, str]:
+    card = VpcdCard(VirtualPassport(profile, replace(chip, apdu_delay=delay)))
     card.insert()
     try:
         if not reader.wait_for_insert(10.0):
@@ -60,22 +65,25 @@ def one_read(reader: PcscCardReader, profile: DocumentProfile, delay: float) -> 
         reader.wait_for_removal(10.0)
 
 
-def bench_reads(runs: int, markdown: bool) -> int:
+def bench_reads(runs: int, markdown: bool, chips: list[str]) -> int:
     ensure_pcscd()
     rows = []
-    for label, profile in (("COM+SOD+DG1+DG2", MINIMAL), ("+DG11+DG14+DG15+AA", FULL)):
-        for extended in (True, False):
-            for delay in (0.0, 0.015):
-                reader = PcscCardReader(READER, trust_store=pki.CSCA_DIR, options=ReadOptions(extended_length=extended))
-                reader.set_access_key(KEY)
-                try:
-                    one_read(reader, profile, delay)          # warm-up
-                    samples = [one_read(reader, profile, delay) for _ in range(runs)]
-                finally:
-                    reader.close()
-                secs = [s for s, _, _ in samples]
-                rows.append((label, samples[0][2], f"{delay * 1000:.0f} ms", samples[0][1], statistics.median(secs),
-                             max(secs)))
+    for chip_name in chips:
+        chip = CHIPS[chip_name]
+        for label, profile in (("COM+SOD+DG1+DG2", MINIMAL), ("+DG11+DG14+DG15+AA", FULL)):
+            for extended in (True, False):
+                for delay in (0.0, 0.015):
+                    reader = PcscCardReader(READER, trust_store=pki.CSCA_DIR,
+                                            options=ReadOptions(extended_length=extended))
+                    reader.set_access_key(KEY)
+                    try:
+                        one_read(reader, profile, delay, chip)          # warm-up
+                        samples = [one_read(reader, profile, delay, chip) for _ in range(runs)]
+                    finally:
+                        reader.close()
+                    secs = [s for s, _, _ in samples]
+                    rows.append((label, samples[0][2], f"{delay * 1000:.0f} ms", samples[0][1],
+                                 statistics.median(secs), max(secs)))
     head = "| files | reads | per-APDU delay | APDUs | median s | max s |"
     print(head)
     print("|" + "---|" * 6)
@@ -113,11 +121,15 @@ def main() -> int:
     r = sub.add_parser("read")
     r.add_argument("--runs", type=int, default=7)
     r.add_argument("--markdown", action="store_true")
+    r.add_argument("--chip", choices=["conforming", "refuse-sfi", "both"], default="conforming",
+                   help="refuse-sfi: a chip answering 6A82 to short-file reads (files selected by file id)")
     f = sub.add_parser("fuzz")
     f.add_argument("--inputs", type=int, default=100_000, help="inputs per parser family (default 100000)")
     f.add_argument("--only", nargs="*", choices=["tlv", "mrz", "sod", "lds"], help="just these parser families")
     args = p.parse_args()
-    return bench_reads(args.runs, args.markdown) if args.what == "read" else bench_fuzz(args.inputs, args.only)
+    if args.what == "read":
+        return bench_reads(args.runs, args.markdown, list(CHIPS) if args.chip == "both" else [args.chip])
+    return bench_fuzz(args.inputs, args.only)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,13 @@ class Misbehaviour:
     clone: bool = False                  # a copied chip: AA answered with a key that is not DG15's
     extended_in_atr: bool = True         # whether the ATR announces extended Lc/Le
     bad_mac_at: int | None = None        # the protected answer to this APDU (1-based) has a wrong MAC
+    refuse_sfi: int | None = None        # READ BINARY by short file id answered with this SW (6A82, 6A86,
+                                         # 6D00 or 6E00); SELECT by file id then READ BINARY still works
+    dg2_without_group: bool = False      # DG2 lacks its outer biometric group template (7F61): 75 { 7F60 ... }
+    com_omits: tuple[int, ...] = ()      # data groups left out of EF.COM (still on the chip and in EF.SOD)
+    refuse_pace: bool = False            # EF.CardAccess offers PACE, but MSE:Set AT is refused: only BAC works
+    hide_card_access: bool = False       # EF.CardAccess answers 6A82 (as a relay stripping it would); the
+                                         # signed DG14 still lists PACE
 
 
 class CardGone(Exception):
@@ -89,8 +96,10 @@ class VirtualPassport:
         self.misbehaviour = misbehaviour
         self.pki = pki or test_pki.default()
         signer = test_pki.unknown() if misbehaviour.unknown_csca else None
-        files = build_files(profile, self.pki, signer=signer, corrupt_dg=misbehaviour.corrupt_dg)
-        self.files = files.by_sfi
+        files = build_files(profile, self.pki, signer=signer, corrupt_dg=misbehaviour.corrupt_dg,
+                            dg2_without_group=misbehaviour.dg2_without_group, com_omits=misbehaviour.com_omits)
+        self.files = {sfi: raw for sfi, raw in files.by_sfi.items()
+                      if not (misbehaviour.hide_card_access and sfi == SFI_CARD_ACCESS)}
         self._mrz_key = MrzKey(profile.number, profile.birth, profile.expiry)
         if misbehaviour.clone:
             from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -202,6 +211,8 @@ class VirtualPassport:
     def _read_binary(self, cmd: Command, secure: bool) -> Response:
         st = self._state
         if cmd.p1 & 0x80:
+            if self.misbehaviour.refuse_sfi is not None:
+                return _sw(self.misbehaviour.refuse_sfi)
             sfi, offset = cmd.p1 & 0x1F, cmd.p2
             if sfi not in self.files:
                 return _sw(0x6A82)
@@ -253,7 +264,7 @@ class VirtualPassport:
     # --- PACE ------------------------------------------------------------------------------------
     def _mse(self, cmd: Command, secure: bool) -> Response:
         st = self._state
-        if not self.profile.pace or cmd.p1 != 0xC1 or cmd.p2 != 0xA4:
+        if not self.profile.pace or self.misbehaviour.refuse_pace or cmd.p1 != 0xC1 or cmd.p2 != 0xA4:
             return _sw(0x6A80)
         try:
             oid_raw = tlv.find(cmd.data, 0x80)

@@ -89,7 +89,7 @@ def _dg1(profile: DocumentProfile) -> bytes:
     return tlv.encode(DG_TAGS[1], tlv.encode(0x5F1F, profile.mrz().replace("\n", "").encode("ascii")))
 
 
-def _dg2(profile: DocumentProfile) -> bytes:
+def _dg2(profile: DocumentProfile, without_group: bool = False) -> bytes:
     if profile.photo_jpeg:
         import cv2
         import numpy as np
@@ -103,6 +103,8 @@ def _dg2(profile: DocumentProfile) -> bytes:
     header = tlv.encode(0xA1, tlv.encode(0x80, b"\x01\x01") + tlv.encode(0x81, b"\x02") + tlv.encode(0x87, b"\x01\x01")
                         + tlv.encode(0x88, b"\x00\x08"))
     bit = tlv.encode(0x7F60, header + tlv.encode(0x5F2E, bdb))
+    if without_group:       # seen on some chips: no biometric group template (7F61) around the one template
+        return tlv.encode(DG_TAGS[2], bit)
     return tlv.encode(DG_TAGS[2], tlv.encode(0x7F61, tlv.encode(0x02, b"\x01") + bit))
 
 
@@ -115,10 +117,13 @@ def _dg11(profile: DocumentProfile) -> bytes:
     return tlv.encode(DG_TAGS[11], body)
 
 
-def _dg14() -> bytes:
-    info = SecurityInfo({"protocol": ACTIVE_AUTHENTICATION_OID, "required_data": core.Integer(1),
-                         "optional_data": core.ObjectIdentifier("1.2.840.10045.4.3.2")})
-    return tlv.encode(DG_TAGS[14], SecurityInfos([info]).dump())
+def _dg14(profile: DocumentProfile) -> bytes:
+    infos = [SecurityInfo({"protocol": ACTIVE_AUTHENTICATION_OID, "required_data": core.Integer(1),
+                           "optional_data": core.ObjectIdentifier("1.2.840.10045.4.3.2")})]
+    if profile.pace:            # the signed copy of EF.CardAccess's PACEInfo
+        infos.append(SecurityInfo({"protocol": profile.pace_oid, "required_data": core.Integer(2),
+                                   "optional_data": core.Integer(profile.pace_parameter)}))
+    return tlv.encode(DG_TAGS[14], SecurityInfos(infos).dump())
 
 
 def _dg15(public_key) -> bytes:
@@ -167,15 +172,16 @@ class CardFiles:
 
 
 def build_files(profile: DocumentProfile, pki: CardPki, *, signer: CardPki | None = None,
-                corrupt_dg: int | None = None) -> CardFiles:
+                corrupt_dg: int | None = None, dg2_without_group: bool = False,
+                com_omits: tuple[int, ...] = ()) -> CardFiles:
     """Every file of the document. `signer` signs the SOD (default `pki`); `corrupt_dg` changes one
-    byte of that data group after it was hashed."""
-    dgs: dict[int, bytes] = {1: _dg1(profile), 2: _dg2(profile)}
+    byte of that data group after it was hashed; `com_omits` leaves data groups out of EF.COM only."""
+    dgs: dict[int, bytes] = {1: _dg1(profile), 2: _dg2(profile, dg2_without_group)}
     if profile.with_dg11:
         dgs[11] = _dg11(profile)
     if profile.with_aa:
         if profile.aa_kind == "ec":
-            dgs[14] = _dg14()
+            dgs[14] = _dg14(profile)
             dgs[15] = _dg15(pki.aa_key.public_key())
         else:
             dgs[15] = _dg15(pki.aa_rsa_key.public_key())
@@ -185,7 +191,7 @@ def build_files(profile: DocumentProfile, pki: CardPki, *, signer: CardPki | Non
         raw[-3] ^= 0x01
         dgs[corrupt_dg] = bytes(raw)
     files = {dg_sfi(n): raw for n, raw in dgs.items()}
-    files[SFI_COM] = _com(sorted(dgs))
+    files[SFI_COM] = _com([n for n in sorted(dgs) if n not in com_omits])
     files[SFI_SOD] = sod
     access = card_access(profile) if profile.pace else None
     if access is not None:

@@ -315,3 +315,54 @@ def test_kiosk_asks_for_the_can_then_reads_through_pcscd(pcsc, insert, tmp_path)
         assert read.genuine and read.identity.document_number == profile.number
     finally:
         assert rt.shutdown(5.0)
+
+
+# --- chips that bend ICAO 9303 (issue 11) ---------------------------------------------------------
+@pytest.mark.parametrize("sw", [0x6A82, 0x6D00], ids=lambda sw: f"{sw:04X}")
+def test_chip_refusing_short_file_reads_is_read_by_file_id(reader, insert, sw):
+    insert(misbehaviour=Misbehaviour(refuse_sfi=sw))
+    assert reader.wait_for_insert(5.0)
+    result = reader.read(10.0)
+    chip = reader.last_read
+    assert result.genuine and result.problem is None
+    assert chip is not None and chip.read_mode == "extended+select" and chip.access_control.startswith("PACE")
+    assert chip.data_groups == (1, 2, 11, 14, 15) and result.apdu_count < 30
+    assert decode_face(result.identity.photo).shape == (480, 360, 3)
+
+
+def test_dg2_without_its_group_template_gives_the_face(reader, insert):
+    insert(misbehaviour=Misbehaviour(dg2_without_group=True))
+    assert reader.wait_for_insert(5.0)
+    result = reader.read(10.0)
+    assert result.genuine and decode_face(result.identity.photo).shape == (480, 360, 3)
+
+
+def test_cloned_chip_hiding_dg15_from_ef_com_is_caught(reader, insert, caplog):
+    insert(misbehaviour=Misbehaviour(com_omits=(14, 15), clone=True))
+    assert reader.wait_for_insert(5.0)
+    result = reader.read(10.0)
+    assert reader.last_read is not None and reader.last_read.verdicts.chip_genuine is False
+    assert not result.genuine and result.problem == msg.NOT_GENUINE and "STAFF ALERT" in caplog.text
+
+
+@pytest.mark.parametrize("misbehaviour", [Misbehaviour(refuse_pace=True), Misbehaviour(hide_card_access=True)],
+                         ids=["pace-refused", "card-access-hidden"])
+def test_pace_document_that_only_opens_bac_is_a_downgrade(reader, insert, caplog, misbehaviour):
+    insert(misbehaviour=misbehaviour)
+    assert reader.wait_for_insert(5.0)
+    result = reader.read(10.0)
+    assert reader.last_read is not None and reader.last_read.access_control == "BAC"
+    assert reader.last_read.verdicts.downgraded
+    assert not result.genuine and result.problem == msg.DOWNGRADED and "STAFF ALERT" in caplog.text
+
+
+def test_refusing_chip_with_15ms_per_apdu_meets_the_target(pcsc, insert):
+    insert(misbehaviour=Misbehaviour(refuse_sfi=0x6A82, apdu_delay=0.015))
+    r = PcscCardReader(pcsc, trust_store=pki.CSCA_DIR)
+    r.set_access_key(KEY)
+    try:
+        assert r.wait_for_insert(5.0)
+        result = r.read(10.0)
+    finally:
+        r.close()
+    assert result.genuine and result.apdu_count < 30 and result.seconds <= 1.0, (result.apdu_count, result.seconds)

@@ -86,7 +86,12 @@ class FaceImage:
 def parse_dg2(data: bytes) -> FaceImage:
     """The first face image of DG2 (ISO/IEC 19794-5 inside a biometric information template)."""
     body = tlv.unwrap(data, DG_TAGS[2])
-    group = tlv.require(body, 0x7F61, "DG2")
+    # Read leniently, as reference readers do: some chips leave out the biometric information
+    # group template (7F61) and put the one template (7F60) straight into DG2. The file's hash is
+    # checked against EF.SOD before this runs, so leniency here lets no unsigned content in.
+    group = tlv.find(body, 0x7F61)
+    if group is None:
+        group = body
     bit = tlv.require(group, 0x7F60, "DG2 biometric information template")
     bdb = tlv.find(bit, 0x5F2E)
     if bdb is None:
@@ -187,6 +192,19 @@ def parse_dg14_aa_algorithm(data: bytes) -> str | None:
         if oid == ACTIVE_AUTHENTICATION_OID and isinstance(alg, str):
             return alg
     return None
+
+
+ID_PACE_PREFIX = "0.4.0.127.0.7.2.2.4."      # id-PACE: every PACEInfo protocol OID starts with it
+
+
+def dg14_offers_pace(data: bytes) -> bool:
+    """Whether DG14 (signed, through EF.SOD) lists a PACEInfo, i.e. the chip supports PACE."""
+    body = tlv.unwrap(data, DG_TAGS[14])
+    try:
+        rows = security_infos(body)
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
+        raise LdsError(f"DG14 is malformed: {exc}") from None
+    return any(oid.startswith(ID_PACE_PREFIX) for oid, _version, _param in rows)
 
 
 def parse_dg15(data: bytes) -> bytes:

@@ -21,6 +21,9 @@ NOT_EMRTD = Text("无法识别此证件。请使用带芯片的护照或证件�
 NO_READER = Text("读卡器未连接，请联系工作人员。", "The card reader is not connected. Please ask the staff for help.")
 NOT_GENUINE = Text("证件芯片未通过真伪核验，请到人工窗口办理，工作人员会协助您。",
                    "The document chip did not pass the authenticity check. Please go to a staffed counter; the staff will help you.")
+DOWNGRADED = Text("证件芯片未能建立应有的安全连接，无法在自助机核验。请到人工窗口办理，工作人员会协助您。",
+                  "The document chip did not open the secure connection it should, so it cannot be checked at this "
+                  "kiosk. Please go to a staffed counter; the staff will help you.")
 EXPIRED = Text("您的证件已过有效期（{date}），无法在自助机办理。请到人工窗口办理证件换领。",
                "Your document expired on {date}, so it cannot be used at this kiosk. Please go to a staffed counter to renew it.")
 

@@ -292,9 +292,12 @@ def chip_result(chip: ChipRead, today: date) -> CardReadResult:
     problem = None
     if not v.genuine:
         alert.warning("STAFF ALERT: document failed authentication: integrity=%s signer_trusted=%s "
-                      "chip_genuine=%s; %s", v.data_integrity, v.signer_trusted, v.chip_genuine,
-                      "; ".join(v.problems))
-        problem = msg.NOT_GENUINE
+                      "chip_genuine=%s downgraded=%s; %s", v.data_integrity, v.signer_trusted, v.chip_genuine,
+                      v.downgraded, "; ".join(v.problems))
+        # A downgrade with every other check passed is told as such (its own message); any other
+        # failure is the authenticity message, whatever the session was.
+        only_downgrade = v.downgraded and v.data_integrity and v.signer_trusted and v.chip_genuine is not False
+        problem = msg.DOWNGRADED if only_downgrade else msg.NOT_GENUINE
     elif v.expired and identity.expiry_date is not None:
         problem = msg.EXPIRED.format(date=identity.expiry_date.isoformat())
     log.info("chip read: %s via %s, %s reads, %d APDUs in %.2fs, genuine=%s expired=%s", identity.redacted(),
