@@ -183,6 +183,56 @@ def _production_trust_store(config: Config) -> tuple[Any, tuple[Text, ...]]:
         raise ConfigurationProblem(str(exc)) from None
 
 
+CARD_READERS = ("sim", "pcsc", "sam", "vendor-sdk")
+
+
+def card_reader_kinds(value: str) -> tuple[str, ...]:
+    """The card readers `[devices] card_reader` names: one, or a comma-separated list ("pcsc,sam")
+    for a kiosk with several, where whichever card arrives starts the session."""
+    kinds = tuple(k.strip() for k in value.split(","))
+    unknown = [k for k in kinds if k not in CARD_READERS]
+    if unknown or not kinds:
+        raise ConfigurationProblem(f"devices.card_reader = {value!r}: use 'sim', 'pcsc', 'sam' or 'vendor-sdk', "
+                                   "or several of the real ones separated by commas")
+    if len(set(kinds)) != len(kinds):
+        raise ConfigurationProblem(f"devices.card_reader = {value!r}: each reader once")
+    if "sim" in kinds and len(kinds) > 1:
+        # demo chips beside a real reader would put demo citizens into real applications
+        raise ConfigurationProblem(f"devices.card_reader = {value!r}: 'sim' cannot be combined with real readers")
+    return kinds
+
+
+def _card_reader(config: Config, kinds: tuple[str, ...]) -> tuple[CardReader, tuple[Text, ...]]:
+    """The card reader(s) `kinds` names and what staff are told about them; several are wrapped
+    in an EitherCardReader. Built on the main thread; no reader opens its device here."""
+    built = [_one_card_reader(config, kind) for kind in kinds]
+    # one warning each, though a SAM and a vendor-SDK reader share the photo decoder's
+    warnings = tuple(dict.fromkeys(w for _, ws in built for w in ws))
+    if len(built) == 1:
+        return built[0][0], warnings
+    from kiosk.devices.dual_reader import EitherCardReader
+    return EitherCardReader([r for r, _ in built]), warnings
+
+
+def _one_card_reader(config: Config, kind: str) -> tuple[CardReader, tuple[Text, ...]]:
+    d = config.devices
+    if kind == "pcsc":
+        from kiosk.devices.icao.pcsc import PcscCardReader
+        from kiosk.devices.icao.reader import ReadOptions
+        trust, warnings = _production_trust_store(config)
+        return PcscCardReader(d.card_reader_name, trust_store=trust,
+                              options=ReadOptions(extended_length=d.card_extended_length)), warnings
+    if kind == "vendor-sdk":
+        return _vendor_sdk_reader(config)
+    if kind == "sam":
+        from kiosk.devices.idcard.sam_reader import SamCardReader
+        decoder, warnings = _photo_decoder(config)
+        return SamCardReader(d.sam_port, d.sam_baud, photo_decoder=decoder), warnings
+    # The demo's cards are virtual ICAO chips (test tooling): only the demo composition loads them.
+    from kiosk.demo import demo_card_reader
+    return demo_card_reader(config), ()
+
+
 def _simulated_devices(config: Config) -> tuple[str, ...]:
     """The devices other than the card reader that the configuration simulates (names for staff)."""
     d = config.devices
@@ -208,31 +258,13 @@ def build_parts(config: Config) -> KioskParts:
     d = config.devices
     # Demo citizens feed only the simulated devices; a kiosk with real ones never reads the file.
     simulated = _simulated_devices(config)
+    kinds = card_reader_kinds(d.card_reader)
     citizens = load_citizens(config.asset(config.paths.demo_citizens)) \
-        if d.card_reader == "sim" or {"camera", "face verifier"} & set(simulated) else []
+        if kinds == ("sim",) or {"camera", "face verifier"} & set(simulated) else []
     if d.printer not in ("sim", "cups"):
         raise ConfigurationProblem(f"devices.printer = {d.printer!r}: use 'sim' or 'cups'")
 
-    reader: SimCardReader | CardReader
-    staff_warnings: tuple[Text, ...] = ()
-    if d.card_reader == "pcsc":
-        from kiosk.devices.icao.pcsc import PcscCardReader
-        from kiosk.devices.icao.reader import ReadOptions
-        trust, staff_warnings = _production_trust_store(config)
-        reader = PcscCardReader(d.card_reader_name, trust_store=trust,
-                                options=ReadOptions(extended_length=d.card_extended_length))
-    elif d.card_reader == "vendor-sdk":
-        reader, staff_warnings = _vendor_sdk_reader(config)
-    elif d.card_reader == "sam":
-        from kiosk.devices.idcard.sam_reader import SamCardReader
-        decoder, staff_warnings = _photo_decoder(config)
-        reader = SamCardReader(d.sam_port, d.sam_baud, photo_decoder=decoder)
-    elif d.card_reader == "sim":
-        # The demo's cards are virtual ICAO chips (test tooling): only the demo composition loads them.
-        from kiosk.demo import demo_card_reader
-        reader = demo_card_reader(config)
-    else:
-        raise ConfigurationProblem(f"devices.card_reader = {d.card_reader!r}: use 'sim', 'pcsc', 'sam' or 'vendor-sdk'")
+    reader, staff_warnings = _card_reader(config, kinds)
     camera_for = _camera_factory(config, citizens)
     face = _face_verifier(config, citizens)
     if d.printer == "cups":
@@ -248,7 +280,7 @@ def build_parts(config: Config) -> KioskParts:
     devices = Devices(card_reader=reader, camera_for=camera_for, face=face, printer=printer,
                       documents=SimDocumentCamera() if d.document_camera == "sim" else None,
                       records=_government_records(config, sync_settings))
-    if d.card_reader != "sim" and simulated:
+    if kinds != ("sim",) and simulated:
         # A real reader means real citizens: a simulated device among real ones would put demo
         # data (a drawn page, a scripted verdict) into real applications. Staff must see it.
         log.warning("real card reader with simulated devices: %s", ", ".join(simulated))

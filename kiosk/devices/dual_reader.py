@@ -70,7 +70,7 @@ class EitherCardReader:
                 reader = self._readers[i]
                 try:
                     present = reader.wait_for_insert(min(self._slice, left))
-                except Exception as exc:  # one broken reader must not stop the others
+                except Exception as exc:  # noqa: BLE001 - one broken reader must not stop the others
                     self._failed(i, exc)
                     continue
                 self._answered(i)
@@ -121,7 +121,7 @@ class EitherCardReader:
         for reader in self._readers:
             try:
                 reader.set_access_key(None)
-            except Exception as exc:  # the others must still forget it
+            except Exception as exc:  # noqa: BLE001 - re-raised once the others forgot it too
                 problem = problem or exc
         if problem is not None:
             raise problem

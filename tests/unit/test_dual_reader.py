@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from kiosk.devices.dual_reader import EitherCardReader
-from kiosk.devices.ports import CardError
+from kiosk.devices.ports import AccessKey, CardError
 from kiosk.devices.sim.card_reader import SimCardReader
 from kiosk.devices.sim.face import SimFaceVerifier
 from kiosk.devices.sim.printer import FolderPrinter
@@ -86,8 +86,11 @@ def test_removal_is_noticed_and_the_next_card_can_come_from_either_reader(identi
 def test_session_end_forgets_the_key_on_every_reader_and_close_closes_all(identity):
     first, second = SimCardReader(), SimCardReader()
     either = EitherCardReader([first, second])
+    first.set_access_key(AccessKey(can="111111"))       # left over on the reader nobody is using
     second.insert(identity)
-    first.insert(identity)
+    assert either.wait_for_insert(1.0)
+    either.set_access_key(AccessKey(can="123456"))
+    assert second._key == AccessKey(can="123456") and first._key == AccessKey(can="111111")
     either.set_access_key(None)
     assert first._key is None and second._key is None
     either.close()
@@ -129,3 +132,38 @@ def test_a_card_on_the_last_reader_starts_a_session_despite_a_broken_first(runti
     assert next_event(events, ev.CardRead).identity == identity
     last.remove()
     next_event(events, ev.CardRemoved)
+
+
+REAL = {"camera": "opencv", "face": "dlib", "printer": "cups", "document_camera": "none", "government_records": "none"}
+
+
+def _parts(tmp_path, card_reader: str):
+    from kiosk.compose import build_parts
+    from kiosk.config import load_config
+    return build_parts(load_config(env={}, overrides={"paths": {"data_dir": str(tmp_path / "data")},
+                                                      "devices": {**REAL, "card_reader": card_reader,
+                                                                  "sam_port": "/dev/nonexistent-sam"}}))
+
+
+def test_a_list_of_readers_composes_into_one_that_waits_on_both(tmp_path):
+    from kiosk.devices.icao.pcsc import PcscCardReader
+    from kiosk.devices.idcard.sam_reader import SamCardReader
+    parts = _parts(tmp_path, "pcsc, sam")
+    reader = parts.devices.card_reader
+    try:
+        assert isinstance(reader, EitherCardReader)
+        assert [type(r) for r in reader._readers] == [PcscCardReader, SamCardReader]
+        warnings = [w.en for w in parts.staff_warnings]
+        # both readers' staff warnings, each once: the empty trust store and the missing photo decoder
+        assert any("photo decoder" in w for w in warnings) and len(warnings) == len(set(warnings)) >= 2
+        assert parts.demo_citizens == [] and parts.sim_reader is None
+    finally:
+        reader.close()
+
+
+@pytest.mark.parametrize("value, why", [("sim,pcsc", "cannot be combined"), ("sam,sam", "each reader once"),
+                                        ("pcsc,nfc", "use 'sim'"), ("pcsc,", "use 'sim'")])
+def test_a_bad_list_of_readers_is_refused_at_start(tmp_path, value, why):
+    from kiosk.compose import ConfigurationProblem
+    with pytest.raises(ConfigurationProblem, match=why):
+        _parts(tmp_path, value)

@@ -10,6 +10,7 @@ import pytest
 
 from kiosk.devices import ports
 from kiosk.devices.cups_printer import CupsPrinter
+from kiosk.devices.dual_reader import EitherCardReader
 from kiosk.devices.face.camera import OpenCvCamera
 from kiosk.devices.face.deferred import DeferredFaceVerifier
 from kiosk.devices.face.verifier import DlibFaceVerifier
@@ -25,7 +26,8 @@ from kiosk.devices.sim.face import SimFaceVerifier
 from kiosk.devices.sim.printer import FolderPrinter
 
 BACKENDS: dict[type, list[type]] = {
-    CardReader: [SimCardReader, SimChipReader, PcscCardReader, VendorSdkCardReader, SamCardReader],
+    CardReader: [SimCardReader, SimChipReader, PcscCardReader, VendorSdkCardReader, SamCardReader,
+                 EitherCardReader],
     Camera: [FileCamera, OpenCvCamera],
     FaceVerifier: [SimFaceVerifier, DlibFaceVerifier, DeferredFaceVerifier],
     DocumentCamera: [SimDocumentCamera],
