@@ -27,7 +27,7 @@ class EitherCardReader:
     A reader that raises while being polled (unplugged, its driver gone) is logged once and left
     alone for `retry_after` s, so it never keeps the others from seeing a card."""
 
-    def __init__(self, readers: Sequence[CardReader], *, slice_seconds: float = 0.05,
+    def __init__(self, readers: Sequence[CardReader], *, slice_seconds: float = 0.1,
                  retry_after: float = 5.0, clock: Callable[[], float] = time.monotonic) -> None:
         if not readers:
             raise ValueError("EitherCardReader needs at least one reader")
@@ -51,25 +51,28 @@ class EitherCardReader:
 
     # --- the CardReader port ---------------------------------------------------------------
     def wait_for_insert(self, timeout: float) -> bool:
-        """Card thread. Poll each reader in turn, each for at most `slice_seconds`, until one has a
-        card (True) or `timeout` s pass (False). No reader is called once the timeout is used up,
-        so the whole wait overruns it by at most one backend call returning late."""
+        """Card thread. Poll each reader in turn, each for one slice (`slice_seconds`, or an equal
+        share of a shorter `timeout`), until one has a card (True) or the timeout is used up
+        (False). A scrap of time shorter than a slice is left unused rather than handed to a
+        reader: a SAM reader given a few ms takes its unanswered poll for a missing reader. So the
+        wait ends up to one slice early, and never late but for a backend call returning late."""
         if self.holder is not None:
             return True
         deadline = self._clock() + timeout
         n = len(self._readers)
+        share = min(self._slice, timeout / n)
         while not self._closed.is_set():
             polled = False
             for i in [(self._start + k) % n for k in range(n)]:
                 left = deadline - self._clock()
-                if left <= 0 or self._closed.is_set():
+                if left < share or left <= 0 or self._closed.is_set():
                     return False
                 if self._resting_until.get(i, 0.0) > self._clock():
                     continue
                 polled = True
                 reader = self._readers[i]
                 try:
-                    present = reader.wait_for_insert(min(self._slice, left))
+                    present = reader.wait_for_insert(share)
                 except Exception as exc:  # noqa: BLE001 - one broken reader must not stop the others
                     self._failed(i, exc)
                     continue
@@ -81,10 +84,10 @@ class EitherCardReader:
                     return True
             self._start = (self._start + 1) % n
             left = deadline - self._clock()
-            if left <= 0:
+            if left < share or left <= 0:
                 return False
             if not polled:   # every reader is resting after a failure: wait, do not spin
-                self._closed.wait(min(self._slice, left))
+                self._closed.wait(share)
         return False
 
     def wait_for_removal(self, timeout: float) -> bool:
