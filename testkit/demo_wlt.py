@@ -9,12 +9,15 @@ from kiosk.devices.idcard.photo import BMP_HEIGHT, BMP_WIDTH, DEMO_MARK, WLT_LEN
 
 
 def demo_wlt(photo_jpeg: bytes) -> bytes:
-    """1024 bytes standing for a card's WLT: the photo scaled to the card's 102x126 and
-    compressed until it fits (a real WLT is as lossy). Any thread; pure CPU, tens of ms."""
+    """1024 bytes standing for a card's WLT: the photo's centre (a resident ID card frames the
+    head tighter than the demo's passport photos, and the face then keeps enough pixels for the
+    face check) scaled to the card's 102x126 and compressed until it fits (a real WLT is as
+    lossy). Any thread; pure CPU, tens of ms."""
     from PIL import Image
     room = WLT_LEN - len(DEMO_MARK)
     with Image.open(io.BytesIO(photo_jpeg)) as img:
-        img = img.convert("L")
+        w, h = img.size
+        img = img.convert("L").crop((w // 5, h // 5, w - w // 5, h - h // 5))
         img.thumbnail((BMP_WIDTH, BMP_HEIGHT))
     for side in (1.0, 0.9, 0.8, 0.7):
         small = img if side == 1.0 else img.resize((int(img.width * side), int(img.height * side)))
