@@ -15,9 +15,9 @@ def demo_wlt(photo_jpeg: bytes) -> bytes:
     lossy). Any thread; pure CPU, tens of ms."""
     from PIL import Image
     room = WLT_LEN - len(DEMO_MARK)
-    with Image.open(io.BytesIO(photo_jpeg)) as img:
-        w, h = img.size
-        img = img.convert("L").crop((w // 5, h // 5, w - w // 5, h - h // 5))
+    with Image.open(io.BytesIO(photo_jpeg)) as src:
+        w, h = src.size
+        img = src.convert("L").crop((w // 5, h // 5, w - w // 5, h - h // 5))
         img.thumbnail((BMP_WIDTH, BMP_HEIGHT))
     for side in (1.0, 0.9, 0.8, 0.7):
         small = img if side == 1.0 else img.resize((int(img.width * side), int(img.height * side)))
