@@ -2,8 +2,11 @@
 and through it the back office. Everything the demo needs beyond the simulated devices in
 kiosk/devices/sim comes from here:
 
-  - the demo's card reader: each demo citizen's card is a virtual ICAO 9303 chip (testkit.vcard,
-    signed with TEST-ONLY keys), read through the same reader code as PC/SC;
+  - the demo's card reader (testkit.demo_card_reader): a demo citizen's card is a virtual ICAO
+    9303 chip (testkit.vcard, signed with TEST-ONLY keys), read through the same reader code as
+    PC/SC, or, for `card_type: resident_id`, a resident ID card in a SAM emulator on a pty, read
+    by the product's SamCardReader with the demo-only photo decoder (DemoPhotoDecoder is composed
+    here and nowhere else);
   - `--with-backoffice`: a back office inside the kiosk process (testkit.demo_backoffice).
 
 kiosk.compose asks for the reader only when the configuration says card_reader = "sim", and
@@ -41,14 +44,14 @@ def demo_card_reader(config: Config) -> SimCardReader:
     trust store's files."""
     from kiosk.devices.icao.reader import ReadOptions
     try:
-        from testkit.chip_reader import SimChipReader
+        from testkit.demo_card_reader import DemoCardReader
         from testkit.vcard.pki import CSCA_DIR as TEST_CSCA_DIR   # the virtual cards' signer, and only it
     except ModuleNotFoundError as exc:
-        if not _not_installed(exc, "testkit.chip_reader"):
+        if not _not_installed(exc, "testkit.demo_card_reader"):
             raise
         raise ConfigurationProblem(NO_TESTKIT) from None
     d = config.devices
-    return SimChipReader(TEST_CSCA_DIR, ReadOptions(extended_length=d.card_extended_length))
+    return DemoCardReader(TEST_CSCA_DIR, ReadOptions(extended_length=d.card_extended_length))
 
 
 def start_demo_backoffice(kiosk_data_dir: Path | DataFolder, kiosk_id: str) -> DemoBackoffice:

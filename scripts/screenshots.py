@@ -4,11 +4,14 @@
 
 The autopilot walks the demo journey and saves each screen; then the states the autopilot
 passes too quickly to see (reading the card, submitting) and the error and warning states are
-rendered from the same window.
+rendered from the same window. A second autopilot run, in its own process, reads a resident ID
+demo citizen through the SAM emulator and keeps its face check (resident_id_face_check.png).
 """
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 from dataclasses import replace
@@ -25,6 +28,18 @@ from kiosk.flows import messages as msg  # noqa: E402
 from kiosk.flows.journey import FaceState, Step  # noqa: E402
 
 
+def _resident_id_session(out: Path, tmp: Path) -> int:
+    """The autopilot with the demo's resident ID citizen (read through the SAM emulator), in a
+    process of its own (one QApplication per process); its face check screen is kept."""
+    shots, data = tmp / "resident_id_shots", tmp / "resident_id_data"
+    res = subprocess.run([sys.executable, str(ROOT / "main.py"), "--simulate", "--autopilot", "--offscreen",
+                          "--citizen", "zhou_lei", "--data-dir", str(data), "--screenshots", str(shots)],
+                         timeout=300, check=False)
+    if res.returncode == 0:
+        shutil.copy(shots / "face_check.png", out / "resident_id_face_check.png")
+    return res.returncode
+
+
 def main() -> int:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
@@ -35,6 +50,10 @@ def main() -> int:
         code = run_gui(parts, autopilot=True, offscreen=True, screenshots=out, bundle_id="newborn")
         if code != 0:
             print(f"autopilot failed with {code}", file=sys.stderr)
+            return code
+        code = _resident_id_session(out, Path(tmp))
+        if code != 0:
+            print(f"resident ID autopilot failed with {code}", file=sys.stderr)
             return code
         # Screens that pass too quickly in the journey, and error/warning states.
         from kiosk.ui.app import build_ui, ensure_qapplication

@@ -50,3 +50,15 @@ def test_bad_config_is_a_clear_error_not_a_traceback(tmp_path):
     res = subprocess.run([sys.executable, str(ROOT / "main.py"), "--simulate", "--offscreen", "--config", str(bad),
                           "--data-dir", str(tmp_path)], capture_output=True, text=True, timeout=60)
     assert res.returncode == 2 and "kiosk.id must be 10 digits" in res.stderr and "Traceback" not in res.stderr
+
+
+@pytest.mark.e2e
+def test_autopilot_with_a_resident_id_citizen_reads_the_card_through_the_sam_and_passes_the_face_check(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
+    res = subprocess.run([sys.executable, str(ROOT / "main.py"), "--simulate", "--autopilot", "--offscreen",
+                          "--citizen", "zhou_lei", "--data-dir", str(tmp_path)],
+                         capture_output=True, text=True, timeout=180, env=env)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "face check: match" in res.stderr
+    assert len(list(DataFolder(tmp_path).receipts.glob("receipt-*.pdf"))) == 1
+    assert "周磊" not in res.stderr and "330106198511050138" not in res.stderr

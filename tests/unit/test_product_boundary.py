@@ -87,7 +87,7 @@ def test_the_demo_without_testkit_says_what_is_missing(tmp_path, monkeypatch):
     from kiosk.compose import ConfigurationProblem, build_parts
     from kiosk.config import load_config
 
-    monkeypatch.setitem(sys.modules, "testkit.chip_reader", None)   # as in a wheel install: no testkit
+    monkeypatch.setitem(sys.modules, "testkit.demo_card_reader", None)   # as in a wheel install: no testkit
     config = load_config(env={}, overrides={"paths": {"data_dir": str(tmp_path)},
                                             "devices": {"card_reader": "sim", "face": "sim"}})
     with pytest.raises(ConfigurationProblem, match=r"testkit.*'pcsc'"):

@@ -11,8 +11,11 @@ decoder library reader vendors ship can expand. So decoding is a port with three
 - `NoPhotoDecoder`: none configured. It says so every time; the kiosk never skips the face check
   and never pretends a photo exists.
 - `DemoPhotoDecoder`: the demo's own resident ID cards only. It accepts only the demo's marked
-  encoding ("OVDEMOWLT1" + grey levels), which no real card carries, and is never composed with a
-  real reader.
+  encoding, which no real card carries, and is composed only by the demo (kiosk/demo.py), never
+  with a real reader. The encoding is "OVDEMOWLT1" followed by either a small JPEG of the demo
+  citizen's face (its SOI marker first, zero padding after its EOI; what the SAM emulator's demo
+  cards carry, so the face check can match the demo camera) or grey levels (what the vendor-SDK
+  C test double understands; see testkit/termb_double/wlt_double.c).
 
 Whatever a decoder returns is bounded before use: the BMP header is checked before Pillow sees it,
 and the PNG again with kiosk/devices/icao/image.py check_image.
@@ -37,6 +40,7 @@ BMP_WIDTH, BMP_HEIGHT = 102, 126
 BMP_LEN = 54 + 308 * BMP_HEIGHT            # 38862: rows of 102 * 3 bytes padded to 308
 # Room for a decoder that writes more than it should; anything beyond BMP_LEN is refused anyway.
 _OUT_BUFFER = 4 * BMP_LEN
+_JPEG_SOI = b"\xff\xd8\xff"
 
 NO_DECODER = Text("本机未配置照片解码器，无法核对人脸，请联系工作人员。",
                   "no decoder configured: please ask the staff")
@@ -83,6 +87,9 @@ class DemoPhotoDecoder:
         wlt = bytes(wlt)
         if len(wlt) != WLT_LEN or not wlt.startswith(DEMO_MARK):
             raise PhotoUnavailable(DECODE_FAILED, "not the demo's photo encoding")
+        body = wlt[len(DEMO_MARK):]
+        if body.startswith(_JPEG_SOI):
+            return demo_jpeg_to_png(body)
         return bmp_to_png(demo_bmp(wlt))
 
 
@@ -176,4 +183,22 @@ def bmp_to_png(data: bytes) -> bytes:
         check_image(png)
     except (OSError, ValueError, ImageError) as exc:
         raise PhotoUnavailable(DECODE_FAILED, f"decoder output unreadable: {exc}") from None
+    return png
+
+
+def demo_jpeg_to_png(jpeg: bytes) -> bytes:
+    """PNG of the JPEG inside a demo encoding, bounded like a decoder's BMP (at most the card's
+    102x126). Any thread; pure CPU."""
+    from PIL import Image
+    try:
+        with Image.open(io.BytesIO(jpeg), formats=["JPEG"]) as img:
+            if img.width > BMP_WIDTH or img.height > BMP_HEIGHT:
+                raise PhotoUnavailable(DECODE_FAILED, f"demo photo declares {img.width}x{img.height}")
+            img.load()
+            out = io.BytesIO()
+            img.convert("RGB").save(out, format="PNG")
+        png = out.getvalue()
+        check_image(png)
+    except (OSError, ValueError, ImageError) as exc:
+        raise PhotoUnavailable(DECODE_FAILED, f"demo photo unreadable: {exc}") from None
     return png

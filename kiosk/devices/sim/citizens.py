@@ -36,6 +36,7 @@ def load_citizens(path: Path) -> list[DemoCitizen]:
             expiry_date=date.fromisoformat(str(row["expiry_date"])) if row.get("expiry_date") else None,
             personal_number=str(row["personal_number"]) if row.get("personal_number") else None,
             address=row.get("address"), photo=(base / row["photo"]).read_bytes(),
+            card_type=row.get("card_type", "emrtd"),
         )
         out.append(DemoCitizen(row["id"], ident, base / row["camera"], row.get("camera_kind", "still"),
                                {k: str(v) for k, v in (row.get("government") or {}).items()},
