@@ -38,7 +38,7 @@ MISBEHAVIOURS = (
 
 class SamEmulator:
     def __init__(self, text: bytes | None = None, photo: bytes = DEMO_ONLY_PHOTO, misbehaviour: str = "",
-                 late_after: int = 3, byte_delay: float = 0.0) -> None:
+                 late_after: int = 3, byte_delay: float = 0.0, answer_delay: float = 0.0) -> None:
         # byte_delay: seconds per byte sent, to cost what a real line does (the pty has no baud
         # rate): 10 bits a byte at 115200 baud is BAUD_115200 = 87 µs
         if misbehaviour not in MISBEHAVIOURS:
@@ -48,6 +48,7 @@ class SamEmulator:
         self.misbehaviour = misbehaviour
         self._late_after = late_after
         self._byte_delay = byte_delay
+        self._answer_delay = answer_delay      # a slow SAM: seconds before every answer
         self.placed_at: float | None = None    # time.monotonic() of the last place(), for benchmarks
         self._lock = threading.Lock()
         self._present = misbehaviour != "no_card"
@@ -112,6 +113,8 @@ class SamEmulator:
         self.commands.append(req.command)
         if self.misbehaviour == "silent":
             return
+        if self._answer_delay:
+            time.sleep(self._answer_delay)
         with self._lock:
             present = self._present
         cmd = req.command

@@ -69,7 +69,8 @@ class SamCardReader:
 
     # --- CardReader port ---
     def wait_for_insert(self, timeout: float) -> bool:
-        """Poll find-card until a card answers or `timeout` s pass. A missing or silent reader is
+        """Poll find-card until a card answers or `timeout` s pass (plus at most one command timeout:
+        a find-card is never cut short). A missing or silent reader is
         logged and the timeout slept out (False), as the PC/SC backend does."""
         return self._wait(True, timeout)
 
@@ -166,7 +167,11 @@ class SamCardReader:
         deadline = time.monotonic() + timeout
         while not self._closed.is_set():
             try:
-                found = self._command(frames.CMD_FIND_CARD, self._command_timeout, deadline)
+                # the full command timeout even past the poll's deadline: a find-card abandoned
+                # while the SAM is still answering leaves its answer on the line, where it would
+                # be taken for the answer to the next command (the frames carry no command tag)
+                found = self._command(frames.CMD_FIND_CARD, self._command_timeout,
+                                      max(deadline, time.monotonic() + self._command_timeout))
                 present = found.sw3 == frames.SW_FOUND
             except (_NoAnswer, OSError) as exc:
                 log.info("SAM reader not answering: %s", exc)
