@@ -101,3 +101,16 @@ def test_a_bad_checksum_after_the_retry_exits_1_with_one_line(emulator: SamEmula
 def test_an_access_key_with_sam_is_refused(emulator: SamEmulator) -> None:
     proc = _cli("--sam", emulator.port, "--can", "123456")
     assert proc.returncode == 2 and "ICAO" in proc.stderr
+
+
+def test_readers_lists_the_sam_readers_that_answer_their_status(emulator: SamEmulator,
+                                                                monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from kiosk.cli.card import main
+    from kiosk.devices.idcard import sam_reader
+
+    with SamEmulator(misbehaviour="silent") as silent:
+        monkeypatch.setattr(sam_reader, "AUTO_PORTS", (emulator.port, silent.port, "/dev/nonexistent-sam*"))
+        assert main(["readers"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert f"sam:{emulator.port}" in lines and f"sam:{silent.port}" not in lines
