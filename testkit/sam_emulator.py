@@ -19,6 +19,7 @@ from kiosk.devices.idcard import frames
 from kiosk.devices.idcard.frames import FrameBuffer, ParseError
 from testkit.idcard_text import resident_text
 
+BAUD_115200 = 10 / 115200    # seconds per byte on a 115200 baud line (start + 8 data + stop bits)
 DEMO_ONLY_PHOTO = (b"DEMO-ONLY NOT A WLT IMAGE " * 40)[:1024]
 
 MISBEHAVIOURS = (
@@ -27,6 +28,7 @@ MISBEHAVIOURS = (
     "late_card",          # the card arrives after a few find-card polls
     "removed_mid_read",   # the card leaves during read-base: half a frame, then no card
     "bad_checksum",       # the first read-base answer has a corrupt checksum
+    "bad_checksum_always",  # every read-base answer has a corrupt checksum
     "partial_frame",      # the first read-base answer stops halfway (and the rest never comes)
     "split_frames",       # every answer arrives in small pieces with pauses between them
     "garbage",            # noise (including false preamble starts) before every answer
@@ -36,13 +38,18 @@ MISBEHAVIOURS = (
 
 class SamEmulator:
     def __init__(self, text: bytes | None = None, photo: bytes = DEMO_ONLY_PHOTO, misbehaviour: str = "",
-                 late_after: int = 3) -> None:
+                 late_after: int = 3, byte_delay: float = 0.0, answer_delay: float = 0.0) -> None:
+        # byte_delay: seconds per byte sent, to cost what a real line does (the pty has no baud
+        # rate): 10 bits a byte at 115200 baud is BAUD_115200 = 87 µs
         if misbehaviour not in MISBEHAVIOURS:
             raise ValueError(f"unknown misbehaviour {misbehaviour!r}")
         self.text = text if text is not None else resident_text()
         self.photo = photo
         self.misbehaviour = misbehaviour
         self._late_after = late_after
+        self._byte_delay = byte_delay
+        self._answer_delay = answer_delay      # a slow SAM: seconds before every answer
+        self.placed_at: float | None = None    # time.monotonic() of the last place(), for benchmarks
         self._lock = threading.Lock()
         self._present = misbehaviour != "no_card"
         self._finds = 0
@@ -59,6 +66,7 @@ class SamEmulator:
     def place(self) -> None:
         with self._lock:
             self._present = True
+            self.placed_at = time.monotonic()
 
     def remove(self) -> None:
         with self._lock:
@@ -105,6 +113,8 @@ class SamEmulator:
         self.commands.append(req.command)
         if self.misbehaviour == "silent":
             return
+        if self._answer_delay:
+            time.sleep(self._answer_delay)
         with self._lock:
             present = self._present
         cmd = req.command
@@ -136,7 +146,7 @@ class SamEmulator:
             self._send(frame[:len(frame) // 2])
         elif self.misbehaviour == "partial_frame" and first:
             self._send(frame[:len(frame) // 2])
-        elif self.misbehaviour == "bad_checksum" and first:
+        elif (self.misbehaviour == "bad_checksum" and first) or self.misbehaviour == "bad_checksum_always":
             self._send(frame[:-1] + bytes([frame[-1] ^ 0x5A]))
         else:
             self._send(frame)
@@ -152,6 +162,8 @@ class SamEmulator:
             self._write(frame)
 
     def _write(self, data: bytes) -> None:
+        if self._byte_delay:
+            time.sleep(len(data) * self._byte_delay)
         try:
             os.write(self._master, data)
         except OSError:

@@ -3,6 +3,8 @@
   kiosk card readers
   kiosk card read --reader NAME (--mrz MRZ | --can CAN | --doc-number N --birth YYMMDD --expiry YYMMDD)
                   [--json] [--photo-out FILE] [--trust-store DIR] [--no-extended] [--wait S] [--timeout S]
+  kiosk card read --sam PORT [--baud N] [--json] [--photo-out FILE] [--wait S] [--timeout S]
+                  (resident ID cards through a SAM reader: no access key; kiosk/cli/card_sam.py)
   kiosk card trust import FILE... | kiosk card trust list     (kiosk/cli/trust.py)
 
 Runs on the main thread, which then is the card thread: it owns the PC/SC context and blocks in
@@ -23,10 +25,13 @@ from kiosk.cli.trust import add_trust_parser, read_trust_store
 def add_card_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     card = subparsers.add_parser("card", help="ID document chip tools (ICAO 9303 over PC/SC)")
     sub = card.add_subparsers(dest="card_action", required=True)
-    sub.add_parser("readers", help="list the PC/SC readers")
+    sub.add_parser("readers", help="list the PC/SC readers and the SAM readers on serial ports")
     read = sub.add_parser("read", help="read and check the document on a reader")
     read.add_argument("--reader", default="", help="reader name or part of it (default: the first reader)")
-    key = read.add_mutually_exclusive_group(required=True)
+    read.add_argument("--sam", metavar="PORT", help="a SAM reader's serial port (resident ID cards; no access key)")
+    read.add_argument("--baud", type=int, default=115200, help="the SAM reader's baud rate (default 115200)")
+    # required for ICAO chips only; checked in run_card since --sam needs none
+    key = read.add_mutually_exclusive_group()
     key.add_argument("--mrz", help="the whole MRZ (lines separated by newlines, or run together)")
     key.add_argument("--can", help="the 6-digit card access number (PACE documents)")
     key.add_argument("--doc-number", help="document number (with --birth and --expiry)")
@@ -62,9 +67,22 @@ def run_card(args: argparse.Namespace) -> int:
         from kiosk.cli.trust import run_trust
         return run_trust(args)
     if args.card_action == "readers":
-        names = list_readers()
+        from kiosk.cli.card_sam import sam_ports
+
+        names = list_readers() + [f"sam:{port}" for port in sam_ports()]
         print(json.dumps(names) if getattr(args, "json", False) else ("\n".join(names) or "(no readers)"))
         return 0
+    has_key = bool(args.mrz or args.can or args.doc_number)
+    if args.sam:
+        if has_key:
+            print("ERROR --mrz, --can and --doc-number are for ICAO chips, not --sam", file=sys.stderr)
+            return 2
+        from kiosk.cli.card_sam import read_sam
+        return read_sam(args)
+    if not has_key:
+        print("ERROR an ICAO chip read needs one of --mrz, --can or --doc-number (or use --sam PORT)",
+              file=sys.stderr)
+        return 2
     return _read(args)
 
 

@@ -53,3 +53,11 @@ def test_face_time_decides_every_cooperative_check_and_times_its_phases():
     for r in face["runs"]:
         assert r["look"] > 0 and r["turn"] > 0 and r["back"] > 0
         assert r["look"] + r["turn"] + r["back"] == pytest.approx(r["total"], abs=0.01)
+
+
+@pytest.mark.e2e
+def test_sam_read_bench_times_a_placed_card_to_its_identity():
+    code, out, err = bench("sam_read.py", "--runs", "3", timeout=120)
+    assert code == 0, err
+    # the read-base answer alone costs ~0.11 s at 115200 baud: the emulator's line delay is there
+    assert out["runs"] == 3 and 0.1 < out["read_median_s"] <= out["median_s"]

@@ -170,3 +170,17 @@ def test_a_decoded_photo_becomes_the_face_checks_reference() -> None:
     finally:
         reader.close()
         emulator.close()
+
+
+def test_a_slow_sam_polled_as_the_kiosk_does_gets_each_answer_matched_to_its_command() -> None:
+    # Regression: a find-card cut short by the poll's deadline left its late answer on the line,
+    # and every later command took the previous one's answer ("find card: success").
+    with SamEmulator(misbehaviour="late_card", late_after=1, answer_delay=0.1) as emu:
+        reader = SamCardReader(emu.port, poll_interval=0.2)
+        try:
+            deadline = time.monotonic() + 5
+            while not reader.wait_for_insert(0.35):
+                assert time.monotonic() < deadline
+            assert reader.read(5.0).identity.name == "林晓梅"
+        finally:
+            reader.close()

@@ -64,10 +64,13 @@ class SamCardReader:
         self._lock = threading.Lock()      # guards _serial between the card thread and close()
         self._closed = threading.Event()
         self.commands_sent = 0
+        # the WLT photo of the last successful read, for `kiosk card read --sam` (card thread)
+        self.last_photo: bytes | None = None
 
     # --- CardReader port ---
     def wait_for_insert(self, timeout: float) -> bool:
-        """Poll find-card until a card answers or `timeout` s pass. A missing or silent reader is
+        """Poll find-card until a card answers or `timeout` s pass (plus at most one command timeout:
+        a find-card is never cut short). A missing or silent reader is
         logged and the timeout slept out (False), as the PC/SC backend does."""
         return self._wait(True, timeout)
 
@@ -82,6 +85,7 @@ class SamCardReader:
         started = time.monotonic()
         deadline = started + timeout
         sent_before = self.commands_sent
+        self.last_photo = None
         try:
             data = self._read_sequence(deadline)
         except _NoAnswer as exc:
@@ -98,6 +102,7 @@ class SamCardReader:
         except ContentError as exc:
             raise CardError(msg.UNSUPPORTED if exc.unsupported else msg.INVALID, f"card content: {exc}") from None
         identity = to_identity(content)
+        self.last_photo = base.photo
         if self._decoder is not None:
             try:
                 photo = self._decoder.decode(base.photo, max(0.1, deadline - time.monotonic()))
@@ -109,6 +114,22 @@ class SamCardReader:
             identity = dataclasses.replace(identity, photo=photo)
         return CardReadResult(identity=identity, genuine=True,
                               apdu_count=self.commands_sent - sent_before, seconds=time.monotonic() - started)
+
+    def check(self) -> None:
+        """Ask the SAM for its status; raises CardError(NO_READER) when the port is missing or the
+        SAM does not answer well. Card thread; blocks up to twice the command timeout. Lets the
+        CLI tell a dead reader (exit 1) from no card (exit 5), which `wait_for_insert` cannot."""
+        deadline = time.monotonic() + 2 * self._command_timeout
+        try:
+            status = self._command(frames.CMD_SAM_STATUS, self._command_timeout, deadline)
+        except _NoAnswer as exc:
+            self._drop_port()
+            raise CardError(msg.NO_READER, f"SAM status: {exc}") from None
+        except OSError as exc:
+            self._drop_port()
+            raise CardError(msg.NO_READER, f"serial: {type(exc).__name__}") from None
+        if status.sw3 != frames.SW_OK:
+            raise CardError(msg.NO_READER, f"SAM status: {status.meaning}")
 
     def set_access_key(self, key: AccessKey | None) -> None:
         """No-op: the SAM needs no key from the citizen."""
@@ -146,7 +167,11 @@ class SamCardReader:
         deadline = time.monotonic() + timeout
         while not self._closed.is_set():
             try:
-                found = self._command(frames.CMD_FIND_CARD, self._command_timeout, deadline)
+                # the full command timeout even past the poll's deadline: a find-card abandoned
+                # while the SAM is still answering leaves its answer on the line, where it would
+                # be taken for the answer to the next command (the frames carry no command tag)
+                found = self._command(frames.CMD_FIND_CARD, self._command_timeout,
+                                      max(deadline, time.monotonic() + self._command_timeout))
                 present = found.sw3 == frames.SW_FOUND
             except (_NoAnswer, OSError) as exc:
                 log.info("SAM reader not answering: %s", exc)
@@ -213,19 +238,29 @@ class SamCardReader:
             return self._serial
 
     def _detect(self) -> str:
-        candidates = sorted(p for pattern in AUTO_PORTS for p in glob.glob(pattern))
-        for path in candidates:
+        found = self.probe_ports(first_only=True)
+        if found:
+            log.info("SAM reader found on %s", found[0])
+            return found[0]
+        raise OSError("no SAM reader on " + ", ".join(AUTO_PORTS))
+
+    def probe_ports(self, first_only: bool = False) -> list[str]:
+        """The serial ports matching AUTO_PORTS whose device answers the SAM status command. Card
+        thread (or the CLI's main thread); blocks up to the command timeout per port."""
+        found: list[str] = []
+        for path in sorted(p for pattern in AUTO_PORTS for p in glob.glob(pattern)):
             try:
                 with serial.Serial(path, self._baud, timeout=0.05, write_timeout=0.5, exclusive=True) as probe:
                     probe.write(frames.build_request(frames.CMD_SAM_STATUS))
                     buf = FrameBuffer()
                     answer = self._receive(probe, buf, time.monotonic() + self._command_timeout)
-                if isinstance(answer, Response) and answer.sw3 == frames.SW_OK:
-                    log.info("SAM reader found on %s", path)
-                    return path
             except (OSError, serial.SerialException):
                 continue
-        raise OSError("no SAM reader on " + ", ".join(AUTO_PORTS))
+            if isinstance(answer, Response) and answer.sw3 == frames.SW_OK:
+                found.append(path)
+                if first_only:
+                    break
+        return found
 
     def _drop_port(self) -> None:
         with self._lock:
