@@ -22,6 +22,7 @@ from kiosk.domain.samples import sample_answer
 from kiosk.flows.journey import FlowState, Step
 from kiosk.ui.main_window import KioskWindow
 from kiosk.ui.screens.choose import ChooseBundleScreen
+from kiosk.ui.screens.face import FaceCheckScreen
 from kiosk.ui.screens.form import FormScreen
 from kiosk.ui.screens.materials import MaterialsScreen
 from kiosk.ui.screens.receipt import RatingScreen, ReceiptScreen
@@ -126,6 +127,7 @@ class Autopilot(QObject):
         self.started = False          # the current journey's card has been placed
         self.left_attract = False     # ... and the kiosk has moved on from the attract screen
         self.receipt_location: str | None = None
+        self.face_retries = 0          # face checks a genuine citizen had to try again (the soak reports them)
         self._session_started_at = 0.0
         self._done = False
         self._pending = False
@@ -160,7 +162,8 @@ class Autopilot(QObject):
 
     def _write_stats(self, sessions_done: int, seconds: float | None) -> None:
         if self.stats is not None:
-            row = {"sessions": sessions_done, "seconds": seconds, "t": time.monotonic(), **process_sample()}
+            row = {"sessions": sessions_done, "seconds": seconds, "t": time.monotonic(), "face_retries": self.face_retries,
+                   **process_sample()}
             with open(self.stats, "a", encoding="utf-8") as f:
                 f.write(json.dumps(row) + "\n")
 
@@ -207,7 +210,16 @@ class Autopilot(QObject):
             return
         if step == Step.FACE_CHECK:
             face = state.session.face if state.session else None
-            if face and not face.checking:
+            if face and not face.checking and not face.needs_staff:
+                # A live person whose check failed presses "try again", as the screen asks; only a
+                # check that ends with "ask the staff" fails the journey.
+                self.face_retries += 1
+                log.warning("autopilot: face check attempt %d failed (%s); trying again", face.attempts,
+                            face.message.en if face.message else "")
+                face_screen = self.window.screens[Step.FACE_CHECK]
+                assert isinstance(face_screen, FaceCheckScreen)
+                face_screen.retry.click()
+            elif face and not face.checking:
                 log.error("autopilot: face check failed: %s", face.message.en if face.message else "")
                 self._end(1)
             else:

@@ -24,10 +24,12 @@ def bench(script: str, *args: str, timeout: float) -> tuple[int, dict, str]:
 
 @pytest.mark.e2e
 def test_soak_walks_every_journey_in_one_process_with_flat_threads_and_files():
-    code, soak, err = bench("soak.py", "--sessions", "3", "--warmup", "1", timeout=240)
+    # Warm-up covers one journey of each demo citizen the autopilot cycles through (chen_hao on his
+    # ICAO chip, zhou_lei on the SAM reader, whose emulator opens its pty on first use).
+    code, soak, err = bench("soak.py", "--sessions", "4", "--warmup", "2", timeout=300)
     assert code == 0 and soak["exit_code"] == 0, err
     start, warm, last = soak["start"], soak["warm"], soak["last"]
-    assert [start["sessions"], warm["sessions"], last["sessions"]] == [0, 1, 3]
+    assert [start["sessions"], warm["sessions"], last["sessions"]] == [0, 2, 4]
     assert last["threads"] == warm["threads"] and last["fds"] == warm["fds"]
     assert 50 * 1024 < start["vmrss_kb"] < warm["vmrss_kb"] < 1024 * 1024       # a real kiosk, not a stub
     assert last["rssanon_kb"] + last["rssfile_kb"] == pytest.approx(last["vmrss_kb"], abs=64)
