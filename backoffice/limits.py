@@ -131,7 +131,7 @@ class RequestGuard:
                 log.info("%s %r from %s: the client went away while sending its body", scope["method"],
                          scope["path"][:100], _client(scope))
                 return None
-            return await self.app(scope, _replay(body, receive) if body is not None else receive, send)
+            return await self.app(scope, replay_body(body, receive) if body is not None else receive, send)
         finally:
             self._in_progress -= 1
             self._budget.give(held)
@@ -208,8 +208,10 @@ def _client(scope: Scope) -> str:
     return f"{c[0]}:{c[1]}" if c else "?"
 
 
-def _replay(body: bytes, then: Receive) -> Receive:
-    """The body already read, as one message; after it, the connection's own messages."""
+def replay_body(body: bytes, then: Receive) -> Receive:
+    """The body already read, as one message; after it, the connection's own messages (a
+    disconnect). Used by this guard and by the sign-in gate (backoffice/web/gate.py), which both
+    read a body before the app does."""
     sent = False
 
     async def receive() -> Message:

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from starlette.concurrency import run_in_threadpool
 
+from backoffice.limits import replay_body
 from backoffice.sessions import Session, Sessions
 
 Scope = dict[str, Any]
@@ -106,7 +107,7 @@ class Gate:
             expected = jar.get(SIGNIN_COOKIE, "") if path == "/signin" else (session.csrf if session else "")
             if not expected or not token or not hmac.compare_digest(expected.encode(), token.encode()):
                 return await _json(send, 403, "missing or wrong CSRF token (reload the page and try again)")
-            receive = _replay(body, receive)
+            receive = replay_body(body, receive)
         return await self.app(scope, receive, send)
 
     async def _refuse_anonymous(self, scope: Scope, send: Send) -> None:
@@ -162,19 +163,6 @@ async def _read_body(receive: Receive) -> bytes | None:
         chunks.append(chunk)
         if not message.get("more_body"):
             return b"".join(chunks)
-
-
-def _replay(body: bytes, then: Receive) -> Receive:
-    """The body already read, once; after it, the connection's own messages (a disconnect)."""
-    sent = False
-
-    async def receive() -> dict:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await then()
-    return receive
 
 
 def _form(scope: Scope, body: bytes) -> dict[str, str]:
