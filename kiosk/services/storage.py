@@ -404,5 +404,15 @@ class Storage:
             problems.append(f"{number}: purged but not delivered, or not emptied")
         return problems
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """This store's connection, for the stores of other concerns in the same file and on the
+        same thread (kiosk/services/audit, kiosk/services/staff): one connection per thread."""
+        return self._db
+
+    @property
+    def cipher(self) -> RecordCipher:
+        return self._cipher
+
     def close(self) -> None:
         self._db.close()

@@ -78,4 +78,28 @@ MIGRATIONS: list[str] = [
     CREATE UNIQUE INDEX applications_submission_key ON applications(submission_key)
         WHERE submission_key IS NOT NULL;
     """,
+    # 6: the audit trail (kiosk/services/audit/) and the staff credential cache and lockouts
+    # (kiosk/services/staff/). An audit entry's JSON (hash-chained, signed with the kiosk key) is
+    # sealed like an application, "audit:<seq>" as associated data; only its number, its hash and
+    # when the back office confirmed it are in the clear. The staff list is the back office's
+    # signed document, sealed; lockouts survive a restart.
+    """
+    CREATE TABLE audit_log (
+        seq         INTEGER PRIMARY KEY,
+        hash        TEXT NOT NULL UNIQUE,
+        body        BLOB NOT NULL,
+        synced_at   TEXT
+    );
+    CREATE TABLE staff_credentials (
+        id          INTEGER PRIMARY KEY CHECK (id = 1),
+        issued      INTEGER NOT NULL,
+        stored_at   TEXT NOT NULL,
+        body        BLOB NOT NULL
+    );
+    CREATE TABLE staff_lockout (
+        staff_number TEXT PRIMARY KEY,
+        failures     INTEGER NOT NULL,
+        locked_until REAL
+    );
+    """,
 ]
