@@ -156,12 +156,13 @@ def _now(args: argparse.Namespace, config: Config) -> int:
             catalogue = syncer.pull_catalogue()
         except (TransientSyncError, CatalogueRefused) as exc:
             pull_error = str(exc)
+        staff_audit = syncer.staff_and_audit()   # the audit trail up, the staff list down
         purged = syncer.purge_expired()       # [sync] retention_days: what the back office confirmed long ago
     finally:
         store.close()
         client.close()
     out = {**report.as_dict(), "status_changes": pulled, "catalogue_revision": catalogue, "pull_error": pull_error,
-           "purged": purged}
+           "purged": purged, **staff_audit}
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
     else:
@@ -169,6 +170,10 @@ def _now(args: argparse.Namespace, config: Config) -> int:
               f"{report.rejected} refused; {report.remaining} still pending ({report.seconds:.1f}s, "
               f"{report.errors} network error(s))")
         print(f"status changes: {pulled}; catalogue: " + (f"new revision {catalogue}" if catalogue else "unchanged"))
+        print(f"audit entries confirmed: {staff_audit['audit_confirmed']}; staff list: "
+              + (f"{staff_audit['staff']} staff" if staff_audit["staff"] is not None else "unchanged"))
+        for problem in staff_audit["errors"]:
+            print(f"staff/audit: {problem}", file=sys.stderr)
         if purged:
             print(f"retention: personal data of {purged} delivered application(s) deleted")
         if report.set_aside:

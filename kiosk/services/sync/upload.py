@@ -24,6 +24,7 @@ from kiosk.services.sync.catalogue_pull import pull_catalogue
 from kiosk.services.sync.client import SyncClient, TooLargeSyncError, TransientSyncError, backoff_delay
 from kiosk.services.sync.settings import SyncSettings
 from kiosk.services.sync.status_pull import pull_status
+from kiosk.services.sync.staff_audit import exchange_staff_and_audit
 
 log = logging.getLogger(__name__)
 
@@ -222,6 +223,11 @@ class Syncer:
         """Fetch, verify and keep the back office's catalogue if it is newer than ours."""
         return pull_catalogue(self.storage, self.client, self._backoffice, self._clock, self.folder,
                               self._on_catalogue)
+
+    def staff_and_audit(self) -> dict[str, Any]:
+        """Send the audit trail and pull the staff list (kiosk/services/sync/staff_audit.py).
+        Never raises for the back office's answers: what went wrong is in the result and the store."""
+        return exchange_staff_and_audit(self.storage, self.client, self._backoffice, self._clock)
 
 
 def _group_by_attempts(storage: Storage, numbers: list[str]) -> dict[int, list[str]]:

@@ -200,6 +200,7 @@ class SyncWorker:
                         continue                     # more is due now: no wait
                     if time.monotonic() >= next_pull:
                         syncer.pull_status()
+                        syncer.staff_and_audit()     # audit trail up, staff list down (never raises)
                         try:
                             syncer.pull_catalogue()
                             self._set(catalogue_error=None)
