@@ -7,7 +7,8 @@ Roles and what they may do (`can`):
   department_admin  an official who also manages the official accounts of their departments
   official          sees and updates their departments' items of received applications
   auditor           reads the audit log; sees no citizen data
-  clerk, supervisor the kiosk staff roles (the staff issue): no back-office page yet
+  clerk, supervisor the kiosk staff roles (backoffice/staff.py: staff number, stations, kiosk PIN);
+                    a supervisor reads the kiosk audit trails of their stations (/officials/staff)
 
 Any thread; each call is its own transaction.
 """
@@ -33,12 +34,12 @@ from backoffice.service import utcnow
 ROLES = ("admin", "department_admin", "official", "auditor", "clerk", "supervisor")
 DEPARTMENT_ROLES = ("department_admin", "official")
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset({"accounts.manage", "audit.read", "docs.read"}),
+    "admin": frozenset({"accounts.manage", "audit.read", "docs.read", "staff.audit"}),
     "department_admin": frozenset({"items.read", "items.update", "accounts.manage_department", "docs.read"}),
     "official": frozenset({"items.read", "items.update", "docs.read"}),
-    "auditor": frozenset({"audit.read", "docs.read"}),
+    "auditor": frozenset({"audit.read", "docs.read", "staff.audit"}),
     "clerk": frozenset({"docs.read"}),
-    "supervisor": frozenset({"docs.read"}),
+    "supervisor": frozenset({"docs.read", "staff.audit"}),
 }
 USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 MIN_PASSWORD, MAX_PASSWORD = 12, 256

@@ -16,6 +16,8 @@
   python -m backoffice account create|list|password|departments|disable|enable|unlock ...
   python -m backoffice departments | audit | migrate | rotate-key [--reencrypt] | prune-keys
   (the officials' commands: backoffice/cli_officials.py)
+  python -m backoffice staff create|list|pin|stations ... | kiosk-audit verify|list ...
+  (kiosk staff and the kiosks' audit trails: backoffice/cli_staff.py)
 
 Every command takes --db (default sqlite:///<data-dir>/db/backoffice.sqlite3; PostgreSQL with
 postgresql://user@host:port/db), --data-dir (default $ONEVISIT_BACKOFFICE_DIR or
@@ -34,10 +36,10 @@ import sys
 from typing import TYPE_CHECKING, Any
 from pathlib import Path
 
-from backoffice import cli_officials
+from backoffice import cli_officials, cli_staff
 
 COMMANDS = ("serve", "enrol", "revoke", "kiosks", "keys", "import", "list", "status", "catalogue-publish",
-            "conflicts", "openapi") + cli_officials.COMMANDS
+            "conflicts", "openapi") + cli_officials.COMMANDS + cli_staff.COMMANDS
 DEFAULT_PORT = 8750
 
 if TYPE_CHECKING:
@@ -108,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     _common(sub.add_parser("openapi", help="print the OpenAPI document"))
     cli_officials.add_parsers(sub, _common)
+    cli_staff.add_parsers(sub, _common)
     return parser
 
 
@@ -243,6 +246,11 @@ def main(argv: list[str] | None = None) -> int:
     except LegacyDatabase as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.command in cli_staff.COMMANDS:
+        try:
+            return cli_staff.run(args, bo)
+        finally:
+            bo.engine.dispose()
     if args.command in cli_officials.COMMANDS:
         try:
             return cli_officials.run(args, bo)

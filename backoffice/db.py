@@ -134,6 +134,35 @@ audit = Table(
     Index("ix_audit_number", "number"),
 )
 
+# --- kiosk staff and the kiosks' audit trails (backoffice/staff.py, backoffice/kiosk_audit.py) ----
+staff_members = Table(
+    "staff_members", metadata,
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("staff_number", String(16), nullable=False, unique=True),
+    Column("name", String(100), nullable=False),
+    Column("stations", Text, nullable=False, default="[]"),   # JSON list of kiosk ids they may serve
+    Column("pin_hash", String(200), nullable=False),          # argon2id, PHC string; never the PIN
+    Column("id_key", String(64)),                             # argon2id of their own ID number; never the number
+    Column("valid_until", String(10)),                        # ISO date, inclusive; NULL: no end
+    Column("pin_changed_at", String(32), nullable=False),
+)
+
+kiosk_audit = Table(
+    "kiosk_audit", metadata,
+    Column("kiosk_id", String(10), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("type", String(32), nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("staff", String(16)),
+    Column("ref", String(64)),
+    Column("details", Text, nullable=False),                  # canonical JSON; never personal data
+    Column("prev", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("sig", String(100), nullable=False),
+    Column("received_at", String(32), nullable=False),
+    Index("ix_kiosk_audit_staff", "staff"),
+)
+
 
 def normalise_url(url: str) -> str:
     """postgresql:// and postgres:// mean psycopg 3 here."""

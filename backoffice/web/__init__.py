@@ -16,6 +16,7 @@ from backoffice.officials import Workbench
 from backoffice.records import RecordsSource
 from backoffice.service import Backoffice
 from backoffice.sessions import Session, SessionPolicy, Sessions
+from backoffice.staff import StaffAccounts
 
 STATIC = Path(__file__).parent / "static"
 
@@ -31,6 +32,7 @@ class WebSettings:
     clock: Callable[[], float] = time.time
     records: RecordsSource | None = None
     records_per_minute: int = 30
+    pin_hasher: PasswordHasher | None = None      # staff PINs (backoffice/staff.py); None: argon2id defaults
 
 
 @dataclass
@@ -40,6 +42,7 @@ class Web:
     sessions: Sessions
     workbench: Workbench
     settings: WebSettings
+    staff: StaffAccounts
 
 
 def web_of(request: Request) -> Web:
@@ -63,18 +66,22 @@ def require(request: Request, permission: str) -> tuple[Session, Account]:
 
 def mount_web(app: FastAPI, bo: Backoffice, settings: WebSettings | None = None) -> Web:
     from backoffice.records import records_router
-    from backoffice.web import accounts_page, api, docs, pages, signin
+    from backoffice.staff_api import staff_router
+    from backoffice.web import accounts_page, api, docs, pages, signin, staff_page
     from backoffice.web.gate import Gate
 
     settings = settings or WebSettings()
     accounts = Accounts(bo.engine, hasher=settings.hasher, lockout=settings.lockout, clock=settings.clock)
     sessions = Sessions(bo.engine, accounts, settings.sessions, settings.clock)
-    web = Web(bo, accounts, sessions, Workbench(bo), settings)
+    staff = StaffAccounts(bo, accounts, pin_hasher=settings.pin_hasher, clock=settings.clock)
+    web = Web(bo, accounts, sessions, Workbench(bo), settings, staff)
     app.state.web = web
     app.include_router(records_router(bo, settings.records, settings.records_per_minute))
+    app.include_router(staff_router(bo, staff))
     app.include_router(signin.router)
     app.include_router(pages.router)
     app.include_router(accounts_page.router)
+    app.include_router(staff_page.router)
     app.include_router(api.router)
     app.include_router(docs.router)
     app.add_middleware(Gate, sessions=sessions, secure=settings.secure)

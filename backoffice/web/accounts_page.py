@@ -73,6 +73,9 @@ def accounts_page(request: Request, notice: str = "") -> Response:
               f'<p><button type="submit">创建 Create</button></p></form>')
     # only our own redirects' notices: a crafted link cannot put words on this page
     note = f'<p class="notice" id="notice">{e(notice)}</p>' if NOTICE_RE.fullmatch(notice) else ""
+    if acct.can("accounts.manage"):     # kiosk staff: clerks and supervisors (backoffice/web/staff_page.py)
+        from backoffice.web.staff_page import staff_form
+        create += "<h2>新工作人员 New kiosk staff account</h2>" + staff_form(session.csrf)
     return page("账户 Accounts", note + listing + "<h2>新账户 New account</h2>" + create, account=acct,
                 csrf=session.csrf)
 

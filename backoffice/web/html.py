@@ -31,6 +31,8 @@ def page(title: str, body: str, *, account: Any = None, csrf: str = "", status: 
             links.append('<a href="/officials">收件 Items</a>')
         if account.can("audit.read"):
             links.append('<a href="/officials/audit">审计 Audit log</a>')
+        if account.can("staff.audit"):
+            links.append('<a href="/officials/staff">工作人员 Staff</a>')
         if account.can("accounts.manage") or account.can("accounts.manage_department"):
             links.append('<a href="/officials/accounts">账户 Accounts</a>')
         links.append('<a href="/docs">API</a>')

@@ -30,6 +30,8 @@ def officials_home(request: Request, department: str | None = None, status: str 
             links.append('<li><a href="/officials/audit">审计日志 Audit log</a></li>')
         if acct.can("accounts.manage"):
             links.append('<li><a href="/officials/accounts">账户 Accounts</a></li>')
+        if acct.can("staff.audit"):
+            links.append('<li><a href="/officials/staff">工作人员与终端审计 Staff and kiosk audit trails</a></li>')
         if not links:
             return page("无权限 Not allowed", "<p>This role has no back-office page.</p>", account=acct,
                         csrf=session.csrf, status=403)
