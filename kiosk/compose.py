@@ -30,6 +30,8 @@ from kiosk.services.crypto import RecordCipher
 from kiosk.services.datafolder import DataFolder
 from kiosk.services.keystore import KeyProblem, load_signing_key, load_storage_key
 from kiosk.services.signing import sign_receipt
+from kiosk.services.staff.authenticator import StaffPolicy
+from kiosk.services.staff.services import StaffServices, open_staff_services
 from kiosk.services.storage import Storage
 from kiosk.services.sync.protocol import ProtocolError
 from kiosk.services.sync.settings import SyncSettings, SyncSettingsError, settings_for
@@ -59,6 +61,9 @@ class KioskParts:
     make_sync: Callable[..., Any] | None = None
     # shown to staff on the attract screen (e.g. an empty CSCA trust store)
     staff_warnings: tuple[Text, ...] = ()
+    # the staff issue: open_staff(storage) -> StaffServices (audit log, staff sign-in, policy) on that
+    # storage's thread (kiosk/services/staff/services.py); never used on the GUI thread
+    open_staff: Callable[[Storage], StaffServices] | None = None
 
     @property
     def files(self) -> DataFolder:
@@ -305,8 +310,26 @@ def build_parts(config: Config) -> KioskParts:
                              records_timeout_seconds=d.government_records_timeout)
     timeouts = Timeouts(card_read=d.card_read_timeout, face_check=config.session.face_check_seconds,
                         store=d.store_timeout, print=d.print_timeout)
+    staff_trust = _staff_trust(config, files, sync_settings, kinds)
+    policy = StaffPolicy.from_config(config)
+
+    def open_staff(storage: Storage) -> StaffServices:
+        return open_staff_services(storage, config.kiosk.id, signing_key, staff_trust, policy)
+
     return KioskParts(config, catalogue, flow_config, devices, timeouts, open_storage, render, citizens,
-                      reader if isinstance(reader, SimCardReader) else None, make_sync, staff_warnings)
+                      reader if isinstance(reader, SimCardReader) else None, make_sync, staff_warnings, open_staff)
+
+
+def _staff_trust(config: Config, files: DataFolder, sync_settings: SyncSettings, kinds: tuple[str, ...]) -> Any:
+    """Whose signature a staff list needs: the enrolled back office's; in the demo (the demo's card
+    reader, no back office) the demo's own staff list, installed now (kiosk/demo.py); else nobody's."""
+    if sync_settings.configured:
+        return sync_settings.signing_public()
+    if kinds == ("sim",):
+        from kiosk.demo import demo_staff_trust
+        return demo_staff_trust(files, config.kiosk.id)
+    log.info("no back office enrolled: no staff can sign in on this kiosk until it is (kiosk sync enrol)")
+    return None
 
 
 def _sync_settings(config: Config) -> SyncSettings:

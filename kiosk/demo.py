@@ -7,7 +7,9 @@ kiosk/devices/sim comes from here:
     PC/SC, or, for `card_type: resident_id`, a resident ID card in a SAM emulator on a pty, read
     by the product's SamCardReader with the demo-only photo decoder (DemoPhotoDecoder is composed
     here and nowhere else);
-  - `--with-backoffice`: a back office inside the kiosk process (testkit.demo_backoffice).
+  - `--with-backoffice`: a back office inside the kiosk process (testkit.demo_backoffice);
+  - the demo's staff (testkit.demo_staff): a clerk and a supervisor whose signed staff list is
+    installed at start when no back office is enrolled, so staff sign in offline.
 
 kiosk.compose asks for the reader only when the configuration says card_reader = "sim", and
 kiosk.cli starts the back office only for --with-backoffice, so a production configuration never
@@ -24,6 +26,8 @@ from kiosk.compose import ConfigurationProblem
 from kiosk.config import Config
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     from kiosk.devices.sim.card_reader import SimCardReader
     from kiosk.services.datafolder import DataFolder
     from testkit.demo_backoffice import DemoBackoffice
@@ -64,3 +68,16 @@ def start_demo_backoffice(kiosk_data_dir: Path | DataFolder, kiosk_id: str) -> D
             raise
         raise ConfigurationProblem(NO_TESTKIT) from None
     return start(kiosk_data_dir, kiosk_id)
+
+
+def demo_staff_trust(files: DataFolder, kiosk_id: str) -> Ed25519PublicKey:
+    """Install the demo's staff list (demo clerk and supervisor, README) in the kiosk's store and
+    return the TEST-ONLY key it is signed with. Only for the demo's card reader without a back
+    office (kiosk/compose.py). Caller's thread; opens the store briefly."""
+    try:
+        from testkit.demo_staff import install_demo_staff
+    except ModuleNotFoundError as exc:
+        if not _not_installed(exc, "testkit.demo_staff"):
+            raise
+        raise ConfigurationProblem(NO_TESTKIT) from None
+    return install_demo_staff(files, kiosk_id)

@@ -3,9 +3,10 @@ which `scripts/demo.sh` uses): uvicorn on its own thread on 127.0.0.1 (a free po
 folder beside the kiosk's data folder (DataFolder.demo_backoffice: never inside it, so nothing of
 the back office's sits with the kiosk's files), the kiosk enrolled with it and pinned to it
 (<kiosk-data-dir>/sync.toml), so the demo's applications really travel. The demo's government
-records (assets/demo/government-records.yaml) feed its records API, and an official account
+records (assets/demo/government-records.yaml) feed its records API, an official account
 "demo" for every department of the shipped catalogue gets a fresh random password at each start
-(printed). Production runs the back office as its own service (`python -m backoffice serve`).
+(printed), and the demo clerk and supervisor (testkit/demo_staff.py) are staff accounts serving
+this kiosk, their signed list kept on the kiosk at once. Production runs the back office as its own service (`python -m backoffice serve`).
 
 Demo tooling that reaches into both products, so it lives in testkit/; the kiosk's demo
 composition (kiosk/demo.py) is the only product module that starts it.
@@ -77,6 +78,7 @@ def start_demo_backoffice(kiosk_data_dir: Path | DataFolder, kiosk_id: str, time
     keys, engine = bo.keys, bo.engine
     password = _demo_official(bo)
     bo.enrol(kiosk_id, ed25519_public_pem(load_signing_key(files).public_key()), "demo kiosk")
+    _demo_staff(bo, files, kiosk_id)
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -124,3 +126,25 @@ def _demo_official(bo: Backoffice) -> str:
         accounts.set_password(DEMO_OFFICIAL, password)
         accounts.set_departments(DEMO_OFFICIAL, depts)
     return password
+
+
+def _demo_staff(bo: Backoffice, files: DataFolder, kiosk_id: str) -> None:
+    """The demo clerk and supervisor as back-office accounts serving this kiosk, and their signed
+    list kept on the kiosk at once (as its first sync would), so staff sign in from the start."""
+    from datetime import datetime
+
+    from backoffice.staff import StaffAccounts
+    from kiosk.services.crypto import RecordCipher
+    from kiosk.services.keystore import load_storage_key
+    from kiosk.services.staff.store import StaffStore
+    from kiosk.services.storage import Storage
+    from kiosk.services.sync import protocol as proto
+    from testkit.demo_staff import create_demo_staff_accounts
+
+    create_demo_staff_accounts(bo, kiosk_id)
+    doc = StaffAccounts(bo).credentials_for(kiosk_id)
+    store = Storage(files.db, RecordCipher(load_storage_key(files)))
+    try:
+        StaffStore(store).keep_list(proto.canonical_json(doc), int(doc["issued"]), datetime.now())
+    finally:
+        store.close()
