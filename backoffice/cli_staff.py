@@ -131,9 +131,9 @@ def _kiosk_audit(args: argparse.Namespace, bo: Any) -> int:
     reports = {k: kiosk_audit.verify_stored(bo, k) for k in kiosks}
     if args.json:
         print(json.dumps({k: r.as_dict() for k, r in reports.items()}))
-    for k, r in reports.items() if not args.json else []:
-        if r.ok:
-            print(f"kiosk {k}: intact, {r.count} entries (head {r.head_seq})")
+    for k, report in reports.items() if not args.json else []:
+        if report.ok:
+            print(f"kiosk {k}: intact, {report.count} entries (head {report.head_seq})")
         else:
-            print(f"kiosk {k}: BROKEN at entry {r.first_bad}: {r.reason}", file=sys.stderr)
+            print(f"kiosk {k}: BROKEN at entry {report.first_bad}: {report.reason}", file=sys.stderr)
     return 0 if all(r.ok for r in reports.values()) else 1

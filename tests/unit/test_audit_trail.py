@@ -54,7 +54,7 @@ def test_a_run_s_chain_verifies_and_lists_the_override(kiosk, capsys):
 
 
 def test_one_byte_changed_on_disk_is_named(kiosk, capsys):
-    files, store, _log = kiosk
+    files, _store, _log = kiosk
     db = sqlite3.connect(files.db)
     body = bytearray(db.execute("SELECT body FROM audit_log WHERE seq=3").fetchone()[0])
     body[40] ^= 0x01

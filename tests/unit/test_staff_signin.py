@@ -50,10 +50,10 @@ class Clock:
 class Kiosk:
     """A kiosk's store on disk; `restart()` opens it again as a new process would."""
 
-    def __init__(self, tmp_path, clock, policy=StaffPolicy()):
+    def __init__(self, tmp_path, clock, policy=None):
         self.files = DataFolder(tmp_path / "data")
         self.files.root.mkdir(exist_ok=True)
-        self.clock, self.policy = clock, policy
+        self.clock, self.policy = clock, policy or StaffPolicy()
         self.store = None
         self.restart()
 

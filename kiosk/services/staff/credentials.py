@@ -23,6 +23,7 @@ import hmac
 import json
 import re
 from collections.abc import Mapping
+from itertools import pairwise
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -168,6 +169,6 @@ def check_pin_rules(pin: str) -> None:
     """A PIN staff may choose: 6-12 digits, not one digit repeated, not a run up or down."""
     if not PIN_RE.fullmatch(pin):
         raise ValueError("a PIN has 6 to 12 digits")
-    steps = {int(b) - int(a) for a, b in zip(pin, pin[1:], strict=False)}
+    steps = {int(b) - int(a) for a, b in pairwise(pin)}
     if steps in ({0}, {1}, {-1}):
         raise ValueError("a PIN may not be one digit repeated or a run such as 123456")
