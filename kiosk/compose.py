@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from kiosk.config import Config
 from kiosk.devices.government import GovernmentRecords, NoGovernmentRecords
-from kiosk.devices.ports import Camera, CardReader, FaceVerifier
+from kiosk.devices.ports import Camera, CardReader, FaceVerifier, Speaker
 from kiosk.devices.sim.camera import FileCamera
 from kiosk.devices.sim.card_reader import SimCardReader
 from kiosk.devices.sim.citizens import DemoCitizen, load_citizens
@@ -59,6 +59,9 @@ class KioskParts:
     make_sync: Callable[..., Any] | None = None
     # shown to staff on the attract screen (e.g. an empty CSCA trust store)
     staff_warnings: tuple[Text, ...] = ()
+    # the voice (issue 13): None when voice.enabled is false. Whoever runs the window calls
+    # speaker.clear() at every session end and speaker.close(timeout) at shutdown.
+    speaker: Speaker | None = None
 
     @property
     def files(self) -> DataFolder:
@@ -238,7 +241,8 @@ def _simulated_devices(config: Config) -> tuple[str, ...]:
     d = config.devices
     return tuple(name for name, sim in (("camera", d.camera == "sim"), ("face verifier", d.face == "sim"),
                                         ("printer", d.printer == "sim"), ("document camera", d.document_camera == "sim"),
-                                        ("government records", d.government_records == "sim")) if sim)
+                                        ("government records", d.government_records == "sim"),
+                                        ("speaker", config.voice.enabled and config.voice.backend == "sim")) if sim)
 
 
 def build_parts(config: Config) -> KioskParts:
@@ -306,7 +310,26 @@ def build_parts(config: Config) -> KioskParts:
     timeouts = Timeouts(card_read=d.card_read_timeout, face_check=config.session.face_check_seconds,
                         store=d.store_timeout, print=d.print_timeout)
     return KioskParts(config, catalogue, flow_config, devices, timeouts, open_storage, render, citizens,
-                      reader if isinstance(reader, SimCardReader) else None, make_sync, staff_warnings)
+                      reader if isinstance(reader, SimCardReader) else None, make_sync, staff_warnings,
+                      speaker=build_speaker(config))
+
+
+def build_speaker(config: Config) -> Speaker | None:
+    """The speaker [voice] asks for: espeak-ng, the simulated one, or None (voice.enabled = false).
+    Starts no thread or process (the first `say` does)."""
+    v = config.voice
+    if not v.enabled:
+        return None
+    if v.backend == "sim":
+        from kiosk.devices.sim.speaker import SimSpeaker
+        return SimSpeaker(headset=bool(v.headset_device))
+    from kiosk.devices.speech.espeak import EspeakSettings, EspeakSpeaker
+    from kiosk.devices.speech.queue import SpeechFailed
+    try:
+        return EspeakSpeaker(EspeakSettings(rate=v.rate, volume=v.volume, voice_zh=v.voice_zh, voice_en=v.voice_en),
+                             output_device=v.output_device, headset_device=v.headset_device)
+    except SpeechFailed as exc:
+        raise ConfigurationProblem(f"voice.backend = 'espeak': {exc}") from None
 
 
 def _sync_settings(config: Config) -> SyncSettings:
