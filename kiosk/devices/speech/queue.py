@@ -184,18 +184,22 @@ class QueuedSpeaker:
                     self._lock.notify_all()
 
     def _start(self, args: Sequence[str], generation: int) -> subprocess.Popen[bytes]:
-        """Start a child process for the current utterance, unless it was stopped already: the
-        check and the registration share the lock with `stop`, so no process escapes a stop."""
+        """Start a child process for the current utterance, unless it was stopped already. The
+        process is registered under the lock `stop` takes and the generation checked again there,
+        so none escapes a stop; the fork itself happens outside the lock, so `say` never waits
+        for it."""
+        if generation != self._generation:
+            raise Cancelled
+        try:
+            proc = subprocess.Popen(list(args), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, close_fds=True)
+        except OSError as exc:
+            raise SpeechFailed(f"cannot start {args[0]}: {exc.strerror}") from None
         with self._lock:
-            if generation != self._generation:
-                raise Cancelled
-            try:
-                proc = subprocess.Popen(list(args), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, close_fds=True)
-            except OSError as exc:
-                raise SpeechFailed(f"cannot start {args[0]}: {exc.strerror}") from None
             self._procs.add(proc)
-            return proc
+            if generation != self._generation:
+                _kill(proc)       # stopped while it started: Job.run reaps it and sees Cancelled
+        return proc
 
     def _finished(self, proc: subprocess.Popen[bytes]) -> None:
         with self._lock:
