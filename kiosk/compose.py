@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from kiosk.config import Config
 from kiosk.devices.government import GovernmentRecords, NoGovernmentRecords
-from kiosk.devices.ports import Camera, CardReader, FaceVerifier
+from kiosk.devices.ports import Camera, CardReader, FaceVerifier, Speaker
 from kiosk.devices.sim.camera import FileCamera
 from kiosk.devices.sim.card_reader import SimCardReader
 from kiosk.devices.sim.citizens import DemoCitizen, load_citizens
@@ -64,6 +64,9 @@ class KioskParts:
     # the staff issue: open_staff(storage) -> StaffServices (audit log, staff sign-in, policy) on that
     # storage's thread (kiosk/services/staff/services.py); never used on the GUI thread
     open_staff: Callable[[Storage], StaffServices] | None = None
+    # the voice (issue 13): None when voice.enabled is false. Whoever runs the window calls
+    # speaker.clear() at every session end and speaker.close(timeout) at shutdown.
+    speaker: Speaker | None = None
 
     @property
     def files(self) -> DataFolder:
@@ -243,7 +246,8 @@ def _simulated_devices(config: Config) -> tuple[str, ...]:
     d = config.devices
     return tuple(name for name, sim in (("camera", d.camera == "sim"), ("face verifier", d.face == "sim"),
                                         ("printer", d.printer == "sim"), ("document camera", d.document_camera == "sim"),
-                                        ("government records", d.government_records == "sim")) if sim)
+                                        ("government records", d.government_records == "sim"),
+                                        ("speaker", config.voice.enabled and config.voice.backend == "sim")) if sim)
 
 
 def build_parts(config: Config) -> KioskParts:
@@ -317,7 +321,8 @@ def build_parts(config: Config) -> KioskParts:
         return open_staff_services(storage, config.kiosk.id, signing_key, staff_trust, policy)
 
     return KioskParts(config, catalogue, flow_config, devices, timeouts, open_storage, render, citizens,
-                      reader if isinstance(reader, SimCardReader) else None, make_sync, staff_warnings, open_staff)
+                      reader if isinstance(reader, SimCardReader) else None, make_sync, staff_warnings, open_staff,
+                      speaker=build_speaker(config))
 
 
 def _staff_trust(config: Config, files: DataFolder, sync_settings: SyncSettings, kinds: tuple[str, ...]) -> Any:
@@ -330,6 +335,24 @@ def _staff_trust(config: Config, files: DataFolder, sync_settings: SyncSettings,
         return demo_staff_trust(files, config.kiosk.id)
     log.info("no back office enrolled: no staff can sign in on this kiosk until it is (kiosk sync enrol)")
     return None
+
+
+def build_speaker(config: Config) -> Speaker | None:
+    """The speaker [voice] asks for: espeak-ng, the simulated one, or None (voice.enabled = false).
+    Starts no thread or process (the first `say` does)."""
+    v = config.voice
+    if not v.enabled:
+        return None
+    if v.backend == "sim":
+        from kiosk.devices.sim.speaker import SimSpeaker
+        return SimSpeaker(headset=bool(v.headset_device))
+    from kiosk.devices.speech.espeak import EspeakSettings, EspeakSpeaker
+    from kiosk.devices.speech.queue import SpeechFailed
+    try:
+        return EspeakSpeaker(EspeakSettings(rate=v.rate, volume=v.volume, voice_zh=v.voice_zh, voice_en=v.voice_en),
+                             output_device=v.output_device, headset_device=v.headset_device)
+    except SpeechFailed as exc:
+        raise ConfigurationProblem(f"voice.backend = 'espeak': {exc}") from None
 
 
 def _sync_settings(config: Config) -> SyncSettings:

@@ -105,6 +105,18 @@ class StaffSection:
 
 
 @dataclass(frozen=True)
+class VoiceSection:
+    enabled: bool
+    backend: str
+    rate: int
+    volume: int
+    output_device: str
+    headset_device: str
+    voice_zh: str
+    voice_en: str
+
+
+@dataclass(frozen=True)
 class Config:
     kiosk: KioskSection
     session: SessionSection
@@ -114,6 +126,7 @@ class Config:
     receipt: ReceiptSection
     sync: SyncSection
     staff: StaffSection
+    voice: VoiceSection
 
     @property
     def data_dir(self) -> Path:
@@ -132,7 +145,7 @@ class Config:
 
 _SECTIONS = {"kiosk": KioskSection, "session": SessionSection, "paths": PathsSection,
              "devices": DevicesSection, "face": FaceSection, "receipt": ReceiptSection, "sync": SyncSection,
-             "staff": StaffSection}
+             "staff": StaffSection, "voice": VoiceSection}
 
 
 def _coerce(value: Any, like: Any, where: str) -> Any:
@@ -198,6 +211,12 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None,
         raise ConfigError("staff: offline_days, lock_minutes and idle_seconds must be above 0, max_failures at least 1")
     if cfg.session.warning_seconds >= cfg.session.timeout_seconds:
         raise ConfigError("session.warning_seconds must be shorter than session.timeout_seconds")
+    if cfg.voice.backend not in ("sim", "espeak"):
+        raise ConfigError("voice.backend must be 'sim' or 'espeak'")
+    if not 80 <= cfg.voice.rate <= 450:
+        raise ConfigError("voice.rate: words per minute, between 80 and 450 (espeak-ng's range)")
+    if not 0 <= cfg.voice.volume <= 200:
+        raise ConfigError("voice.volume: between 0 and 200 (100 is espeak-ng's normal loudness)")
     return cfg
 
 

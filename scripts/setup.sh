@@ -17,6 +17,9 @@ APT_PACKAGES=(
   chromium chromium-driver                       # the officials' pages tested in a real, headless browser
   libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libxkbcommon-x11-0 libxcb-cursor0   # Qt, offscreen and xcb
   libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-randr0 libxcb-xinerama0 libxcb-xkb1
+  espeak-ng alsa-utils                           # the voice: offline Mandarin/English speech, played with aplay
+  libpinyin15 libpinyin-data                     # Pinyin input candidates (ctypes, kiosk/devices/input_engines/)
+  libzinnia0 tegaki-zinnia-simplified-chinese    # handwriting recognition and its simplified-Chinese model
 )
 
 missing=()

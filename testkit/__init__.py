@@ -7,6 +7,7 @@ backoffice/ never do (import-linter contracts in pyproject.toml). Not shipped in
   attacks           photo presentation attacks as frame sequences (liveness tests, bench)
   sync_drills       the back office as a process, a fault-injecting proxy, drill kiosks, applications
   demo_backoffice   a back office inside the kiosk process, for `kiosk run --simulate --with-backoffice`
+  realtime_player   aplay's stand-in that plays at a sound card's pace (speech tests, no sound card)
 
 It may read tests/fixtures (it is test tooling); the product never does.
 """

@@ -1,7 +1,7 @@
 """The `kiosk` command (also `python -m kiosk`): the GUI and tools for staff and operators.
 
 One module per subcommand: run.py (the kiosk window), catalogue.py, card.py, face.py, sync.py,
-keys.py, audit.py.
+keys.py, audit.py, speak.py.
 Each subcommand's module is imported only when that subcommand runs, so `kiosk card ...` never
 loads Qt or dlib.
 """
@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     from kiosk.cli.face import add_face_parser
     from kiosk.cli.keys import add_keys_parser
     from kiosk.cli.run import add_run_parser
+    from kiosk.cli.speak import add_speak_parser
     from kiosk.cli.sync import add_sync_parser
 
     parser = argparse.ArgumentParser(prog="kiosk", description="OneVisit Kiosk")
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_sync_parser(sub)
     add_keys_parser(sub)
     add_audit_parser(sub)
+    add_speak_parser(sub)
     return parser
 
 
@@ -60,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "face":
         from kiosk.cli.face import run_face
         return run_face(args)
+    if args.command == "speak":
+        from kiosk.cli.speak import run_speak
+        return run_speak(args)
     return 2
 
 

@@ -24,6 +24,8 @@ def add_run_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentP
     p.add_argument("--fullscreen", action="store_true", help="fill the screen (production kiosks)")
     p.add_argument("--with-backoffice", action="store_true",
                    help="demo: run a local back office in this process and send applications to it")
+    p.add_argument("--voice", choices=("sim", "espeak"),
+                   help="speech backend (default: as configured; with --simulate: sim, which plays nothing)")
     return p
 
 
@@ -34,6 +36,9 @@ def run_kiosk(args: argparse.Namespace) -> int:
         # The face matcher is not a device: the demo runs the real one on the simulated camera.
         overrides["devices"] = {"card_reader": "sim", "camera": "sim", "printer": "sim", "document_camera": "sim",
                                "government_records": "backoffice" if args.with_backoffice else "sim"}
+        overrides["voice"] = {"backend": "sim"}
+    if args.voice:
+        overrides["voice"] = {"backend": args.voice}
     try:
         config = load_config(args.config, overrides=overrides)
     except ConfigError as exc:

@@ -211,3 +211,50 @@ class Printer(Protocol):
     def close(self) -> None:
         """Kiosk shutdown: stop waiting on the printer, so a `print_pdf` in progress raises
         PrinterError soon (a job the printer already has is left to it). Any thread; never blocks."""
+
+
+SPEECH_LANGUAGES = ("zh", "en")
+
+
+@runtime_checkable
+class Speaker(Protocol):
+    """Speaks short texts aloud, one after another, on its own worker thread (issue 13, voice).
+
+    Every method may be called from any thread (in practice the GUI thread) and returns at once,
+    never blocking beyond a short lock; rendering and playing happen on the speaker's worker.
+    Only `wait_idle` and `close` wait, each up to its timeout, and never on the GUI thread.
+    The last utterance is kept for `repeat` until `clear`: call `clear` when a session ends, so
+    the next citizen can never replay what was said to the one before.
+    """
+
+    def say(self, text: str, lang: str, interrupt: bool = False) -> None:
+        """Queue `text` in `lang` ("zh" or "en"; ValueError otherwise) to be spoken after what is
+        queued, or at once in place of it with `interrupt` (a new screen's instruction). Returns
+        within a few ms. Empty text is ignored; very long text is cut (the backend's bound)."""
+
+    def stop(self) -> None:
+        """Stop what is being spoken now and drop the queue. The last utterance is kept."""
+
+    def repeat(self) -> None:
+        """Speak the last utterance again, in place of whatever is playing ("再听一遍")."""
+
+    def clear(self) -> None:
+        """Session end: stop, drop the queue and forget the last utterance."""
+
+    def busy(self) -> bool:
+        """True while something is being spoken or waits in the queue."""
+
+    def headset_available(self) -> bool:
+        """True when this kiosk has a headset output configured (voice.headset_device)."""
+
+    def set_headset(self, on: bool) -> bool:
+        """Send speech to the headset (on) or the loudspeaker (off), from the next utterance;
+        returns whether the headset is now in use (False when none is configured)."""
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait up to `timeout` s until nothing is spoken or queued; True if idle. Not on the GUI
+        thread (tests, the command line)."""
+
+    def close(self, timeout: float) -> None:
+        """Kiosk shutdown: stop, end the worker and join it within about `timeout` s. Further
+        `say` calls are ignored."""

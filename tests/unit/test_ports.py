@@ -17,7 +17,10 @@ from kiosk.devices.face.verifier import DlibFaceVerifier
 from kiosk.devices.icao.pcsc import PcscCardReader
 from kiosk.devices.idcard.vendor_sdk import VendorSdkCardReader
 from kiosk.devices.idcard.sam_reader import SamCardReader
-from kiosk.devices.ports import Camera, CancelToken, CardReader, DocumentCamera, FaceVerifier, Printer
+from kiosk.devices.ports import Camera, CancelToken, CardReader, DocumentCamera, FaceVerifier, Printer, Speaker
+from kiosk.devices.sim.speaker import SimSpeaker
+from kiosk.devices.speech.espeak import EspeakSpeaker
+from kiosk.devices.speech.queue import QueuedSpeaker
 from kiosk.devices.sim.camera import FileCamera
 from kiosk.devices.sim.card_reader import SimCardReader
 from testkit.chip_reader import SimChipReader
@@ -32,6 +35,7 @@ BACKENDS: dict[type, list[type]] = {
     FaceVerifier: [SimFaceVerifier, DlibFaceVerifier, DeferredFaceVerifier],
     DocumentCamera: [SimDocumentCamera],
     Printer: [FolderPrinter, CupsPrinter],
+    Speaker: [SimSpeaker, QueuedSpeaker, EspeakSpeaker],
 }
 
 
@@ -73,3 +77,4 @@ def test_the_ports_declare_what_the_runtime_needs():
     assert {"warm_up", "prepare", "clear", "close"} <= set(port_methods(FaceVerifier))
     assert {"start", "stop", "join", "perform"} <= set(port_methods(Camera))
     assert "close" in port_methods(Printer) and "close" in port_methods(DocumentCamera)
+    assert {"say", "stop", "repeat", "clear", "busy", "close"} <= set(port_methods(Speaker))
