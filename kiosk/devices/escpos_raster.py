@@ -191,7 +191,7 @@ def _fit_line(line: np.ndarray, width: int, word_gap: int) -> list[np.ndarray]:
     cols = np.flatnonzero(ink)
     c0, c1 = int(cols[0]), int(cols[-1]) + 1
     left, right = c0, w - c1
-    centred = abs(left - right) <= max(4, w // 25)
+    centred = left > 0 and abs(left - right) <= max(3, w // 100)   # the layout centres to the dot
     if h <= 4 and c1 - c0 > width * 0.8:                # a rule across the roll
         x = (w - width) // 2
         return [line[:, x:x + width]]
