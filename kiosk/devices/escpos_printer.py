@@ -17,6 +17,7 @@ and by CALL_TIMEOUT. No Qt; the printing thread calls `print_pdf`.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -173,7 +174,7 @@ class EscposPrinter:
     def _status(self, link: _Link, until: float) -> st.PrinterStatus:
         answers: dict[int, int] = {}
         for n in st.QUERIES:
-            answers[n] = self._call(f"DLE EOT {n}", lambda left, n=n: link.query(n, left), until)
+            answers[n] = self._call(f"DLE EOT {n}", functools.partial(_query, link, n), until)
         try:
             return st.parse_status(answers)
         except st.StatusFormatError as exc:
@@ -182,7 +183,12 @@ class EscposPrinter:
     def _send(self, link: _Link, raster: Raster, until: float) -> None:
         """ESC @, the receipt as one GS v 0 raster, feed and cut, written in one piece."""
         data = link.commands(raster)
-        self._call(f"sending {len(data)} bytes", lambda left: link.write(data, left), until)
+        # The write ends when the printer has taken it all: at the line speed on a serial line
+        # (10 bits a byte: 122 KiB is 11 s at 115200 baud), and, once its buffer is full, as fast
+        # as it prints. Either can outlast CALL_TIMEOUT; the job's own timeout still bounds it.
+        line = len(data) * 10 / self.baud if self.address.device else 0.0
+        needs = CALL_TIMEOUT + line + raster.image.height / 8 / self.print_speed
+        self._call(f"sending {len(data)} bytes", lambda left: link.write(data, left), until, limit=needs)
 
     def _watch(self, link: _Link, raster: Raster, until: float) -> st.PrinterStatus:
         """Poll the status while the printer prints (its length at `print_speed`) and return the
@@ -202,15 +208,15 @@ class EscposPrinter:
             log.warning("%s: %s (%s)", self.address, warning.en, status.describe())
         self.last_warning = warning
 
-    def _call(self, what: str, fn: Callable[[float], Any], until: float) -> Any:
-        left = min(CALL_TIMEOUT, until - time.monotonic())
+    def _call(self, what: str, fn: Callable[[float], Any], until: float, limit: float = CALL_TIMEOUT) -> Any:
+        left = min(limit, until - time.monotonic())
         if left <= 0:
             raise PrinterError(st.NOT_RESPONDING, f"{self.address}: the timeout passed before {what}")
         if self._closed.is_set():
             raise PrinterError(st.NOT_RESPONDING, f"{self.address}: closed before {what}")
         try:
             return fn(left)
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             raise PrinterError(st.NOT_RESPONDING, f"{self.address}: no answer to {what} within {left:.1f}s") from None
         except (OSError, _LinkError) as exc:
             why = "the kiosk is shutting down" if self._closed.is_set() else str(exc)
@@ -238,10 +244,18 @@ class _Link:
         d.cut()                                            # ESC d 6 (feed past the cutter), GS V 0
         return bytes(d.output)
 
-    def write(self, data: bytes, timeout: float) -> None: ...
-    def query(self, n: int, timeout: float) -> int: ...
-    def abort(self) -> None: ...
-    def close(self) -> None: ...
+    def write(self, data: bytes, timeout: float) -> None:
+        raise NotImplementedError
+
+    def query(self, n: int, timeout: float) -> int:
+        """Send DLE EOT n and return the one byte answered."""
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        """Cut short a write or query in progress (from another thread); never blocks."""
+
+    def close(self) -> None:
+        raise NotImplementedError
 
 
 class _TcpLink(_Link):
@@ -341,14 +355,19 @@ class _FileLink(_Link):
         os.close(self.fd)
 
 
+def _query(link: _Link, n: int, timeout: float) -> int:
+    return link.query(n, timeout)
+
+
 def _connect(address: Address, baud: int, timeout: float) -> _Link:
     """Open the connection within `timeout` s (python-escpos imported here: ~0.1 s, first job only)."""
+    from escpos.exceptions import DeviceNotFoundError
     if not address.device:
         from escpos.printer import Network
         printer = Network(address.host, address.port, timeout=timeout)
         try:
             printer.open()
-        except Exception as exc:           # python-escpos wraps the OSError in DeviceNotFoundError
+        except DeviceNotFoundError as exc:     # python-escpos wraps the OSError
             raise _LinkError(f"cannot connect: {exc.__cause__ or exc}".replace("\n", " ")) from None
         return _TcpLink(printer)
     fd = os.open(address.device, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
@@ -358,7 +377,7 @@ def _connect(address: Address, baud: int, timeout: float) -> _Link:
         printer = Serial(address.device, baudrate=baud, timeout=timeout)
         try:
             printer.open()
-        except Exception as exc:
+        except DeviceNotFoundError as exc:
             raise _LinkError(f"cannot open: {exc}".replace("\n", " ")) from None
         return _SerialLink(printer)
     if not stat.S_ISCHR(os.fstat(fd).st_mode):

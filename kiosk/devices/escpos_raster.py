@@ -113,10 +113,10 @@ def snap_qr(dark: np.ndarray, mono: np.ndarray) -> int | None:
     whole number of dots at a whole-dot position; return that module size, or None (no QR found,
     `mono` untouched). The QR is found as the tallest square block of dark rows whose top-left
     corner is a finder pattern; modules are read at their centres from the grey render."""
-    for r0, r1 in _runs(mono.any(axis=1)):
+    for r0, r1 in _runs(np.asarray(mono.any(axis=1))):
         if r1 - r0 < 21 * 2:          # shorter than a version-1 QR of 2-dot modules: a text line
             continue
-        cols = np.flatnonzero(mono[r0:r1].any(axis=0))
+        cols = np.flatnonzero(np.asarray(mono[r0:r1].any(axis=0)))
         c0, c1 = int(cols[0]), int(cols[-1]) + 1
         if not 0.85 < (c1 - c0) / (r1 - r0) < 1.18:
             continue
@@ -177,7 +177,7 @@ def reflow(mono: np.ndarray, width: int, word_gap: int) -> np.ndarray:
     CJK characters), else anywhere, and its pieces are stacked with the line's indent."""
     out: list[np.ndarray] = []
     pos = 0
-    for r0, r1 in _runs(mono.any(axis=1)):
+    for r0, r1 in _runs(np.asarray(mono.any(axis=1))):
         out.append(np.zeros((r0 - pos, width), dtype=bool))
         out.extend(_fit_line(mono[r0:r1], width, word_gap))
         pos = r1
@@ -187,7 +187,7 @@ def reflow(mono: np.ndarray, width: int, word_gap: int) -> np.ndarray:
 
 def _fit_line(line: np.ndarray, width: int, word_gap: int) -> list[np.ndarray]:
     h, w = line.shape
-    ink = line.any(axis=0)
+    ink = np.asarray(line.any(axis=0))
     cols = np.flatnonzero(ink)
     c0, c1 = int(cols[0]), int(cols[-1]) + 1
     left, right = c0, w - c1

@@ -20,7 +20,9 @@ import select
 import socket
 import threading
 import tty
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 import numpy as np
@@ -142,7 +144,7 @@ class VirtualEscposPrinter:
             if cmd.name in ("raster", "feed_lines", "feed_dots", "line_feed", "cut") and not can_print:
                 job.printed = False
             if cmd.name == "raster":
-                m, width_bytes, height = cmd.args
+                _, width_bytes, height = cmd.args
                 bits = np.unpackbits(np.frombuffer(cmd.data, dtype=np.uint8).reshape(height, width_bytes), axis=1)
                 job.rasters.append(bits.astype(bool))
                 if self.mode_after_raster is not None:
@@ -162,7 +164,7 @@ class VirtualEscposPrinter:
         return path
 
     # --- the endpoints ------------------------------------------------------------------------------
-    def _spawn(self, target, arg) -> None:  # type: ignore[no-untyped-def]  # (callable, its one argument)
+    def _spawn(self, target: Callable[[Any], None], arg: Any) -> None:
         t = threading.Thread(target=target, args=(arg,), daemon=True, name="virtual-escpos")
         t.start()
         self._threads.append(t)
@@ -171,7 +173,7 @@ class VirtualEscposPrinter:
         while not self._stop.is_set():
             try:
                 conn, _ = srv.accept()
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 continue
             except OSError:
                 return
@@ -185,7 +187,7 @@ class VirtualEscposPrinter:
             while not self._stop.is_set():
                 try:
                     data = conn.recv(65536)
-                except (TimeoutError, socket.timeout):
+                except TimeoutError:
                     continue
                 except OSError:
                     return

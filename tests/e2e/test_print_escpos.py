@@ -150,7 +150,7 @@ def test_paper_near_end_prints_and_warns_the_staff(printer):
 
 
 def test_large_print_comes_out_576_wide_longer_and_scannable(printer):
-    number, pdf = make_receipt(2)
+    _, pdf = make_receipt(2)
     EscposPrinter(printer.address, print_speed_mm_s=1000).print_pdf(pdf, "normal", timeout=15)
     EscposPrinter(printer.address, large_print=True, print_speed_mm_s=1000).print_pdf(pdf, "large", timeout=15)
     normal, large = (Image.open(j.png) for j in printer.printed)
@@ -166,8 +166,14 @@ def test_close_ends_a_job_waiting_on_a_silent_printer_at_once(tmp_path):
     srv.listen(1)                                  # connects, never answers
     p = EscposPrinter(f"127.0.0.1:{srv.getsockname()[1]}")
     _, pdf = make_receipt(1)
-    got: list[BaseException] = []
-    t = threading.Thread(target=lambda: got.append(pytest.raises(PrinterError, p.print_pdf, pdf, "r", 20).value))
+    got: list[PrinterError] = []
+
+    def job() -> None:
+        try:
+            p.print_pdf(pdf, "r", 20)
+        except PrinterError as exc:
+            got.append(exc)
+    t = threading.Thread(target=job)
     try:
         t.start()
         time.sleep(0.8)
@@ -181,7 +187,7 @@ def test_close_ends_a_job_waiting_on_a_silent_printer_at_once(tmp_path):
 
 
 def test_the_jobs_folder_holds_only_what_printed(printer, tmp_path):
-    number, pdf = make_receipt(1)
+    _, pdf = make_receipt(1)
     printer.mode = "cover_open"
     with pytest.raises(PrinterError):
         EscposPrinter(printer.address).print_pdf(pdf, "r", timeout=10)
