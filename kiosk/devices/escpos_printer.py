@@ -13,66 +13,30 @@ Where the printer is (`devices.escpos_address`):
        (ttyUSB/ttyACM, baud `devices.escpos_baud`) or USB printer-class device (/dev/usb/lp0).
 
 Every call that can block (connect, write, read) is bounded by what is left of the job's timeout
-and by CALL_TIMEOUT. No Qt; the printing thread calls `print_pdf`.
+and by CALL_TIMEOUT (the connections: escpos_link.py). No Qt; the printing thread calls `print_pdf`.
 """
 from __future__ import annotations
 
 import functools
 import logging
-import os
-import re
-import select
-import socket
-import stat
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from kiosk.devices import escpos_status as st
+from kiosk.devices.escpos_link import DEFAULT_PORT, Address, Link, LinkError, connect, parse_address, query
 from kiosk.devices.escpos_raster import LARGE_PRINT_SCALE, Raster, RasterError, receipt_raster
 from kiosk.devices.ports import PrinterError
 from kiosk.domain.text import Text
 
 log = logging.getLogger(__name__)
+__all__ = ["DEFAULT_PORT", "Address", "EscposPrinter", "parse_address"]
 
 CALL_TIMEOUT = 5.0            # the most one connect / write / status read may take
-DEFAULT_PORT = 9100
 PRINT_SPEED_MM_S = 100.0      # a slow 80 mm head; how long we keep watching the status after sending
 POLL_INTERVAL = 0.25
 BAUDS = (9600, 19200, 38400, 57600, 115200)
-PROFILE = "TM-T20II"          # python-escpos printer profile: 80 mm, 576 dots at 203 dpi, full cut
-
-
-@dataclass(frozen=True)
-class Address:
-    """Where the printer is: a TCP host and port, or a device path."""
-
-    host: str = ""
-    port: int = DEFAULT_PORT
-    device: str = ""
-
-    def __str__(self) -> str:
-        return self.device or (f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}")
-
-
-_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})")
-
-
-def parse_address(text: str) -> Address:
-    """`devices.escpos_address` parsed; ValueError saying what is expected."""
-    text = (text or "").strip()
-    if text.startswith("/"):
-        if "\0" in text or not text.startswith("/dev/"):
-            raise ValueError(f"{text!r}: a printer device is a path under /dev/ (e.g. /dev/ttyUSB0, /dev/usb/lp0)")
-        return Address(device=text)
-    m = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\](?::(\d{1,5}))?|([^:\[\]]+)(?::(\d{1,5}))?", text)
-    host = (m.group(1) or m.group(3)) if m else ""
-    port = int((m.group(2) or m.group(4) or DEFAULT_PORT) if m else 0)
-    if not m or not (m.group(1) or _HOST.fullmatch(host)) or not 0 < port < 65536:
-        raise ValueError(f"{text!r}: use HOST:PORT (a network printer, usually port 9100) or a /dev/ path")
-    return Address(host=host, port=port)
 
 
 class EscposPrinter:
@@ -96,7 +60,7 @@ class EscposPrinter:
         self.last_warning: Text | None = None     # e.g. paper near end, for the staff
         self._closed = threading.Event()
         self._lock = threading.Lock()                # guards _link against close() from another thread
-        self._link: _Link | None = None
+        self._link: Link | None = None
         self._jobs = 0
 
     # --- the Printer port ----------------------------------------------------------------------
@@ -156,8 +120,8 @@ class EscposPrinter:
         finally:
             self._drop(link)
 
-    def _open(self, until: float) -> _Link:
-        link = self._call("connect", lambda left: _connect(self.address, self.baud, left), until)
+    def _open(self, until: float) -> Link:
+        link = self._call("connect", lambda left: connect(self.address, self.baud, left), until)
         with self._lock:
             self._link = link
         if self._closed.is_set():          # close() ran between the check and the connect
@@ -165,22 +129,22 @@ class EscposPrinter:
             raise PrinterError(st.NOT_RESPONDING, "the printer was closed (kiosk shutting down)")
         return link
 
-    def _drop(self, link: _Link) -> None:
+    def _drop(self, link: Link) -> None:
         with self._lock:
             if self._link is link:
                 self._link = None
         link.close()
 
-    def _status(self, link: _Link, until: float) -> st.PrinterStatus:
+    def _status(self, link: Link, until: float) -> st.PrinterStatus:
         answers: dict[int, int] = {}
         for n in st.QUERIES:
-            answers[n] = self._call(f"DLE EOT {n}", functools.partial(_query, link, n), until)
+            answers[n] = self._call(f"DLE EOT {n}", functools.partial(query, link, n), until)
         try:
             return st.parse_status(answers)
         except st.StatusFormatError as exc:
             raise PrinterError(st.NOT_RESPONDING, f"{self.address}: {exc} (is it an ESC/POS printer?)") from None
 
-    def _send(self, link: _Link, raster: Raster, until: float) -> None:
+    def _send(self, link: Link, raster: Raster, until: float) -> None:
         """ESC @, the receipt as one GS v 0 raster, feed and cut, written in one piece."""
         data = link.commands(raster)
         # The write ends when the printer has taken it all: at the line speed on a serial line
@@ -190,7 +154,7 @@ class EscposPrinter:
         needs = CALL_TIMEOUT + line + raster.image.height / 8 / self.print_speed
         self._call(f"sending {len(data)} bytes", lambda left: link.write(data, left), until, limit=needs)
 
-    def _watch(self, link: _Link, raster: Raster, until: float) -> st.PrinterStatus:
+    def _watch(self, link: Link, raster: Raster, until: float) -> st.PrinterStatus:
         """Poll the status while the printer prints (its length at `print_speed`) and return the
         first with a problem, or the last. Stops early at the job's deadline."""
         printing = raster.image.height / 8 / self.print_speed
@@ -218,170 +182,6 @@ class EscposPrinter:
             return fn(left)
         except TimeoutError:
             raise PrinterError(st.NOT_RESPONDING, f"{self.address}: no answer to {what} within {left:.1f}s") from None
-        except (OSError, _LinkError) as exc:
+        except (OSError, LinkError) as exc:
             why = "the kiosk is shutting down" if self._closed.is_set() else str(exc)
             raise PrinterError(st.NOT_RESPONDING, f"{self.address}: {what} failed: {why}") from None
-
-
-# --- the connections ------------------------------------------------------------------------------
-class _LinkError(Exception):
-    pass
-
-
-class _Link:
-    """A connection to the printer: python-escpos builds the commands; writes and the status byte
-    reads go through here so each has its own timeout and `abort` can cut them short."""
-
-    def __init__(self, escpos: Any) -> None:
-        self.escpos = escpos        # an escpos.escpos.Escpos whose .device is open
-
-    def commands(self, raster: Raster) -> bytes:
-        """The job's bytes, captured from python-escpos rather than written piecemeal."""
-        from escpos.printer import Dummy
-        d = Dummy(profile=PROFILE)
-        d.hw("INIT")                                       # ESC @: forget whatever a previous job left
-        d.image(raster.image, impl="bitImageRaster", fragment_height=raster.image.height + 1)
-        d.cut()                                            # ESC d 6 (feed past the cutter), GS V 0
-        return bytes(d.output)
-
-    def write(self, data: bytes, timeout: float) -> None:
-        raise NotImplementedError
-
-    def query(self, n: int, timeout: float) -> int:
-        """Send DLE EOT n and return the one byte answered."""
-        raise NotImplementedError
-
-    def abort(self) -> None:
-        """Cut short a write or query in progress (from another thread); never blocks."""
-
-    def close(self) -> None:
-        raise NotImplementedError
-
-
-class _TcpLink(_Link):
-    def write(self, data: bytes, timeout: float) -> None:
-        sock: socket.socket = self.escpos.device
-        sock.settimeout(timeout)          # since Python 3.5: the whole sendall, not each chunk
-        sock.sendall(data)
-
-    def query(self, n: int, timeout: float) -> int:
-        sock: socket.socket = self.escpos.device
-        sock.settimeout(timeout)
-        sock.sendall(bytes((0x10, 0x04, n)))
-        got = sock.recv(1)
-        if not got:
-            raise _LinkError("the printer closed the connection")
-        return got[0]
-
-    def abort(self) -> None:
-        try:
-            self.escpos.device.shutdown(socket.SHUT_RDWR)   # wakes a send or recv blocked in print_pdf
-        except (OSError, AttributeError):
-            pass
-
-    def close(self) -> None:
-        self.escpos.close()
-
-
-class _SerialLink(_Link):
-    def write(self, data: bytes, timeout: float) -> None:
-        port = self.escpos.device
-        port.write_timeout = timeout
-        port.write(data)
-        port.flush()
-
-    def query(self, n: int, timeout: float) -> int:
-        port = self.escpos.device
-        port.write_timeout = timeout
-        port.timeout = timeout
-        port.write(bytes((0x10, 0x04, n)))
-        got = port.read(1)
-        if not got:
-            raise TimeoutError(f"no answer within {timeout:.1f}s")
-        return got[0]
-
-    def abort(self) -> None:
-        try:
-            self.escpos.device.cancel_read()
-            self.escpos.device.cancel_write()
-        except (OSError, AttributeError):
-            pass
-
-    def close(self) -> None:
-        self.escpos.close()
-
-
-class _FileLink(_Link):
-    """A USB printer-class device (/dev/usb/lp0): not a tty, so no line settings; read and write
-    are waited on with select so each has a timeout."""
-
-    def __init__(self, escpos: Any, fd: int) -> None:
-        super().__init__(escpos)
-        self.fd = fd
-        self._aborted = False
-
-    def _wait(self, writing: bool, until: float) -> None:
-        while True:
-            if self._aborted:
-                raise _LinkError("aborted")
-            left = until - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("the device did not answer")
-            ready = select.select([], [self.fd], [], min(left, 0.2)) if writing else \
-                select.select([self.fd], [], [], min(left, 0.2))
-            if any(ready):
-                return
-
-    def write(self, data: bytes, timeout: float) -> None:
-        until = time.monotonic() + timeout
-        view = memoryview(data)
-        while view:
-            self._wait(True, until)
-            view = view[os.write(self.fd, view):]
-
-    def query(self, n: int, timeout: float) -> int:
-        until = time.monotonic() + timeout
-        self.write(bytes((0x10, 0x04, n)), timeout)
-        self._wait(False, until)
-        got = os.read(self.fd, 1)
-        if not got:
-            raise _LinkError("the device gave no status")
-        return got[0]
-
-    def abort(self) -> None:
-        self._aborted = True
-
-    def close(self) -> None:
-        os.close(self.fd)
-
-
-def _query(link: _Link, n: int, timeout: float) -> int:
-    return link.query(n, timeout)
-
-
-def _connect(address: Address, baud: int, timeout: float) -> _Link:
-    """Open the connection within `timeout` s (python-escpos imported here: ~0.1 s, first job only)."""
-    from escpos.exceptions import DeviceNotFoundError
-    if not address.device:
-        from escpos.printer import Network
-        printer = Network(address.host, address.port, timeout=timeout)
-        try:
-            printer.open()
-        except DeviceNotFoundError as exc:     # python-escpos wraps the OSError
-            raise _LinkError(f"cannot connect: {exc.__cause__ or exc}".replace("\n", " ")) from None
-        return _TcpLink(printer)
-    fd = os.open(address.device, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
-    if os.isatty(fd):
-        os.close(fd)
-        from escpos.printer import Serial
-        printer = Serial(address.device, baudrate=baud, timeout=timeout)
-        try:
-            printer.open()
-        except DeviceNotFoundError as exc:
-            raise _LinkError(f"cannot open: {exc}".replace("\n", " ")) from None
-        return _SerialLink(printer)
-    if not stat.S_ISCHR(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise _LinkError(f"{address.device} is not a character device")
-    from escpos.printer import Dummy
-    return _FileLink(Dummy(), fd)

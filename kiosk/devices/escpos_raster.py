@@ -17,7 +17,6 @@ Printing thread; blocks on the CPU and on `pdftoppm` (bounded by a timeout). Mus
 from __future__ import annotations
 
 import logging
-import re
 import subprocess
 import time
 from dataclasses import dataclass
@@ -32,7 +31,6 @@ PRINT_WIDTH = 576                     # dots: the 72 mm an 80 mm printer prints 
 LARGE_PRINT_SCALE = 1.5               # devices.escpos_large_print: 8 pt type prints as 12 pt
 DARK = 0.33                           # darkness (0 white .. 1 black) from which a dot is printed: keeps
                                       # the thin strokes of 7 pt CJK glyphs that 0.5 would drop
-_MEDIABOX = re.compile(rb"/MediaBox\s*\[\s*(-?[\d.]+)\s+(-?[\d.]+)\s+(-?[\d.]+)\s+(-?[\d.]+)\s*\]")
 
 
 class RasterError(Exception):
@@ -229,11 +227,3 @@ def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
     edges = np.flatnonzero(padded[1:] != padded[:-1])
     return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
 
-
-def page_size_mm(pdf: bytes) -> tuple[float, float] | None:
-    """The first MediaBox's width and height in mm (for the log and the benchmark)."""
-    m = _MEDIABOX.search(pdf)
-    if not m:
-        return None
-    x0, y0, x1, y1 = (float(v) for v in m.groups())
-    return abs(x1 - x0) * 25.4 / 72, abs(y1 - y0) * 25.4 / 72
