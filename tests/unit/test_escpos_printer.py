@@ -224,3 +224,23 @@ def test_the_parser_reads_commands_split_anywhere():
 
 def test_the_parser_reports_what_it_does_not_know():
     assert [(c.name, c.args) for c in Parser().feed(b"\x1b\x74\x10\x04\x09")][:2] == [("unknown", (0x1B,)), ("unknown", (0x74,))]
+
+
+# --- configuration ---------------------------------------------------------------------------------
+def test_configuration_selects_the_escpos_printer_and_checks_its_keys(tmp_path):
+    from kiosk.compose import ConfigurationProblem, build_parts
+    from kiosk.config import ConfigError, load_config
+    base = {"paths": {"data_dir": str(tmp_path)}}
+    parts = build_parts(load_config(env={"ONEVISIT_DEVICES_ESCPOS_ADDRESS": "10.0.0.9"}, overrides={
+        **base, "devices": {"printer": "escpos", "escpos_large_print": True}}))
+    printer = parts.devices.printer
+    assert isinstance(printer, EscposPrinter)
+    assert printer.address == Address("10.0.0.9", 9100) and printer.scale == 1.5
+    with pytest.raises(ConfigurationProblem, match="escpos_address"):
+        build_parts(load_config(env={}, overrides={**base, "devices": {"printer": "escpos"}}))
+    with pytest.raises(ConfigurationProblem, match="escpos_address"):
+        build_parts(load_config(env={}, overrides={**base, "devices": {"printer": "escpos", "escpos_address": "/etc/x"}}))
+    with pytest.raises(ConfigError, match="escpos_baud"):
+        load_config(env={}, overrides={"devices": {"escpos_baud": 12345}})
+    with pytest.raises(ConfigError, match="unknown key devices.escpos_host"):
+        load_config(env={}, overrides={"devices": {"escpos_host": "10.0.0.9"}})
