@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from kiosk.config import Config
 from kiosk.devices.government import GovernmentRecords, NoGovernmentRecords
-from kiosk.devices.ports import Camera, CardReader, FaceVerifier, Speaker
+from kiosk.devices.ports import Camera, CardReader, FaceVerifier, Printer, Speaker
 from kiosk.devices.sim.camera import FileCamera
 from kiosk.devices.sim.card_reader import SimCardReader
 from kiosk.devices.sim.citizens import DemoCitizen, load_citizens
@@ -270,18 +270,25 @@ def build_parts(config: Config) -> KioskParts:
     kinds = card_reader_kinds(d.card_reader)
     citizens = load_citizens(config.asset(config.paths.demo_citizens)) \
         if kinds == ("sim",) or {"camera", "face verifier"} & set(simulated) else []
-    if d.printer not in ("sim", "cups"):
-        raise ConfigurationProblem(f"devices.printer = {d.printer!r}: use 'sim' or 'cups'")
+    if d.printer not in ("sim", "cups", "escpos"):
+        raise ConfigurationProblem(f"devices.printer = {d.printer!r}: use 'sim', 'cups' or 'escpos'")
 
     reader, staff_warnings = _card_reader(config, kinds)
     camera_for = _camera_factory(config, citizens)
     face = _face_verifier(config, citizens)
+    printer: Printer
     if d.printer == "cups":
         from kiosk.devices.cups_printer import CupsPrinter
         try:
-            printer: FolderPrinter | CupsPrinter = CupsPrinter(d.printer_queue)
+            printer = CupsPrinter(d.printer_queue)
         except ValueError as exc:
             raise ConfigurationProblem(f"devices.printer_queue: {exc}") from None
+    elif d.printer == "escpos":
+        from kiosk.devices.escpos_printer import EscposPrinter
+        try:
+            printer = EscposPrinter(d.escpos_address, baud=d.escpos_baud, large_print=d.escpos_large_print)
+        except ValueError as exc:
+            raise ConfigurationProblem(f"devices.escpos_address: {exc}") from None
     else:
         printer = FolderPrinter(files.receipts)
     if d.document_camera not in ("sim", "none"):

@@ -66,6 +66,9 @@ class DevicesSection:
     store_timeout: float
     government_records: str
     government_records_timeout: float
+    escpos_address: str
+    escpos_baud: int
+    escpos_large_print: bool
 
 
 @dataclass(frozen=True)
@@ -204,6 +207,8 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None,
         raise ConfigError("face.threshold must be between 0 and 2 (face_recognition distances)")
     if cfg.devices.sam_baud not in (9600, 19200, 38400, 57600, 115200):
         raise ConfigError("devices.sam_baud: one of 9600, 19200, 38400, 57600, 115200 (what SAM readers offer)")
+    if cfg.devices.escpos_baud not in (9600, 19200, 38400, 57600, 115200):
+        raise ConfigError("devices.escpos_baud: one of 9600, 19200, 38400, 57600, 115200 (what thermal printers offer)")
     if cfg.sync.retention_days < 0:
         raise ConfigError("sync.retention_days must be 0 or more")
     if cfg.staff.offline_days <= 0 or cfg.staff.max_failures < 1 or cfg.staff.lock_minutes <= 0 \

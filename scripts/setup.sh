@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   pcscd vsmartcard-vpcd libpcsclite-dev swig     # real PC/SC stack + the virtual reader for tests
   cups printer-driver-cups-pdf                   # real print spooler with a PDF printer
-  xvfb poppler-utils                             # virtual display, pdftotext/pdftoppm
+  xvfb poppler-utils                             # virtual display, pdftotext/pdftoppm (pdftoppm also rasters receipts for ESC/POS printers)
   fonts-wqy-microhei                             # CJK glyphs for the UI and embedded in receipts
   postgresql                                     # the back office's production database, for its tests
   chromium chromium-driver                       # the officials' pages tested in a real, headless browser

@@ -388,5 +388,5 @@ def test_configuration_selects_the_cups_printer(tmp_path):
     assert isinstance(parts.devices.printer, CupsPrinter) and parts.devices.printer.queue == "Thermal80"
     with pytest.raises(ConfigurationProblem, match="printer_queue"):
         build_parts(load_config(env={}, overrides={**base, "devices": {"printer": "cups", "printer_queue": "a b"}}))
-    with pytest.raises(ConfigurationProblem, match="'sim' or 'cups'"):
+    with pytest.raises(ConfigurationProblem, match="'sim', 'cups' or 'escpos'"):
         build_parts(load_config(env={}, overrides={**base, "devices": {"printer": "thermal"}}))

@@ -10,6 +10,7 @@ import pytest
 
 from kiosk.devices import ports
 from kiosk.devices.cups_printer import CupsPrinter
+from kiosk.devices.escpos_printer import EscposPrinter
 from kiosk.devices.dual_reader import EitherCardReader
 from kiosk.devices.face.camera import OpenCvCamera
 from kiosk.devices.face.deferred import DeferredFaceVerifier
@@ -34,7 +35,7 @@ BACKENDS: dict[type, list[type]] = {
     Camera: [FileCamera, OpenCvCamera],
     FaceVerifier: [SimFaceVerifier, DlibFaceVerifier, DeferredFaceVerifier],
     DocumentCamera: [SimDocumentCamera],
-    Printer: [FolderPrinter, CupsPrinter],
+    Printer: [FolderPrinter, CupsPrinter, EscposPrinter],
     Speaker: [SimSpeaker, QueuedSpeaker, EspeakSpeaker],
 }
 
