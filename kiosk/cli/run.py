@@ -34,6 +34,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
         # The face matcher is not a device: the demo runs the real one on the simulated camera.
         overrides["devices"] = {"card_reader": "sim", "camera": "sim", "printer": "sim", "document_camera": "sim",
                                "government_records": "backoffice" if args.with_backoffice else "sim"}
+        overrides["notify"] = {"backend": "sim"}       # text messages recorded, never sent
     try:
         config = load_config(args.config, overrides=overrides)
     except ConfigError as exc:
