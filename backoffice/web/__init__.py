@@ -63,7 +63,7 @@ def require(request: Request, permission: str) -> tuple[Session, Account]:
 
 def mount_web(app: FastAPI, bo: Backoffice, settings: WebSettings | None = None) -> Web:
     from backoffice.records import records_router
-    from backoffice.web import accounts_page, api, docs, pages, signin
+    from backoffice.web import accounts_page, api, docs, pages, ratings_page, signin
     from backoffice.web.gate import Gate
 
     settings = settings or WebSettings()
@@ -77,5 +77,7 @@ def mount_web(app: FastAPI, bo: Backoffice, settings: WebSettings | None = None)
     app.include_router(accounts_page.router)
     app.include_router(api.router)
     app.include_router(docs.router)
+    app.include_router(ratings_page.router)
+    app.include_router(ratings_page.api)
     app.add_middleware(Gate, sessions=sessions, secure=settings.secure)
     return web

@@ -21,6 +21,9 @@ from kiosk.services.sync.settings import SyncSettings
 log = logging.getLogger(__name__)
 
 FINAL = ("created", "duplicate", "conflict", "rejected")
+# Ratings per request: at most ~5 KB each (31 ratings, 6 reasons), so a batch stays under the
+# back office's 64 KiB cap for kiosk requests (backoffice/limits.py default_bytes).
+BATCH = 10
 
 
 def upload_feedback(store: FeedbackStore, client: SyncClient, settings: SyncSettings,
@@ -28,7 +31,7 @@ def upload_feedback(store: FeedbackStore, client: SyncClient, settings: SyncSett
     """Send one batch of due ratings; returns how many the back office answered for. Runs on the
     thread that owns the store; blocks on one HTTP call. Raises TransientSyncError (nothing
     recorded: the batch stays pending)."""
-    pending = store.pending(settings.batch_size, clock())
+    pending = store.pending(BATCH, clock())
     if not pending:
         return 0
     answer = client.call("POST", "/v1/feedback/batch", {"feedback": [p.wire for p in pending]})
