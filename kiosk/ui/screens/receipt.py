@@ -107,7 +107,7 @@ class RatingScreen(Screen):
                 b = button("", "ratingOption")
                 b.setCheckable(True)
                 self.reason_buttons[rid] = b
-                reasons.addWidget(b, i // 3, i % 3)
+                reasons.addWidget(b, i // 4, i % 4)
         self.callback = button("", "ratingOption")
         self.callback.setCheckable(True)
         self._has_phone = False
@@ -172,7 +172,7 @@ class RatingScreen(Screen):
             b.setCheckable(True)
             b.setProperty("department", r.department)
             self.department_buttons[r.item_id] = b
-            self.departments.addWidget(b, i // 3, i % 3)
+            self.departments.addWidget(b, i // 4, i % 4)
 
     def render(self, state: FlowState, now: datetime) -> None:  # type: ignore[override]  # see Screen.render
         super().render(state, now)
