@@ -146,7 +146,7 @@ class Gateway:
         gw = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 gw.requests.append((dict(self.headers), body))
                 status = 503 if gw.fail > 0 else 200
@@ -190,7 +190,7 @@ def test_an_http_sms_gateway_gets_the_message_with_its_key_after_a_failure_is_re
         k.now += timedelta(hours=1)
         k.round()
         assert len(gateway.requests) == 2                              # delivered: never again
-        (h1, b1), (h2, b2) = gateway.requests
+        (h1, _b1), (h2, b2) = gateway.requests
         assert h1["X-Api-Key"] == h2["X-Api-Key"] == KEY
         assert h1["Idempotency-Key"] == h2["Idempotency-Key"] == f"{app.number}/hukou/1" == b2["id"]
         assert b2["to"] == PHONE and b2["text"] == f"【一网通办】您的申请{app.number}，公安局：已批准。"

@@ -21,7 +21,7 @@ from kiosk.domain.rating import make_feedback
 from tests.backoffice_support import (CIVIL, HEALTH, KIOSK, PASSWORD, POLICE, csrf_of, deliver, fast_hasher,
                                       new_backoffice, sign_in)
 
-from testkit.sync_drills import DemoApplications  # noqa: E402
+from testkit.sync_drills import DemoApplications
 
 RATED = datetime(2026, 11, 23, 10, 0).isoformat()
 
