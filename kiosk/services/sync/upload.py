@@ -229,8 +229,14 @@ class Syncer:
 
     # ratings and text messages (feedback_upload.py, kiosk/services/notify/outbox.py) ------------
     def upload_feedback(self) -> int:
-        """Send one batch of the citizens' ratings; how many the back office answered for."""
-        return upload_feedback(self.feedback, self.client, self.settings, self._clock, self._rng)
+        """Send one batch of the citizens' ratings; how many the back office answered for. A
+        failure is logged and left for the next round: ratings must never hold up the status
+        pull or the applications (each rating keeps its outbox row until answered)."""
+        try:
+            return upload_feedback(self.feedback, self.client, self.settings, self._clock, self._rng)
+        except TransientSyncError as exc:
+            log.warning("ratings not sent this time: %s", exc)
+            return 0
 
     def send_notifications(self) -> SendReport:
         """Send the text messages that are due (none without a notifier). Never raises for a
