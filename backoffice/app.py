@@ -14,10 +14,12 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
+from backoffice.feedback import MAX_FEEDBACK_BATCH, Ratings
 from backoffice.limits import RequestGuard
 from backoffice.service import MAX_BATCH, AuthError, Backoffice
 from backoffice.web import WebSettings, mount_web
 from backoffice.validation import MAX_CURSOR, Envelope, envelope_problem
+from kiosk.domain.rating import REASONS
 from kiosk.services.sync import protocol as proto
 
 DESCRIPTION = """Receives applications from enrolled OneVisit kiosks exactly once.
@@ -53,6 +55,34 @@ def _json_body(schema: dict) -> dict:
 ENVELOPE_SCHEMA = Envelope.model_json_schema()
 BATCH_SCHEMA = {"type": "object", "required": ["applications"], "additionalProperties": False,
                 "properties": {"applications": {"type": "array", "maxItems": MAX_BATCH, "items": ENVELOPE_SCHEMA}}}
+
+
+class FeedbackBatch(BaseModel):
+    """Parsed after the signature is checked; each rating is then checked on its own."""
+    feedback: list[Any] = Field(max_length=MAX_FEEDBACK_BATCH)
+
+
+FEEDBACK_SCHEMA = {"type": "object", "required": ["feedback"], "additionalProperties": False, "properties": {
+    "feedback": {"type": "array", "maxItems": MAX_FEEDBACK_BATCH, "items": {
+        "type": "object", "required": ["number", "rated_at", "callback", "ratings"], "additionalProperties": False,
+        "properties": {"number": {"type": "string"}, "rated_at": {"type": "string", "maxLength": 32},
+                       "callback": {"type": "boolean", "description": "call back (bad ratings only)"},
+                       "ratings": {"type": "array", "maxItems": 31, "items": {
+                           "type": "object", "required": ["item_id", "score", "reasons"],
+                           "properties": {"item_id": {"type": "string", "description": "\"\" = the whole visit"},
+                                          "score": {"type": "integer", "minimum": 1, "maximum": 5},
+                                          "reasons": {"type": "array", "maxItems": 6,
+                                                      "items": {"enum": list(REASONS)}}}}}}}}}}
+
+
+class FeedbackResult(BaseModel):
+    number: str
+    result: Literal["created", "duplicate", "conflict", "not_yet", "rejected"]
+    detail: str | None = None
+
+
+class FeedbackResults(BaseModel):
+    results: list[FeedbackResult]
 
 
 class Result(BaseModel):
@@ -174,6 +204,19 @@ def create_app(bo: Backoffice, web: WebSettings | None = None) -> FastAPI:
                        auth: Signed = Depends(signed_request)) -> Response:
         """Status changes to this kiosk's applications with an id above `after`, oldest first."""
         return answer(auth, bo.status_changes(auth.kiosk_id, after, limit))
+
+    @app.post("/v1/feedback/batch", response_model=FeedbackResults, responses=AUTH_RESPONSES, tags=["kiosks"],
+              openapi_extra=_json_body(FEEDBACK_SCHEMA))
+    def feedback_batch(auth: Signed = Depends(signed_request), body: bytes = Depends(raw_body)) -> Response:
+        """Citizens' ratings (好差评), each filed once per application (backoffice/feedback.py).
+        Per rating: `created`, `duplicate` (the same rating again: success), `conflict` (a
+        different rating is on file; the first is kept), `not_yet` (the application has not
+        arrived: send again later) or `rejected` (does not pass the rating rules)."""
+        try:
+            batch = FeedbackBatch.model_validate_json(body)
+        except ValidationError:
+            return answer(auth, {"detail": f'expected {{"feedback": [...]}}, at most {MAX_FEEDBACK_BATCH}'}, 422)
+        return answer(auth, {"results": Ratings(bo).accept(auth.kiosk_id, batch.feedback)})
 
     @app.get("/v1/catalogue", response_model=CatalogueAnswer, responses=AUTH_RESPONSES, tags=["kiosks"])
     def catalogue(have: int = Query(0, ge=0, le=MAX_CURSOR), auth: Signed = Depends(signed_request)) -> Response:

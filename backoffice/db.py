@@ -98,6 +98,44 @@ catalogues = Table(
     Column("published_at", String(32), nullable=False),
 )
 
+# --- ratings (好差评) and call-back cases (backoffice/feedback.py) ------------------------------
+feedback = Table(
+    "feedback", metadata,
+    Column("number", String(40), ForeignKey("applications.number"), primary_key=True),
+    Column("kiosk_id", String(10), nullable=False),
+    Column("bundle_id", String(80), nullable=False),
+    Column("rated_at", String(32), nullable=False),
+    Column("received_at", String(32), nullable=False),
+    Column("digest", String(64), nullable=False),             # sha256 of the canonical rating: resend = duplicate
+    Column("callback", Boolean, nullable=False, default=False),
+)
+
+ratings = Table(
+    "ratings", metadata,
+    Column("number", String(40), ForeignKey("feedback.number"), primary_key=True),
+    Column("item_id", String(80), primary_key=True),          # "" = the whole visit
+    Column("department_id", String(80), nullable=False),      # "" for the whole visit
+    Column("department", String(200), nullable=False),
+    Column("score", Integer, nullable=False),                 # 1..5; 1-2 bad, 4-5 good
+    Column("reasons", String(400), nullable=False, default=""),   # ids of kiosk/domain/rating.py, comma-separated
+    Index("ix_ratings_department_id", "department_id"),
+)
+
+callbacks = Table(
+    "callbacks", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("number", String(40), ForeignKey("applications.number"), nullable=False, unique=True),
+    Column("kiosk_id", String(10), nullable=False),
+    Column("departments", Text, nullable=False),              # ",id,id," the departments whose officials see it
+    Column("state", String(10), nullable=False),              # open | called | closed
+    Column("opened_at", String(32), nullable=False),
+    Column("called_at", String(32)),
+    Column("called_by", String(80)),
+    Column("closed_at", String(32)),
+    Column("closed_by", String(80)),
+    Index("ix_callbacks_state", "state"),
+)
+
 # --- who signs in, their sessions, and what they did -----------------------------------------
 accounts = Table(
     "accounts", metadata,

@@ -390,6 +390,13 @@ def _sync_factory(config: Config, settings: SyncSettings,
         log.info("no back office enrolled: applications stay on this kiosk (kiosk sync enrol)")
         return None
 
+    from kiosk.services.notify.settings import make_notifier, notify_policy
+    try:
+        notifier = make_notifier(config)
+    except ValueError as exc:
+        raise ConfigurationProblem(str(exc)) from None
+
     def make_sync(**kw: Any) -> Any:
-        return make_worker(DataFolder.for_config(config), config.kiosk.id, settings, open_storage=open_storage, **kw)
+        return make_worker(DataFolder.for_config(config), config.kiosk.id, settings, open_storage=open_storage,
+                           notifier=notifier, notify_policy=notify_policy(config), **kw)
     return make_sync

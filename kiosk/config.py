@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -120,6 +120,17 @@ class VoiceSection:
 
 
 @dataclass(frozen=True)
+class NotifySection:
+    backend: str
+    sms_gateway_url: str
+    sms_gateway_key: str = field(repr=False)      # a secret: never in a repr or a log line
+    timeout_seconds: float = 10.0
+    max_attempts: int = 8
+    backoff_base_seconds: float = 30.0
+    backoff_max_seconds: float = 3600.0
+
+
+@dataclass(frozen=True)
 class Config:
     kiosk: KioskSection
     session: SessionSection
@@ -130,6 +141,7 @@ class Config:
     sync: SyncSection
     staff: StaffSection
     voice: VoiceSection
+    notify: NotifySection
 
     @property
     def data_dir(self) -> Path:
@@ -148,7 +160,7 @@ class Config:
 
 _SECTIONS = {"kiosk": KioskSection, "session": SessionSection, "paths": PathsSection,
              "devices": DevicesSection, "face": FaceSection, "receipt": ReceiptSection, "sync": SyncSection,
-             "staff": StaffSection, "voice": VoiceSection}
+             "staff": StaffSection, "voice": VoiceSection, "notify": NotifySection}
 
 
 def _coerce(value: Any, like: Any, where: str) -> Any:
@@ -214,6 +226,12 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None,
     if cfg.staff.offline_days <= 0 or cfg.staff.max_failures < 1 or cfg.staff.lock_minutes <= 0 \
             or cfg.staff.idle_seconds <= 0:
         raise ConfigError("staff: offline_days, lock_minutes and idle_seconds must be above 0, max_failures at least 1")
+    if cfg.notify.backend not in ("none", "sim", "http"):
+        raise ConfigError("notify.backend: one of none, sim, http")
+    if cfg.notify.backend == "http" and not (cfg.notify.sms_gateway_url and cfg.notify.sms_gateway_key):
+        raise ConfigError("notify.backend = 'http' needs notify.sms_gateway_url and notify.sms_gateway_key")
+    if cfg.notify.max_attempts < 1 or cfg.notify.timeout_seconds <= 0:
+        raise ConfigError("notify.max_attempts must be 1 or more and notify.timeout_seconds above 0")
     if cfg.session.warning_seconds >= cfg.session.timeout_seconds:
         raise ConfigError("session.warning_seconds must be shorter than session.timeout_seconds")
     if cfg.voice.backend not in ("sim", "espeak"):

@@ -26,11 +26,13 @@ from typing import Any
 
 from kiosk.devices.government import GovernmentRecords, NoGovernmentRecords, RecordsError
 from kiosk.devices.ports import AccessKey, AccessKeyRequired, Camera, CardError, CardReader, DeviceError, DocumentCamera, FaceVerifier, Printer
+from kiosk.domain import rating
 from kiosk.domain.catalogue import Catalogue
 from kiosk.domain.government import GovernmentData
 from kiosk.domain.text import Text
 from kiosk.flows import effects as fx
 from kiosk.flows import events as ev
+from kiosk.services.feedback_store import FeedbackStore
 from kiosk.services.jobs import CancelToken, JobTimeout, Worker
 
 log = logging.getLogger(__name__)
@@ -172,7 +174,9 @@ class Runtime:
             def rating_saved(_result: object, error: BaseException | None) -> None:
                 if error is not None:
                     log.error("saving a rating failed: %s", type(error).__name__)
-            self._store_worker.submit(lambda: self._db().save_rating(effect.number, effect.score, when),
+            feedback = rating.make_feedback(effect.number, effect.score, effect.items, effect.reasons,
+                                            effect.callback, effect.items)
+            self._store_worker.submit(lambda: FeedbackStore(self._db()).save(feedback, when),
                                       rating_saved, timeout=self._timeouts.store, name="rating")
         elif isinstance(effect, fx.WipeSession):
             self._stop_face()

@@ -67,7 +67,7 @@ def require(request: Request, permission: str) -> tuple[Session, Account]:
 def mount_web(app: FastAPI, bo: Backoffice, settings: WebSettings | None = None) -> Web:
     from backoffice.records import records_router
     from backoffice.staff_api import staff_router
-    from backoffice.web import accounts_page, api, docs, pages, signin, staff_page
+    from backoffice.web import accounts_page, api, docs, pages, ratings_page, signin, staff_page
     from backoffice.web.gate import Gate
 
     settings = settings or WebSettings()
@@ -84,5 +84,7 @@ def mount_web(app: FastAPI, bo: Backoffice, settings: WebSettings | None = None)
     app.include_router(staff_page.router)
     app.include_router(api.router)
     app.include_router(docs.router)
+    app.include_router(ratings_page.router)
+    app.include_router(ratings_page.api)
     app.add_middleware(Gate, sessions=sessions, secure=settings.secure)
     return web

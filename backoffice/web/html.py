@@ -29,6 +29,8 @@ def page(title: str, body: str, *, account: Any = None, csrf: str = "", status: 
         links = []
         if account.can("items.read"):
             links.append('<a href="/officials">收件 Items</a>')
+            links.append('<a href="/officials/callbacks">回访 Call-backs</a>')
+            links.append('<a href="/officials/ratings">评价 Ratings</a>')
         if account.can("audit.read"):
             links.append('<a href="/officials/audit">审计 Audit log</a>')
         if account.can("staff.audit"):

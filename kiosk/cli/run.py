@@ -37,6 +37,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
         overrides["devices"] = {"card_reader": "sim", "camera": "sim", "printer": "sim", "document_camera": "sim",
                                "government_records": "backoffice" if args.with_backoffice else "sim"}
         overrides["voice"] = {"backend": "sim"}
+        overrides["notify"] = {"backend": "sim"}       # text messages recorded, never sent
     if args.voice:
         overrides["voice"] = {"backend": args.voice}
     try:

@@ -65,8 +65,14 @@ class PrintReceipt:
 
 @dataclass(frozen=True)
 class SaveRating:
+    """Keep the citizen's rating (checked by kiosk/domain/rating.py) for the back office: one
+    score for the whole visit (no `items`) or for each department item in `items`, the reasons
+    chosen from the fixed list, and whether a bad rating asks for a call back."""
     number: str
     score: int
+    items: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    callback: bool = False
 
 
 @dataclass(frozen=True)

@@ -182,6 +182,9 @@ class ReceiptTaken:
 @dataclass(frozen=True)
 class Rated:
     score: int | None   # 1..5, or None when skipped
+    items: tuple[str, ...] = ()       # department items the score is about; () = the whole visit
+    reasons: tuple[str, ...] = ()     # ids from kiosk/domain/rating.py REASONS
+    callback: bool = False            # a bad rating: call me back at the form's phone number
 
 
 @dataclass(frozen=True)

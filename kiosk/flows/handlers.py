@@ -12,6 +12,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from kiosk.domain import rating
 from kiosk.domain.drafting import build_draft
 from kiosk.domain.form import first_invalid_page, form_pages, materials_needed, prefill, validate_page
 from kiosk.domain.text import Text
@@ -246,7 +247,15 @@ def _rating(state: FlowState, event: ev.Event, now: datetime) -> Result:
     if isinstance(event, ev.Rated):
         effects: list[fx.Effect] = []
         if event.score is not None and s.application is not None and 1 <= event.score <= 5:
-            effects.append(fx.SaveRating(s.application.number, event.score))
+            app = s.application
+            try:
+                fb = rating.make_feedback(app.number, event.score, event.items, event.reasons, event.callback,
+                                          [r.item_id for r in app.requests])
+                effects.append(fx.SaveRating(app.number, event.score, tuple(r.item_id for r in fb.ratings if r.item_id),
+                                             fb.ratings[0].reasons, fb.callback))
+            except rating.RatingRefused:
+                # The screen offers only what the rules allow; keep the score if the rest slipped.
+                effects.append(fx.SaveRating(app.number, event.score))
         new, end_effects = end(state, msg.THANKS if event.score is not None else None)
         return new, effects + end_effects
     return state, []

@@ -13,6 +13,7 @@ import base64
 import json
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -229,6 +230,17 @@ class Storage:
                 db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return len(numbers)
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """This store's connection, for its companions on the same thread that keep their own
+        tables in the same file (feedback_store.py, notify/outbox.py, kiosk/services/audit,
+        kiosk/services/staff): one connection per thread."""
+        return self._db
+
+    @property
+    def cipher(self) -> RecordCipher:
+        return self._cipher
+
     def numbers(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT number FROM applications ORDER BY seq")]
 
@@ -335,11 +347,16 @@ class Storage:
         else:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES (?,?)", (key, value))
 
-    def apply_status_changes(self, changes: list[tuple[str, str, str, str, int]], cursor: int) -> None:
-        """Store (number, item_id, status, changed_at, change_id) rows, newest wins, and the cursor."""
+    def apply_status_changes(self, changes: list[tuple[str, str, str, str, int]], cursor: int,
+                             also: Callable[[sqlite3.Connection], None] | None = None) -> None:
+        """Store (number, item_id, status, changed_at, change_id) rows, newest wins, and the cursor;
+        `also` writes what follows from them (the text messages to send) in the same transaction,
+        so that a crash leaves either the changes with their messages or neither."""
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
+            if also is not None:
+                also(db)
             db.executemany(
                 "INSERT INTO status_updates VALUES (?,?,?,?,?) ON CONFLICT(number, item_id) DO UPDATE SET "
                 "status=excluded.status, changed_at=excluded.changed_at, change_id=excluded.change_id "
@@ -403,16 +420,6 @@ class Storage:
                                           "AND (length(payload) > 0 OR number NOT IN (SELECT number FROM synced))"):
             problems.append(f"{number}: purged but not delivered, or not emptied")
         return problems
-
-    @property
-    def connection(self) -> sqlite3.Connection:
-        """This store's connection, for the stores of other concerns in the same file and on the
-        same thread (kiosk/services/audit, kiosk/services/staff): one connection per thread."""
-        return self._db
-
-    @property
-    def cipher(self) -> RecordCipher:
-        return self._cipher
 
     def close(self) -> None:
         self._db.close()

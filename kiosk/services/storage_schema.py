@@ -102,4 +102,33 @@ MIGRATIONS: list[str] = [
         locked_until REAL
     );
     """,
+    # 7: ratings that reach the back office (kiosk/services/feedback_store.py) and the text
+    # messages sent to citizens on a status change (kiosk/services/notify/outbox.py). Both are
+    # outboxes: a row is pending until the back office (or the SMS gateway) took it. Their
+    # payloads are sealed with the storage key; a message's payload (phone number and text) is
+    # emptied once it is sent or given up, and its row stays so the same change is never sent twice.
+    """
+    CREATE TABLE feedback (
+        number          TEXT PRIMARY KEY REFERENCES applications(number),
+        payload         BLOB NOT NULL,
+        rated_at        TEXT NOT NULL,
+        synced_at       TEXT,
+        result          TEXT,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        last_error      TEXT
+    );
+    CREATE TABLE notifications (
+        key             TEXT PRIMARY KEY,
+        number          TEXT NOT NULL,
+        payload         BLOB NOT NULL,
+        created_at      TEXT NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        sent_at         TEXT,
+        failed_at       TEXT,
+        last_error      TEXT
+    );
+    CREATE INDEX notifications_due ON notifications(next_attempt_at) WHERE sent_at IS NULL AND failed_at IS NULL;
+    """,
 ]

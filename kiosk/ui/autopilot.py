@@ -279,5 +279,6 @@ class Autopilot(QObject):
         elif step == Step.RATING:
             screen = self.window.screens[Step.RATING]
             assert isinstance(screen, RatingScreen)
-            self._shoot("rating")
             screen.buttons[4].click()
+            self._shoot("rating")          # with the choices a score opens
+            screen.send.click()

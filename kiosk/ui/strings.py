@@ -52,6 +52,10 @@ CONTINUE = T("继续", "Continue")
 RATING_TITLE = T("请为本次服务评价（好差评）", "Please rate this service")
 RATING_LABELS = [T("非常不满意", "Very poor"), T("不满意", "Poor"), T("基本满意", "Fair"), T("满意", "Good"), T("非常满意", "Excellent")]
 SKIP = T("跳过", "Skip")
+RATING_WHICH = T("是对哪个部门的评价？（可不选，不选就是对整体）", "Which department is it about? (optional; none = the whole visit)")
+RATING_WHY = T("原因（可不选）", "Why? (optional)")
+RATING_CALLBACK = T("请工作人员回电给我（拨打表单中的手机号码）", "Please call me back (at the phone number in the form)")
+RATING_SEND = T("提交评价", "Send my rating")
 STILL_THERE = T("您还在吗？", "Are you still there?")
 TIMEOUT_BODY = T("为保护您的隐私，{s} 秒后将结束办理并清除信息。",
                  "To protect your privacy, the session will end and your details will be cleared in {s} seconds.")

@@ -39,6 +39,8 @@ QPushButton#bundle {{ text-align: left; padding: 12px 20px; font-size: 22px; min
 QPushButton#choice {{ padding: 10px 22px; min-height: 52px; }}
 QPushButton#choice:checked {{ background: {PRIMARY}; color: white; font-weight: bold; }}
 QPushButton#rating {{ font-size: 26px; min-height: 120px; min-width: 150px; }}
+QPushButton#rating:checked, QPushButton#ratingOption:checked {{ background: {PRIMARY}; color: white; font-weight: bold; }}
+QPushButton#ratingOption {{ font-size: 22px; padding: 4px 14px; min-height: 64px; }}
 QLineEdit {{ font-size: 26px; padding: 10px 14px; border: 2px solid #8aa0c0; border-radius: 10px; background: white; min-height: 44px; }}
 QLineEdit:focus {{ border: 3px solid {PRIMARY}; }}
 QLineEdit[invalid="true"] {{ border: 3px solid {WARN}; background: #fdf0ef; }}

@@ -107,6 +107,7 @@ def test_whole_journey_from_card_to_rating(qtbot, make_kiosk):
     qtbot.mouseClick(receipt.cont, Qt.MouseButton.LeftButton)
     rating = win.screens[Step.RATING]
     qtbot.mouseClick(rating.buttons[3], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(rating.send, Qt.MouseButton.LeftButton)
     assert ui.controller.state.step == Step.ATTRACT and "感谢您的评价" in visible_text(win)
     qtbot.waitUntil(lambda: db.execute("SELECT score FROM ratings").fetchall() == [(4,)], timeout=WAIT)
     db.close()

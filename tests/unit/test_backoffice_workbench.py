@@ -64,7 +64,7 @@ def test_an_official_sees_only_their_department_s_items_and_the_answers_those_ne
     assert SPOUSE_ID not in item.text                                   # the civil affairs item's answer
     data = police.get(f"/v1/officials/items/{number}/hukou").json()
     assert {a["field_id"] for a in data["answers"]} == {"applicant_name", "applicant_id_number", "child_name",
-                                                        "applicant_phone"}
+                                                        "applicant_phone", "sms_consent"}
     # another department's item of the same application: the same answer as one that does not exist
     for url in (f"/officials/items/{number}/spouse_consent", f"/v1/officials/items/{number}/spouse_consent",
                 f"/officials/items/{number}/nothing", f"/v1/officials/items/{number}/birth_certificate"):

@@ -156,6 +156,21 @@ def test_stored_then_print_then_rating_then_wiped(config, identity, now, small_c
     assert fx.SaveRating(app.number, 5) in effects and fx.WipeSession() in effects
 
 
+def test_a_rating_names_departments_reasons_and_a_call_back_and_keeps_the_score_if_the_rest_slipped(
+        config, identity, now, small_catalogue):
+    from kiosk.domain.application import application_number
+    s = fill_newborn(config, identity, now)
+    s, (store,) = handle(s, ev.SubmitRequested(True), now)
+    app = store.draft.numbered(application_number("3301060001", 1, now), "3301060001", now)
+    s, _ = handle(s, ev.ApplicationStored(s.attempt, app), now)
+    s, _ = handle(s, ev.ReceiptPrinted(s.attempt, "/tmp/r.pdf"), now)
+    s, _ = handle(s, ev.ReceiptTaken(), now)
+    _done, effects = handle(s, ev.Rated(2, ("hukou",), ("long_wait",), True), now)
+    assert fx.SaveRating(app.number, 2, ("hukou",), ("long_wait",), True) in effects
+    _done, effects = handle(s, ev.Rated(2, ("not_an_item",), ("fast",), True), now)
+    assert fx.SaveRating(app.number, 2) in effects
+
+
 def test_print_failure_says_application_is_submitted_and_allows_reprint(config, identity, now, small_catalogue):
     s = fill_newborn(config, identity, now)
     s, (store,) = handle(s, ev.SubmitRequested(True), now)

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from kiosk.services.storage import Storage
 from kiosk.services.sync.client import SyncClient, TransientSyncError
 
+if TYPE_CHECKING:
+    from kiosk.services.notify.outbox import NotificationOutbox
+
 
 def pull_status(storage: Storage, client: SyncClient, clock: Callable[[], datetime], *,
-                page: int = 500, max_pages: int = 20) -> int:
+                page: int = 500, max_pages: int = 20, outbox: NotificationOutbox | None = None) -> int:
     """Fetch status changes since the stored cursor and apply them; returns how many. Runs on the
     thread that owns `storage`; blocks on one HTTP call at a time (at most `max_pages`). Raises
-    TransientSyncError for a network error or an answer that does not make sense."""
+    TransientSyncError for a network error or an answer that does not make sense. With an
+    `outbox`, the text messages the changes call for are queued in the same transaction."""
     cursor = int(storage.get_meta("sync.status_cursor") or 0)
     total = 0
     for _ in range(max_pages):
@@ -27,7 +32,8 @@ def pull_status(storage: Storage, client: SyncClient, clock: Callable[[], dateti
         if nxt < cursor:
             raise TransientSyncError("the status cursor went backwards")
         if changes or nxt != cursor:
-            storage.apply_status_changes(changes, nxt)
+            also = outbox.prepare(changes, clock()) if outbox is not None and changes else None
+            storage.apply_status_changes(changes, nxt, also)
         storage.set_meta("sync.last_contact_at", clock().isoformat())
         total += len(changes)
         cursor = nxt

@@ -18,10 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.services.datafolder import DataFolder
+from kiosk.services.feedback_store import FeedbackStore
+from kiosk.services.notify.outbox import NotificationOutbox, NotifyPolicy, SendReport
+from kiosk.services.notify.port import Notifier
 from kiosk.services.storage import Storage
 from kiosk.services.sync import protocol as proto
 from kiosk.services.sync.catalogue_pull import pull_catalogue
 from kiosk.services.sync.client import SyncClient, TooLargeSyncError, TransientSyncError, backoff_delay
+from kiosk.services.sync.feedback_upload import upload_feedback
 from kiosk.services.sync.settings import SyncSettings
 from kiosk.services.sync.status_pull import pull_status
 from kiosk.services.sync.staff_audit import exchange_staff_and_audit
@@ -82,7 +86,8 @@ class Syncer:
     def __init__(self, storage: Storage, client: SyncClient, settings: SyncSettings, *, data_dir: Path | None = None,
                  clock: Callable[[], datetime] = datetime.now, rng: random.Random | None = None,
                  on_catalogue: Callable[[Path, Any], None] | None = None,
-                 on_progress: Callable[[str, int], None] | None = None) -> None:
+                 on_progress: Callable[[str, int], None] | None = None,
+                 notifier: Notifier | None = None, notify_policy: NotifyPolicy | None = None) -> None:
         self.storage = storage
         self.client = client
         self.settings = settings
@@ -94,6 +99,9 @@ class Syncer:
         self._on_catalogue = on_catalogue
         self._on_progress = on_progress or (lambda stage, n: None)   # ("sending", n), ("recorded", n)
         self._error_recorded = True    # unknown at start: look once
+        self.feedback = FeedbackStore(storage)
+        self.notifier = notifier       # None: no text messages, none even queued
+        self.notices = NotificationOutbox(storage, notify_policy or NotifyPolicy(), self._rng) if notifier else None
 
     # uploads -------------------------------------------------------------------------------
     def upload_batch(self) -> BatchReport:
@@ -217,7 +225,26 @@ class Syncer:
     # pulls (kiosk/services/sync/status_pull.py, catalogue_pull.py) -----------------------------
     def pull_status(self, page: int = 500, max_pages: int = 20) -> int:
         """Fetch status changes for this kiosk's applications since the stored cursor."""
-        return pull_status(self.storage, self.client, self._clock, page=page, max_pages=max_pages)
+        return pull_status(self.storage, self.client, self._clock, page=page, max_pages=max_pages,
+                           outbox=self.notices)
+
+    # ratings and text messages (feedback_upload.py, kiosk/services/notify/outbox.py) ------------
+    def upload_feedback(self) -> int:
+        """Send one batch of the citizens' ratings; how many the back office answered for. A
+        failure is logged and left for the next round: ratings must never hold up the status
+        pull or the applications (each rating keeps its outbox row until answered)."""
+        try:
+            return upload_feedback(self.feedback, self.client, self.settings, self._clock, self._rng)
+        except TransientSyncError as exc:
+            log.warning("ratings not sent this time: %s", exc)
+            return 0
+
+    def send_notifications(self) -> SendReport:
+        """Send the text messages that are due (none without a notifier). Never raises for a
+        gateway's failure: each message keeps its own back-off."""
+        if self.notifier is None or self.notices is None:
+            return SendReport()
+        return self.notices.send_due(self.notifier, self._clock())
 
     def pull_catalogue(self) -> int | None:
         """Fetch, verify and keep the back office's catalogue if it is newer than ours."""

@@ -20,6 +20,8 @@ from typing import Any
 
 from kiosk.services.catalogue_store import CatalogueRefused
 from kiosk.services.datafolder import DataFolder
+from kiosk.services.notify.outbox import NotifyPolicy
+from kiosk.services.notify.port import Notifier
 from kiosk.services.storage import Storage
 from kiosk.services.sync.client import SyncClient, TransientSyncError, backoff_delay
 from kiosk.services.sync.freeze import FreezeState, freeze_state
@@ -71,7 +73,8 @@ class SyncWorker:
                  on_change: Callable[[SyncSnapshot], None] | None = None,
                  on_progress: Callable[[str, int], None] | None = None,
                  on_freeze: Callable[[FreezeState], None] | None = None,
-                 on_backlog: Callable[[int, str | None], None] | None = None) -> None:
+                 on_backlog: Callable[[int, str | None], None] | None = None,
+                 notifier: Notifier | None = None, notify_policy: NotifyPolicy | None = None) -> None:
         self._open_storage = open_storage
         self._make_client = make_client
         self.settings = settings
@@ -84,6 +87,8 @@ class SyncWorker:
         self._on_freeze = on_freeze
         self._last_freeze: FreezeState | None = None
         self._on_backlog = on_backlog          # (pending, oldest enqueued_at) for the staff line
+        self._notifier = notifier              # text messages to citizens (kiosk/services/notify/)
+        self._notify_policy = notify_policy
         self._last_backlog: tuple[int, str | None] | None = None
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -147,7 +152,8 @@ class SyncWorker:
             self._check_freeze(storage)        # before the first (possibly slow) network call
             client = self._make_client()
             syncer = Syncer(storage, client, self.settings, data_dir=self._data_dir, clock=self._clock,
-                            rng=self._rng, on_catalogue=self._on_catalogue, on_progress=self._on_progress)
+                            rng=self._rng, on_catalogue=self._on_catalogue, on_progress=self._on_progress,
+                            notifier=self._notifier, notify_policy=self._notify_policy)
             self._loop(syncer)
         except Exception:  # logged with its traceback: never let the thread die silently
             log.exception("sync thread failed")
@@ -155,6 +161,8 @@ class SyncWorker:
         finally:
             if client is not None:
                 client.close()
+            if self._notifier is not None:
+                self._notifier.close()
             storage.close()
             self._set(state="stopped")
 
@@ -198,9 +206,11 @@ class SyncWorker:
                         self._succeeded(syncer)
                         self._check_freeze(syncer.storage)
                         continue                     # more is due now: no wait
+                    syncer.upload_feedback()
                     if time.monotonic() >= next_pull:
                         syncer.pull_status()
                         syncer.staff_and_audit()     # audit trail up, staff list down (never raises)
+                        syncer.send_notifications()
                         try:
                             syncer.pull_catalogue()
                             self._set(catalogue_error=None)

@@ -4,12 +4,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout
+from PySide6.QtWidgets import QButtonGroup, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from kiosk.domain import rating
+from kiosk.domain.notices import PHONE_FIELD
 from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState
 from kiosk.ui import strings as S
-from kiosk.ui.screens.base import Screen, button, button_row, label
+from kiosk.ui.screens.base import Screen, button, button_row, clear_layout, label
 
 
 class SubmittingScreen(Screen):
@@ -68,31 +70,122 @@ class ReceiptScreen(Screen):
 
 
 class RatingScreen(Screen):
+    """好差评: a score for the whole visit or for the departments the citizen picks, optional
+    reasons from the fixed list (kiosk/domain/rating.py), and for a bad score a call back at the
+    form's phone number. Nothing is sent until "Send my rating"; the choices live in the widgets
+    (the flow gets them in one Rated event) and are cleared by `reset`."""
+
     def __init__(self) -> None:
         super().__init__()
         self.title = label("", "title", align=Qt.AlignmentFlag.AlignCenter)
-        self.buttons = []
+        self.buttons: list[QPushButton] = []
+        self.score: int | None = None
+        self._number: str | None = None
+        scores = QButtonGroup(self)
         row = QHBoxLayout()
         row.setSpacing(16)
         row.addStretch(1)
         for score in range(1, 6):
             b = button("", "rating")
-            b.clicked.connect(lambda _=False, sc=score: self.intent.emit(ev.Rated(sc)))
+            b.setCheckable(True)
+            scores.addButton(b)
+            b.clicked.connect(lambda _=False, sc=score: self._on_score(sc))
             self.buttons.append(b)
             row.addWidget(b)
         row.addStretch(1)
+        self.details = QWidget()
+        lay = QVBoxLayout(self.details)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.which = label("", "fieldLabel", wrap=True)
+        self.departments = QGridLayout()
+        self.department_buttons: dict[str, QPushButton] = {}
+        self.why = label("", "fieldLabel", wrap=True)
+        reasons = QGridLayout()
+        self.reason_buttons: dict[str, QPushButton] = {}
+        for group in (rating.GOOD_REASONS, rating.BAD_REASONS):   # one group shows at a time
+            for i, rid in enumerate(group):
+                b = button("", "ratingOption")
+                b.setCheckable(True)
+                self.reason_buttons[rid] = b
+                reasons.addWidget(b, i // 4, i % 4)
+        self.callback = button("", "ratingOption")
+        self.callback.setCheckable(True)
+        self._has_phone = False
+        lay.addWidget(self.which)
+        lay.addLayout(self.departments)
+        lay.addWidget(self.why)
+        lay.addLayout(reasons)
+        lay.addWidget(self.callback)
+        self.details.hide()
         self.skip = button("")
         self.skip.clicked.connect(lambda: self.intent.emit(ev.Rated(None)))
-        self.outer.addStretch(1)
+        self.send = button("", "primary")
+        self.send.setEnabled(False)
+        self.send.clicked.connect(self._on_send)
         self.outer.addWidget(self.title)
-        self.outer.addSpacing(30)
+        self.outer.addSpacing(12)
         self.outer.addLayout(row)
+        self.outer.addWidget(self.details)
         self.outer.addStretch(1)
-        self.outer.addLayout(button_row(self.skip))
+        self.outer.addLayout(button_row(self.skip, self.send))
+
+    def reset(self) -> None:
+        self.score = None
+        self._number = None
+        for b in (*self.buttons, *self.reason_buttons.values(), *self.department_buttons.values(), self.callback):
+            b.setChecked(False)
+        self.details.hide()
+        self.send.setEnabled(False)
+
+    def _on_score(self, score: int) -> None:
+        self.score = score
+        offered = rating.reasons_for(score) if score != 3 else rating.BAD_REASONS
+        for rid, b in self.reason_buttons.items():
+            b.setVisible(rid in offered)
+            if rid not in offered:
+                b.setChecked(False)
+        self.callback.setVisible(rating.is_bad(score) and self._has_phone)
+        if not self.callback.isVisible():
+            self.callback.setChecked(False)
+        self.details.show()
+        self.send.setEnabled(True)
+
+    def _on_send(self) -> None:
+        if self.score is None:
+            return
+        self.intent.emit(ev.Rated(
+            self.score, tuple(i for i, b in self.department_buttons.items() if b.isChecked()),
+            tuple(r for r, b in self.reason_buttons.items() if b.isChecked() and b.isVisible()),
+            self.callback.isChecked() and self.callback.isVisible()))
+
+    def _build_departments(self, state: FlowState) -> None:
+        app = state.session.application if state.session else None
+        number = app.number if app else None
+        if number == self._number:
+            return
+        self._number = number
+        clear_layout(self.departments)
+        self.department_buttons = {}
+        self._has_phone = bool(app and (a := app.answer(PHONE_FIELD)) is not None and a.value.strip())
+        for i, r in enumerate(app.requests if app else ()):
+            b = button("", "ratingOption")
+            b.setCheckable(True)
+            b.setProperty("department", r.department)
+            self.department_buttons[r.item_id] = b
+            self.departments.addWidget(b, i // 4, i % 4)
 
     def render(self, state: FlowState, now: datetime) -> None:  # type: ignore[override]  # see Screen.render
         super().render(state, now)
+        self._build_departments(state)
         self.title.setText(self.t(S.RATING_TITLE))
         for score, (b, text) in enumerate(zip(self.buttons, S.RATING_LABELS, strict=True), start=1):
             b.setText(f"{'★' * score}\n{self.t(text)}")
+        for b in self.department_buttons.values():
+            b.setText(self.t(b.property("department")))
+        for rid, b in self.reason_buttons.items():
+            b.setText(self.t(rating.REASONS[rid]))
+        self.which.setText(self.t(S.RATING_WHICH))
+        self.why.setText(self.t(S.RATING_WHY))
+        self.callback.setText(self.t(S.RATING_CALLBACK))
         self.skip.setText(self.t(S.SKIP))
+        self.send.setText(self.t(S.RATING_SEND))
