@@ -97,6 +97,14 @@ class SyncSection:
 
 
 @dataclass(frozen=True)
+class HealthSection:
+    interval_seconds: float
+    probe_timeout_seconds: float
+    min_free_disk_mb: float
+    offline_fault_days: float
+
+
+@dataclass(frozen=True)
 class Config:
     kiosk: KioskSection
     session: SessionSection
@@ -105,6 +113,7 @@ class Config:
     face: FaceSection
     receipt: ReceiptSection
     sync: SyncSection
+    health: HealthSection
 
     @property
     def data_dir(self) -> Path:
@@ -122,7 +131,8 @@ class Config:
 
 
 _SECTIONS = {"kiosk": KioskSection, "session": SessionSection, "paths": PathsSection,
-             "devices": DevicesSection, "face": FaceSection, "receipt": ReceiptSection, "sync": SyncSection}
+             "devices": DevicesSection, "face": FaceSection, "receipt": ReceiptSection, "sync": SyncSection,
+             "health": HealthSection}
 
 
 def _coerce(value: Any, like: Any, where: str) -> Any:
@@ -183,6 +193,8 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None,
         raise ConfigError("devices.sam_baud: one of 9600, 19200, 38400, 57600, 115200 (what SAM readers offer)")
     if cfg.sync.retention_days < 0:
         raise ConfigError("sync.retention_days must be 0 or more")
+    if cfg.health.probe_timeout_seconds <= 0 or cfg.health.interval_seconds < 0:
+        raise ConfigError("health.probe_timeout_seconds must be positive and health.interval_seconds 0 or more")
     if cfg.session.warning_seconds >= cfg.session.timeout_seconds:
         raise ConfigError("session.warning_seconds must be shorter than session.timeout_seconds")
     return cfg
