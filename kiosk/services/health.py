@@ -76,7 +76,7 @@ class HealthMonitor:
         self._check = check
         self._interval = interval
         self._on_report = on_report
-        self._first_after = first_after
+        self._first_after = min(first_after, interval)   # soon after start, not a whole interval later
         self._stop = threading.Event()
         self._latest: HealthReport | None = None
         self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
