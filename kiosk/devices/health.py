@@ -121,6 +121,13 @@ def library_probe(name: str, path: str, what: Text) -> Probe:
     return probe
 
 
+def _unknown_reader(kind: str) -> Probe:
+    def probe(timeout: float) -> Check:
+        return fault(f"card_reader.{kind}", _t(f"未知的读卡器类型：{kind}", f"Unknown card reader kind: {kind}"),
+                     _t("改正配置 devices.card_reader。", "Correct devices.card_reader in the configuration."))
+    return probe
+
+
 def card_reader_probes(config: Config, in_kiosk: bool) -> list[tuple[str, Probe]]:
     d = config.devices
     probes: list[tuple[str, Probe]] = []
@@ -138,9 +145,7 @@ def card_reader_probes(config: Config, in_kiosk: bool) -> list[tuple[str, Probe]
             probes.append(("card_reader.vendor_sdk", library_probe("card_reader.vendor_sdk", d.vendor_sdk_path,
                                                                    _t("读卡器厂家库", "card reader's vendor library"))))
         else:
-            probes.append((f"card_reader.{kind}", lambda t, k=kind: fault(
-                f"card_reader.{k}", _t(f"未知的读卡器类型：{k}", f"Unknown card reader kind: {k}"),
-                _t("改正配置 devices.card_reader。", "Correct devices.card_reader in the configuration."))))
+            probes.append((f"card_reader.{kind}", _unknown_reader(kind)))
     if {"sam", "vendor-sdk"} & set(kinds):
         if d.photo_decoder_path:
             probes.append(("photo_decoder", library_probe("photo_decoder", d.photo_decoder_path,

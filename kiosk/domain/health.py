@@ -38,15 +38,15 @@ class Check:
                 "facts": dict(self.facts)}
 
 
-def ok(name: str, detail: Text, **facts: Any) -> Check:
+def ok(name: str, detail: Text, /, **facts: Any) -> Check:
     return Check(name, "ok", detail, None, tuple(facts.items()))
 
 
-def note(name: str, detail: Text, action: Text | None = None, **facts: Any) -> Check:
+def note(name: str, detail: Text, action: Text | None = None, /, **facts: Any) -> Check:
     return Check(name, "note", detail, action, tuple(facts.items()))
 
 
-def fault(name: str, detail: Text, action: Text, **facts: Any) -> Check:
+def fault(name: str, detail: Text, action: Text, /, **facts: Any) -> Check:
     return Check(name, "fault", detail, action, tuple(facts.items()))
 
 

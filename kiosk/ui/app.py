@@ -74,7 +74,7 @@ def build_ui(parts: KioskParts, *, start: bool = True) -> KioskUi:
         # screen (made below, before the thread starts) shows its faults on the staff line.
         health = HealthMonitor(parts.check_health, parts.config.health.interval_seconds,
                                on_report=lambda report: bridge.run_on_main(
-                                   lambda: window.screens[Step.ATTRACT].show_health(report)))
+                                   lambda: window.screens[Step.ATTRACT].show_health(report)))  # type: ignore[attr-defined]
     runtime = Runtime(devices=parts.devices, catalogue=lambda: parts.catalogue, kiosk_id=parts.config.kiosk.id,
                       open_storage=parts.open_storage, render_receipt=parts.render_receipt,
                       post=lambda event: bridge.run_on_main(lambda: controller.dispatch(event)),
