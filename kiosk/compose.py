@@ -67,6 +67,8 @@ class KioskParts:
     # the voice (issue 13): None when voice.enabled is false. Whoever runs the window calls
     # speaker.clear() at every session end and speaker.close(timeout) at shutdown.
     speaker: Speaker | None = None
+    # check_health() -> HealthReport: the running kiosk's health checks (kiosk/services/health.py)
+    check_health: Callable[[], Any] | None = None
 
     @property
     def files(self) -> DataFolder:
@@ -329,7 +331,9 @@ def build_parts(config: Config) -> KioskParts:
 
     return KioskParts(config, catalogue, flow_config, devices, timeouts, open_storage, render, citizens,
                       reader if isinstance(reader, SimCardReader) else None, make_sync, staff_warnings, open_staff,
-                      speaker=build_speaker(config))
+                      speaker=build_speaker(config),
+                      check_health=health_check(config, printer=printer, in_kiosk=True,
+                                                catalogue_version=catalogue.version))
 
 
 def _staff_trust(config: Config, files: DataFolder, sync_settings: SyncSettings, kinds: tuple[str, ...]) -> Any:
@@ -360,6 +364,24 @@ def build_speaker(config: Config) -> Speaker | None:
                              output_device=v.output_device, headset_device=v.headset_device)
     except SpeechFailed as exc:
         raise ConfigurationProblem(f"voice.backend = 'espeak': {exc}") from None
+
+
+def health_check(config: Config, *, printer: Any = None, in_kiosk: bool = False,
+                 catalogue_version: str | None = None) -> Callable[[], Any]:
+    """check() -> HealthReport for this configuration: the device probes (kiosk/devices/health.py;
+    `printer` is the running kiosk's own, asked through Printer.health) and the disk, clock, keys,
+    catalogue and sync checks (kiosk/services/health_checks.py). `in_kiosk`: leave out the probes
+    that would take a device from its owner thread. check() blocks up to the probe timeout: call
+    it on the health thread or the command line, never the GUI thread."""
+    from kiosk.devices.health import device_probes
+    from kiosk.services.health import run_probes
+    from kiosk.services.health_checks import service_probes
+
+    def check() -> Any:
+        probes = [*device_probes(config, printer=printer, in_kiosk=in_kiosk),
+                  *service_probes(config, catalogue_version=catalogue_version)]
+        return run_probes(probes, config.health.probe_timeout_seconds, kiosk_id=config.kiosk.id)
+    return check
 
 
 def _sync_settings(config: Config) -> SyncSettings:

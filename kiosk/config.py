@@ -131,6 +131,14 @@ class NotifySection:
 
 
 @dataclass(frozen=True)
+class HealthSection:
+    interval_seconds: float
+    probe_timeout_seconds: float
+    min_free_disk_mb: float
+    offline_fault_days: float
+
+
+@dataclass(frozen=True)
 class Config:
     kiosk: KioskSection
     session: SessionSection
@@ -142,6 +150,7 @@ class Config:
     staff: StaffSection
     voice: VoiceSection
     notify: NotifySection
+    health: HealthSection
 
     @property
     def data_dir(self) -> Path:
@@ -160,7 +169,8 @@ class Config:
 
 _SECTIONS = {"kiosk": KioskSection, "session": SessionSection, "paths": PathsSection,
              "devices": DevicesSection, "face": FaceSection, "receipt": ReceiptSection, "sync": SyncSection,
-             "staff": StaffSection, "voice": VoiceSection, "notify": NotifySection}
+             "staff": StaffSection, "voice": VoiceSection, "notify": NotifySection,
+             "health": HealthSection}
 
 
 def _coerce(value: Any, like: Any, where: str) -> Any:
@@ -232,6 +242,8 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None,
         raise ConfigError("notify.backend = 'http' needs notify.sms_gateway_url and notify.sms_gateway_key")
     if cfg.notify.max_attempts < 1 or cfg.notify.timeout_seconds <= 0:
         raise ConfigError("notify.max_attempts must be 1 or more and notify.timeout_seconds above 0")
+    if cfg.health.probe_timeout_seconds <= 0 or cfg.health.interval_seconds < 0:
+        raise ConfigError("health.probe_timeout_seconds must be positive and health.interval_seconds 0 or more")
     if cfg.session.warning_seconds >= cfg.session.timeout_seconds:
         raise ConfigError("session.warning_seconds must be shorter than session.timeout_seconds")
     if cfg.voice.backend not in ("sim", "espeak"):

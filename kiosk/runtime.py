@@ -8,6 +8,8 @@ No Qt here: `post` is whatever the UI gives us to hand an event to the GUI threa
            real back office); the journey never waits for it;
   store  - the only thread that touches the SQLite connection;
   print  - renders and prints receipts;
+  health - (when [health] interval_seconds > 0) the staff's health checks every few minutes;
+           the report goes to the attract screen's staff line, never through the flow;
   sync   - (when a back office is enrolled) uploads applications, pulls status changes and the
            catalogue, and reports the freeze rule (kiosk/services/sync/); the citizen never
            waits for it: a stored application only nudges it.
@@ -71,7 +73,7 @@ class Runtime:
                  open_storage: Callable[[], Any], render_receipt: Callable[[Any], bytes],
                  post: Callable[[ev.Event], None], timeouts: Timeouts = Timeouts(),
                  clock: Callable[[], datetime] = datetime.now,
-                 make_sync: Callable[..., Any] | None = None) -> None:
+                 make_sync: Callable[..., Any] | None = None, health: Any = None) -> None:
         self.devices = devices
         self._catalogue = catalogue
         self._kiosk_id = kiosk_id
@@ -95,6 +97,7 @@ class Runtime:
         self._released: list[Camera] = []   # stopped cameras whose capture thread may still be ending
         # make_sync(on_freeze=...) -> a SyncWorker or None (no back office enrolled)
         self._sync = make_sync(on_freeze=self._on_freeze, on_backlog=self._on_backlog) if make_sync is not None else None
+        self._health = health       # a HealthMonitor (kiosk/services/health.py): the "health" thread, or None
 
     # --- lifecycle (GUI thread) -------------------------------------------------------------
     def start(self) -> None:
@@ -104,6 +107,8 @@ class Runtime:
         self._face_worker.submit(self.devices.face.warm_up, lambda r, e: None, timeout=60.0, name="warm-up")
         if self._sync is not None:
             self._sync.start()
+        if self._health is not None:
+            self._health.start()
 
     def shutdown(self, deadline: float = 3.0) -> bool:
         """Stop every thread within `deadline` s; True if all ended. GUI thread, once, at exit:
@@ -139,6 +144,8 @@ class Runtime:
             ok = ok and not self._card_thread.is_alive()
         if self._sync is not None:
             ok = self._sync.stop(left()) and ok
+        if self._health is not None:
+            ok = self._health.stop(left()) and ok
         try:
             self.devices.card_reader.close()
         except Exception:

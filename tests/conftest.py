@@ -51,7 +51,7 @@ def no_leaked_threads():
     deadline = time.monotonic() + 3.0
     while True:
         leaked = [t for t in threading.enumerate() if t.ident not in before and t.is_alive()
-                  and (t.name.startswith("worker-") or t.name in ("card", "camera", "sync"))]
+                  and (t.name.startswith("worker-") or t.name in ("card", "camera", "sync", "health"))]
         if not leaked or time.monotonic() > deadline:
             break
         time.sleep(0.05)

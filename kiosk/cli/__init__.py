@@ -1,7 +1,8 @@
 """The `kiosk` command (also `python -m kiosk`): the GUI and tools for staff and operators.
 
 One module per subcommand: run.py (the kiosk window), catalogue.py, card.py, face.py, sync.py,
-keys.py, audit.py, speak.py.
+keys.py, audit.py, speak.py, health.py. Every subcommand takes --data-dir DIR and --config FILE (`add_common_options`;
+tests/unit/test_cli_common_options.py fails for one that does not).
 Each subcommand's module is imported only when that subcommand runs, so `kiosk card ...` never
 loads Qt or dlib.
 """
@@ -10,6 +11,28 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kiosk.config import Config
+
+
+def add_common_options(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """--data-dir and --config, as `kiosk run` has them: add to every subcommand's own parser
+    (the leaf one, e.g. `kiosk sync status`), so they go after the subcommand's name."""
+    p.add_argument("--data-dir", type=Path, help="the kiosk's data folder (default: as configured)")
+    p.add_argument("--config", type=Path, help="a TOML file overriding kiosk/defaults.toml")
+    return p
+
+
+def config_from_args(args: argparse.Namespace, overrides: dict[str, dict[str, Any]] | None = None) -> Config:
+    """The configuration `args` names (--config, then --data-dir). Raises ConfigError."""
+    from kiosk.config import load_config, with_data_dir
+
+    config = load_config(getattr(args, "config", None), overrides=overrides)
+    data_dir = getattr(args, "data_dir", None)
+    return with_data_dir(config, data_dir) if data_dir else config
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     from kiosk.cli.card import add_card_parser
     from kiosk.cli.catalogue import add_catalogue_parser
     from kiosk.cli.face import add_face_parser
+    from kiosk.cli.health import add_health_parser
     from kiosk.cli.keys import add_keys_parser
     from kiosk.cli.run import add_run_parser
     from kiosk.cli.speak import add_speak_parser
@@ -33,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_keys_parser(sub)
     add_audit_parser(sub)
     add_speak_parser(sub)
+    add_health_parser(sub)
     return parser
 
 
@@ -65,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "speak":
         from kiosk.cli.speak import run_speak
         return run_speak(args)
+    if args.command == "health":
+        from kiosk.cli.health import run_health
+        return run_health(args)
     return 2
 
 

@@ -19,14 +19,15 @@ import json
 import sys
 from pathlib import Path
 
+from kiosk.cli import add_common_options, config_from_args
 from kiosk.cli.trust import add_trust_parser, read_trust_store
 
 
 def add_card_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     card = subparsers.add_parser("card", help="ID document chip tools (ICAO 9303 over PC/SC)")
     sub = card.add_subparsers(dest="card_action", required=True)
-    sub.add_parser("readers", help="list the PC/SC readers and the SAM readers on serial ports")
-    read = sub.add_parser("read", help="read and check the document on a reader")
+    add_common_options(sub.add_parser("readers", help="list the PC/SC readers and the SAM readers on serial ports"))
+    read = add_common_options(sub.add_parser("read", help="read and check the document on a reader"))
     read.add_argument("--reader", default="", help="reader name or part of it (default: the first reader)")
     read.add_argument("--sam", metavar="PORT", help="a SAM reader's serial port (resident ID cards; no access key)")
     read.add_argument("--baud", type=int, default=115200, help="the SAM reader's baud rate (default 115200)")
@@ -61,8 +62,14 @@ def _key(args: argparse.Namespace):
 
 
 def run_card(args: argparse.Namespace) -> int:
+    from kiosk.config import ConfigError
     from kiosk.devices.icao.pcsc import list_readers
 
+    try:
+        args.loaded_config = config_from_args(args)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
     if args.card_action == "trust":
         from kiosk.cli.trust import run_trust
         return run_trust(args)
@@ -103,7 +110,7 @@ def _read(args: argparse.Namespace) -> int:
         key = _key(args)
     except (ParseError, ValueError) as exc:
         return fail(2, f"bad access key: {exc}")
-    reader = PcscCardReader(args.reader, trust_store=read_trust_store(args.trust_store),
+    reader = PcscCardReader(args.reader, trust_store=read_trust_store(args.trust_store, args.loaded_config),
                             options=ReadOptions(extended_length=not args.no_extended, prefer_pace=not args.bac))
     reader.set_access_key(key)
     try:

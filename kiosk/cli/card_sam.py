@@ -24,12 +24,12 @@ def sam_ports(baud: int = 115200) -> list[str]:
     return SamCardReader(baud=baud, command_timeout=0.3).probe_ports()
 
 
-def _decoder():
+def _decoder(config=None):
     """The configured photo decoder (devices.photo_decoder_path), or None with none configured."""
     from kiosk.config import load_config
     from kiosk.devices.idcard.photo import LibraryPhotoDecoder
 
-    path = load_config().devices.photo_decoder_path.strip()
+    path = (config or load_config()).devices.photo_decoder_path.strip()
     if not path:
         return None
     if not (Path(path).is_absolute() and Path(path).is_file()):
@@ -51,7 +51,7 @@ def read_sam(args: argparse.Namespace) -> int:
         return code
 
     try:
-        decoder = _decoder()
+        decoder = _decoder(getattr(args, "loaded_config", None))
     except ValueError as exc:
         return fail(2, str(exc))
     # photo_decoder=None: the reader returns the identity without a photo; the photo is decoded

@@ -9,17 +9,18 @@ import json
 import sys
 from pathlib import Path
 
-from kiosk.config import load_config
+from kiosk.cli import add_common_options, config_from_args
+from kiosk.config import ConfigError
 
 
 def add_catalogue_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     cat = subparsers.add_parser("catalogue", help="service catalogue tools")
     sub = cat.add_subparsers(dest="action", required=True)
-    check = sub.add_parser("check", help="validate a catalogue file and name the exact problem")
+    check = add_common_options(sub.add_parser("check", help="validate a catalogue file and name the exact problem"))
     check.add_argument("path", type=Path)
     check.add_argument("--json", action="store_true")
-    sub.add_parser("schema", help="print the catalogue's JSON Schema")
-    stats = sub.add_parser("stats", help="questions and materials per bundle: combined form versus separate forms")
+    add_common_options(sub.add_parser("schema", help="print the catalogue's JSON Schema"))
+    stats = add_common_options(sub.add_parser("stats", help="questions and materials per bundle: combined form versus separate forms"))
     stats.add_argument("path", type=Path, nargs="?", help="catalogue file (default: the configured one)")
     stats.add_argument("--json", action="store_true")
     return cat
@@ -62,7 +63,13 @@ def _stats(args: argparse.Namespace) -> int:
     from kiosk.domain.stats import catalogue_stats
     from kiosk.services.catalogue_store import load_catalogue
 
-    path = args.path or load_config().asset(load_config().paths.catalogue)
+    if args.path is None:
+        try:
+            config = config_from_args(args)
+        except ConfigError as exc:
+            print(f"configuration error: {exc}", file=sys.stderr)
+            return 2
+    path = args.path or config.asset(config.paths.catalogue)
     try:
         rows = catalogue_stats(load_catalogue(path))
     except CatalogueError as exc:

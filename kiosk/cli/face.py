@@ -39,7 +39,8 @@ def add_face_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
     verify.add_argument("--probe", type=Path, help="the photo to compare with --reference")
     verify.add_argument("--threshold", type=float,
                         help="match when distance < T (default: the configured face.threshold)")
-    verify.add_argument("--config", type=Path, help="a TOML file overriding kiosk/defaults.toml")
+    from kiosk.cli import add_common_options
+    add_common_options(verify)
     verify.add_argument("--json", action="store_true", help="print one JSON object")
     return face
 

@@ -30,10 +30,7 @@ def add_keys_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
     keys = subparsers.add_parser("keys", help="the kiosk's keys: where they are, sealed backup, restore")
     sub = keys.add_subparsers(dest="keys_action", required=True)
 
-    def common(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("--data-dir", type=Path, help="the kiosk's data folder (default: as configured)")
-        p.add_argument("--config", type=Path, help="a TOML file overriding kiosk/defaults.toml")
-        return p
+    from kiosk.cli import add_common_options as common
 
     common(sub.add_parser("show", help="where the keys are; the storage key's fingerprint"))
     p = common(sub.add_parser("backup", help="write the storage key, sealed under a passphrase, to FILE"))

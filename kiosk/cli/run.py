@@ -5,6 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from kiosk.cli import add_common_options
 from kiosk.config import ConfigError, load_config, with_data_dir
 
 
@@ -13,8 +14,6 @@ def add_run_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentP
     p.add_argument("--simulate", action="store_true", help="use the simulated devices (card reader, camera, printer)")
     p.add_argument("--autopilot", action="store_true", help="walk the whole journey by itself and exit 0 once the receipt is written")
     p.add_argument("--offscreen", action="store_true", help="no display needed (Qt offscreen platform)")
-    p.add_argument("--data-dir", type=Path, help="folder for the database, receipts and keys (default: the platform's data folder)")
-    p.add_argument("--config", type=Path, help="a TOML file overriding kiosk/defaults.toml")
     p.add_argument("--bundle", help="with --autopilot: the bundle id to apply for (default: the first)")
     p.add_argument("--citizen", help="with --autopilot: the demo citizen id (default: the first)")
     p.add_argument("--screenshots", type=Path, help="with --autopilot: save a PNG of every screen into this folder")
@@ -26,7 +25,7 @@ def add_run_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentP
                    help="demo: run a local back office in this process and send applications to it")
     p.add_argument("--voice", choices=("sim", "espeak"),
                    help="speech backend (default: as configured; with --simulate: sim, which plays nothing)")
-    return p
+    return add_common_options(p)
 
 
 def run_kiosk(args: argparse.Namespace) -> int:

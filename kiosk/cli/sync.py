@@ -34,10 +34,7 @@ def add_sync_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
     sync = subparsers.add_parser("sync", help="sync with the back office: status, now, export, enrol")
     sub = sync.add_subparsers(dest="sync_action", required=True)
 
-    def common(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("--data-dir", type=Path, help="the kiosk's data folder (default: as configured)")
-        p.add_argument("--config", type=Path, help="a TOML file overriding kiosk/defaults.toml")
-        return p
+    from kiosk.cli import add_common_options as common
 
     p = common(sub.add_parser("status", help="pending applications and since when; freeze state"))
     p.add_argument("--json", action="store_true")

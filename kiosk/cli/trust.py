@@ -19,7 +19,10 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kiosk.config import Config
 
 
 def add_trust_parser(card_sub: argparse._SubParsersAction) -> None:
@@ -31,25 +34,28 @@ def add_trust_parser(card_sub: argparse._SubParsersAction) -> None:
                      help="SHA-256 fingerprint of a CSCA certificate to import (checked out of band); repeatable")
     imp.add_argument("--allow-test", action="store_true", help="accept TEST certificates (demo and test stores only)")
     lst = sub.add_parser("list", help="what the trust store holds")
+    from kiosk.cli import add_common_options
     for p in (imp, lst):
+        add_common_options(p)
         p.add_argument("--trust-store", type=Path, help="the folder (default: the configured devices.csca_dir)")
         p.add_argument("--json", action="store_true")
 
 
-def configured_trust_store() -> Path | None:
-    """The configured devices.csca_dir (relative paths under assets/), or None when it is empty."""
+def configured_trust_store(config: Config | None = None) -> Path | None:
+    """The configured devices.csca_dir (relative paths under assets/), or None when it is empty.
+    `config`: the one --config/--data-dir name (default: the packaged defaults and environment)."""
     from kiosk.config import load_config
 
-    config = load_config()
+    config = config or load_config()
     return config.asset(config.devices.csca_dir) if config.devices.csca_dir.strip() else None
 
 
-def read_trust_store(folder: Path | None):
+def read_trust_store(folder: Path | None, config: Config | None = None):
     """For `kiosk card read`: the --trust-store folder, else the configured one, saying on stderr
     what would make its verdicts worthless (a TEST certificate, an empty store)."""
     from kiosk.devices.icao.trust import TrustStore
 
-    store = TrustStore.load(folder or configured_trust_store())
+    store = TrustStore.load(folder or configured_trust_store(config))
     for file, cert in store.test_certificates():
         print(f"WARNING the trust store holds a TEST certificate ({file}: {cert.subject.rfc4514_string()}): "
               f"forged documents can pass", file=sys.stderr)
@@ -60,7 +66,7 @@ def read_trust_store(folder: Path | None):
 
 
 def run_trust(args: argparse.Namespace) -> int:
-    folder = args.trust_store or configured_trust_store()
+    folder = args.trust_store or configured_trust_store(getattr(args, "loaded_config", None))
     if folder is None:
         print("no trust store folder: set devices.csca_dir (or ONEVISIT_DEVICES_CSCA_DIR), or pass --trust-store",
               file=sys.stderr)

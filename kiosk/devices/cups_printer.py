@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from kiosk.devices.ports import PrinterError
+from kiosk.devices.ports import PrinterError, PrinterHealth
 from kiosk.domain.text import Text
 
 log = logging.getLogger(__name__)
@@ -144,6 +144,30 @@ def queue_problem(status: QueueStatus) -> tuple[Text, str] | None:
         return UNAVAILABLE, f"queue {status.name} is disabled: {why}"
     if status.holding:
         return UNAVAILABLE, f"queue {status.name} holds new jobs"
+    return None
+
+
+def paper_state(status: QueueStatus) -> str | None:
+    """"out", "low" or "ok" from the queue's printer-state-reasons (and an operator's "out of
+    paper" message on a stopped queue); None when the printer reports nothing about paper (a PDF
+    queue, a driver without status): the queue cannot tell."""
+    bases = {_base_reason(r)[0] for r in status.reasons}
+    if bases & {"media-empty", "media-needed"}:
+        return "out"
+    if status.state == "stopped" and any(w in status.message.lower() for w in _PAPER_WORDS):
+        return "out"
+    if "media-low" in bases:
+        return "low"
+    return None
+
+
+def parse_accepting(lpstat_a_output: str, queue: str) -> bool | None:
+    """From `lpstat -a QUEUE`: "Q accepting requests since …" (True) or "Q not accepting requests
+    since …" (False, `cupsreject`); None if the queue is not in it."""
+    for line in lpstat_a_output.splitlines():
+        name, _, rest = line.partition(" ")
+        if name == queue:
+            return not rest.startswith("not accepting")
     return None
 
 
@@ -267,6 +291,28 @@ class CupsPrinter:
         bounded by CALL_TIMEOUT). The job stays with CUPS: the receipt may still come out for the
         citizen, and cancelling would mean one more client call while the kiosk stops."""
         self._closed.set()
+
+    def health(self, timeout: float) -> PrinterHealth:
+        """The queue as `lpstat -l -p` and `lpstat -a` see it: it exists, is not stopped or
+        holding jobs, accepts jobs, and no printer-state-reason (out of paper, jam, cover open)
+        stops a receipt. Paper as the printer reports it (None for a queue that cannot tell).
+        Any thread (CUPS clients are separate processes); within `timeout` s; never raises."""
+        until = time.monotonic() + timeout
+        try:
+            status = self.status(until)
+        except PrinterError as exc:
+            return PrinterHealth(False, exc.reason, exc.detail)
+        paper = paper_state(status)
+        problem = queue_problem(status)
+        if problem is not None:
+            return PrinterHealth(False, problem[0], problem[1], paper)
+        try:
+            out = self._call(["lpstat", "-a", self.queue], None, until, "lpstat -a")
+        except PrinterError as exc:
+            return PrinterHealth(False, exc.reason, exc.detail, paper)
+        if parse_accepting(out.stdout, self.queue) is False:
+            return PrinterHealth(False, UNAVAILABLE, f"queue {self.queue} is not accepting jobs", paper)
+        return PrinterHealth(True, None, f"queue {self.queue} is {status.state}", paper)
 
     # --- the steps -----------------------------------------------------------------------------
     def status(self, until: float) -> QueueStatus:

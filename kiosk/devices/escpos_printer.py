@@ -27,7 +27,7 @@ from typing import Any
 from kiosk.devices import escpos_status as st
 from kiosk.devices.escpos_link import DEFAULT_PORT, Address, Link, LinkError, connect, parse_address, query
 from kiosk.devices.escpos_raster import LARGE_PRINT_SCALE, Raster, RasterError, receipt_raster
-from kiosk.devices.ports import PrinterError
+from kiosk.devices.ports import PrinterError, PrinterHealth
 from kiosk.domain.text import Text
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ class EscposPrinter:
         self._lock = threading.Lock()                # guards _link against close() from another thread
         self._link: Link | None = None
         self._jobs = 0
+        self._last_status: st.PrinterStatus | None = None   # what the last status query saw
 
     # --- the Printer port ----------------------------------------------------------------------
     def print_pdf(self, pdf: bytes, job_name: str, timeout: float) -> str:
@@ -109,6 +110,25 @@ class EscposPrinter:
         if link is not None:
             link.abort()
 
+    def health(self, timeout: float) -> PrinterHealth:
+        """The printer's state for `kiosk health` and the staff line. Health thread. While a job
+        holds the connection it answers from the status that job last read (a second connection
+        would disturb it: a serial line or a raw port 9100 serves one at a time); otherwise it asks
+        the printer on a connection of its own within `timeout` s. Never raises."""
+        with self._lock:
+            busy = self._link is not None
+        if busy and self._last_status is not None:
+            status = self._last_status
+        else:
+            try:
+                status = self.status(timeout)
+            except PrinterError as exc:
+                return PrinterHealth(ready=False, problem=exc.reason, detail=f"{self.address}: {exc.detail}")
+        problem = status.problem()
+        paper = "out" if status.paper_end else "low" if status.paper_near_end else "ok"
+        return PrinterHealth(ready=problem is None, problem=problem, detail=f"{self.address}: {status.describe()}",
+                             paper=paper)
+
     # --- the steps -------------------------------------------------------------------------------
     def status(self, timeout: float = CALL_TIMEOUT) -> st.PrinterStatus:
         """The printer's status now, on a connection of its own (for staff tools). Any thread but
@@ -140,7 +160,8 @@ class EscposPrinter:
         for n in st.QUERIES:
             answers[n] = self._call(f"DLE EOT {n}", functools.partial(query, link, n), until)
         try:
-            return st.parse_status(answers)
+            self._last_status = st.parse_status(answers)
+            return self._last_status
         except st.StatusFormatError as exc:
             raise PrinterError(st.NOT_RESPONDING, f"{self.address}: {exc} (is it an ESC/POS printer?)") from None
 

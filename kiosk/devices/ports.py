@@ -198,6 +198,16 @@ class DocumentCamera(Protocol):
         blocks."""
 
 
+@dataclass(frozen=True)
+class PrinterHealth:
+    """What a printer says about itself without printing (`Printer.health`)."""
+
+    ready: bool                       # a receipt would print now
+    problem: Text | None = None       # what is wrong, in plain words (None when ready)
+    detail: str = ""                  # for the operator: queue state, reasons; never personal data
+    paper: str | None = None          # "ok", "low" or "out"; None: this printer cannot tell
+
+
 @runtime_checkable
 class Printer(Protocol):
     """A receipt printer. Runs on the printing thread."""
@@ -211,6 +221,12 @@ class Printer(Protocol):
     def close(self) -> None:
         """Kiosk shutdown: stop waiting on the printer, so a `print_pdf` in progress raises
         PrinterError soon (a job the printer already has is left to it). Any thread; never blocks."""
+
+    def health(self, timeout: float) -> PrinterHealth:
+        """Whether a receipt would print now, and the paper where the printer can tell, for
+        `kiosk health` and the staff line. Any thread (the health thread), within `timeout` s; it
+        must not disturb a print in progress: a printer with one owner thread answers from what
+        that thread last saw. Never raises: a printer it cannot reach is `ready=False`."""
 
 
 SPEECH_LANGUAGES = ("zh", "en")

@@ -67,10 +67,18 @@ def build_ui(parts: KioskParts, *, start: bool = True) -> KioskUi:
 
     bridge = MainThreadBridge()
     controller = KioskController(initial_state(parts.flow_config, parts.config.kiosk.language))
+    health = None
+    if parts.check_health is not None and parts.config.health.interval_seconds > 0:
+        from kiosk.services.health import HealthMonitor
+        # The report is frozen; the health thread hands it to the GUI thread, where the attract
+        # screen (made below, before the thread starts) shows its faults on the staff line.
+        health = HealthMonitor(parts.check_health, parts.config.health.interval_seconds,
+                               on_report=lambda report: bridge.run_on_main(
+                                   lambda: window.screens[Step.ATTRACT].show_health(report)))  # type: ignore[attr-defined]
     runtime = Runtime(devices=parts.devices, catalogue=lambda: parts.catalogue, kiosk_id=parts.config.kiosk.id,
                       open_storage=parts.open_storage, render_receipt=parts.render_receipt,
                       post=lambda event: bridge.run_on_main(lambda: controller.dispatch(event)),
-                      timeouts=parts.timeouts, make_sync=parts.make_sync)
+                      timeouts=parts.timeouts, make_sync=parts.make_sync, health=health)
     controller.attach(runtime.perform)
     app = QApplication.instance()
     assert app is not None          # ensure_qapplication() made it

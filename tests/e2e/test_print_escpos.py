@@ -192,3 +192,19 @@ def test_the_jobs_folder_holds_only_what_printed(printer, tmp_path):
     with pytest.raises(PrinterError):
         EscposPrinter(printer.address).print_pdf(pdf, "r", timeout=10)
     assert sorted(Path(printer.folder).iterdir()) == []
+
+
+def test_health_reports_the_paper_and_cover_for_staff(printer):
+    """`kiosk health` and the staff line ask the ESC/POS printer itself: ready with paper, a plain
+    fault when it is out of paper or its cover is open, and not ready when nothing answers."""
+    p = EscposPrinter(printer.address)
+    ok = p.health(3.0)
+    assert ok.ready and ok.paper == "ok" and ok.problem is None
+    printer.mode = "out_of_paper"
+    out = p.health(3.0)
+    assert not out.ready and out.paper == "out" and out.problem == st.OUT_OF_PAPER
+    printer.mode = "cover_open"
+    assert not p.health(3.0).ready
+    printer.stop()
+    gone = p.health(2.0)
+    assert not gone.ready and gone.problem is not None

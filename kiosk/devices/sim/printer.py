@@ -6,7 +6,7 @@ import re
 import threading
 from pathlib import Path
 
-from kiosk.devices.ports import PrinterError
+from kiosk.devices.ports import PrinterError, PrinterHealth
 from kiosk.domain.text import Text
 
 OUT_OF_PAPER = Text("打印机缺纸。", "The printer is out of paper.")
@@ -45,3 +45,11 @@ class FolderPrinter:
     def close(self) -> None:
         """Kiosk shutdown: a print in progress ends now. Any thread; never blocks."""
         self._closed.set()
+
+    def health(self, timeout: float) -> PrinterHealth:
+        """The simulated paper state (`out_of_paper`). Any thread; never blocks."""
+        if self._closed.is_set():
+            return PrinterHealth(False, NOT_AVAILABLE, "printer closed")
+        if self.out_of_paper:
+            return PrinterHealth(False, OUT_OF_PAPER, "simulated out of paper", paper="out")
+        return PrinterHealth(True, None, f"writes PDF files to {self.folder}", paper="ok")

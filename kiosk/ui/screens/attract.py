@@ -6,6 +6,7 @@ from datetime import datetime
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 
+from kiosk.domain.health import HealthReport
 from kiosk.domain.text import Text
 from kiosk.flows.journey import FlowState, Step
 from kiosk.flows import messages as msg
@@ -47,6 +48,8 @@ class AttractScreen(Screen):
         self.privacy = label("", "help", wrap=True, align=Qt.AlignmentFlag.AlignCenter)
         self.staff = label("", "help", wrap=True, align=Qt.AlignmentFlag.AlignCenter)   # why intake is closed
         self.staff_warnings: tuple[Text, ...] = ()    # from the composition, e.g. an empty CSCA trust store
+        self.health_faults: tuple[Text, ...] = ()     # from the newest health report (show_health)
+        self._intake_closed: tuple[Text, ...] = ()
         # For staff walking by: applications this kiosk holds that the back office has not got yet.
         self.backlog = label("", "help", wrap=True, align=Qt.AlignmentFlag.AlignCenter)
         self.backlog.setStyleSheet("color: #6b7280; font-size: 15px;")
@@ -79,15 +82,29 @@ class AttractScreen(Screen):
         closed = bool(state.intake_closed)
         self.card_icon.setVisible(not closed)
         self.privacy.setVisible(not closed)
-        staff = [self.t(S.FOR_STAFF) + self.t(r) for r in (*state.intake_closed, *self.staff_warnings)]
-        self.staff.setVisible(bool(staff))
-        self.staff.setText("\n".join(staff))
+        self._intake_closed = state.intake_closed
+        self._render_staff()
         if closed:   # the sync freeze rule: tell the citizen where to go, and staff why
             self.hero.setText(self.t(msg.INTAKE_CLOSED))
             self.hero_other.setText(msg.INTAKE_CLOSED.get("en" if self.lang == "zh" else "zh"))
             self.sub.setText("")
             if state.notice == msg.INTAKE_CLOSED:
                 self.show_notice(None)
+
+
+    def show_health(self, report: HealthReport) -> None:
+        """The newest health report's faults on the staff line (each with what to do); notes are
+        not shown here. GUI thread; the report is frozen and is only read."""
+        self.health_faults = tuple(Text(f"{c.detail.zh} {c.action.zh if c.action else ''}".strip(),
+                                        f"{c.detail.en} {c.action.en if c.action else ''}".strip())
+                                   for c in report.faults)
+        self._render_staff()
+
+    def _render_staff(self) -> None:
+        staff = [self.t(S.FOR_STAFF) + self.t(r)
+                 for r in (*self._intake_closed, *self.staff_warnings, *self.health_faults)]
+        self.staff.setVisible(bool(staff))
+        self.staff.setText("\n".join(staff))
 
 
 class ReadingCardScreen(Screen):
