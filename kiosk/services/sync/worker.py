@@ -20,6 +20,7 @@ from typing import Any
 
 from kiosk.services.catalogue_store import CatalogueRefused
 from kiosk.services.datafolder import DataFolder
+from kiosk.services.receipts.trust import TrustListRefused
 from kiosk.services.storage import Storage
 from kiosk.services.sync.client import SyncClient, TransientSyncError, backoff_delay
 from kiosk.services.sync.freeze import FreezeState, freeze_state
@@ -71,8 +72,10 @@ class SyncWorker:
                  on_change: Callable[[SyncSnapshot], None] | None = None,
                  on_progress: Callable[[str, int], None] | None = None,
                  on_freeze: Callable[[FreezeState], None] | None = None,
-                 on_backlog: Callable[[int, str | None], None] | None = None) -> None:
+                 on_backlog: Callable[[int, str | None], None] | None = None,
+                 receipts: Any = None) -> None:
         self._open_storage = open_storage
+        self._receipts = receipts              # a ReceiptSigner (receipts/signer.py) or None
         self._make_client = make_client
         self.settings = settings
         self._data_dir = data_dir
@@ -147,7 +150,8 @@ class SyncWorker:
             self._check_freeze(storage)        # before the first (possibly slow) network call
             client = self._make_client()
             syncer = Syncer(storage, client, self.settings, data_dir=self._data_dir, clock=self._clock,
-                            rng=self._rng, on_catalogue=self._on_catalogue, on_progress=self._on_progress)
+                            rng=self._rng, on_catalogue=self._on_catalogue, on_progress=self._on_progress,
+                            receipts=self._receipts)
             self._loop(syncer)
         except Exception:  # logged with its traceback: never let the thread die silently
             log.exception("sync thread failed")
@@ -206,6 +210,13 @@ class SyncWorker:
                         except CatalogueRefused as exc:
                             log.error("catalogue refused: %s", exc)
                             self._set(catalogue_error=str(exc))
+                        try:
+                            syncer.pull_trust()
+                        except TrustListRefused as exc:
+                            log.error("receipt-key trust list refused: %s", exc)
+                        except TransientSyncError as exc:
+                            # an older back office without the endpoint must not stop uploads
+                            log.warning("receipt-key trust list not pulled: %s", exc)
                         next_pull = time.monotonic() + self.settings.interval_seconds
                     self._succeeded(syncer)
                     self._set(state="idle")
@@ -253,7 +264,8 @@ def make_worker(folder: DataFolder | Path, kiosk_id: str, settings: SyncSettings
     """A SyncWorker for the kiosk whose data folder is `folder` (a DataFolder, or the data
     folder's path with its keys in the default place); None when no back office is configured."""
     from kiosk.services.crypto import RecordCipher
-    from kiosk.services.keystore import load_signing_key, load_storage_key
+    from kiosk.services.keystore import load_receipt_key, load_signing_key, load_storage_key
+    from kiosk.services.receipts.signer import ReceiptSigner
 
     files = folder if isinstance(folder, DataFolder) else DataFolder(Path(folder))
     settings = settings or load_sync_settings(files.root)
@@ -268,4 +280,5 @@ def make_worker(folder: DataFolder | Path, kiosk_id: str, settings: SyncSettings
     def make_client() -> SyncClient:
         return SyncClient(settings.url, kiosk_id, key, backoffice, timeout=settings.request_timeout_seconds)
 
+    kw.setdefault("receipts", ReceiptSigner(load_receipt_key(files)))
     return SyncWorker(open_storage=open_storage, make_client=make_client, settings=settings, data_dir=files.root, **kw)
