@@ -1,7 +1,7 @@
 """The `kiosk` command (also `python -m kiosk`): the GUI and tools for staff and operators.
 
 One module per subcommand: run.py (the kiosk window), catalogue.py, card.py, face.py, sync.py,
-keys.py.
+keys.py, receipt.py.
 Each subcommand's module is imported only when that subcommand runs, so `kiosk card ...` never
 loads Qt or dlib.
 """
@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     from kiosk.cli.catalogue import add_catalogue_parser
     from kiosk.cli.face import add_face_parser
     from kiosk.cli.keys import add_keys_parser
+    from kiosk.cli.receipt import add_receipt_parser
     from kiosk.cli.run import add_run_parser
     from kiosk.cli.sync import add_sync_parser
 
@@ -29,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_face_parser(sub)
     add_sync_parser(sub)
     add_keys_parser(sub)
+    add_receipt_parser(sub)
     return parser
 
 
@@ -49,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "keys":
         from kiosk.cli.keys import run_keys
         return run_keys(args)
+    if args.command == "receipt":
+        from kiosk.cli.receipt import run_receipt
+        return run_receipt(args)
     if args.command == "card":
         from kiosk.cli.card import run_card
         return run_card(args)
