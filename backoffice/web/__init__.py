@@ -31,6 +31,7 @@ class WebSettings:
     clock: Callable[[], float] = time.time
     records: RecordsSource | None = None
     records_per_minute: int = 30
+    verify_per_minute: int = 20            # public receipt checks per client address (/verify)
 
 
 @dataclass
@@ -64,6 +65,7 @@ def require(request: Request, permission: str) -> tuple[Session, Account]:
 def mount_web(app: FastAPI, bo: Backoffice, settings: WebSettings | None = None) -> Web:
     from backoffice.records import records_router
     from backoffice.web import accounts_page, api, docs, pages, signin
+    from backoffice.web.verify import verify_router
     from backoffice.web.gate import Gate
 
     settings = settings or WebSettings()
@@ -77,5 +79,6 @@ def mount_web(app: FastAPI, bo: Backoffice, settings: WebSettings | None = None)
     app.include_router(accounts_page.router)
     app.include_router(api.router)
     app.include_router(docs.router)
+    app.include_router(verify_router(settings.verify_per_minute))
     app.add_middleware(Gate, sessions=sessions, secure=settings.secure)
     return web
