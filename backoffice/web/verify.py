@@ -131,7 +131,9 @@ def _form_parts(request: Request, body: bytes) -> tuple[str, bytes]:
     text, data = "", b""
     for part in message.iter_parts() if message.is_multipart() else []:
         name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            continue
         if name == "payload":
             text = payload.decode("utf-8", "replace")
         elif name == "file":
@@ -154,7 +156,7 @@ def _check(request: Request, body: bytes) -> tuple[ReceiptVerdict, list[dict]]:
     except UnreadablePayload as exc:
         return ReceiptVerdict(UNREADABLE, str(exc)), []
     verdict = verify_receipt_payload(payload, receipts.trust())
-    if verdict.genuine and printed is not None:
+    if verdict.summary is not None and verdict.genuine and printed is not None:
         differences = printed_mismatches(verdict.summary, printed)
         if differences:
             verdict = ReceiptVerdict(FORGED, "the printed text differs from what the QR code signs: "

@@ -72,7 +72,8 @@ def run_receipt(args: argparse.Namespace) -> int:
     except (UnreadablePayload, RefusedFile, OSError) as exc:
         where = safe_name(args.file) if args.file else "the text"
         verdict = ReceiptVerdict(UNREADABLE, f"{where}: {exc}")
-    differences = printed_mismatches(verdict.summary, printed) if verdict.genuine and printed is not None else []
+    differences = (printed_mismatches(verdict.summary, printed)
+                   if verdict.summary is not None and verdict.genuine and printed is not None else [])
     if differences:
         # The QR is genuine but the paper says something else: a genuine code on a forged page.
         verdict = ReceiptVerdict(FORGED, "the printed text differs from what the QR code signs: "

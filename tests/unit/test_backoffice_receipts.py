@@ -16,7 +16,7 @@ from tests.backoffice_support import (KIOSK, PASSWORD, POLICE, DemoApplications,
                                       record_bytes, sign_in)
 
 pytest.importorskip("httpx")
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import json
 import shutil
 import subprocess
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 import segno

@@ -45,7 +45,7 @@ def qr_geometry(payload: str) -> tuple[segno.QRCode, int]:
     and its module size in dots: the largest whole number that keeps it within QR_MAX_DOTS."""
     qr = segno.make_qr(payload, error="M", boost_error=False)
     modules = qr.symbol_size(border=0)[0]
-    return qr, max(2, min(QR_MAX_MODULE_DOTS, QR_MAX_DOTS // modules))
+    return qr, max(2, min(QR_MAX_MODULE_DOTS, QR_MAX_DOTS // int(modules)))
 
 _render_lock = threading.Lock()      # reportlab's per-font subset state is not thread-safe
 
@@ -186,7 +186,7 @@ class _Layout:
         # Drawn as filled rectangles straight on the canvas (no extra font on the page), one per
         # horizontal run of dark modules, each edge on the dot grid.
         def draw(c: Canvas, top: float) -> None:
-            page_h = c._pagesize[1]
+            page_h = self.height + 2 * MARGIN       # the page is exactly as tall as the content
             y0 = page_h - math.ceil(round((page_h - top + quiet) / DOT, 6)) * DOT   # first row, on a dot
             c.saveState()
             c.setFillColorRGB(0, 0, 0)

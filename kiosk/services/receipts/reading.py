@@ -49,7 +49,7 @@ def payload_from_image(data: bytes) -> str:
         if isinstance(exc, UnreadablePayload):
             raise
         raise UnreadablePayload("not a readable image") from None
-    codes = [r.text for r in zxingcpp.read_barcodes(grey, formats=zxingcpp.BarcodeFormat.QRCode)]
+    codes = [r.text for r in zxingcpp.read_barcodes(grey, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))]
     ours = [t for t in codes if t.upper().startswith("OV1:")]
     if not ours:
         raise UnreadablePayload("no receipt QR code found in the image" if not codes else
@@ -72,7 +72,7 @@ def _poppler(tool: str, args: list[str], pdf: bytes, out: list[str]) -> bytes:
         src.write_bytes(pdf)
         try:
             r = subprocess.run([exe, *args, str(src), *out], capture_output=True, timeout=CHILD_SECONDS,
-                               stdin=subprocess.DEVNULL, preexec_fn=_limit_child)  # noqa: PLW1509 - no threads touch it
+                               stdin=subprocess.DEVNULL, preexec_fn=_limit_child)
         except subprocess.TimeoutExpired:
             raise UnreadablePayload(f"{tool} took over {CHILD_SECONDS}s on this PDF") from None
     if r.returncode != 0 or not r.stdout:

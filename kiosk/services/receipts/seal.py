@@ -181,7 +181,7 @@ def _open(text: str) -> tuple[bytes, Sign1Message, ReceiptSummary]:
         raise
     except (Exception, RecursionError):  # noqa: BLE001 - pycose and cbor2 raise many kinds on garbage
         raise UnreadablePayload("not a COSE_Sign1 receipt") from None
-    if alg is not EdDSA and alg != EdDSA.identifier or not isinstance(kid, bytes) or len(kid) != 8:
+    if (alg is not EdDSA and alg != EdDSA.identifier) or not isinstance(kid, bytes) or len(kid) != 8:
         raise UnreadablePayload("not an EdDSA-signed receipt with a key id")
     return kid, msg, summary
 
