@@ -20,7 +20,6 @@ from typing import Any
 
 from kiosk.services.catalogue_store import CatalogueRefused
 from kiosk.services.datafolder import DataFolder
-from kiosk.services.receipts.trust import TrustListRefused
 from kiosk.services.storage import Storage
 from kiosk.services.sync.client import SyncClient, TransientSyncError, backoff_delay
 from kiosk.services.sync.freeze import FreezeState, freeze_state
@@ -75,7 +74,7 @@ class SyncWorker:
                  on_backlog: Callable[[int, str | None], None] | None = None,
                  receipts: Any = None) -> None:
         self._open_storage = open_storage
-        self._receipts = receipts              # a ReceiptSigner (receipts/signer.py) or None
+        self._receipts = receipts              # a ReceiptSigner (receipts/signer.py), a factory of one, or None
         self._make_client = make_client
         self.settings = settings
         self._data_dir = data_dir
@@ -151,7 +150,7 @@ class SyncWorker:
             client = self._make_client()
             syncer = Syncer(storage, client, self.settings, data_dir=self._data_dir, clock=self._clock,
                             rng=self._rng, on_catalogue=self._on_catalogue, on_progress=self._on_progress,
-                            receipts=self._receipts)
+                            receipts=self._receipts() if callable(self._receipts) else self._receipts)
             self._loop(syncer)
         except Exception:  # logged with its traceback: never let the thread die silently
             log.exception("sync thread failed")
@@ -185,6 +184,8 @@ class SyncWorker:
                 log.exception("freeze listener failed")
 
     def _loop(self, syncer: Syncer) -> None:
+        # here, on the sync thread: the receipt modules (pycose, reportlab) stay out of start-up
+        from kiosk.services.receipts.trust import TrustListRefused
         next_pull = 0.0      # monotonic time of the next status/catalogue pull
         next_try = 0.0       # monotonic time of the next upload attempt (back-off or idle poll)
         backing_off = False
@@ -265,7 +266,6 @@ def make_worker(folder: DataFolder | Path, kiosk_id: str, settings: SyncSettings
     folder's path with its keys in the default place); None when no back office is configured."""
     from kiosk.services.crypto import RecordCipher
     from kiosk.services.keystore import load_receipt_key, load_signing_key, load_storage_key
-    from kiosk.services.receipts.signer import ReceiptSigner
 
     files = folder if isinstance(folder, DataFolder) else DataFolder(Path(folder))
     settings = settings or load_sync_settings(files.root)
@@ -280,5 +280,8 @@ def make_worker(folder: DataFolder | Path, kiosk_id: str, settings: SyncSettings
     def make_client() -> SyncClient:
         return SyncClient(settings.url, kiosk_id, key, backoffice, timeout=settings.request_timeout_seconds)
 
-    kw.setdefault("receipts", ReceiptSigner(load_receipt_key(files)))
+    def receipts() -> Any:          # on the sync thread (kiosk/services/receipts imports pycose)
+        from kiosk.services.receipts.signer import ReceiptSigner
+        return ReceiptSigner(load_receipt_key(files))
+    kw.setdefault("receipts", receipts)
     return SyncWorker(open_storage=open_storage, make_client=make_client, settings=settings, data_dir=files.root, **kw)
