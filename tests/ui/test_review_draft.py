@@ -93,4 +93,4 @@ def test_dates_reviewed_before_midnight_are_the_ones_stored_and_printed(qtbot, m
     assert [r.due.isoformat() for r in stored.requests] == shown
     printed = pdf_text(parts.files.receipts / f"receipt-{app.number}.pdf")
     # printed before sync: each date is an estimate counted from the kiosk's day (issue 14 part 6)
-    assert re.findall(r"预计约 (\d{4}-\d{2}-\d{2})", printed) == shown
+    assert re.findall(r"预计约\s+(\d{4}-\d{2}-\d{2})", printed) == shown
