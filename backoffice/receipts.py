@@ -27,6 +27,7 @@ from kiosk.services.receipts.seal import TrustedKey, key_id_of
 from kiosk.services.sync import protocol as proto
 
 KEY_ID_RE = re.compile(r"[0-9a-f]{16}")
+EPOCH = "1970-01-01T00:00:00Z"
 
 
 def _now() -> str:
@@ -80,8 +81,12 @@ class ReceiptRegistry:
         return [dict(r._mapping) for r in rows]
 
     def trust_list(self) -> dict[str, Any]:
-        """The signed trust list of every kiosk receipt key (revoked ones with their time)."""
-        document = {"format": proto.TRUST_LIST_FORMAT, "v": 1, "issued_at": self._clock(), "keys": self.keys()}
+        """The signed trust list of every kiosk receipt key (revoked ones with their time). Its
+        `issued_at` is the time of the last change (a registration or a revocation), so the same
+        keys give the same document (a kiosk rewrites nothing) and a newer list has a later time."""
+        keys = self.keys()
+        changed = max((t for r in keys for t in (r["valid_from"], r["revoked_at"]) if t), default=EPOCH)
+        document = {"format": proto.TRUST_LIST_FORMAT, "v": 1, "issued_at": changed, "keys": keys}
         return proto.sign_trust_list(self._signing, document)
 
     def trust(self) -> dict[str, TrustedKey]:

@@ -116,19 +116,31 @@ def test_verify_page_is_rate_limited_and_caps_uploads(server):
 
 def test_an_older_trust_list_is_refused(server, tmp_path):
     """A replayed old list would undo a revocation."""
+    import time
+
     from kiosk.services.receipts.trust import TrustListRefused, keep_trust_list, parse_trust_list
+    from kiosk.services.sync import protocol as proto
     kiosk = enrol_kiosk(server, tmp_path / "kiosk", KIOSK)
     files = DataFolder(kiosk.data_dir)
+    signer = ReceiptSigner(load_receipt_key(files))
+    client = kiosk.client(server.url)
+    client.call("POST", "/v1/receipt-keys", {"key_id": signer.key_id, "public_key": proto.b64e(signer.public_raw)})
     backoffice = kiosk.settings(server.url).signing_public()
-    old = parse_trust_list(httpx.get(f"{server.url}/verify/trust-list.json", timeout=10).json(), backoffice)
-    import time
+
+    def fetch():
+        return parse_trust_list(httpx.get(f"{server.url}/verify/trust-list.json", timeout=10).json(), backoffice)
+    old = fetch()
+    assert fetch().raw == old.raw                         # nothing changed: the same document
     time.sleep(1.1)
-    new = parse_trust_list(httpx.get(f"{server.url}/verify/trust-list.json", timeout=10).json(), backoffice)
+    assert server.cli("revoke", "--kiosk-id", KIOSK, "--receipt-key", "all").returncode == 0
+    new = fetch()
+    assert new.issued_at > old.issued_at and new.keys[signer.key_id].revoked_at
     assert keep_trust_list(files, new, backoffice)
     with pytest.raises(TrustListRefused):
-        keep_trust_list(files, old, backoffice)
+        keep_trust_list(files, old, backoffice)           # the replayed list that did not revoke
     tampered = json.loads(new.raw)
-    tampered["issued_at"] = "2099-01-01T00:00:00Z"       # a "newer" list nobody signed
+    tampered["keys"][0]["revoked_at"] = None
     with pytest.raises(TrustListRefused):
         parse_trust_list(tampered, backoffice)
     assert Path(files.receipt_trust_list).read_bytes() == new.raw
+    client.close()
