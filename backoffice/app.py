@@ -223,6 +223,24 @@ def create_app(bo: Backoffice, web: WebSettings | None = None) -> FastAPI:
         """The current signed catalogue if its revision is above `have`."""
         return answer(auth, bo.catalogue_for(have))
 
+    @app.post("/v1/receipt-keys", responses=AUTH_RESPONSES, tags=["kiosks"],
+              openapi_extra=_json_body({"type": "object", "required": ["key_id", "public_key"],
+                                        "properties": {"key_id": {"type": "string"}, "public_key": {"type": "string"}}}))
+    def register_receipt_key(auth: Signed = Depends(signed_request), body: bytes = Depends(raw_body)) -> Response:
+        """Register this kiosk's receipt-signing public key (base64url of the raw 32 bytes) under
+        its key id (hex of the first 8 bytes of its SHA-256); it then appears in the trust list."""
+        try:
+            doc = json.loads(body)
+            return answer(auth, bo.receipts.register(auth.kiosk_id, str(doc["key_id"]), str(doc["public_key"])))
+        except (ValueError, KeyError, TypeError, proto.ProtocolError) as exc:
+            return answer(auth, {"detail": str(exc)[:200] or "expected {key_id, public_key}"}, 422)
+
+    @app.get("/v1/receipt-trust-list", responses=AUTH_RESPONSES, tags=["kiosks"])
+    def receipt_trust_list(auth: Signed = Depends(signed_request)) -> Response:
+        """Every kiosk receipt key with its revocation, signed by the back office (also public at
+        /verify/trust-list.json)."""
+        return answer(auth, bo.receipts.trust_list())
+
     # --- the signed-in side: accounts, officials' workbench, records API, docs (backoffice/web/) ---
     mount_web(app, bo, web)
     # --- end of the signed-in side ---

@@ -3,7 +3,8 @@
   python -m backoffice [serve] [--db URL] [--data-dir DIR] [--host 127.0.0.1] [--port 8750]
                        [--tls-cert FILE --tls-key FILE] [--records-file FILE]
   python -m backoffice enrol --kiosk-id ID --public-key FILE [--name NAME] [--reactivate]
-  python -m backoffice revoke --kiosk-id ID
+  python -m backoffice revoke --kiosk-id ID [--receipt-key KEY_ID|all]
+                                                    --receipt-key: only its receipt key(s), in the trust list
   python -m backoffice kiosks
   python -m backoffice keys [--out FILE]            public keys for `kiosk sync enrol`
   python -m backoffice import PATH [--json] [--max-mb N]
@@ -81,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("revoke", help="refuse a kiosk's requests from now on")
     _common(p)
     p.add_argument("--kiosk-id", required=True)
+    p.add_argument("--receipt-key", help="revoke only this receipt key ('all': every one of the kiosk's); "
+                                         "its receipts then no longer verify")
     _common(sub.add_parser("kiosks", help="list enrolled kiosks"))
     p = sub.add_parser("keys", help="print (or write) the back office's public keys for kiosk enrolment")
     _common(p)
@@ -262,6 +265,12 @@ def main(argv: list[str] | None = None) -> int:
             key = bo.enrol(args.kiosk_id, read_regular(args.public_key, 64 * 1024).decode("utf-8"), args.name,
                            reactivate=args.reactivate)
             print(f"enrolled kiosk {args.kiosk_id} (public key {key})")
+        elif args.command == "revoke" and args.receipt_key:
+            n = bo.receipts.revoke(args.kiosk_id, None if args.receipt_key == "all" else args.receipt_key)
+            if not n:
+                print(f"no unrevoked receipt key {args.receipt_key} of kiosk {args.kiosk_id}", file=sys.stderr)
+                return 1
+            print(f"revoked {n} receipt key(s) of kiosk {args.kiosk_id}")
         elif args.command == "revoke":
             if not bo.revoke(args.kiosk_id):
                 print(f"no kiosk {args.kiosk_id}", file=sys.stderr)

@@ -202,6 +202,23 @@ kiosk_audit = Table(
 )
 
 
+# Kiosk receipt-signing keys (issue 14): published, with revocations, in the signed trust list.
+receipt_keys = Table(
+    "receipt_keys", metadata,
+    Column("key_id", String(16), primary_key=True),           # hex of SHA-256(public key)[:8]
+    Column("kiosk_id", String(10), nullable=False, index=True),
+    Column("public_key", String(64), nullable=False),         # Ed25519, base64url of the raw 32 bytes
+    Column("valid_from", String(32), nullable=False),
+    Column("revoked_at", String(32)),
+)
+
+# The check code printed on each receipt (not personal data): staff and citizens look receipts up by it.
+receipt_codes = Table(
+    "receipt_codes", metadata,
+    Column("check_code", String(16), primary_key=True),
+    Column("number", String(40), nullable=False, unique=True),
+)
+
 def normalise_url(url: str) -> str:
     """postgresql:// and postgres:// mean psycopg 3 here."""
     for prefix in ("postgresql://", "postgres://"):

@@ -46,6 +46,7 @@ class HttpLimits:
     batch_bytes: int = 16 * MiB            # POST /v1/applications/batch (kiosks send about 1 MB)
     application_bytes: int = 16 * MiB      # PUT /v1/applications/{number}: one application with photos
     default_bytes: int = 64 * KiB          # any other POST/PUT/PATCH (officials' forms, lookups)
+    verify_bytes: int = 4 * MiB            # POST /verify: a receipt PDF or photo (backoffice/web/verify.py)
     body_timeout: float = 60.0             # seconds for a whole body to arrive
     body_budget_bytes: int = 128 * MiB     # all request bodies held at once
     max_requests: int = 64                 # requests in progress at once
@@ -73,6 +74,8 @@ def body_cap(method: str, path: str, limits: HttpLimits) -> int:
         return limits.batch_bytes
     if method == "PUT" and path.startswith("/v1/applications/"):
         return limits.application_bytes
+    if method == "POST" and path == "/verify":
+        return limits.verify_bytes
     return limits.default_bytes
 
 

@@ -30,6 +30,7 @@ from backoffice.at_rest import AtRest, conflict_context, note_context, record_co
 from backoffice.departments import department_id
 from backoffice.handcarry import MAX_EXPORT_BYTES, ImportReport, import_exports
 from backoffice.keys import BackofficeKeys
+from backoffice.receipts import ReceiptRegistry
 from kiosk.domain.application import KIOSK_ID_RE, is_valid_application_number
 from kiosk.services.sync import protocol as proto
 
@@ -68,6 +69,7 @@ class Backoffice:
         self._last_purge = 0.0
         # An unknown kiosk id is checked against this key, so that it costs what a known one does.
         self._stand_in_key = proto.b64e(proto.public_bytes(Ed25519PrivateKey.generate().public_key()))
+        self.receipts = ReceiptRegistry(engine, keys.signing)      # receipt keys, trust list, check codes
 
     # --- kiosks ---------------------------------------------------------------------------
     def enrol(self, kiosk_id: str, public_key_text: str, name: str = "", *, reactivate: bool = False) -> str:
@@ -248,6 +250,7 @@ class Backoffice:
                     if conn.execute(ins).first() is not None:
                         if rows:
                             conn.execute(db.department_requests.insert(), rows)
+                        self.receipts.file_code(conn, number, rec.get("check_code"))
                         known[number] = digest
                         results[i] = {"number": number, "result": "created"}
                         continue

@@ -28,10 +28,9 @@ from kiosk.runtime import Devices, Timeouts
 from kiosk.services.catalogue_store import CatalogueChoice, choose_catalogue
 from kiosk.services.crypto import RecordCipher
 from kiosk.services.datafolder import DataFolder
-from kiosk.services.keystore import KeyProblem, load_signing_key, load_storage_key
-from kiosk.services.signing import sign_receipt
 from kiosk.services.staff.authenticator import StaffPolicy
 from kiosk.services.staff.services import StaffServices, open_staff_services
+from kiosk.services.keystore import KeyProblem, load_receipt_key, load_signing_key, load_storage_key
 from kiosk.services.storage import Storage
 from kiosk.services.sync.protocol import ProtocolError
 from kiosk.services.sync.settings import SyncSettings, SyncSettingsError, settings_for
@@ -259,6 +258,7 @@ def build_parts(config: Config) -> KioskParts:
         # Keys from before they moved out of the data folder are moved now, before any thread uses them.
         signing_key = load_signing_key(files)
         load_storage_key(files)
+        receipt_key = load_receipt_key(files)   # created here for a data folder from before it existed
     except KeyProblem as exc:
         raise ConfigurationProblem(str(exc)) from None
     sync_settings = _sync_settings(config)
@@ -309,12 +309,16 @@ def build_parts(config: Config) -> KioskParts:
         return Storage(files.db, RecordCipher(load_storage_key(files)))
 
     def render(app: Application) -> bytes:
-        code = sign_receipt(signing_key, app.number, app.bundle_id)
         # Imported by the first receipt (print thread), not at start: reportlab costs ~0.1 s.
         from kiosk.services.receipts import ReceiptOptions, render_receipt
+        from kiosk.services.receipts.signer import ReceiptSigner
+        # The receipt is printed as the application is stored, before sync can deliver it: its
+        # dates are always counted from the kiosk's day, so always marked provisional.
+        qr, code = ReceiptSigner(receipt_key).seal(app, provisional=True)
         return render_receipt(app, ReceiptOptions(kiosk_name=Text(config.kiosk.name_zh, config.kiosk.name_en),
                                                   verify_url=config.receipt.verify_url,
-                                                  font_path=config.receipt.font_path or None, verify_code=code))
+                                                  font_path=config.receipt.font_path or None, sync_pending=True,
+                                                  qr_text=qr, check_code=code))
 
     make_sync = _sync_factory(config, sync_settings, open_storage)
     flow_config = FlowConfig(catalogue=catalogue, timeout_seconds=config.session.timeout_seconds,

@@ -33,6 +33,7 @@ class WebSettings:
     records: RecordsSource | None = None
     records_per_minute: int = 30
     pin_hasher: PasswordHasher | None = None      # staff PINs (backoffice/staff.py); None: argon2id defaults
+    verify_per_minute: int = 20            # public receipt checks per client address (/verify)
 
 
 @dataclass
@@ -68,6 +69,7 @@ def mount_web(app: FastAPI, bo: Backoffice, settings: WebSettings | None = None)
     from backoffice.records import records_router
     from backoffice.staff_api import staff_router
     from backoffice.web import accounts_page, api, docs, pages, ratings_page, signin, staff_page
+    from backoffice.web.verify import verify_router
     from backoffice.web.gate import Gate
 
     settings = settings or WebSettings()
@@ -86,5 +88,6 @@ def mount_web(app: FastAPI, bo: Backoffice, settings: WebSettings | None = None)
     app.include_router(docs.router)
     app.include_router(ratings_page.router)
     app.include_router(ratings_page.api)
+    app.include_router(verify_router(settings.verify_per_minute))
     app.add_middleware(Gate, sessions=sessions, secure=settings.secure)
     return web

@@ -1,7 +1,7 @@
 """The `kiosk` command (also `python -m kiosk`): the GUI and tools for staff and operators.
 
 One module per subcommand: run.py (the kiosk window), catalogue.py, card.py, face.py, sync.py,
-keys.py, audit.py, speak.py, health.py. Every subcommand takes --data-dir DIR and --config FILE (`add_common_options`;
+keys.py, audit.py, speak.py, health.py, receipt.py. Every subcommand takes --data-dir DIR and --config FILE (`add_common_options`;
 tests/unit/test_cli_common_options.py fails for one that does not).
 Each subcommand's module is imported only when that subcommand runs, so `kiosk card ...` never
 loads Qt or dlib.
@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     from kiosk.cli.face import add_face_parser
     from kiosk.cli.health import add_health_parser
     from kiosk.cli.keys import add_keys_parser
+    from kiosk.cli.receipt import add_receipt_parser
     from kiosk.cli.run import add_run_parser
     from kiosk.cli.speak import add_speak_parser
     from kiosk.cli.sync import add_sync_parser
@@ -58,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_audit_parser(sub)
     add_speak_parser(sub)
     add_health_parser(sub)
+    add_receipt_parser(sub)
     return parser
 
 
@@ -81,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "audit":
         from kiosk.cli.audit import run_audit
         return run_audit(args)
+    if args.command == "receipt":
+        from kiosk.cli.receipt import run_receipt
+        return run_receipt(args)
     if args.command == "card":
         from kiosk.cli.card import run_card
         return run_card(args)

@@ -127,7 +127,9 @@ def _status(args: argparse.Namespace, config: Config) -> int:
 def _now(args: argparse.Namespace, config: Config) -> int:
     from kiosk.services.catalogue_store import CatalogueRefused
     from kiosk.services.datafolder import DataFolder
-    from kiosk.services.keystore import load_signing_key
+    from kiosk.services.keystore import load_receipt_key, load_signing_key
+    from kiosk.services.receipts.signer import ReceiptSigner
+    from kiosk.services.receipts.trust import TrustListRefused
     from kiosk.services.sync.client import SyncClient, TransientSyncError
     from kiosk.services.sync.settings import settings_for
     from kiosk.services.sync.upload import Syncer
@@ -145,13 +147,14 @@ def _now(args: argparse.Namespace, config: Config) -> int:
     try:
         if args.retry_refused:
             store.requeue_set_aside()
-        syncer = Syncer(store, client, settings, data_dir=config.data_dir)
+        syncer = Syncer(store, client, settings, data_dir=config.data_dir, receipts=ReceiptSigner(load_receipt_key(files)))
         report = syncer.drain(deadline)
         pulled, catalogue, pull_error = 0, None, None
         try:
             pulled = syncer.pull_status()
             catalogue = syncer.pull_catalogue()
-        except (TransientSyncError, CatalogueRefused) as exc:
+            syncer.pull_trust()
+        except (TransientSyncError, CatalogueRefused, TrustListRefused) as exc:
             pull_error = str(exc)
         staff_audit = syncer.staff_and_audit()   # the audit trail up, the staff list down
         purged = syncer.purge_expired()       # [sync] retention_days: what the back office confirmed long ago

@@ -27,8 +27,17 @@ def is_workday(day: date) -> tuple[bool, bool]:
 
 
 def add_workdays(start: date, days: int) -> Deadline:
-    """The date `days` working days after `start` (the day of submission does not count)."""
+    """The date `days` working days after `start` (the day of submission does not count).
+    A same-day item (`days` 0) submitted on a rest day is done on the next working day, not
+    "today": no department works on a Sunday or a holiday."""
     day, counted, exact = start, 0, True
+    if days == 0:
+        work, exact = is_workday(day)
+        while not work:
+            day += timedelta(days=1)
+            work, known = is_workday(day)
+            exact = exact and known
+        return Deadline(day, not exact)
     while counted < days:
         day += timedelta(days=1)
         work, known = is_workday(day)

@@ -2,7 +2,7 @@
 
 Everything else (the composition root, storage, sync, the command line, the test kit) asks a
 `DataFolder` for a path instead of joining names by hand, so moving a file is a one-line change.
-The keys are only reachable through `keys`, `storage_key` and `signing_key`, and they live
+The keys are only reachable through `keys`, `storage_key`, `signing_key` and `receipt_key`, and they live
 OUTSIDE the data folder (`[paths] keys_dir`; by default the sibling folder <data-dir>.keys): a
 copy of the data folder, or an export pointed into it, never carries or reaches them.
 kiosk/services/keystore.py moves keys from the old place (<data-dir>/keys) at start.
@@ -67,6 +67,12 @@ class DataFolder:
         """The kiosk's Ed25519 key: signs receipts, sync requests and exports."""
         return self.keys / "kiosk_ed25519.key"
 
+    @property
+    def receipt_key(self) -> Path:
+        """The kiosk's receipt-signing Ed25519 key: signs only receipt QR codes (not sync), so
+        that the back office can publish and revoke it on its own (docs/security.md "Receipt QR")."""
+        return self.keys / "kiosk_receipt_ed25519.key"
+
     # --- what the kiosk prints ----------------------------------------------------------------
     @property
     def receipts(self) -> Path:
@@ -88,6 +94,11 @@ class DataFolder:
     def synced_catalogue_meta(self) -> Path:
         """Its revision, version and signature (JSON), to verify it again at every start."""
         return self.root / "catalogue.synced.json"
+
+    @property
+    def receipt_trust_list(self) -> Path:
+        """The last receipt-key trust list the back office signed, exactly the bytes that verified."""
+        return self.root / "receipt-trust-list.json"
 
     # --- the back office link -------------------------------------------------------------------
     @property

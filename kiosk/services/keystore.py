@@ -61,7 +61,7 @@ def migrate_legacy_keys(files: DataFolder) -> list[str]:
     if not old_dir.is_dir() or old_dir.is_symlink():
         return []
     moved = []
-    for new in (files.storage_key, files.signing_key):
+    for new in (files.storage_key, files.signing_key, files.receipt_key):
         old = old_dir / new.name
         try:
             data = read_regular(old, _KEY_FILE_BYTES)
@@ -94,6 +94,13 @@ def load_signing_key(files: DataFolder) -> Ed25519PrivateKey:
     """The kiosk's Ed25519 key (created on first start), after moving an old one."""
     migrate_legacy_keys(files)
     return load_or_create_signing_key(files.signing_key)
+
+
+def load_receipt_key(files: DataFolder) -> Ed25519PrivateKey:
+    """The kiosk's receipt-signing key, separate from the sync key: created on first use (a data
+    folder from before it existed gets one at its next start or receipt), after moving old keys."""
+    migrate_legacy_keys(files)
+    return load_or_create_signing_key(files.receipt_key)
 
 
 def key_fingerprint(key: bytes) -> str:

@@ -1,12 +1,12 @@
-"""The kiosk's Ed25519 key: signs receipt QR codes so anyone holding the kiosk's public key
-(published by the back office) can check a receipt is genuine, offline."""
+"""The kiosk's Ed25519 key files: the sync key (signs requests to the back office and exports)
+and the receipt key (signs receipt QR codes, kiosk/services/receipts/seal.py) are each one
+32-byte file, created on first use. Any thread; blocks on a small file read or write."""
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk.services.keyfiles import create_secret_once
 
@@ -19,23 +19,3 @@ def load_or_create_signing_key(path: Path) -> Ed25519PrivateKey:
                                                       serialization.NoEncryption())
     # First writer wins: a second thread starting at the same moment gets the same key.
     return Ed25519PrivateKey.from_private_bytes(create_secret_once(path, fresh))
-
-
-def receipt_message(number: str, bundle_id: str) -> bytes:
-    return f"onevisit-receipt:v1:{number}:{bundle_id}".encode()
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def sign_receipt(key: Ed25519PrivateKey, number: str, bundle_id: str) -> str:
-    return b64url(key.sign(receipt_message(number, bundle_id)))
-
-
-def verify_receipt(public: Ed25519PublicKey, number: str, bundle_id: str, signature: str) -> bool:
-    try:
-        public.verify(base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4)), receipt_message(number, bundle_id))
-        return True
-    except Exception:  # noqa: BLE001 - any failure means "not genuine"
-        return False

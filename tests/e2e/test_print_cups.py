@@ -76,7 +76,7 @@ def make_receipt(departments: int = 2) -> tuple[str, bytes]:
     """(application number, receipt PDF) as the kiosk renders it."""
     app = make_app(departments)
     options = ReceiptOptions(kiosk_name=Text("西湖区政务服务中心 自助终端", "Xihu District Service Centre kiosk"),
-                             verify_url="https://zwfw.example.gov.cn/v", verify_code="3fa9c01b")
+                             verify_url="https://zwfw.example.gov.cn/v", check_code="7K3M-QX9P-T")
     return app.number, render_receipt(app, options)
 
 

@@ -92,4 +92,5 @@ def test_dates_reviewed_before_midnight_are_the_ones_stored_and_printed(qtbot, m
         store.close()
     assert [r.due.isoformat() for r in stored.requests] == shown
     printed = pdf_text(parts.files.receipts / f"receipt-{app.number}.pdf")
-    assert re.findall(r"承诺办结 (\d{4}-\d{2}-\d{2})", printed) == shown
+    # printed before sync: each date is an estimate counted from the kiosk's day (issue 14 part 6)
+    assert re.findall(r"预计约\s+(\d{4}-\d{2}-\d{2})", printed) == shown

@@ -64,3 +64,21 @@ def test_redaction_keeps_no_surname_and_no_digit_of_the_value():
 def test_identity_repr_does_not_leak(identity):
     text = repr(identity) + str(identity)
     assert identity.name not in text and identity.personal_number not in text and "fake-jpeg" not in text
+
+
+def test_same_day_item_submitted_on_a_sunday_is_due_on_monday_not_that_sunday():
+    """Issue 14 part 6: a same-day item (promised_days 0) used to promise "today" on a Sunday."""
+    from kiosk.domain.drafting import build_draft
+    from kiosk.services.catalogue_store import load_catalogue
+    from pathlib import Path
+    catalogue = load_catalogue(Path(__file__).parents[2] / "assets" / "catalogue" / "catalogue.yaml")
+    bundle = catalogue.bundle("marriage")
+    clock = lambda: datetime(2026, 11, 22, 10, 15)          # noqa: E731 - the injected clock: a Sunday
+    assert clock().weekday() == 6
+    draft = build_draft(catalogue, bundle, {}, frozenset(), {}, drafted_at=clock())
+    same_day = next(r for r in draft.requests if r.item_id == "marriage_registration")
+    assert same_day.promised_days == 0
+    assert same_day.due == date(2026, 11, 23) and not same_day.due_approximate
+    # on a working day it is still that day; in the National Day holiday, the first day after it
+    assert add_workdays(date(2026, 11, 23), 0).due == date(2026, 11, 23)
+    assert add_workdays(date(2026, 10, 3), 0).due == date(2026, 10, 8)

@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import date, datetime
 from io import BytesIO
 
@@ -69,8 +70,10 @@ def make_app(n_departments: int = 3, *, edited: bool = True) -> Application:
 OPTIONS = ReceiptOptions(
     kiosk_name=Text("杭州市西湖区政务服务中心 自助终端", "Xihu District Service Centre kiosk"),
     verify_url="https://zwfw.example.gov.cn/v",
-    verify_code="3fa9c01b",
+    check_code="7K3M-QX9P-T",
+    sync_pending=False,
 )
+PENDING = replace(OPTIONS, sync_pending=True)
 
 
 def pages(pdf: bytes):
@@ -108,15 +111,25 @@ def test_content_says_each_departments_due_date_and_fee_without_drawing_anything
     assert first.fee == Text("费用：免费", "Fee: Free") and paid.fee == Text("费用：10.00 元", "Fee: ¥10.00")
     assert content.departments_heading == Text("办理部门（共 4 项）", "Departments (4)")
     assert content.submitted == Text("提交时间  2026-11-22 09:30", "Submitted  22 Nov 2026 09:30")
-    assert content.status.en == "Status: Submitted — pending sync" and content.identity is None
+    assert content.status.en == "Status: Submitted" and content.identity is None
+    assert content.catalogue == Text("事项目录版本 2026.11", "Catalogue version 2026.11")
     assert content.qr_payload == qr_payload(make_app(4), OPTIONS)
 
 
-def test_content_shortens_a_long_verify_code_people_read_out():
-    assert receipt_content(make_app(1), OPTIONS).code_line == "验证码 / Code  3fa9c01b"
-    signed = ReceiptOptions(OPTIONS.kiosk_name, OPTIONS.verify_url, verify_code="tqlglpT6d9ZBOzV3wF3L4i9uDs6P")
-    assert receipt_content(make_app(1), signed).code_line == "验证码 / Code  tqlg-lpT6"
+def test_content_while_pending_sync_says_the_clock_starts_at_the_department():
+    content = receipt_content(make_app(4), PENDING)
+    assert content.status.en == "Status: Submitted — pending sync"
+    assert content.pending_note is not None and "clock starts when it receives" in content.pending_note.en
+    first = content.departments[0]
+    assert first.due == Text("时限 3 个工作日，自部门收到申请起计；预计约 2026-11-25 办结",
+                             "3 working days from when the department receives it; approx. by 25 Nov 2026")
+    assert all("承诺办结" not in d.due.zh for d in content.departments)   # nothing is promised yet
+
+
+def test_content_prints_the_check_code_and_where_to_verify():
+    assert receipt_content(make_app(1), OPTIONS).code_line == "核验码 / Check code  7K3M-QX9P-T"
     assert receipt_content(make_app(1), ReceiptOptions(OPTIONS.kiosk_name, OPTIONS.verify_url)).code_line == ""
+    assert receipt_content(make_app(1), OPTIONS).verify_at.en.endswith("https://zwfw.example.gov.cn/v")
 
 
 def test_content_holds_labels_of_edited_fields_but_no_personal_values():
@@ -156,7 +169,8 @@ def test_text_is_real_and_bilingual(pdf, tmp_path):
         assert dept.zh in flat
     assert "12345" in text
     assert "办事回执" in flat and "Application receipt" in text
-    assert "待同步" in flat                                       # sync_pending defaults to True
+    assert "待同步" not in flat
+    assert "事项目录版本2026.11" in flat and "Catalogue version 2026.11" in text
 
 
 def test_due_dates_fees_and_approximate(pdf, tmp_path):
@@ -176,10 +190,11 @@ def test_materials_and_edited_fields_are_listed(pdf, tmp_path):
     assert "以下信息由您修改" not in "".join(pdf_text(clean, tmp_path).split())
 
 
-def test_submitted_status_when_synced(tmp_path):
-    opts = ReceiptOptions(OPTIONS.kiosk_name, OPTIONS.verify_url, sync_pending=False)
-    flat = "".join(pdf_text(render_receipt(make_app(1), opts), tmp_path).split())
-    assert "已提交" in flat and "待同步" not in flat
+def test_pending_sync_receipt_says_dates_are_estimates(tmp_path):
+    flat = "".join(pdf_text(render_receipt(make_app(2), PENDING), tmp_path).split())
+    assert "待同步" in flat and "以下日期为预计" in flat
+    assert "自部门收到申请起计；预计约2026-11-25办结" in flat and "承诺办结" not in flat
+    assert "事项目录版本2026.11" in flat
 
 
 def test_identity_check_is_stated_without_any_biometric_detail(tmp_path):
@@ -209,23 +224,12 @@ def test_cjk_font_is_embedded(pdf):
         assert any("/FontFile2" in d.get("/FontDescriptor", {}) for d in descs), font.get("/BaseFont")
 
 
-def test_qr_encodes_verify_url_number_and_code(monkeypatch):
-    seen = []
-    real = layout.QrCodeWidget
-
-    def spy(value, **kw):
-        seen.append((value, kw.get("barLevel")))
-        return real(value, **kw)
-
-    monkeypatch.setattr(layout, "QrCodeWidget", spy)
-    app = make_app(2)
-    render_receipt(app, OPTIONS)
-    assert qr_payload(app, OPTIONS) == f"https://zwfw.example.gov.cn/v?n={NUMBER}&c=3fa9c01b"
-    assert seen == [(qr_payload(app, OPTIONS), "M")]
+def test_unsigned_preview_qr_is_the_verify_url_with_the_number():
+    assert qr_payload(make_app(2), OPTIONS) == f"https://zwfw.example.gov.cn/v?n={NUMBER}"
 
 
-def test_verify_code_printed_under_qr(pdf, tmp_path):
-    assert "3fa9c01b" in pdf_text(pdf, tmp_path)
+def test_check_code_printed_under_qr(pdf, tmp_path):
+    assert "7K3M-QX9P-T" in pdf_text(pdf, tmp_path)
 
 
 def test_long_text_wraps_inside_the_content_width():
@@ -257,8 +261,7 @@ def test_nothing_runs_off_the_page_even_with_very_long_text(tmp_path):
                                  date(2026, 12, 21), True, 1234.5, (), ())
     app = Application(**{**app.__dict__, "bundle_title": Text(long_zh, long_en),
                          "requests": app.requests + (long_req,)})
-    signature = "tqlglpT6d9ZBOzV3wF3L4i9uDs6PK9SoKBXIs5KlpG54sjYOO-xuObgCo472EWMV_2_w-550gKiFbOIyeLnLDg"
-    opts = ReceiptOptions(Text(long_zh, long_en), OPTIONS.verify_url, verify_code=signature)
+    opts = ReceiptOptions(Text(long_zh, long_en), OPTIONS.verify_url, check_code="7K3M-QX9P-T")
     f = tmp_path / "long.pdf"
     f.write_bytes(render_receipt(app, opts))
     html = subprocess.run(["pdftotext", "-bbox", str(f), "-"], capture_output=True, text=True, check=True).stdout

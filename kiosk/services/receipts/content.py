@@ -19,10 +19,11 @@ from kiosk.domain.text import Text
 @dataclass(frozen=True)
 class ReceiptOptions:
     kiosk_name: Text
-    verify_url: str                 # the QR encodes f"{verify_url}?n={number}&c={code}"
+    verify_url: str                 # the public check page, printed under the QR
     font_path: str | None = None    # a TTF/TTC with CJK glyphs; None -> find_cjk_font()
-    sync_pending: bool = True
-    verify_code: str = ""           # printed under the QR and put in it
+    sync_pending: bool = True       # not yet at the back office: each department's clock has not started
+    qr_text: str = ""               # the signed payload (seal.py); "" -> the verify URL with the number
+    check_code: str = ""            # printed under the QR (checkcode.py); also inside the signed payload
 
 
 # The fixed wording, the same on every receipt.
@@ -35,7 +36,11 @@ MATERIALS_HEADING = Text("材料", "Materials")
 HELD_HEADING = Text("政府已掌握，无需您提供：", "Already held by government — you need not bring:")
 PROVIDED_HEADING = Text("您已提供：", "Provided by you:")
 EDITED_HEADING = Text("以下信息由您修改，待人工核对：", "You changed these details; staff will check them:")
-SCAN_HINT = Text("扫码查询办理进度", "Scan to check progress")
+SCAN_HINT = Text("扫码可离线核验本回执真伪及内容", "Scan to check this receipt is genuine (works offline)")
+VERIFY_AT = Text("核验及查询进度：", "Check it and see progress at: ")
+PENDING_NOTE = Text("本申请尚未送达各部门（待同步）。各部门的办理时限自其收到申请之日起计算，以下日期为预计。",
+                    "Not yet delivered to the departments (pending sync). Each department's clock starts when it "
+                    "receives the application; the dates below are estimates.")
 HOTLINE = Text("政务服务热线 12345", "Government service hotline 12345")
 KEEP_IT = Text("请妥善保管本回执", "Please keep this receipt")
 
@@ -59,6 +64,8 @@ class ReceiptContent:
     submitted: Text
     service: Text
     status: Text
+    catalogue: Text                  # the catalogue version the application was made under
+    pending_note: Text | None        # the deadline caveat while the application waits for sync
     identity: Text | None            # said only when the live face check passed
     departments_heading: Text
     departments: tuple[DepartmentItem, ...]
@@ -66,7 +73,8 @@ class ReceiptContent:
     materials_provided: tuple[Text, ...]
     edited_fields: tuple[Text, ...]  # labels only, never the values
     qr_payload: str
-    code_line: str                   # the verify code people read out; "" when there is none
+    code_line: str                   # the check code people read out; "" when there is none
+    verify_at: Text                  # where to check it
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -87,33 +95,32 @@ def _fee(fee: float) -> Text:
 
 
 def qr_payload(app: Application, options: ReceiptOptions) -> str:
-    """What the receipt's QR code encodes: the verify URL with the number and verify code."""
+    """What the receipt's QR code encodes: the signed payload (seal.py), or without one the
+    verify URL with the number (an unsigned receipt, e.g. a preview)."""
+    if options.qr_text:
+        return options.qr_text
     sep = "&" if "?" in options.verify_url else "?"
-    payload = f"{options.verify_url}{sep}n={quote(app.number, safe='-')}"
-    if options.verify_code:
-        payload += f"&c={quote(options.verify_code, safe='')}"
-    return payload
+    return f"{options.verify_url}{sep}n={quote(app.number, safe='-')}"
 
 
-def _department(r: DepartmentRequest) -> DepartmentItem:
-    approx_zh, approx_en = ("约 ", "approx. ") if r.due_approximate else ("", "")
+def _department(r: DepartmentRequest, pending: bool) -> DepartmentItem:
     fee = _fee(r.fee)
-    return DepartmentItem(
-        department=r.department,
-        procedure=r.procedure,
-        due=Text(f"时限 {r.promised_days} 个工作日，承诺办结 {approx_zh}{_date_zh(r.due)}",
-                 f"{r.promised_days} working days; promised by {approx_en}{_date_en(r.due)}"),
-        fee=Text(f"费用：{fee.zh}", f"Fee: {fee.en}"),
-    )
+    if pending:
+        # The department has not received it yet: its working days have not started, so the
+        # date counted from today is an estimate (and said to be one, here and in the signed QR).
+        due = Text(f"时限 {r.promised_days} 个工作日，自部门收到申请起计；预计约 {_date_zh(r.due)} 办结",
+                   f"{r.promised_days} working days from when the department receives it; "
+                   f"approx. by {_date_en(r.due)}")
+    else:
+        approx_zh, approx_en = ("约 ", "approx. ") if r.due_approximate else ("", "")
+        due = Text(f"时限 {r.promised_days} 个工作日，承诺办结 {approx_zh}{_date_zh(r.due)}",
+                   f"{r.promised_days} working days; promised by {approx_en}{_date_en(r.due)}")
+    return DepartmentItem(department=r.department, procedure=r.procedure, due=due,
+                          fee=Text(f"费用：{fee.zh}", f"Fee: {fee.en}"))
 
 
 def _code_line(code: str) -> str:
-    if not code:
-        return ""
-    # The QR carries the whole signature; people read out only its first 8 characters
-    # (the back office finds the receipt by number and compares them).
-    short = code if len(code) <= 16 else f"{code[:4]}-{code[4:8]}"
-    return f"验证码 / Code  {short}"
+    return f"核验码 / Check code  {code}" if code else ""
 
 
 def receipt_content(app: Application, options: ReceiptOptions) -> ReceiptContent:
@@ -129,13 +136,16 @@ def receipt_content(app: Application, options: ReceiptOptions) -> ReceiptContent
                        f"Submitted  {_date_en(created.date())} {created:%H:%M}"),
         service=app.bundle_title,
         status=Text(f"状态：{status.zh}", f"Status: {status.en}"),
+        catalogue=Text(f"事项目录版本 {app.catalogue_version}", f"Catalogue version {app.catalogue_version}"),
+        pending_note=PENDING_NOTE if options.sync_pending else None,
         # Tells the back office and the citizen how identity was established at the kiosk.
         identity=IDENTITY_CHECKED if app.face_check is not None and app.face_check.matched else None,
         departments_heading=Text(f"办理部门（共 {n} 项）", f"Departments ({n})"),
-        departments=tuple(_department(r) for r in app.requests),
+        departments=tuple(_department(r, options.sync_pending) for r in app.requests),
         materials_held=tuple(title for _, title, gov in app.materials if gov),
         materials_provided=tuple(title for _, title, gov in app.materials if not gov),
         edited_fields=tuple(a.label for a in app.answers if a.edited),
         qr_payload=qr_payload(app, options),
-        code_line=_code_line(options.verify_code),
+        code_line=_code_line(options.check_code),
+        verify_at=Text(VERIFY_AT.zh + options.verify_url, VERIFY_AT.en + options.verify_url),
     )

@@ -10,12 +10,13 @@ Runs on the printing worker thread, blocking on the CPU only. Must not import Qt
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import threading
 from collections.abc import Callable, Sequence
 from io import BytesIO
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
+import segno
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
@@ -28,7 +29,23 @@ from kiosk.services.receipts.content import (EDITED_HEADING, HELD_HEADING, HOTLI
 PAGE_WIDTH = 80 * mm
 MARGIN = 4 * mm
 CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN      # 72 mm
-QR_SIZE = 30 * mm
+# The receipt is printed as one raster 576 dots wide (an 80 mm thermal head at 203 dpi; the
+# ESC/POS backend and `pdftoppm -scale-to-x 576` render the page at that width), so one dot is
+# 1/576 of the page. The QR's modules are a whole number of dots and start on a dot, so every
+# module prints the same size (docs/printing.md "Receipt QR").
+DOTS = 576
+DOT = PAGE_WIDTH / DOTS
+QR_MAX_DOTS = 360               # the symbol at most 50 mm wide, leaving the quiet zone on the paper
+QR_MAX_MODULE_DOTS = 5
+QR_QUIET_MODULES = 4            # the quiet zone the QR standard asks for, on every side
+
+
+def qr_geometry(payload: str) -> tuple[segno.QRCode, int]:
+    """The QR code for `payload` (alphanumeric mode when every character allows it, level M)
+    and its module size in dots: the largest whole number that keeps it within QR_MAX_DOTS."""
+    qr = segno.make_qr(payload, error="M", boost_error=False)
+    modules = qr.symbol_size(border=0)[0]
+    return qr, max(2, min(QR_MAX_MODULE_DOTS, QR_MAX_DOTS // int(modules)))
 
 _render_lock = threading.Lock()      # reportlab's per-font subset state is not thread-safe
 
@@ -158,30 +175,30 @@ class _Layout:
             c.restoreState()
         self.blocks.append((2 * pad, draw))
 
-    def qr(self, payload: str, size: float) -> None:
-        border = 2   # modules of quiet zone inside the square; the page margin adds more
-        widget = QrCodeWidget(payload, barLevel="M", barWidth=size, barHeight=size, barBorder=border)
-        qr = widget.qr  # type: ignore[attr-defined]  # set in __init__; types-reportlab leaves it out
-        qr.make()
-        modules = [[bool(m) for m in row] for row in qr.modules]
+    def qr(self, payload: str) -> None:
+        qr, k = qr_geometry(payload)
+        modules = [[bool(m) for m in row] for row in qr.matrix]
+        n = len(modules)
+        box = k * DOT
+        x0 = math.floor((DOTS - n * k) / 2) * DOT          # centred, on a dot
+        quiet = QR_QUIET_MODULES * box
 
-        # Drawn as filled rectangles straight on the canvas (renderPDF would add an unembedded
-        # Helvetica to the page), one rectangle per horizontal run of dark modules.
+        # Drawn as filled rectangles straight on the canvas (no extra font on the page), one per
+        # horizontal run of dark modules, each edge on the dot grid.
         def draw(c: Canvas, top: float) -> None:
-            box = size / (len(modules) + 2 * border)
-            x0 = MARGIN + (CONTENT_WIDTH - size) / 2 + border * box
-            y0 = top - border * box
+            page_h = self.height + 2 * MARGIN       # the page is exactly as tall as the content
+            y0 = page_h - math.ceil(round((page_h - top + quiet) / DOT, 6)) * DOT   # first row, on a dot
             c.saveState()
             c.setFillColorRGB(0, 0, 0)
             for r, row in enumerate(modules):
                 col = 0
                 for dark, run in itertools.groupby(row):
-                    n = len(list(run))
+                    count = len(list(run))
                     if dark:
-                        c.rect(x0 + col * box, y0 - (r + 1) * box, n * box, box, stroke=0, fill=1)
-                    col += n
+                        c.rect(x0 + col * box, y0 - (r + 1) * box, count * box, box, stroke=0, fill=1)
+                    col += count
             c.restoreState()
-        self.blocks.append((size, draw))
+        self.blocks.append((n * box + 2 * quiet + DOT, draw))
 
     def render(self) -> bytes:
         height = self.height + 2 * MARGIN
@@ -219,11 +236,15 @@ def _build(content: ReceiptContent, font: str) -> _Layout:
     L.bi(content.service, 10.5, en_size=8.5, bold=True)
     L.space(1.2 * mm)
     L.bi(content.status, 9, en_size=7.5, bold=True)
+    L.bi(content.catalogue, 7.5, en_size=6.8)
     if content.identity is not None:
         L.bi(content.identity, 7.5, en_size=6.8)
     L.rule()
 
     L.bi(content.departments_heading, 9.5, en_size=7.5, bold=True)
+    if content.pending_note is not None:
+        L.space(0.6 * mm)
+        L.bi(content.pending_note, 8, en_size=6.8, bold=True)
     L.space(1 * mm)
     indent = 4.2 * mm
     n = len(content.departments)
@@ -256,13 +277,12 @@ def _build(content: ReceiptContent, font: str) -> _Layout:
         _bullets(L, content.edited_fields)
 
     L.rule()
-    L.space(1 * mm)
-    L.qr(content.qr_payload, QR_SIZE)
+    L.qr(content.qr_payload)
     if content.code_line:
-        L.space(0.5 * mm)
-        L.text(content.code_line, 9, align="center", bold=True)
+        L.text(content.code_line, 9.5, align="center", bold=True)
     L.space(0.5 * mm)
     L.bi(SCAN_HINT, 8.5, en_size=7.2, align="center")
+    L.bi(content.verify_at, 7.5, en_size=6.8, align="center")
     L.rule()
     L.bi(HOTLINE, 9, en_size=7.2, align="center", bold=True)
     L.space(0.8 * mm)

@@ -22,7 +22,8 @@ nothing. The back office compares applications by the SHA-256 of their canonical
 resend (sealed again with a new ephemeral key) is recognised as the same content.
 
 Catalogues are signed by the back office over revision, version and content hash; the kiosk
-refuses one whose signature does not verify.
+refuses one whose signature does not verify. The receipt-key trust list (kiosk receipt keys with
+their revocations) is signed by the same key over its canonical JSON.
 
 No Qt, no I/O besides what the caller passes in.
 """
@@ -211,3 +212,22 @@ def verify_catalogue(public: Ed25519PublicKey, revision: int, version: str, cont
 # --- hand-carried exports -------------------------------------------------------------------
 def export_message(kiosk_id: str, sha256: str, count: int) -> bytes:
     return f"onevisit-export:v1\n{kiosk_id}\n{count}\n{sha256}".encode()
+
+
+# --- the receipt-key trust list ---------------------------------------------------------------
+TRUST_LIST_FORMAT = "onevisit-receipt-trust-list"
+
+
+def trust_list_message(document: Mapping[str, Any]) -> bytes:
+    """What the back office signs: the document's canonical JSON without its signature."""
+    body = {k: v for k, v in document.items() if k != "signature"}
+    return b"onevisit-receipt-trust-list:v1\n" + canonical_json(body)
+
+
+def sign_trust_list(key: Ed25519PrivateKey, document: Mapping[str, Any]) -> dict[str, Any]:
+    return {**document, "signature": b64e(key.sign(trust_list_message(document)))}
+
+
+def verify_trust_list(public: Ed25519PublicKey, document: Mapping[str, Any]) -> bool:
+    signature = document.get("signature")
+    return isinstance(signature, str) and _verify(public, signature, trust_list_message(document))

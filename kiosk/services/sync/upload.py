@@ -7,6 +7,7 @@ the back office's answer, so a crash anywhere leaves it pending and it is sent a
 office answers a resend of the same content "duplicate", which counts as success here."""
 from __future__ import annotations
 
+import json
 import logging
 import random
 import threading
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.services.datafolder import DataFolder
 from kiosk.services.feedback_store import FeedbackStore
@@ -29,6 +30,9 @@ from kiosk.services.sync.feedback_upload import upload_feedback
 from kiosk.services.sync.settings import SyncSettings
 from kiosk.services.sync.status_pull import pull_status
 from kiosk.services.sync.staff_audit import exchange_staff_and_audit
+
+if TYPE_CHECKING:
+    from kiosk.services.receipts.signer import ReceiptSigner
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +91,10 @@ class Syncer:
                  clock: Callable[[], datetime] = datetime.now, rng: random.Random | None = None,
                  on_catalogue: Callable[[Path, Any], None] | None = None,
                  on_progress: Callable[[str, int], None] | None = None,
-                 notifier: Notifier | None = None, notify_policy: NotifyPolicy | None = None) -> None:
+                 notifier: Notifier | None = None, notify_policy: NotifyPolicy | None = None,
+                 receipts: ReceiptSigner | None = None) -> None:
         self.storage = storage
+        self.receipts = receipts       # the receipt key: check codes in the upload, key registration
         self.client = client
         self.settings = settings
         self.folder = DataFolder(data_dir) if data_dir else None
@@ -120,7 +126,8 @@ class Syncer:
         report = BatchReport(sent=len(pending), more=more)
         if not pending:
             return report
-        envelopes = [proto.seal_envelope(self._recipient, p.number, p.record) for p in pending]
+        envelopes = [proto.seal_envelope(self._recipient, p.number, self._with_check_code(p.number, p.record))
+                     for p in pending]
         del pending[:]   # plaintext records: drop them as soon as they are sealed
         self._on_progress("sending", len(envelopes))
         results = self._send(envelopes)
@@ -158,6 +165,15 @@ class Syncer:
         if report.conflict:
             log.warning("%d application(s) differ from the back office's copy; kept there for review", report.conflict)
         return report
+
+    def _with_check_code(self, number: str, record: bytes) -> bytes:
+        """The record with the receipt's check code, so the back office can find it by that code.
+        The code depends only on the number and the receipt key, so a resend is the same record."""
+        if self.receipts is None:
+            return record
+        rec = json.loads(record)
+        rec["check_code"] = self.receipts.check_code(number)
+        return proto.canonical_json(rec)
 
     def _send(self, envelopes: list[dict]) -> list[Any]:
         """The back office's per-application results. A batch too large for it (413) goes again
@@ -255,6 +271,15 @@ class Syncer:
         """Send the audit trail and pull the staff list (kiosk/services/sync/staff_audit.py).
         Never raises for the back office's answers: what went wrong is in the result and the store."""
         return exchange_staff_and_audit(self.storage, self.client, self._backoffice, self._clock)
+    def pull_trust(self) -> bool:
+        """Register this kiosk's receipt key (once) and pull the receipt-key trust list
+        (kiosk/services/sync/trust_pull.py); False when there is nothing to do or it is unchanged."""
+        from kiosk.services.sync.trust_pull import pull_trust_list, register_receipt_key
+        if self.receipts is not None:
+            register_receipt_key(self.storage, self.client, self.receipts)
+        if self.folder is None:
+            return False
+        return pull_trust_list(self.storage, self.client, self._backoffice, self.folder, self._clock)
 
 
 def _group_by_attempts(storage: Storage, numbers: list[str]) -> dict[int, list[str]]:

@@ -74,8 +74,10 @@ class SyncWorker:
                  on_progress: Callable[[str, int], None] | None = None,
                  on_freeze: Callable[[FreezeState], None] | None = None,
                  on_backlog: Callable[[int, str | None], None] | None = None,
-                 notifier: Notifier | None = None, notify_policy: NotifyPolicy | None = None) -> None:
+                 notifier: Notifier | None = None, notify_policy: NotifyPolicy | None = None,
+                 receipts: Any = None) -> None:
         self._open_storage = open_storage
+        self._receipts = receipts              # a ReceiptSigner (receipts/signer.py), a factory of one, or None
         self._make_client = make_client
         self.settings = settings
         self._data_dir = data_dir
@@ -153,7 +155,8 @@ class SyncWorker:
             client = self._make_client()
             syncer = Syncer(storage, client, self.settings, data_dir=self._data_dir, clock=self._clock,
                             rng=self._rng, on_catalogue=self._on_catalogue, on_progress=self._on_progress,
-                            notifier=self._notifier, notify_policy=self._notify_policy)
+                            notifier=self._notifier, notify_policy=self._notify_policy,
+                            receipts=self._receipts() if callable(self._receipts) else self._receipts)
             self._loop(syncer)
         except Exception:  # logged with its traceback: never let the thread die silently
             log.exception("sync thread failed")
@@ -189,6 +192,8 @@ class SyncWorker:
                 log.exception("freeze listener failed")
 
     def _loop(self, syncer: Syncer) -> None:
+        # here, on the sync thread: the receipt modules (pycose, reportlab) stay out of start-up
+        from kiosk.services.receipts.trust import TrustListRefused
         next_pull = 0.0      # monotonic time of the next status/catalogue pull
         next_try = 0.0       # monotonic time of the next upload attempt (back-off or idle poll)
         backing_off = False
@@ -217,6 +222,13 @@ class SyncWorker:
                         except CatalogueRefused as exc:
                             log.error("catalogue refused: %s", exc)
                             self._set(catalogue_error=str(exc))
+                        try:
+                            syncer.pull_trust()
+                        except TrustListRefused as exc:
+                            log.error("receipt-key trust list refused: %s", exc)
+                        except TransientSyncError as exc:
+                            # an older back office without the endpoint must not stop uploads
+                            log.warning("receipt-key trust list not pulled: %s", exc)
                         next_pull = time.monotonic() + self.settings.interval_seconds
                     self._succeeded(syncer)
                     self._set(state="idle")
@@ -264,7 +276,7 @@ def make_worker(folder: DataFolder | Path, kiosk_id: str, settings: SyncSettings
     """A SyncWorker for the kiosk whose data folder is `folder` (a DataFolder, or the data
     folder's path with its keys in the default place); None when no back office is configured."""
     from kiosk.services.crypto import RecordCipher
-    from kiosk.services.keystore import load_signing_key, load_storage_key
+    from kiosk.services.keystore import load_receipt_key, load_signing_key, load_storage_key
 
     files = folder if isinstance(folder, DataFolder) else DataFolder(Path(folder))
     settings = settings or load_sync_settings(files.root)
@@ -279,4 +291,8 @@ def make_worker(folder: DataFolder | Path, kiosk_id: str, settings: SyncSettings
     def make_client() -> SyncClient:
         return SyncClient(settings.url, kiosk_id, key, backoffice, timeout=settings.request_timeout_seconds)
 
+    def receipts() -> Any:          # on the sync thread (kiosk/services/receipts imports pycose)
+        from kiosk.services.receipts.signer import ReceiptSigner
+        return ReceiptSigner(load_receipt_key(files))
+    kw.setdefault("receipts", receipts)
     return SyncWorker(open_storage=open_storage, make_client=make_client, settings=settings, data_dir=files.root, **kw)
