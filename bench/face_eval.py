@@ -184,6 +184,9 @@ def main() -> int:
         for kind in REF_KINDS:
             video += [(s, d, f"{kind}: {n}") for s, d, n in clip_trials(kind)]
         methods.append((f"all references vs real clip frames ({k}-frame windows)", video))
+        single = [(photos[a].identity == SPEAKER, median_of(enc[a].refs[kind], [e], 1), "")
+                  for kind in REF_KINDS for a in range(len(photos)) for _, e in clip]
+        methods.append(("all references vs single real clip frames (not a kiosk decision)", single))
     kiosk_all = kiosk + video
     total = time.time() - t0
 
@@ -226,7 +229,7 @@ def threshold_section(kiosk: list, video: list, pooled: list, t: float, k: int) 
     print("| threshold | false accepts, pooled (FAR; 95 % CI) | false rejects, simulated frames (FRR; 95 % CI) "
           "| false rejects, real clip vs its chip photo |")
     print("|---|---|---|---|")
-    for s in sorted(set(SWEEP + [t])):
+    for s in sorted(set(SWEEP + [0.55, t])):
         e = matching.error_rates(gen, pimp, s)
         ve = matching.error_rates(vgen, [], s)
         mark = " (configured)" if s == t else ""
@@ -262,6 +265,21 @@ def threshold_section(kiosk: list, video: list, pooled: list, t: float, k: int) 
           f"{0.55 + nd.stdev * (statistics.NormalDist().inv_cdf(1e-4) - statistics.NormalDist().inv_cdf(held_hi)):.3f} | "
           f"{0.55 + nd.stdev * (statistics.NormalDist().inv_cdf(target) - statistics.NormalDist().inv_cdf(held_hi)):.3f} |")
     print(f"\n(held-out set at 0.55: {HELD_K_AT_055}/{HELD_N}, 95 % CI {held_lo:.1e}–{held_hi:.1e})")
+    # Below 0.55 the held-out set can only accept a subset of its 3 pairs. If their distances follow
+    # our tail below 0.55, each lies below t with p = exp(-(0.55 - t) * b); the default is met
+    # when at most one does.
+    print(f"\nAt most 1 of the held-out set's {HELD_K_AT_055} pairs (all < 0.55) still accepted, if they follow our tail "
+          "(steepness from the smallest 0.5 %–5 % of our impostor trials):\n")
+    fits = [tail_fit(pimp, sh)[1] for sh in (0.005, 0.02, 0.05)]
+    print("| threshold | " + " | ".join(f"e-fold {1 / bb:.3f}: P(≤1 accepted), expected accepted" for bb in fits) + " |")
+    print("|---|" + "---|" * len(fits))
+    for s in sorted({0.48, 0.49, 0.50, 0.51, 0.52, 0.53, t}):
+        cells = []
+        for bb in fits:
+            p = float(np.exp(-(0.55 - s) * bb))
+            n = HELD_K_AT_055
+            cells.append(f"{(1 - p) ** n + n * p * (1 - p) ** (n - 1):.2f}, {n * p:.2f}")
+        print(f"| {s:.2f}{' (configured)' if s == t else ''} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
