@@ -138,7 +138,7 @@ def test_no_qr_leaves_the_page_alone():
 
 
 def test_large_print_is_larger_still_576_wide_and_its_qr_still_decodes(receipt):
-    number, pdf = receipt
+    _, pdf = receipt
     normal, large = receipt_raster(pdf), receipt_raster(pdf, scale=1.5)
     assert large.image.width == 576 and large.image.height > normal.image.height * 1.4
     assert large.qr_module_dots is not None and large.qr_module_dots > normal.qr_module_dots
