@@ -59,7 +59,7 @@ class ReceiptContent:
     submitted: Text
     service: Text
     status: Text
-    identity: Text | None            # said only when the live face check passed
+    identity: Text | None            # said only when the live face check passed or staff checked identity
     departments_heading: Text
     departments: tuple[DepartmentItem, ...]
     materials_held: tuple[Text, ...]
@@ -130,7 +130,8 @@ def receipt_content(app: Application, options: ReceiptOptions) -> ReceiptContent
         service=app.bundle_title,
         status=Text(f"状态：{status.zh}", f"Status: {status.en}"),
         # Tells the back office and the citizen how identity was established at the kiosk.
-        identity=IDENTITY_CHECKED if app.face_check is not None and app.face_check.matched else None,
+        # (a clerk's override reads "identity checked by staff No. X" instead)
+        identity=app.face_check.summary() if app.face_check is not None else None,
         departments_heading=Text(f"办理部门（共 {n} 项）", f"Departments ({n})"),
         departments=tuple(_department(r) for r in app.requests),
         materials_held=tuple(title for _, title, gov in app.materials if gov),
