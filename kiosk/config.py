@@ -102,6 +102,8 @@ class StaffSection:
     max_failures: int
     lock_minutes: float
     idle_seconds: float
+    override_flag_per_day: int = 5
+    help_wait_seconds: float = 600.0
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,8 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None,
     if cfg.staff.offline_days <= 0 or cfg.staff.max_failures < 1 or cfg.staff.lock_minutes <= 0 \
             or cfg.staff.idle_seconds <= 0:
         raise ConfigError("staff: offline_days, lock_minutes and idle_seconds must be above 0, max_failures at least 1")
+    if cfg.staff.override_flag_per_day < 0 or cfg.staff.help_wait_seconds < cfg.session.timeout_seconds:
+        raise ConfigError("staff: override_flag_per_day must be 0 or more, help_wait_seconds at least session.timeout_seconds")
     if cfg.session.warning_seconds >= cfg.session.timeout_seconds:
         raise ConfigError("session.warning_seconds must be shorter than session.timeout_seconds")
     return cfg

@@ -70,7 +70,9 @@ def build_ui(parts: KioskParts, *, start: bool = True) -> KioskUi:
     runtime = Runtime(devices=parts.devices, catalogue=lambda: parts.catalogue, kiosk_id=parts.config.kiosk.id,
                       open_storage=parts.open_storage, render_receipt=parts.render_receipt,
                       post=lambda event: bridge.run_on_main(lambda: controller.dispatch(event)),
-                      timeouts=parts.timeouts, make_sync=parts.make_sync)
+                      timeouts=parts.timeouts, make_sync=parts.make_sync, open_staff=parts.open_staff,
+                      health=parts.health, override_flag_per_day=parts.config.staff.override_flag_per_day,
+                      data_dir=parts.config.data_dir)
     controller.attach(runtime.perform)
     app = QApplication.instance()
     assert app is not None          # ensure_qapplication() made it
