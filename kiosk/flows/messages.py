@@ -20,7 +20,9 @@ KEY_ASK_STAFF = Text("多次输入不符，为保护您的证件，请联系工�
 FACE_VERIFIED = Text("人脸核验通过。", "Face check passed.")
 FACE_TRY_AGAIN = Text("人脸与证件照片不一致，请摘下帽子和眼镜，正对屏幕后重试。",
                       "Your face did not match the card photo. Please take off any hat or glasses, look straight at the screen and try again.")
-FACE_ASK_STAFF = Text("多次核验未通过，请联系工作人员协助。", "The face check did not pass after several tries. Please ask the staff for help.")
+FACE_ASK_STAFF = Text("多次核验未通过。请按“请工作人员核验”，工作人员会当面为您核验。",
+                      "The face check did not pass after several tries. Press \"Staff verification\": "
+                      "a member of staff will check your identity in person.")
 MATERIALS_MISSING = Text("请先拍摄以下材料：{names}", "Please photograph these first: {names}")
 CONSENT_NEEDED = Text("请先勾选同意，才能提交。", "Please tick the consent box before submitting.")
 THANKS = Text("感谢您的评价！", "Thank you for your rating!")

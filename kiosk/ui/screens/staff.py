@@ -18,7 +18,7 @@ from kiosk.ui import staff_strings as S
 from kiosk.ui.screens.base import Screen, button, button_row, clear_layout, label
 from kiosk.ui.screens.staff_pad import DigitPadWidget
 
-PHOTO_W, PHOTO_H = 300, 380
+PHOTO_W, PHOTO_H = 240, 300
 
 
 class StaffSignInScreen(Screen):
@@ -84,8 +84,10 @@ class OverrideScreen(Screen):
         self.photo = label("", "preview", align=Qt.AlignmentFlag.AlignCenter)
         self.photo.setFixedSize(PHOTO_W, PHOTO_H)
         self.failed = label("", "error", wrap=True)
+        self.failed.setFixedWidth(PHOTO_W)
         self.data = QGridLayout()
-        self.data.setHorizontalSpacing(18)
+        self.data.setHorizontalSpacing(14)
+        self.data.setVerticalSpacing(6)
         self.reason_caption = label("", "fieldLabel")
         self.reasons = QButtonGroup(self)
         self.reasons.setExclusive(True)
@@ -111,8 +113,10 @@ class OverrideScreen(Screen):
         left = QVBoxLayout()
         left.addWidget(self.photo)
         left.addWidget(self.failed)
-        left.addLayout(self.data)
         left.addStretch(1)
+        middle = QVBoxLayout()
+        middle.addLayout(self.data)
+        middle.addStretch(1)
         right = QVBoxLayout()
         right.addWidget(self.reason_caption)
         right.addLayout(reasons)
@@ -122,6 +126,7 @@ class OverrideScreen(Screen):
         row = QHBoxLayout()
         row.setSpacing(40)
         row.addLayout(left)
+        row.addLayout(middle)
         row.addLayout(right, 1)
         self.outer.addWidget(self.title)
         self.outer.addWidget(self.how)
@@ -179,8 +184,8 @@ class OverrideScreen(Screen):
                   ident.personal_number or "", ident.expiry_date.isoformat() if ident.expiry_date else "")
         for i, (caption, value) in enumerate(zip(S.DOC_FIELDS, values, strict=True)):
             if value:
-                self.data.addWidget(label(self.t(caption), "help"), i, 0)
-                self.data.addWidget(label(value, "fieldLabel"), i, 1)
+                self.data.addWidget(label(self.t(caption), "help"), 2 * i, 0)
+                self.data.addWidget(label(value, "fieldLabel"), 2 * i + 1, 0)
         default = "photo_unreadable" if photo_missing else "face_check_failed"
         self.reason_buttons[default].setChecked(True)
 

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QGridLayout, QPushButton, QVBoxLayout, QWidget
 from kiosk.ui.screens.base import button, label
 
 MAX_NUMBER, MAX_PIN = 16, 12
-KEY_SIZE = (128, 84)     # about 23 x 15 mm on a 21.5" 1920x1080 panel: well above the 10 mm minimum
+KEY_SIZE = (128, 72)     # about 32 x 18 mm on a 21.5" 1920x1080 panel: well above the 10 mm minimum
 
 
 class DigitPadWidget(QWidget):
@@ -18,7 +18,7 @@ class DigitPadWidget(QWidget):
         self._pin = ""
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(10)
+        lay.setSpacing(8)
         self.number_caption = label("", "fieldLabel")
         self.number_field = self._field()
         self.pin_caption = label("", "fieldLabel")
@@ -43,7 +43,7 @@ class DigitPadWidget(QWidget):
     def _field() -> QPushButton:
         b = button("", "padField")
         b.setCheckable(True)
-        b.setMinimumHeight(72)
+        b.setMinimumHeight(64)
         return b
 
     @property
