@@ -36,7 +36,9 @@ class HelpOverlay(QFrame):
         self.close_button.clicked.connect(lambda: dispatch(ev.HelpPanelClosed()))
         for w in (self.title, self.number, self.body, self.next):
             lay.addWidget(w)
-        lay.addLayout(button_row(self.staff, self.close_button))
+        row = button_row(self.staff, self.close_button)
+        row.addStretch(1)
+        lay.addLayout(row)
         outer = QVBoxLayout(self)
         outer.addStretch(1)
         outer.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)

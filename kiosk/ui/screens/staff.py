@@ -95,7 +95,7 @@ class OverrideScreen(Screen):
         reasons = QVBoxLayout()
         reasons.setSpacing(8)
         for key in OVERRIDE_REASONS:
-            b = button("", "choice")
+            b = button("", "reason")
             b.setCheckable(True)
             b.setProperty("reason", key)
             self.reasons.addButton(b)
@@ -103,6 +103,7 @@ class OverrideScreen(Screen):
             reasons.addWidget(b)
         self.note = label("", "help", wrap=True)
         self.message = label("", "notice", wrap=True)
+        self.message.hide()
         self.confirm = button("", "primary")
         self.refuse = button("")
         self.cancel = button("")
