@@ -145,8 +145,11 @@ def carry_over(state: FlowState) -> tuple[StaffState, list[fx.Effect]]:
     effects: list[fx.Effect] = []
     if st.on_duty is not None:
         effects.append(fx.EndStaffMode(st.on_duty.staff_number, "session_end", state.attempt))
-    # A call from a session that has ended is still open for staff: the citizen may still be there.
-    return StaffState(calls=st.calls, call_seq=st.call_seq, lockdown_released=st.lockdown_released), effects
+    # A call from a session that has ended is still open for staff (the citizen may still be
+    # there), but no longer the next citizen's: it is re-keyed to no session (-1).
+    calls = tuple(replace(c, attempt=-1) if state.session is not None and c.attempt == state.attempt else c
+                  for c in st.calls)
+    return StaffState(calls=calls, call_seq=st.call_seq, lockdown_released=st.lockdown_released), effects
 
 
 # Keyed by the event's exact type; each handler takes that type (hence Any).

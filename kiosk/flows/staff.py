@@ -21,7 +21,7 @@ from kiosk.flows import events as ev
 from kiosk.flows import messages as msg
 from kiosk.flows.common import Result, goto
 from kiosk.flows.state import FlowState, Step
-from kiosk.flows.staff_state import ConsoleData, HelpCall, OnDuty, StaffPurpose, StaffState, StaffView
+from kiosk.flows.staff_state import ConsoleData, HelpCall, OnDuty, StaffPurpose, StaffView
 
 CLERK_ROLES = frozenset({"clerk", "supervisor"})
 
@@ -38,10 +38,10 @@ def _overridable(state: FlowState) -> bool:
 def _new_call(state: FlowState, now: datetime) -> tuple[FlowState, list[fx.Effect]]:
     """The open call of this session, or a new one (numbered H01..H99, then round again)."""
     st = state.staff
-    if st.call_for(state.attempt) is not None:
+    if state.help_call() is not None:
         return state, []
     seq = st.call_seq % 99 + 1
-    call = HelpCall(f"H{seq:02d}", now, state.attempt)
+    call = HelpCall(f"H{seq:02d}", now, state.help_key())
     return _staff(state, calls=(*st.calls, call), call_seq=seq), [fx.RecordHelpCall(call.number, state.attempt)]
 
 
@@ -57,7 +57,7 @@ def _help_closed(state: FlowState, event: ev.HelpPanelClosed, now: datetime) -> 
 
 
 def _requested(state: FlowState, event: ev.StaffRequested, now: datetime) -> Result:
-    st, effects = state.staff, []
+    st, effects = state.staff, list[fx.Effect]()
     if event.purpose in (StaffPurpose.OVERRIDE, StaffPurpose.HELP) and state.session is not None:
         # Staff must come to the kiosk: the request is a help call too.
         state, effects = _new_call(state, now)
@@ -147,7 +147,7 @@ def _override_recorded(state: FlowState, event: ev.OverrideRecorded, now: dateti
         return replace(_staff(state, busy=False, message=event.problem or msg.OVERRIDE_NOT_RECORDED),
                        session=replace(s, face=face)), []
     face = replace(s.face, needs_staff=False, message=msg.IDENTITY_BY_STAFF)
-    call = st.call_for(state.attempt)
+    call = state.help_call()
     effects: list[fx.Effect] = []
     calls = st.calls
     if call is not None and st.on_duty is not None:

@@ -17,7 +17,7 @@ from kiosk.domain.form import FormPage, NeededMaterial, form_pages, materials_ne
 from kiosk.domain.government import GovernmentData
 from kiosk.domain.identity import Identity
 from kiosk.domain.text import Text
-from kiosk.flows.staff_state import StaffState
+from kiosk.flows.staff_state import HelpCall, StaffState
 
 
 class Step(str, Enum):
@@ -128,7 +128,7 @@ class FlowState:
     key_failures: int = 0            # wrong access keys typed for the card on the reader
     intake_closed: tuple[Text, ...] = ()   # why new applications are paused (sync freeze rule), for staff
     sync_backlog: tuple[int, str | None] = (0, None)   # pending for the back office, since when
-    staff: StaffState = StaffState()     # help calls, the staff member signed in, staff screens
+    staff: StaffState = field(default_factory=StaffState)   # help calls, the staff member signed in, staff screens
 
     def bundle(self) -> Bundle | None:
         if self.session is None or self.session.bundle_id is None:
@@ -146,10 +146,18 @@ class FlowState:
         if self.step in NO_TIMEOUT or self.last_activity is None:
             return None
         timeout = self.config.timeout_seconds
-        if self.staff.call_for(self.attempt) is not None or self.staff.view is not None:
+        if self.help_call() is not None or self.staff.view is not None:
             # Waiting for staff, or staff at work: the session keeps its place for longer.
             timeout = max(timeout, self.config.help_wait_seconds)
         return timeout - (now - self.last_activity).total_seconds()
+
+    def help_call(self) -> HelpCall | None:
+        """The open help call of the citizen at the kiosk now (this session's, or the attract
+        screen's when there is no session)."""
+        return self.staff.call_for(self.help_key())
+
+    def help_key(self) -> int:
+        return self.attempt if self.session is not None else 0
 
     def can_go_back(self) -> bool:
         return self.step in (Step.FORM, Step.MATERIALS, Step.REVIEW)

@@ -47,7 +47,7 @@ class HelpOverlay(QFrame):
 
     def render(self, state: FlowState) -> None:  # type: ignore[override]  # QWidget.render is not virtual (see Screen.render)
         lang = state.lang
-        call = state.staff.call_for(state.attempt)
+        call = state.help_call()
         n = call.number if call else ""
         self.title.setText(S.HELP_TITLE.format(n="").get(lang).rstrip(": ："))
         self.number.setText(n)

@@ -156,7 +156,7 @@ class KioskWindow(QMainWindow):
 
         self.overlay = TimeoutOverlay(root, lambda: controller.dispatch(ev.UserActive()))
         self.help_overlay = HelpOverlay(root, controller.dispatch)
-        self.on_lockdown_released: Callable[[], None] = self.close
+        self.on_lockdown_released: Callable[[], object] = self.close
         controller.state_changed.connect(self._on_state_changed)
         self.clock_timer = QTimer(self)
         self.clock_timer.setInterval(1000)
@@ -232,7 +232,7 @@ class KioskWindow(QMainWindow):
 
     def _render_help(self, state: FlowState) -> None:
         st = state.staff
-        call = st.call_for(state.attempt)
+        call = state.help_call()
         self.help_button.setText(SS.HELP_CALLED.format(n=call.number) if call else SS.HELP_BUTTON)
         self.help_button.setVisible(st.view is None)   # staff at work need no button to call themselves
         if st.help_panel and st.view is None:

@@ -46,7 +46,7 @@ def staff(ui):
     return ui.controller.state.staff
 
 
-def sign_in(qtbot, ui, number: str, pin: str, wait: bool = True) -> None:
+def sign_in(qtbot, ui, number: str, pin: str, wait: bool = True, shot: str | None = None) -> None:
     """Touch the staff number and PIN into the pad and press Sign in."""
     screen = ui.window.staff_screens[StaffView.SIGN_IN]
     assert ui.window.current_screen() is screen
@@ -59,6 +59,8 @@ def sign_in(qtbot, ui, number: str, pin: str, wait: bool = True) -> None:
     for ch in pin:
         qtbot.mouseClick(pad.keys[ch], CLICK)
     assert pin not in pad.pin_field.text()                       # never shown
+    if shot:
+        shoot(ui, shot)
     qtbot.mouseClick(screen.sign_in, CLICK)
     if wait:
         qtbot.waitUntil(lambda: not staff(ui).busy, timeout=WAIT)
@@ -95,8 +97,7 @@ def test_staff_sign_in_on_the_pad_opens_the_console_with_calls_and_health(qtbot,
     qtbot.mouseClick(win.help_button, CLICK)                     # a call from the attract screen
     qtbot.mouseClick(win.help_overlay.staff, CLICK)              # the arriving clerk signs in
     assert staff(ui).view == StaffView.SIGN_IN
-    shoot(ui, "staff_sign_in")
-    sign_in(qtbot, ui, DEMO_CLERK.staff_number, DEMO_CLERK.pin)
+    sign_in(qtbot, ui, DEMO_CLERK.staff_number, DEMO_CLERK.pin, shot="staff_sign_in")
     assert staff(ui).view == StaffView.CONSOLE and staff(ui).on_duty.staff_number == "900001"
     console = win.staff_screens[StaffView.CONSOLE]
     qtbot.waitUntil(lambda: "disk" in visible_text(console), timeout=WAIT)   # the health lines came

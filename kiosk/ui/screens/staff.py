@@ -11,6 +11,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QButtonGroup, QFrame, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout
 
 from kiosk.domain.application import OVERRIDE_REASONS
+from kiosk.domain.identity import Identity
 from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState
 from kiosk.flows.staff_state import StaffPurpose
@@ -55,7 +56,7 @@ class StaffSignInScreen(Screen):
         st = state.staff
         self.title.setText(self.t(S.SIGN_IN_TITLE))
         self.purpose.setText(self.t(S.SIGN_IN_FOR[(st.purpose or StaffPurpose.CONSOLE).value]))
-        call = st.call_for(state.attempt) if state.session else None
+        call = state.help_call() if state.session else None
         self.call.setVisible(call is not None)
         self.call.setText(self.t(S.CALL_LINE.format(n=call.number)) if call else "")
         self.pad.number_caption.setText(self.t(S.STAFF_NUMBER))
@@ -170,7 +171,7 @@ class OverrideScreen(Screen):
             self._show_document(s.identity, face.photo_missing)
         self.confirm.setEnabled(not st.busy and self.reasons.checkedButton() is not None)
 
-    def _show_document(self, ident, photo_missing: bool) -> None:  # type: ignore[no-untyped-def]
+    def _show_document(self, ident: Identity, photo_missing: bool) -> None:
         """The chip/card photo and the document's data: what the clerk compares the person with.
         (The live camera frames are not shown or kept: the clerk looks at the person.)"""
         pix = QPixmap()

@@ -35,6 +35,7 @@ class DigitPadWidget(QWidget):
             grid.addWidget(b, i // 3, i % 3)
             self.keys[key] = b
         lay.addLayout(grid)
+        lay.addStretch(1)
         self.number_field.clicked.connect(lambda: self.select(pin=False))
         self.pin_field.clicked.connect(lambda: self.select(pin=True))
         self.select(pin=False)
