@@ -31,6 +31,9 @@ class CardRead:
     identity: Identity
     genuine: bool = True           # passive authentication verdict (issue 3 fills it for real)
     problem: Text | None = None    # why the data cannot be trusted, when genuine is False
+    # The card was read but its photo could not be decoded (e.g. a resident ID card's WLT photo):
+    # no automated face check can run, so the citizen is offered staff verification.
+    photo_problem: Text | None = None
 
 
 @dataclass(frozen=True)

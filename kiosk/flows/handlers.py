@@ -81,10 +81,11 @@ def _reading_card(state: FlowState, event: ev.Event, now: datetime) -> Result:
         if ident.is_expired(now.date()):
             return end(state, msg.EXPIRED)
         answers, verified = prefill(state.config.catalogue, ident)
-        if not ident.photo:
+        if event.photo_problem is not None:
             # The card's photo could not be decoded: no automated check can run, so staff verify.
-            session = Session(identity=ident, prefilled=frozen(answers), verified=verified, answers=frozen(answers),
-                              face=FaceState(message=msg.PHOTO_UNREADABLE, needs_staff=True, photo_missing=True))
+            face = FaceState(message=msg.PHOTO_UNREADABLE, needs_staff=True, photo_missing=True)
+            session = Session(identity=replace(ident, photo=b""), prefilled=frozen(answers), verified=verified,
+                              answers=frozen(answers), face=face)
             return goto(state, Step.FACE_CHECK, now, session=session, notice=None), \
                 [fx.LookUpRecords(state.attempt, ident, state.config.records_timeout_seconds)]
         session = Session(identity=ident, prefilled=frozen(answers), verified=verified, answers=frozen(answers),

@@ -101,7 +101,8 @@ def test_no_override_without_a_failed_check_or_with_an_unknown_reason(config, id
 
 def test_unreadable_card_photo_goes_straight_to_staff_verification(config, identity, now):
     s, _ = run(initial_state(config), [ev.CardInserted()], now)
-    s, effects = handle(s, ev.CardRead(s.attempt, replace(identity, photo=b"")), now)
+    problem = ev.Text("照片无法解码", "photo could not be decoded")
+    s, effects = handle(s, ev.CardRead(s.attempt, replace(identity, photo=b""), photo_problem=problem), now)
     assert s.step == Step.FACE_CHECK and not any(isinstance(e, fx.StartFaceCheck) for e in effects)
     assert s.session.face.overridable and s.session.face.photo_missing
 
