@@ -83,7 +83,10 @@ class Workbench:
             "procedure": req["procedure"], "due": req["due"], "due_approximate": req.get("due_approximate", False),
             "fee": req.get("fee"), "status": row.status, "bundle_id": rec["bundle_id"],
             "bundle_title": rec.get("bundle_title"), "created_at": rec["created_at"], "received_at": row.received_at,
-            "identity_checked": {"chip_read": True, "face_matched": face.get("matched")},
+            "identity_checked": {"chip_read": True, "face_matched": face.get("matched"),
+                                 # an override: a clerk compared the person with the document
+                                 "checked_by_staff": face.get("staff_number"),
+                                 "override_reason": face.get("override_reason")},
             "answers": [{"field_id": x["field_id"], "label": x["label"], "shown": x["shown"], "verified": x["verified"],
                          "edited": x["edited"]} for x in rec.get("answers", []) if x["field_id"] in wanted],
             "materials": [{"id": m, **titles.get(m, {"title": {"zh": m, "en": m}, "held_by_government": False}),

@@ -105,6 +105,8 @@ class StaffSection:
     max_failures: int
     lock_minutes: float
     idle_seconds: float
+    override_flag_per_day: int = 5
+    help_wait_seconds: float = 600.0
 
 
 @dataclass(frozen=True)
@@ -244,6 +246,8 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None,
         raise ConfigError("notify.max_attempts must be 1 or more and notify.timeout_seconds above 0")
     if cfg.health.probe_timeout_seconds <= 0 or cfg.health.interval_seconds < 0:
         raise ConfigError("health.probe_timeout_seconds must be positive and health.interval_seconds 0 or more")
+    if cfg.staff.override_flag_per_day < 0 or cfg.staff.help_wait_seconds < cfg.session.timeout_seconds:
+        raise ConfigError("staff: override_flag_per_day must be 0 or more, help_wait_seconds at least session.timeout_seconds")
     if cfg.session.warning_seconds >= cfg.session.timeout_seconds:
         raise ConfigError("session.warning_seconds must be shorter than session.timeout_seconds")
     if cfg.voice.backend not in ("sim", "espeak"):

@@ -81,3 +81,15 @@ def demo_staff_trust(files: DataFolder, kiosk_id: str) -> Ed25519PublicKey:
             raise
         raise ConfigurationProblem(NO_TESTKIT) from None
     return install_demo_staff(files, kiosk_id)
+
+
+def demo_clerk_sign_in() -> tuple[str, str]:
+    """The demo clerk's staff number and PIN (README), for the autopilot's staff_override
+    scenario, which touches them into the pad. Demo only."""
+    try:
+        from testkit.demo_staff import DEMO_CLERK
+    except ModuleNotFoundError as exc:
+        if not _not_installed(exc, "testkit.demo_staff"):
+            raise
+        raise ConfigurationProblem(NO_TESTKIT) from None
+    return DEMO_CLERK.staff_number, DEMO_CLERK.pin

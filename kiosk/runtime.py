@@ -35,6 +35,7 @@ from kiosk.domain.text import Text
 from kiosk.flows import effects as fx
 from kiosk.flows import events as ev
 from kiosk.services.feedback_store import FeedbackStore
+from kiosk.runtime_staff import StaffDesk
 from kiosk.services.jobs import CancelToken, JobTimeout, Worker
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,12 @@ class Runtime:
                  open_storage: Callable[[], Any], render_receipt: Callable[[Any], bytes],
                  post: Callable[[ev.Event], None], timeouts: Timeouts = Timeouts(),
                  clock: Callable[[], datetime] = datetime.now,
-                 make_sync: Callable[..., Any] | None = None, health: Any = None) -> None:
+                 make_sync: Callable[..., Any] | None = None, health: Any = None,
+                 open_staff: Callable[[Any], Any] | None = None, check_health: Callable[[], Any] | None = None,
+                 override_flag_per_day: int = 5, data_dir: Any = None) -> None:
+        """`health`: the HealthMonitor thread (kiosk/services/health.py) or None; `open_staff(storage)`
+        gives the staff services on the store thread's connection (kiosk/compose.py);
+        `check_health()` the health report for the staff console (runtime_staff.py)."""
         self.devices = devices
         self._catalogue = catalogue
         self._kiosk_id = kiosk_id
@@ -98,6 +104,11 @@ class Runtime:
         # make_sync(on_freeze=...) -> a SyncWorker or None (no back office enrolled)
         self._sync = make_sync(on_freeze=self._on_freeze, on_backlog=self._on_backlog) if make_sync is not None else None
         self._health = health       # a HealthMonitor (kiosk/services/health.py): the "health" thread, or None
+        # Staff effects (help calls, sign-in, overrides): audit entries and PIN checks, on the store thread.
+        self.staff = StaffDesk(store=self._store_worker, background=self._records_worker, db=self._db,
+                               open_staff=open_staff, post=post, run_id=self._run_id,
+                               override_flag_per_day=override_flag_per_day, health=check_health, data_dir=data_dir,
+                               timeout=timeouts.store)
 
     # --- lifecycle (GUI thread) -------------------------------------------------------------
     def start(self) -> None:
@@ -185,6 +196,8 @@ class Runtime:
                                             effect.callback, effect.items)
             self._store_worker.submit(lambda: FeedbackStore(self._db()).save(feedback, when),
                                       rating_saved, timeout=self._timeouts.store, name="rating")
+        elif isinstance(effect, fx.STAFF_EFFECTS):
+            self.staff.perform(effect)
         elif isinstance(effect, fx.WipeSession):
             self._stop_face()
             self.devices.face.clear()

@@ -83,6 +83,10 @@ def item_page(request: Request, number: str, item_id: str) -> Response:
                     ([e(h["changed_at"]), e(h["status"]), e(h["by"]), e(h["note"])] for h in it["history"]),
                     table_id="history")
     face = it["identity_checked"]["face_matched"]
+    by_staff = it["identity_checked"].get("checked_by_staff")
+    identity = (f'identity checked by staff No. {e(by_staff)} 工作人员人工核验 '
+                f'({e(it["identity_checked"].get("override_reason") or "")})' if by_staff else
+                f'live face check {"passed" if face else "not recorded" if face is None else "did not pass"}')
     form = (f'<form method="post" action="{url}/status" class="stack" id="status-form">{csrf_field(session.csrf)}'
             f'<label for="status">新状态 New status</label><select id="status" name="status">'
             f'{options(STATUSES, it["status"])}</select>'
@@ -92,8 +96,7 @@ def item_page(request: Request, number: str, item_id: str) -> Response:
     body = (f'<p>{text(it["department"])} · {text(it["procedure"])} · {text(it["bundle_title"])}</p>'
             f'<p>承诺期限 Due {e(it["due"])} · 状态 Status <strong id="current-status">{e(it["status"])}</strong>'
             f' · 收到 Received {e(it["received_at"])}</p>'
-            f'<p>身份 Identity: ID card chip read; live face check '
-            f'{"passed" if face else "not recorded" if face is None else "did not pass"}</p>'
+            f'<p>身份 Identity: ID card chip read; {identity}</p>'
             f'<h2>回答 Answers</h2>{answers}<h2>材料 Materials</h2>'
             f'{table(["材料 Material", ""], mats, table_id="materials") if mats else "<p>无需材料 No materials needed</p>"}'
             f'<h2>更新状态 Update the status</h2>{form}<h2>经过 History</h2>{history}')

@@ -21,6 +21,12 @@ def add_run_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentP
     p.add_argument("--stats", type=Path, help="with --autopilot: append one JSON line of memory/threads/files per finished journey")
     p.add_argument("--step-delay", type=int, default=400, metavar="MS", help="with --autopilot: pause between steps")
     p.add_argument("--fullscreen", action="store_true", help="fill the screen (production kiosks)")
+    p.add_argument("--scenario", choices=("staff_override",),
+                   help="with --autopilot: staff_override = a photo-attack citizen, three failed face checks, "
+                        "a clerk's override with the demo clerk's PIN, then the receipt")
+    p.add_argument("--lockdown", action=argparse.BooleanOptionalAction, default=None,
+                   help="full screen, no frame, quit keys ignored; leaving needs a supervisor "
+                        "(default: on, except with --simulate)")
     p.add_argument("--with-backoffice", action="store_true",
                    help="demo: run a local back office in this process and send applications to it")
     p.add_argument("--voice", choices=("sim", "espeak"),
@@ -65,7 +71,9 @@ def run_kiosk(args: argparse.Namespace) -> int:
 
         return run_gui(parts, autopilot=args.autopilot, offscreen=args.offscreen, bundle_id=args.bundle,
                        citizen=args.citizen, screenshots=args.screenshots, fullscreen=args.fullscreen,
-                       sessions=args.sessions, stats=args.stats, step_delay_ms=args.step_delay)
+                       sessions=args.sessions, stats=args.stats, step_delay_ms=args.step_delay,
+                       scenario=args.scenario,
+                       lockdown=(not args.simulate) if args.lockdown is None else args.lockdown)
     finally:
         if demo_backoffice is not None:
             demo_backoffice.stop()

@@ -83,6 +83,44 @@ class FaceCheckRecord:
     matched: bool
     distance: float | None
     attempts: int
+    # Set when the automated check failed for good (or could not run) and a signed-in clerk
+    # compared the person with the document instead: their staff number and the reason (a key of
+    # OVERRIDE_REASONS). The department sees "identity checked by staff No. X", never "face passed".
+    staff_number: str | None = None
+    override_reason: str | None = None
+
+    @property
+    def by_staff(self) -> bool:
+        return self.staff_number is not None
+
+    def as_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"matched": self.matched, "distance": self.distance, "attempts": self.attempts}
+        if self.by_staff:
+            d.update(checked_by="staff", staff_number=self.staff_number, override_reason=self.override_reason)
+        return d
+
+    @staticmethod
+    def from_dict(d: Mapping[str, Any]) -> FaceCheckRecord:
+        return FaceCheckRecord(d["matched"], d["distance"], d["attempts"], d.get("staff_number"), d.get("override_reason"))
+
+    def summary(self) -> Text | None:
+        """How identity was established, as the review, the receipt and the department read it."""
+        if self.by_staff:
+            return Text(f"身份核验：证件芯片读取 + 工作人员人工核验（工号 {self.staff_number}）",
+                        f"Identity: ID chip read + identity checked by staff No. {self.staff_number}")
+        if self.matched:
+            return Text("身份核验：证件芯片读取 + 人脸比对（活体）通过", "Identity: ID chip read + live face check passed")
+        return None
+
+
+# Why a clerk confirmed identity in person (the fixed list the override screen offers).
+OVERRIDE_REASONS: Mapping[str, Text] = MappingProxyType({
+    "face_check_failed": Text("人脸比对多次未通过，工作人员当面核对本人与证件一致", "Face check failed; staff compared the person with the document"),
+    "photo_unreadable": Text("证件照片无法读取，工作人员当面核对", "Card photo unreadable; staff compared the person with the document"),
+    "appearance_changed": Text("外貌变化较大（年龄、伤病、发型等）", "Appearance changed a lot (age, illness, hair)"),
+    "camera_problem": Text("摄像头或光线问题，无法完成比对", "Camera or lighting problem: the check could not finish"),
+    "disability": Text("因身体原因无法配合活体检测", "Cannot follow the liveness steps for health reasons"),
+})
 
 
 @dataclass(frozen=True)
@@ -161,9 +199,7 @@ class Application:
                           "due": r.due.isoformat(), "due_approximate": r.due_approximate, "fee": r.fee,
                           "fields": list(r.fields), "materials": list(r.materials)} for r in self.requests],
             "materials": [[mid, t(title), held] for mid, title, held in self.materials],
-            "face_check": None if self.face_check is None else {
-                "matched": self.face_check.matched, "distance": self.face_check.distance,
-                "attempts": self.face_check.attempts},
+            "face_check": None if self.face_check is None else self.face_check.as_dict(),
         }
 
     @staticmethod
@@ -179,6 +215,5 @@ class Application:
                                              r["statutory_days"], date.fromisoformat(r["due"]), r["due_approximate"],
                                              r["fee"], tuple(r["fields"]), tuple(r["materials"])) for r in rec["requests"]),
             materials=tuple((m[0], T(m[1]), m[2]) for m in rec["materials"]),
-            face_check=FaceCheckRecord(rec["face_check"]["matched"], rec["face_check"]["distance"],
-                                       rec["face_check"]["attempts"]) if rec.get("face_check") else None,
+            face_check=FaceCheckRecord.from_dict(rec["face_check"]) if rec.get("face_check") else None,
         )

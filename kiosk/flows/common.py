@@ -14,6 +14,7 @@ from kiosk.domain.text import Text
 from kiosk.flows import effects as fx
 from kiosk.flows import events as ev
 from kiosk.flows import messages as msg
+from kiosk.flows.staff_state import StaffState
 from kiosk.flows.state import CARD_BOUND, NO_TIMEOUT, FlowState, Session, Step
 
 Result = tuple[FlowState, list[fx.Effect]]
@@ -30,8 +31,10 @@ def end(state: FlowState, notice: Text | None) -> Result:
     if state.step == Step.FACE_CHECK:
         effects.append(fx.StopFaceCheck())
     effects.append(fx.WipeSession())
+    staff, staff_effects = carry_over(state)
     return FlowState(config=state.config, lang=state.lang, attempt=state.attempt, notice=notice,
-                     intake_closed=state.intake_closed, sync_backlog=state.sync_backlog), effects
+                     intake_closed=state.intake_closed, sync_backlog=state.sync_backlog, staff=staff), \
+        staff_effects + effects
 
 
 def goto(state: FlowState, step: Step, now: datetime, **changes: Any) -> FlowState:
@@ -64,12 +67,16 @@ def _language(state: FlowState, event: ev.LanguageChosen, now: datetime) -> Resu
 
 
 def _active(state: FlowState, event: ev.UserActive, now: datetime) -> Result:
+    state = staff_touched(state, now)
     if state.step in NO_TIMEOUT:
         return state, []
     return replace(state, last_activity=now, warning=False), []
 
 
 def _tick(state: FlowState, event: ev.Tick, now: datetime) -> Result:
+    idle = staff_idle(state, now)
+    if idle is not None:
+        return idle
     left = state.seconds_left(now)
     if left is None:
         return state, []
@@ -102,6 +109,47 @@ def _card_removed(state: FlowState, event: ev.CardRemoved, now: datetime) -> Res
         s = replace(state.session, identity=None, prefilled=frozen({}), government=None)
         return replace(state, session=s, notice=msg.CARD_REMOVED_AFTER_SUBMIT if state.step != Step.SUBMITTING else None), []
     return state, []
+
+
+# --- staff mode's share of the common moves (the rest is kiosk/flows/staff.py) ---------------------
+
+def staff_touched(state: FlowState, now: datetime) -> FlowState:
+    """Any touch while staff are signed in or a staff screen is open keeps staff mode alive."""
+    st = state.staff
+    if st.on_duty is None and st.view is None:
+        return state
+    return replace(state, staff=replace(st, touched=now))
+
+
+def staff_idle(state: FlowState, now: datetime) -> Result | None:
+    """Staff mode and any open staff screen end after `staff_idle_seconds` untouched (StaffMode's
+    rule, on the flow's clock); None while they are not idle."""
+    st = state.staff
+    if (st.on_duty is None and st.view is None) or st.touched is None or st.busy:
+        return None
+    if (now - st.touched).total_seconds() < state.config.staff_idle_seconds:
+        return None
+    effects: list[fx.Effect] = []
+    if st.on_duty is not None:
+        effects.append(fx.EndStaffMode(st.on_duty.staff_number, "idle", state.attempt))
+    # The citizen's clock starts again from here: the staff screen covered it until now.
+    new = replace(state, staff=replace(st, view=None, purpose=None, on_duty=None, message=None, console=None),
+                  last_activity=now if state.session else state.last_activity, warning=False)
+    return new, effects
+
+
+def carry_over(state: FlowState) -> tuple[StaffState, list[fx.Effect]]:
+    """What of the staff state outlives a session: the open calls of the attract screen and the
+    numbering; a signed-in staff member is signed out ("session_end")."""
+    st = state.staff
+    effects: list[fx.Effect] = []
+    if st.on_duty is not None:
+        effects.append(fx.EndStaffMode(st.on_duty.staff_number, "session_end", state.attempt))
+    # A call from a session that has ended is still open for staff (the citizen may still be
+    # there), but no longer the next citizen's: it is re-keyed to no session (-1).
+    calls = tuple(replace(c, attempt=-1) if state.session is not None and c.attempt == state.attempt else c
+                  for c in st.calls)
+    return StaffState(calls=calls, call_seq=st.call_seq, lockdown_released=st.lockdown_released), effects
 
 
 # Keyed by the event's exact type; each handler takes that type (hence Any).

@@ -80,4 +80,54 @@ class WipeSession:
     """Drop everything held about the citizen: camera off, face references, caches."""
 
 
-Effect = ReadCard | LookUpRecords | StartFaceCheck | StopFaceCheck | CaptureMaterial | StoreApplication | PrintReceipt | SaveRating | WipeSession
+# --- staff (run on the store thread by kiosk/runtime_staff.py; each is an audit entry) ----------
+
+@dataclass(frozen=True)
+class RecordHelpCall:
+    """Audit a help call (`answered_by`: the staff number when staff marked it dealt with)."""
+    number: str
+    attempt: int
+    answered_by: str | None = None
+
+
+@dataclass(frozen=True)
+class SignInStaff:
+    """Check a staff number and PIN off the GUI thread; answered with StaffSignInAnswered."""
+    staff_number: str
+    pin: str
+
+    def __repr__(self) -> str:
+        return "SignInStaff(...)"
+
+
+@dataclass(frozen=True)
+class RecordOverride:
+    """Audit a clerk's override (flagged above the daily rate); answered with OverrideRecorded."""
+    attempt: int
+    staff_number: str
+    reason: str
+    note: str = ""
+    attempts: int = 0          # failed automated checks before it
+
+
+@dataclass(frozen=True)
+class EndStaffMode:
+    staff_number: str
+    reason: str                # "sign_out" | "idle" | "session_end"
+    attempt: int = 0
+
+
+@dataclass(frozen=True)
+class LoadStaffConsole:
+    """Overrides today per clerk and each device's health; answered with StaffConsoleLoaded."""
+
+
+@dataclass(frozen=True)
+class RecordLockdownExit:
+    staff_number: str
+
+
+STAFF_EFFECTS = (RecordHelpCall, SignInStaff, RecordOverride, EndStaffMode, LoadStaffConsole, RecordLockdownExit)
+
+Effect = (ReadCard | LookUpRecords | StartFaceCheck | StopFaceCheck | CaptureMaterial | StoreApplication | PrintReceipt | SaveRating | WipeSession
+          | RecordHelpCall | SignInStaff | RecordOverride | EndStaffMode | LoadStaffConsole | RecordLockdownExit)

@@ -13,6 +13,7 @@ from kiosk.domain.application import Application
 from kiosk.domain.government import GovernmentData
 from kiosk.domain.identity import Identity
 from kiosk.domain.text import Text
+from kiosk.flows.staff_state import HealthLine, OverrideCount, StaffPurpose
 
 
 def _frozen(values: Mapping[str, str] | None) -> Mapping[str, str]:
@@ -30,6 +31,9 @@ class CardRead:
     identity: Identity
     genuine: bool = True           # passive authentication verdict (issue 3 fills it for real)
     problem: Text | None = None    # why the data cannot be trusted, when genuine is False
+    # The card was read but its photo could not be decoded (e.g. a resident ID card's WLT photo):
+    # no automated face check can run, so the citizen is offered staff verification.
+    photo_problem: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -222,9 +226,94 @@ class SyncBacklogChanged:
     since: str | None = None
 
 
+# --- staff at the kiosk (kiosk/flows/staff.py) ---------------------------------------------------
+
+@dataclass(frozen=True)
+class HelpRequested:
+    """The citizen pressed "Ask staff" in the header."""
+
+
+@dataclass(frozen=True)
+class HelpPanelClosed:
+    """The citizen closed the "staff are on their way" panel (the call stays open)."""
+
+
+@dataclass(frozen=True)
+class StaffRequested:
+    """Open the staff sign-in for `purpose` (override, console, answering a call, leaving lockdown)."""
+    purpose: StaffPurpose
+
+
+@dataclass(frozen=True)
+class StaffSignInSubmitted:
+    staff_number: str
+    pin: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "StaffSignInSubmitted(...)"
+
+
+@dataclass(frozen=True)
+class StaffSignInAnswered:
+    """The store thread checked a PIN. `message` says what happened in plain words."""
+    ok: bool
+    message: Text
+    staff_number: str | None = None
+    role: str | None = None
+    attempts_left: int | None = None
+    locked: bool = False
+
+
+@dataclass(frozen=True)
+class StaffScreenClosed:
+    """Staff closed their screen: back to the citizen's (staff stay signed in until idle)."""
+
+
+@dataclass(frozen=True)
+class StaffSignedOut:
+    """Staff pressed "sign out"."""
+
+
+@dataclass(frozen=True)
+class OverrideConfirmed:
+    """A signed-in clerk compared the person with the document and picked a reason."""
+    reason: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class OverrideRecorded:
+    """The store thread wrote (or could not write) the override's audit entry."""
+    attempt: int
+    ok: bool
+    flagged: bool = False
+    problem: Text | None = None
+
+
+@dataclass(frozen=True)
+class HelpCallAnswered:
+    """Staff marked a help call as dealt with (on the console)."""
+    number: str
+
+
+@dataclass(frozen=True)
+class StaffConsoleLoaded:
+    overrides: tuple[OverrideCount, ...] = ()
+    health: tuple[HealthLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class LockdownExitRecorded:
+    """The supervisor's `lockdown_exit` is in the audit trail (or could not be written)."""
+    ok: bool
+
+
 Event = (CardInserted | CardRead | CardFailed | AccessKeyNeeded | AccessKeyEntered | CardRemoved
          | RecordsFound | RecordsUnavailable | FaceChecked | FaceGuidance | FaceRetryRequested | BundleChosen
          | NextRequested | BackRequested | MaterialCaptureRequested | MaterialCaptured | MaterialCaptureFailed
          | SubmitRequested | ApplicationStored | StoreFailed | ReceiptPrinted
          | PrintFailed | ReprintRequested | ReceiptTaken | Rated | LanguageChosen | UserActive | Tick | CancelRequested
-         | IntakeChanged | SyncBacklogChanged)
+         | IntakeChanged | SyncBacklogChanged
+         | HelpRequested | HelpPanelClosed | StaffRequested | StaffSignInSubmitted | StaffSignInAnswered
+         | StaffScreenClosed | StaffSignedOut | OverrideConfirmed | OverrideRecorded | HelpCallAnswered
+         | StaffConsoleLoaded | LockdownExitRecorded)

@@ -19,7 +19,7 @@ from kiosk.domain.text import Text
 from kiosk.flows import effects as fx
 from kiosk.flows import events as ev
 from kiosk.flows import messages as msg
-from kiosk.flows.common import Result, back, end, frozen, goto, merge, session_of
+from kiosk.flows.common import Result, back, carry_over, end, frozen, goto, merge, session_of
 from kiosk.flows.state import FaceState, FlowState, ReceiptState, Records, Session, Step
 
 Handler = Callable[[FlowState, ev.Event, datetime], Result]
@@ -56,10 +56,11 @@ def _attract(state: FlowState, event: ev.Event, now: datetime) -> Result:
     if isinstance(event, ev.CardInserted):
         if state.intake_closed:
             return replace(state, notice=msg.INTAKE_CLOSED), []
+        staff, staff_effects = carry_over(state)   # a citizen's card ends staff mode
         new = FlowState(config=state.config, lang=state.lang, step=Step.READING_CARD,
                         attempt=state.attempt + 1, last_activity=now, intake_closed=state.intake_closed,
-                        sync_backlog=state.sync_backlog)
-        return new, [fx.ReadCard(new.attempt)]
+                        sync_backlog=state.sync_backlog, staff=staff)
+        return new, [*staff_effects, fx.ReadCard(new.attempt)]
     return state, []
 
 
@@ -81,6 +82,13 @@ def _reading_card(state: FlowState, event: ev.Event, now: datetime) -> Result:
         if ident.is_expired(now.date()):
             return end(state, msg.EXPIRED)
         answers, verified = prefill(state.config.catalogue, ident)
+        if event.photo_problem is not None:
+            # The card's photo could not be decoded: no automated check can run, so staff verify.
+            face = FaceState(message=msg.PHOTO_UNREADABLE, needs_staff=True, photo_missing=True)
+            session = Session(identity=replace(ident, photo=b""), prefilled=frozen(answers), verified=verified,
+                              answers=frozen(answers), face=face)
+            return goto(state, Step.FACE_CHECK, now, session=session, notice=None), \
+                [fx.LookUpRecords(state.attempt, ident, state.config.records_timeout_seconds)]
         session = Session(identity=ident, prefilled=frozen(answers), verified=verified, answers=frozen(answers),
                           face=FaceState(checking=True))
         # The records lookup runs while the citizen turns to the camera; it never holds them up.

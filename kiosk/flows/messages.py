@@ -20,7 +20,9 @@ KEY_ASK_STAFF = Text("多次输入不符，为保护您的证件，请联系工�
 FACE_VERIFIED = Text("人脸核验通过。", "Face check passed.")
 FACE_TRY_AGAIN = Text("人脸与证件照片不一致，请摘下帽子和眼镜，正对屏幕后重试。",
                       "Your face did not match the card photo. Please take off any hat or glasses, look straight at the screen and try again.")
-FACE_ASK_STAFF = Text("多次核验未通过，请联系工作人员协助。", "The face check did not pass after several tries. Please ask the staff for help.")
+FACE_ASK_STAFF = Text("多次核验未通过。请按“请工作人员核验”，工作人员会当面为您核验。",
+                      "The face check did not pass after several tries. Press \"Staff verification\": "
+                      "a member of staff will check your identity in person.")
 MATERIALS_MISSING = Text("请先拍摄以下材料：{names}", "Please photograph these first: {names}")
 CONSENT_NEEDED = Text("请先勾选同意，才能提交。", "Please tick the consent box before submitting.")
 THANKS = Text("感谢您的评价！", "Thank you for your rating!")
@@ -30,3 +32,16 @@ PRINT_PROBLEM = Text("回执打印失败，但您的申请已提交成功。请�
 INTAKE_CLOSED = Text("本机暂时不能受理新申请，请到人工窗口办理。已提交的申请不受影响。",
                      "This kiosk cannot take new applications right now. Please go to the counter. "
                      "Applications already submitted are safe.")
+HELP_ON_THE_WAY = Text("工作人员将前来协助，请稍候。您的办理进度会保留。",
+                       "Staff are on their way to help you. Please wait here; your place is kept.")
+PHOTO_UNREADABLE = Text("证件照片无法读取，无法进行人脸比对。请按“请工作人员核验”，工作人员会当面为您核验。",
+                        "The photo on your card cannot be read, so the face check cannot run. "
+                        "Press \"Staff verification\": a member of staff will check your identity in person.")
+IDENTITY_BY_STAFF = Text("工作人员已核验您的身份，请继续办理。", "Staff have checked your identity. Please continue.")
+SIGN_IN_CHECKING = Text("正在核对，请稍候…", "Checking, please wait…")
+SUPERVISOR_NEEDED = Text("退出锁定需要值班长登录。", "Leaving kiosk mode needs a supervisor to sign in.")
+NOTHING_TO_OVERRIDE = Text("当前没有需要人工核验的证件。", "There is no failed check to confirm right now.")
+OVERRIDE_NOT_RECORDED = Text("核验记录未能保存，请重试；如仍失败请联系技术支持。",
+                             "The verification could not be recorded. Please try again; if it fails again, call support.")
+STAFF_IDLE = Text("工作人员模式因长时间无操作已退出。", "Staff mode ended after a while without a touch.")
+LOCKDOWN_NOT_RECORDED = Text("无法记录退出锁定，请重试。", "Leaving kiosk mode could not be recorded. Please try again.")

@@ -17,6 +17,7 @@ from kiosk.domain.form import FormPage, NeededMaterial, form_pages, materials_ne
 from kiosk.domain.government import GovernmentData
 from kiosk.domain.identity import Identity
 from kiosk.domain.text import Text
+from kiosk.flows.staff_state import HelpCall, StaffState
 
 
 class Step(str, Enum):
@@ -47,6 +48,8 @@ class FlowConfig:
     max_face_attempts: int = 3
     max_key_attempts: int = 3
     records_timeout_seconds: float = 5.0   # how long the government records lookup may take
+    help_wait_seconds: float = 600.0       # the inactivity timeout while a help call waits for staff
+    staff_idle_seconds: float = 120.0      # staff mode (and an open staff screen) ends after this long untouched
 
 
 class Records(str, Enum):
@@ -64,12 +67,21 @@ class FaceState:
     checking: bool = False
     last_distance: float | None = None
     message: Text | None = None
-    needs_staff: bool = False
+    needs_staff: bool = False         # failed for good (or cannot run): staff verification is offered
     matched: bool = False
+    photo_missing: bool = False       # the card's photo could not be decoded: no automated check at all
+    staff_number: str | None = None   # a clerk confirmed identity in person (override)
+    override_reason: str | None = None
 
     def record(self) -> FaceCheckRecord:
-        """What travels with the application: outcome, distance, attempts (never an image)."""
-        return FaceCheckRecord(self.matched, self.last_distance, self.attempts)
+        """What travels with the application: outcome, distance, attempts, and the clerk who
+        confirmed identity instead when there was an override (never an image)."""
+        return FaceCheckRecord(self.matched, self.last_distance, self.attempts, self.staff_number, self.override_reason)
+
+    @property
+    def overridable(self) -> bool:
+        """The automated check has failed for good or cannot run: a clerk may confirm identity."""
+        return self.needs_staff and not self.checking and not self.matched and self.staff_number is None
 
 
 @dataclass(frozen=True)
@@ -116,6 +128,7 @@ class FlowState:
     key_failures: int = 0            # wrong access keys typed for the card on the reader
     intake_closed: tuple[Text, ...] = ()   # why new applications are paused (sync freeze rule), for staff
     sync_backlog: tuple[int, str | None] = (0, None)   # pending for the back office, since when
+    staff: StaffState = field(default_factory=StaffState)   # help calls, the staff member signed in, staff screens
 
     def bundle(self) -> Bundle | None:
         if self.session is None or self.session.bundle_id is None:
@@ -132,7 +145,19 @@ class FlowState:
         """Seconds until the inactivity wipe, or None when no timer runs on this step."""
         if self.step in NO_TIMEOUT or self.last_activity is None:
             return None
-        return self.config.timeout_seconds - (now - self.last_activity).total_seconds()
+        timeout = self.config.timeout_seconds
+        if self.help_call() is not None or self.staff.view is not None:
+            # Waiting for staff, or staff at work: the session keeps its place for longer.
+            timeout = max(timeout, self.config.help_wait_seconds)
+        return timeout - (now - self.last_activity).total_seconds()
+
+    def help_call(self) -> HelpCall | None:
+        """The open help call of the citizen at the kiosk now (this session's, or the attract
+        screen's when there is no session)."""
+        return self.staff.call_for(self.help_key())
+
+    def help_key(self) -> int:
+        return self.attempt if self.session is not None else 0
 
     def can_go_back(self) -> bool:
         return self.step in (Step.FORM, Step.MATERIALS, Step.REVIEW)

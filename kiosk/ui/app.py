@@ -78,7 +78,9 @@ def build_ui(parts: KioskParts, *, start: bool = True) -> KioskUi:
     runtime = Runtime(devices=parts.devices, catalogue=lambda: parts.catalogue, kiosk_id=parts.config.kiosk.id,
                       open_storage=parts.open_storage, render_receipt=parts.render_receipt,
                       post=lambda event: bridge.run_on_main(lambda: controller.dispatch(event)),
-                      timeouts=parts.timeouts, make_sync=parts.make_sync, health=health)
+                      timeouts=parts.timeouts, make_sync=parts.make_sync, health=health, open_staff=parts.open_staff,
+                      check_health=parts.check_health, override_flag_per_day=parts.config.staff.override_flag_per_day,
+                      data_dir=parts.config.data_dir)
     controller.attach(runtime.perform)
     app = QApplication.instance()
     assert app is not None          # ensure_qapplication() made it
@@ -98,10 +100,13 @@ def build_ui(parts: KioskParts, *, start: bool = True) -> KioskUi:
 
 def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = False, bundle_id: str | None = None,
             citizen: str | None = None, screenshots: Path | None = None, fullscreen: bool = False,
-            sessions: int = 1, stats: Path | None = None, step_delay_ms: int = 400) -> int:
+            sessions: int = 1, stats: Path | None = None, step_delay_ms: int = 400,
+            scenario: str | None = None, lockdown: bool = False) -> int:
     """Run the kiosk until the window closes (or the autopilot finishes). Returns the exit code.
     With the autopilot: `sessions` journeys one after the other; `stats` gets a JSON line of
-    process figures before the first and after each (bench/soak.py)."""
+    process figures before the first and after each (bench/soak.py). `scenario` "staff_override":
+    a photo-attack citizen, a clerk's override (autopilot_staff.py). `lockdown`: full screen,
+    frameless, quit keys ignored until a supervisor signs the kiosk out (kiosk/ui/lockdown.py)."""
     if offscreen:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from kiosk.ui.startup import start_when_drawn
@@ -109,7 +114,11 @@ def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = Fal
     app = ensure_qapplication()
     ui = build_ui(parts, start=False)
     start_when_drawn(ui, parts)
-    ui.window.showFullScreen() if fullscreen else ui.window.show()
+    if lockdown:
+        ui.window.on_lockdown_released = app.quit   # audited by the flow before this is called
+        ui.window.lockdown.engage()
+    else:
+        ui.window.showFullScreen() if fullscreen else ui.window.show()
 
     exit_code = {"code": 0}
     if autopilot:
@@ -118,6 +127,15 @@ def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = Fal
         reader = parts.sim_reader
         if reader is None or not parts.demo_citizens:
             raise SystemExit("--autopilot needs the simulated card reader and demo citizens")
+        staff = None
+        if scenario == "staff_override":
+            from kiosk.demo import demo_clerk_sign_in
+            from kiosk.ui.autopilot_staff import StaffPilot
+            # a photo attack, refused by the face check, unless another citizen was asked for
+            citizen = citizen or next((c.id for c in parts.demo_citizens if not c.face_genuine), None)
+            staff = StaffPilot(ui.window, demo_clerk_sign_in(), lambda name: shoot(name))
+        elif scenario is not None:
+            raise SystemExit(f"unknown --scenario {scenario!r}")
         journeys = plan_journeys(parts.demo_citizens, [b.id for b in parts.catalogue.bundles], sessions,
                                  citizen_id=citizen, bundle_id=bundle_id)
 
@@ -132,7 +150,7 @@ def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = Fal
                 ui.window.grab().save(str(screenshots / f"{name}.png"))
 
         pilot = Autopilot(ui.window, lambda c: reader.insert(c.identity), reader.remove, finish, journeys,
-                          step_delay_ms=step_delay_ms, on_step=shoot, stats=stats)
+                          step_delay_ms=step_delay_ms, on_step=shoot, stats=stats, staff=staff)
         pilot.start()
     try:
         code = app.exec()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.devices.ports import Camera
@@ -11,8 +12,12 @@ from kiosk.devices.sim.citizens import DemoCitizen
 from kiosk.domain.text import Text
 from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState, Step
+from kiosk.flows.staff_state import StaffPurpose, StaffView
+from kiosk.ui import staff_strings as SS
 from kiosk.ui import strings as S
 from kiosk.ui.controller import KioskController
+from kiosk.ui.help_overlay import HelpOverlay
+from kiosk.ui.lockdown import Lockdown
 from kiosk.ui.screens.access_key import AccessKeyScreen
 from kiosk.ui.screens.attract import AttractScreen, ReadingCardScreen
 from kiosk.ui.screens.base import Screen, button, label
@@ -22,6 +27,7 @@ from kiosk.ui.screens.form import FormScreen
 from kiosk.ui.screens.materials import MaterialsScreen
 from kiosk.ui.screens.receipt import RatingScreen, ReceiptScreen, SubmittingScreen
 from kiosk.ui.screens.review import ReviewScreen
+from kiosk.ui.screens.staff import OverrideScreen, StaffConsoleScreen, StaffSignInScreen
 
 
 class TimeoutOverlay(QFrame):
@@ -81,11 +87,15 @@ class KioskWindow(QMainWindow):
         self.lang_button = button("", "headerButton")
         self.lang_button.setObjectName("headerButton")
         self.end_button = button("", "headerButton")
+        # On every screen: one touch raises a call staff see (kiosk/flows/staff.py).
+        self.help_button = button(SS.HELP_BUTTON, "helpButton")
+        self.help_button.clicked.connect(lambda: controller.dispatch(ev.HelpRequested()))
         self.lang_button.clicked.connect(self._on_lang_clicked)
         self.end_button.clicked.connect(lambda: controller.dispatch(ev.CancelRequested()))
         hl.addWidget(self.name, 1)
         hl.addWidget(self.clock)
         hl.addSpacing(20)
+        hl.addWidget(self.help_button)
         hl.addWidget(self.lang_button)
         hl.addWidget(self.end_button)
         col.addWidget(header)
@@ -104,7 +114,14 @@ class KioskWindow(QMainWindow):
             Step.RECEIPT: ReceiptScreen(),
             Step.RATING: RatingScreen(),
         }
-        for screen in self.screens.values():
+        self.lockdown = Lockdown(self)
+        # Staff screens go over the citizen's step, which keeps its place underneath.
+        self.staff_screens: dict[StaffView, Screen] = {
+            StaffView.SIGN_IN: StaffSignInScreen(),
+            StaffView.OVERRIDE: OverrideScreen(),
+            StaffView.CONSOLE: StaffConsoleScreen(lambda: self.lockdown.active),
+        }
+        for screen in (*self.screens.values(), *self.staff_screens.values()):
             screen.intent.connect(controller.dispatch)
             self.stack.addWidget(screen)
         col.addWidget(self.stack, 1)
@@ -138,6 +155,8 @@ class KioskWindow(QMainWindow):
         col.addWidget(footer)
 
         self.overlay = TimeoutOverlay(root, lambda: controller.dispatch(ev.UserActive()))
+        self.help_overlay = HelpOverlay(root, controller.dispatch)
+        self.on_lockdown_released: Callable[[], object] = self.close
         controller.state_changed.connect(self._on_state_changed)
         self.clock_timer = QTimer(self)
         self.clock_timer.setInterval(1000)
@@ -146,11 +165,19 @@ class KioskWindow(QMainWindow):
         self._on_state_changed(controller.state)
 
     def current_screen(self) -> Screen:
-        return self.screens[self.controller.state.step]
+        view = self.controller.state.staff.view
+        return self.staff_screens[view] if view is not None else self.screens[self.controller.state.step]
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.overlay.setGeometry(self._root.rect())
+        self.help_overlay.setGeometry(self._root.rect())
         super().resizeEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if self.lockdown.active:   # only a supervisor's sign-in releases it (staff console)
+            event.ignore()
+            return
+        super().closeEvent(event)
 
     def _on_lang_clicked(self) -> None:
         self.controller.dispatch(ev.LanguageChosen("en" if self.controller.state.lang == "zh" else "zh"))
@@ -171,11 +198,17 @@ class KioskWindow(QMainWindow):
         self.end_button.setText(S.END.get(lang))
         self.end_button.setVisible(state.step not in (Step.ATTRACT, Step.SUBMITTING))
         if state.step == Step.ATTRACT:
-            for other in self.screens.values():
-                other.reset()   # the session ended: no citizen data may linger on hidden screens
-        screen = self.screens[state.step]
-        screen.render(state, now)
+            for other in (*self.screens.values(), *self.staff_screens.values()):
+                if other is not self.staff_screens.get(state.staff.view):   # type: ignore[arg-type]
+                    other.reset()   # the session ended: no citizen data may linger on hidden screens
+        step_screen = self.screens[state.step]
+        step_screen.render(state, now)
+        screen = step_screen
+        if state.staff.view is not None:
+            screen = self.staff_screens[state.staff.view]
+            screen.render(state, now)
         self.stack.setCurrentWidget(screen)
+        self._render_help(state)
         i, n = state.progress(now)
         self.progress.setText(S.STEP_OF.format(i=i, n=n).get(lang) if state.step != Step.ATTRACT else "")
         at_rest = state.step == Step.ATTRACT
@@ -186,6 +219,9 @@ class KioskWindow(QMainWindow):
         if self.demo_remove is not None:
             self.demo_remove.setText(S.DEMO_REMOVE.get(lang))
             self.demo_remove.setVisible(not at_rest)
+        if state.staff.lockdown_released and self.lockdown.active:
+            self.lockdown.release()
+            QTimer.singleShot(0, self.on_lockdown_released)
         if state.warning:
             self.overlay.setGeometry(self._root.rect())
             self.overlay.render(lang, int(state.seconds_left(now) or 0))
@@ -193,3 +229,20 @@ class KioskWindow(QMainWindow):
             self.overlay.raise_()
         else:
             self.overlay.hide()
+
+    def _render_help(self, state: FlowState) -> None:
+        st = state.staff
+        call = state.help_call()
+        self.help_button.setText(SS.HELP_CALLED.format(n=call.number) if call else SS.HELP_BUTTON)
+        self.help_button.setVisible(st.view is None)   # staff at work need no button to call themselves
+        if st.help_panel and st.view is None:
+            self.help_overlay.setGeometry(self._root.rect())
+            self.help_overlay.render(state)
+            self.help_overlay.show()
+            self.help_overlay.raise_()
+        else:
+            self.help_overlay.hide()
+
+    def open_staff_console(self) -> None:
+        """The discreet staff entry (the attract screen's staff button)."""
+        self.controller.dispatch(ev.StaffRequested(StaffPurpose.CONSOLE))

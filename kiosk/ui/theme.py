@@ -19,6 +19,16 @@ QMainWindow, #root {{ background: {BACKGROUND}; }}
 #kioskName {{ font-size: 22px; font-weight: bold; }}
 #clock {{ font-size: 24px; }}
 #headerButton {{ background: white; color: {PRIMARY}; border-radius: 10px; padding: 8px 18px; font-size: 20px; font-weight: bold; min-height: 44px; }}
+#helpButton {{ background: #ffd54f; color: #3b2a00; border: 3px solid white; border-radius: 12px; padding: 4px 22px;
+               font-size: 21px; font-weight: bold; min-height: 64px; min-width: 210px; }}
+#staffEntry {{ background: transparent; color: {MUTED}; border: 1px solid #c9d4e5; border-radius: 10px; font-size: 18px;
+               min-height: 60px; min-width: 140px; padding: 4px 16px; }}
+#callNumber {{ font-size: 30px; font-weight: bold; color: {WARN}; }}
+QPushButton#reason {{ padding: 6px 18px; min-height: 50px; font-size: 22px; }}
+QPushButton#reason:checked {{ background: {PRIMARY}; color: white; font-weight: bold; }}
+QPushButton#padKey {{ font-size: 32px; font-weight: bold; min-height: 60px; padding: 4px; }}
+QPushButton#padField {{ font-size: 32px; letter-spacing: 6px; text-align: left; padding: 4px 20px; border: 2px solid #8aa0c0; color: {INK}; }}
+QPushButton#padField:checked {{ border: 4px solid {PRIMARY}; background: #e8f0fe; }}
 #demoButton {{ background: #fff4d6; color: #5b4200; border: 2px dashed #b58a00; border-radius: 10px; padding: 8px 14px; font-size: 18px; min-height: 44px; }}
 #footer {{ background: white; border-top: 1px solid #c9d4e5; }}
 #progress {{ font-size: 20px; color: {MUTED}; }}

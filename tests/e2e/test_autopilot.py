@@ -62,3 +62,33 @@ def test_autopilot_with_a_resident_id_citizen_reads_the_card_through_the_sam_and
     assert "face check: match" in res.stderr
     assert len(list(DataFolder(tmp_path).receipts.glob("receipt-*.pdf"))) == 1
     assert "周磊" not in res.stderr and "330106198511050138" not in res.stderr
+
+
+@pytest.mark.e2e
+def test_autopilot_staff_override_scenario_leaves_a_receipt_and_an_audited_override(tmp_path):
+    """A photo-attack citizen fails the face check three times; the demo clerk signs in on the
+    digit pad and confirms identity; the journey ends with a receipt, and `kiosk audit list`
+    shows the override (and the chain verifies)."""
+    import json
+    env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
+    res = subprocess.run([sys.executable, str(ROOT / "main.py"), "--simulate", "--autopilot", "--offscreen",
+                          "--scenario", "staff_override", "--step-delay", "200", "--data-dir", str(tmp_path)],
+                         capture_output=True, text=True, timeout=300, env=env)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "face check attempt 2 failed" in res.stderr and "asking for staff verification" in res.stderr
+    receipts = list(DataFolder(tmp_path).receipts.glob("receipt-*.pdf"))
+    assert len(receipts) == 1
+    text = subprocess.run(["pdftotext", "-layout", str(receipts[0]), "-"], capture_output=True, text=True, check=True).stdout
+    assert "900001" in text and "face check passed" not in text
+    listed = subprocess.run([sys.executable, "-m", "kiosk", "audit", "list", "--json", "--data-dir", str(tmp_path)],
+                            capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
+    assert listed.returncode == 0, listed.stderr
+    entries = json.loads(listed.stdout)
+    overrides = [e for e in entries if e["type"] == "override"]
+    assert len(overrides) == 1 and overrides[0]["staff"] == "900001"
+    assert overrides[0]["details"]["reason"] == "face_check_failed" and overrides[0]["details"]["failed_checks"] == 3
+    assert [e["type"] for e in entries][:3] == ["help_call", "staff_sign_in", "override"]
+    verified = subprocess.run([sys.executable, "-m", "kiosk", "audit", "verify", "--data-dir", str(tmp_path)],
+                              capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "林晓雯" not in res.stderr and "33010619900821032X" not in res.stderr

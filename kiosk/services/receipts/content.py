@@ -66,7 +66,7 @@ class ReceiptContent:
     status: Text
     catalogue: Text                  # the catalogue version the application was made under
     pending_note: Text | None        # the deadline caveat while the application waits for sync
-    identity: Text | None            # said only when the live face check passed
+    identity: Text | None            # said only when the live face check passed or staff checked identity
     departments_heading: Text
     departments: tuple[DepartmentItem, ...]
     materials_held: tuple[Text, ...]
@@ -139,7 +139,8 @@ def receipt_content(app: Application, options: ReceiptOptions) -> ReceiptContent
         catalogue=Text(f"事项目录版本 {app.catalogue_version}", f"Catalogue version {app.catalogue_version}"),
         pending_note=PENDING_NOTE if options.sync_pending else None,
         # Tells the back office and the citizen how identity was established at the kiosk.
-        identity=IDENTITY_CHECKED if app.face_check is not None and app.face_check.matched else None,
+        # (a clerk's override reads "identity checked by staff No. X" instead)
+        identity=app.face_check.summary() if app.face_check is not None else None,
         departments_heading=Text(f"办理部门（共 {n} 项）", f"Departments ({n})"),
         departments=tuple(_department(r, options.sync_pending) for r in app.requests),
         materials_held=tuple(title for _, title, gov in app.materials if gov),

@@ -8,10 +8,13 @@ from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 
 from kiosk.domain.health import HealthReport
 from kiosk.domain.text import Text
-from kiosk.flows.journey import FlowState, Step
+from kiosk.flows import events as ev
 from kiosk.flows import messages as msg
+from kiosk.flows.journey import FlowState, Step
+from kiosk.flows.staff_state import StaffPurpose
+from kiosk.ui import staff_strings as SS
 from kiosk.ui import strings as S
-from kiosk.ui.screens.base import Screen, label
+from kiosk.ui.screens.base import Screen, button, label
 
 
 def id_card_picture(width: int = 220) -> QPixmap:
@@ -65,6 +68,10 @@ class AttractScreen(Screen):
         self.outer.addWidget(self.staff)
         self.outer.addStretch(1)
         self.outer.addWidget(self.backlog)
+        # The discreet way in for staff: the console (help calls, overrides, device health).
+        self.staff_entry = button("", "staffEntry")
+        self.staff_entry.clicked.connect(lambda: self.intent.emit(ev.StaffRequested(StaffPurpose.CONSOLE)))
+        self.outer.addWidget(self.staff_entry, 0, Qt.AlignmentFlag.AlignRight)
 
     def render(self, state: FlowState, now: datetime) -> None:  # type: ignore[override]  # see Screen.render
         super().render(state, now)
@@ -73,6 +80,7 @@ class AttractScreen(Screen):
         self.hero_other.setText(S.ATTRACT_HERO.get("en" if self.lang == "zh" else "zh"))
         self.sub.setText(self.t(S.ATTRACT_SUB))
         self.privacy.setText(self.t(S.ATTRACT_PRIVACY))
+        self.staff_entry.setText(self.t(SS.STAFF_ENTRY))
         self.show_notice(state.notice, ok=state.notice == msg.THANKS)
         pending, since = state.sync_backlog
         self.backlog.setVisible(pending > 0)

@@ -9,12 +9,15 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
 
 from kiosk.devices.ports import Camera
+from kiosk.domain.text import Text
 from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState, Step
+from kiosk.flows.staff_state import StaffPurpose
 from kiosk.ui import strings as S
 from kiosk.ui.screens.base import Screen, button, button_row, label
 
 PREVIEW_W, PREVIEW_H = 640, 480
+STAFF_CHECK = Text("请工作人员核验", "Staff verification")
 
 
 class FaceCheckScreen(Screen):
@@ -32,13 +35,16 @@ class FaceCheckScreen(Screen):
         self.status.setStyleSheet("font-size: 28px;")
         self.retry = button("", "primary")
         self.retry.clicked.connect(self._on_retry_clicked)
+        # Once the check has failed for good (or cannot run): a clerk confirms identity in person.
+        self.staff_check = button("", "primary")
+        self.staff_check.clicked.connect(lambda: self.intent.emit(ev.StaffRequested(StaffPurpose.OVERRIDE)))
         side = QVBoxLayout()
         side.setSpacing(20)
         side.addWidget(self.instruction)
         side.addWidget(self.status)
         side.addWidget(self.notice)
         side.addStretch(1)
-        side.addLayout(button_row(self.retry))
+        side.addLayout(button_row(self.retry, self.staff_check))
         row = QHBoxLayout()
         row.setSpacing(32)
         row.addWidget(self.preview)
@@ -68,6 +74,8 @@ class FaceCheckScreen(Screen):
             self.status.setStyleSheet("font-size: 28px; color: #b3261e;")
         self.retry.setText(self.t(S.FACE_RETRY))
         self.retry.setVisible(not face.checking and not face.needs_staff)
+        self.staff_check.setText(self.t(STAFF_CHECK))
+        self.staff_check.setVisible(face.overridable)
         active = state.step == Step.FACE_CHECK and face.checking
         if active and not self.timer.isActive():
             self.timer.start()
