@@ -16,6 +16,7 @@ class DigitPad(QWidget):
 
     def __init__(self, left: str = "", right: str = "", key_size: int | None = None) -> None:
         super().__init__()
+        self.setObjectName("digitPad")
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(gap_px())

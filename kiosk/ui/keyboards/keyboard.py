@@ -84,7 +84,9 @@ class OnScreenKeyboard(QFrame):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(gap, gap, gap, gap)
         outer.setSpacing(gap)
-        top = QHBoxLayout()
+        self.top = QWidget()          # one key high whatever it shows, so the keyboard does not jump
+        top = QHBoxLayout(self.top)
+        top.setContentsMargins(0, 0, 0, 0)
         top.setSpacing(gap)
         self.compose_label = QLabel("")
         self.compose_label.setObjectName("composition")
@@ -96,7 +98,7 @@ class OnScreenKeyboard(QFrame):
         top.addWidget(self.compose_label)
         top.addWidget(self.bar, 1)
         top.addWidget(self.hint, 1)
-        outer.addLayout(top)
+        outer.addWidget(self.top)
 
         row = QHBoxLayout()
         row.setSpacing(gap)
@@ -126,11 +128,17 @@ class OnScreenKeyboard(QFrame):
         dl.addStretch(1)
         self.digits = DigitPad(left="-", right="X")
         self.digits.pressed.connect(self._insert)
+        self.digit_box = QWidget()     # a phone-sized pad in the middle, not keys a foot wide
+        dig = QHBoxLayout(self.digit_box)
+        dig.setContentsMargins(0, 0, 0, 0)
+        dig.addStretch(1)
+        dig.addWidget(self.digits, 3)
+        dig.addStretch(1)
         self.letters = LettersPad(extras="@.-_", shift=True)
         self.letters.pressed.connect(self._insert)
         self.date_picker = DatePicker()
         self.date_picker.changed.connect(self._on_date_changed)
-        self.pages = {PINYIN: self.pinyin_pad, HANDWRITING: self.draw_box, DIGITS: self.digits,
+        self.pages = {PINYIN: self.pinyin_pad, HANDWRITING: self.draw_box, DIGITS: self.digit_box,
                       LETTERS: self.letters, DATE: self.date_picker}
         for w in self.pages.values():
             self.stack.addWidget(w)
@@ -147,7 +155,6 @@ class OnScreenKeyboard(QFrame):
         self.clear.clicked.connect(self._on_clear)
         self.done.clicked.connect(self.close_keyboard)
         for b in (self.backspace, self.space, self.clear, self.done):
-            b.setMinimumWidth(round(key_px() * 2.2))
             side.addWidget(b)
         side.addStretch(1)
         row.addLayout(side)
@@ -164,6 +171,7 @@ class OnScreenKeyboard(QFrame):
         self.scale = scale
         self.setStyleSheet(stylesheet(scale))
         self.drawing.set_side(4 * key_px(scale) + 3 * gap_px(scale))
+        self.top.setFixedHeight(key_px(scale) + 8)
 
     def set_lang(self, lang: str) -> None:
         self.lang = lang
@@ -195,6 +203,12 @@ class OnScreenKeyboard(QFrame):
         if self.target is edit:
             self.target = None
             self.hide()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        # Taller now (another tab, large mode): the field must stay in view above the keyboard.
+        if self.target is not None and self.isVisible() and self.target in self._watched:
+            self.opened.emit(self._watched[self.target][1])
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if obj in self._watched and event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.FocusIn):
@@ -265,6 +279,7 @@ class OnScreenKeyboard(QFrame):
         self.hint.setText(text.get(self.lang) if text else "")
         self.hint.setVisible(text is not None)
         self.bar.setVisible(self.mode in (PINYIN, HANDWRITING) and text is None)
+        self.top.setVisible(self.mode in (PINYIN, HANDWRITING, DATE))
 
     def _reset_input(self) -> None:
         self.composition = ""

@@ -39,8 +39,11 @@ QPushButton#key, QPushButton#backspaceKey, QPushButton#sideKey, QPushButton#tab,
 QPushButton#pageKey, QPushButton#doneKey, QPushButton#stepKey {{
     min-height: {k}px; min-width: {k}px; padding: 0 {round(8 * s)}px; font-size: {font}px;
     border-radius: {round(10 * s)}px; background: white; color: {theme.INK}; border: 2px solid #8aa0c0; }}
+#digitPad QPushButton#key {{ font-size: {round(36 * s)}px; font-weight: bold; }}
 QPushButton#key:pressed, QPushButton#candidate:pressed, QPushButton#stepKey:pressed {{ background: #c9d8f0; }}
 QPushButton#sideKey, QPushButton#backspaceKey {{ color: {theme.PRIMARY_DARK}; font-weight: bold; }}
+QPushButton#sideKey, QPushButton#backspaceKey, QPushButton#doneKey {{ min-width: {round(k * 2.2)}px; }}
+QPushButton#stepKey {{ font-size: {round(40 * s)}px; font-weight: bold; color: {theme.PRIMARY_DARK}; max-width: {round(k * 3)}px; }}
 QPushButton#doneKey {{ background: {theme.PRIMARY}; color: white; font-weight: bold; border-color: {theme.PRIMARY}; }}
 QPushButton#tab {{ color: {theme.PRIMARY_DARK}; font-weight: bold; }}
 QPushButton#tab:checked {{ background: {theme.PRIMARY}; color: white; border-color: {theme.PRIMARY}; }}
