@@ -204,3 +204,26 @@ def test_id_numbers_get_the_x_key_and_numbers_in_text_fields_start_on_digits(qtb
     assert modes_for(fields["deceased_id_number"], "zh") == ((DIGITS,), DIGITS)
     assert modes_for(fields["applicant_social_security_number"], "zh")[1] == DIGITS
     assert modes_for(fields["applicant_name"], "en")[1] != PINYIN
+
+
+def test_the_autopilot_types_through_the_keyboards(qtbot, make_kiosk):
+    from kiosk.ui.autopilot import Autopilot, plan_journeys
+    parts, ui = make_kiosk()
+    seen: dict[str, str] = {}
+
+    def on_state(state) -> None:
+        if state.step == Step.REVIEW and state.session is not None:
+            seen.update(state.session.answers)
+    ui.controller.state_changed.connect(on_state)
+    codes: list[int] = []
+    journeys = plan_journeys(parts.demo_citizens, ["newborn"], 1)
+    pilot = Autopilot(ui.window, lambda c: parts.sim_reader.insert(c.identity), parts.sim_reader.remove,
+                      codes.append, journeys, step_delay_ms=20)
+    pilot.start()
+    qtbot.waitUntil(lambda: bool(codes), timeout=90_000)
+    assert codes == [0]
+    # Chinese came through Pinyin candidates (the typist's spelled answers), dates through the picker.
+    assert seen["applicant_current_address"] == "杭州市西湖区人民路"
+    assert seen["child_name"] in {"王小明", "李思远", "陈嘉怡", "刘子涵", "周雨桐", "吴浩然"}
+    assert date.fromisoformat(seen["child_birth_date"]) < date.today()
+    assert pilot.typist.touches > 60
