@@ -63,10 +63,10 @@ QScrollArea > QWidget > QWidget {{ background: transparent; }}
 
 # -- Touch sizes in millimetres on the reference panel (issue 13): 21.5" 1920×1080, 0.248 mm a pixel.
 # The on-screen keyboards (kiosk/ui/keyboards/) size their keys from these; large mode multiplies
-# by SCALE (≥ 1.5), so a 14 mm key becomes 21 mm (targets: ≥ 10 mm normal, ≥ 15 mm large; gaps ≥ 3 mm).
+# by SCALE (≥ 1.5), so a 12.5 mm key becomes 19 mm (targets: ≥ 10 mm normal, ≥ 15 mm large; gaps ≥ 3 mm).
 MM_PER_PX = 0.248
 SCALE = 1.0          # large mode sets 1.5 (or more) before the screens are shown again
-KEY_MM = 14.0        # height (and least width) of a keyboard key
+KEY_MM = 12.5        # height (and least width) of a keyboard key: 50 px normal, 76 px large
 KEY_GAP_MM = 3.2     # between keys
 KEY_FONT_PX = 28     # key labels; candidates are larger (CJK must be legible for elderly eyes)
 

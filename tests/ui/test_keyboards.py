@@ -227,3 +227,25 @@ def test_the_autopilot_types_through_the_keyboards(qtbot, make_kiosk):
     assert seen["child_name"] in {"王小明", "李思远", "陈嘉怡", "刘子涵", "周雨桐", "吴浩然"}
     assert date.fromisoformat(seen["child_birth_date"]) < date.today()
     assert pilot.typist.touches > 60
+
+
+def test_keys_are_at_least_10_mm_and_15_mm_in_large_mode_on_the_reference_panel(qtbot, make_kiosk, monkeypatch):
+    from PySide6.QtWidgets import QPushButton
+
+    from kiosk.ui import theme
+    parts, ui = make_kiosk()
+    ui.window.resize(1920, 1080)
+    screen = to_page_with(qtbot, parts, ui, "newborn", "child_birth_place")
+    for scale, least in ((1.0, 10.0), (1.5, 15.0)):
+        monkeypatch.setattr(theme, "SCALE", scale)
+        for fid, modes in (("child_birth_place", (PINYIN, HANDWRITING, DIGITS, "letters")), ("child_birth_date", (DATE,))):
+            kb = open_keyboard(qtbot, screen, fid)
+            for mode in modes:
+                if mode != kb.mode:
+                    tap(qtbot, kb.tabs[mode])
+                qtbot.wait(20)
+                keys = [b for b in kb.findChildren(QPushButton) if b.isVisible()]
+                assert len(keys) >= 6
+                smallest = min(min(b.width(), b.height()) for b in keys) * theme.MM_PER_PX
+                assert smallest >= least, (mode, scale, smallest)
+            tap(qtbot, kb.done)

@@ -62,7 +62,8 @@ class DatePicker(QWidget):
         self.units: dict[str, QLabel] = {}
         for row, (unit, deltas) in enumerate((("y", (-10, -1, 1, 10)), ("m", (-1, 1)), ("d", (-1, 1)))):
             for delta in deltas:
-                b = key(f"{'＋' if delta > 0 else '－'}{abs(delta) if abs(delta) > 1 else ''}", "stepKey")
+                # U+2212 minus: the full-width '－' reads as the character 一 ("one")
+                b = key(f"{'+' if delta > 0 else '−'}{abs(delta) if abs(delta) > 1 else ''}", "stepKey")
                 b.clicked.connect(lambda _=False, u=unit, dl=delta: self.step(u, dl))
                 self.steps[(unit, delta)] = b
                 # −10 −1 [value unit] +1 +10: columns 0 1 | 2 3 | 4 5

@@ -20,7 +20,7 @@ UNAVAILABLE = T("输入法暂不可用，请换一种方式或请工作人员帮
 YEAR = T("年", "Year")
 MONTH = T("月", "Month")
 DAY = T("日", "Day")
-DATE_HINT = T("点 ＋ 或 － 选择年、月、日，选好后点“完成”", "Tap + or − to set the year, month and day, then Done")
+DATE_HINT = T("点 + 或 − 选择年、月、日，选好后点“完成”", "Tap + or − to set the year, month and day, then Done")
 WEEKDAYS = {"zh": "一二三四五六日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
              "November", "December")
