@@ -28,7 +28,6 @@ def main() -> int:
 
     from PySide6.QtCore import QPoint, Qt
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
 
     from kiosk.compose import build_parts
     from kiosk.config import load_config
@@ -80,7 +79,7 @@ def main() -> int:
                     w.set_value(sample_answer(w.field, date.today()))
             page = state().session.page
             click(screen.next)
-            wait(lambda: state().session.page != page)
+            wait(lambda page=page: state().session.page != page)
         return screen
 
     def tap_field(screen, fid: str):

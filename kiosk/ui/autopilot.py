@@ -272,7 +272,8 @@ class Autopilot(QObject):
                 steps = []
                 for w in empty:
                     steps += self.typist.plan_field(w, sample_answer(w.field, now.date(), self._rng), state.lang, self._rng)
-                self.typist.run(steps, lambda ok: self._typed(screen, empty, page, ok))
+                form: FormScreen = screen
+                self.typist.run(steps, lambda ok: self._typed(form, empty, page, ok))
                 return
             for w in empty:
                 w.set_value(sample_answer(w.field, now.date(), self._rng))

@@ -73,4 +73,4 @@ KEY_FONT_PX = 28     # key labels; candidates are larger (CJK must be legible fo
 
 def mm_px(mm: float, scale: float | None = None) -> int:
     """Pixels on the reference panel for `mm` millimetres, times the scale (SCALE when not given)."""
-    return int(round(mm * (SCALE if scale is None else scale) / MM_PER_PX + 0.499))
+    return round(mm * (SCALE if scale is None else scale) / MM_PER_PX + 0.499)   # rounds up

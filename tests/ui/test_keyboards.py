@@ -34,7 +34,7 @@ def to_page_with(qtbot, parts, ui, bundle: str, field_id: str):
                 w.set_value(sample_answer(w.field, date.today()))
         before = ui.controller.state.session.page
         tap(qtbot, screen.next)
-        qtbot.waitUntil(lambda: ui.controller.state.session.page != before, timeout=WAIT)
+        qtbot.waitUntil(lambda before=before: ui.controller.state.session.page != before, timeout=WAIT)
     return screen
 
 
@@ -191,7 +191,7 @@ def test_the_keyboard_never_covers_the_field_being_typed(qtbot, make_kiosk):
 
         def clear_of_keyboard(edit=edit, kb=kb) -> bool:
             r, k = global_rect(edit), global_rect(kb)
-            view = global_rect(screen.scroll.viewport())
+            view = global_rect(screen.scroll_area.viewport())
             return not r.intersects(k) and view.contains(r)
         qtbot.waitUntil(clear_of_keyboard, timeout=WAIT)
         assert global_rect(kb).bottom() >= global_rect(screen.next).bottom()   # docked at the bottom

@@ -145,7 +145,7 @@ class PinyinProcess:
         try:
             # stderr to /dev/null: libpinyin prints "open ... failed" for the user folder it is
             # deliberately not given; errors come back in the answers instead.
-            proc = subprocess.Popen(self._command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,  # noqa: S603
+            proc = subprocess.Popen(self._command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                     stderr=subprocess.DEVNULL, env=env, cwd=str(_ROOT), close_fds=True)
         except OSError as exc:
             raise EngineUnavailable(f"pinyin helper could not start: {exc}") from None

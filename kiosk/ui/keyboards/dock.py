@@ -13,12 +13,10 @@ def keep_visible(scroll: QScrollArea, container: QWidget) -> None:
 
     def scroll_now() -> None:
         try:
-            top = scroll.window()
-            if top.layout() is not None:
-                top.layout().activate()
-            parent = scroll.parentWidget()
-            if parent is not None and parent.layout() is not None:
-                parent.layout().activate()
+            for w in (scroll.window(), scroll.parentWidget()):
+                lay = w.layout() if w is not None else None
+                if lay is not None:
+                    lay.activate()
             margin = 12
             scroll.ensureWidgetVisible(container, 0, margin)
             edit = container if isinstance(container, QLineEdit) else container.findChild(QLineEdit)

@@ -71,6 +71,8 @@ class PinyinLookup(QObject):
                 if self._stopping:
                     return
                 job, self._pending = self._pending, None
+            if job is None:
+                continue
             op, text = job
             try:
                 if op == "lookup":

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QButtonGroup, QFrame, QHBoxLayout, QLabel, QLineE
 from kiosk.devices.input_engines import EngineUnavailable
 from kiosk.devices.input_engines.pinyin import MAX_PINYIN, Candidate, normalise
 from kiosk.domain.catalogue import FieldDef
+from kiosk.domain.text import Text
 from kiosk.ui.keyboards import engines
 from kiosk.ui.keyboards import strings as S
 from kiosk.ui.keyboards.candidates import CandidateBar
@@ -211,9 +212,9 @@ class OnScreenKeyboard(QFrame):
             self.opened.emit(self._watched[self.target][1])
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if obj in self._watched and event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.FocusIn):
+        if isinstance(obj, QLineEdit) and obj in self._watched and event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.FocusIn):
             if self.target is not obj or not self.isVisible():
-                self.open_for(obj)  # type: ignore[arg-type]
+                self.open_for(obj)
         return False
 
     def open_for(self, edit: QLineEdit) -> None:
@@ -268,6 +269,7 @@ class OnScreenKeyboard(QFrame):
             self.lookup.warm_up()
 
     def _show_hint(self) -> None:
+        text: Text | None
         if self.mode == DATE:
             text = S.DATE_HINT
         elif self.mode == PINYIN:

@@ -10,6 +10,7 @@ import random
 import time
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer
 from PySide6.QtGui import QMouseEvent
@@ -134,18 +135,27 @@ class Typist(QObject):
             steps.append(lambda: self._steer_date(target))
         elif first == DIGITS:
             digits = answer if f.type != "text" else "3301" + "".join(str(rng.randrange(10)) for _ in range(8))
-            steps += [lambda ch=ch: self._tap(self.kb.digits.keys[ch]) for ch in digits[: f.max_length or None]]
+            steps += [partial(self._digit, ch) for ch in digits[: f.max_length or None]]
         elif f.type == "text" and PINYIN in modes:
             text, syllables = chinese_answer(f.id, rng)
             if f.max_length:
                 text, syllables = text[: f.max_length], syllables[: f.max_length]
-            steps.append(lambda: self.kb.mode == PINYIN or self._tap(self.kb.tabs[PINYIN]) and False)
+            steps.append(partial(self._to_mode, PINYIN))
             steps.append(self._pinyin_stepper(edit, text, syllables))
         else:
             for ch in answer:
-                steps.append(lambda ch=ch: self._letter(ch))
+                steps.append(partial(self._letter, ch))
         steps.append(lambda: self._tap(self.kb.done))
         return steps
+
+    def _digit(self, ch: str) -> bool:
+        return self._tap(self.kb.digits.keys[ch])
+
+    def _to_mode(self, mode: str) -> bool:
+        if self.kb.mode == mode:
+            return True
+        self._tap(self.kb.tabs[mode])
+        return False
 
     def _letter(self, ch: str) -> bool:
         pad_mode = DIGITS if ch.isdigit() else LETTERS

@@ -122,10 +122,10 @@ class FormScreen(Screen):
         self.outer.addWidget(self.notice)
         self.outer.addWidget(scroll, 1)
         self.outer.addLayout(button_row(self.back, self.next))
-        self.scroll = scroll
+        self.scroll_area = scroll    # (QWidget.scroll is a method)
         # Docked under the form, in the layout (never over it): the form shrinks to make room.
         self.keyboard = OnScreenKeyboard()
-        self.keyboard.opened.connect(lambda field: keep_visible(self.scroll, field))
+        self.keyboard.opened.connect(lambda field: keep_visible(self.scroll_area, field))
         self.outer.addWidget(self.keyboard)
         self.fields: dict[str, FieldWidget] = {}
         self._key: tuple | None = None
