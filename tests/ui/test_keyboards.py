@@ -249,3 +249,22 @@ def test_keys_are_at_least_10_mm_and_15_mm_in_large_mode_on_the_reference_panel(
                 smallest = min(min(b.width(), b.height()) for b in keys) * theme.MM_PER_PX
                 assert smallest >= least, (mode, scale, smallest)
             tap(qtbot, kb.done)
+
+
+def test_a_scribbling_hand_cannot_grow_the_handwriting_pad_without_end(qtbot):
+    from kiosk.ui.keyboards.handwriting_pad import MAX_POINTS, MAX_STROKES, DrawingPad
+    pad = DrawingPad(300)
+    qtbot.addWidget(pad)
+    pad.show()
+    finished = []
+    pad.stroke_finished.connect(lambda: finished.append(1))
+    for i in range(MAX_STROKES + 20):
+        QTest.mousePress(pad, LEFT, Qt.KeyboardModifier.NoModifier, QPoint(10, i % 290))
+        QTest.mouseRelease(pad, LEFT, Qt.KeyboardModifier.NoModifier, QPoint(200, i % 290))
+    assert len(pad.strokes) == MAX_STROKES and len(finished) == MAX_STROKES
+    pad.clear()
+    QTest.mousePress(pad, LEFT, Qt.KeyboardModifier.NoModifier, QPoint(0, 0))
+    for i in range(MAX_POINTS + 500):
+        QTest.mouseMove(pad, QPoint(i % 300, (i // 300) % 300))
+    QTest.mouseRelease(pad, LEFT, Qt.KeyboardModifier.NoModifier, QPoint(299, 299))
+    assert len(pad.strokes) == 1 and len(pad.strokes[0]) <= MAX_POINTS

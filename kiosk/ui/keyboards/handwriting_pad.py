@@ -10,9 +10,13 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from kiosk.ui import theme
 
 
+MAX_STROKES = 60       # more than any character has; a scribbling hand cannot grow the list without end
+MAX_POINTS = 2000      # a stroke's points; the recogniser thins them further
+
+
 class DrawingPad(QWidget):
     """Collects strokes as lists of (x, y) pad pixels and draws the ink. `stroke_finished` after
-    each finger lift."""
+    each finger lift. At most MAX_STROKES strokes of MAX_POINTS points are kept."""
 
     stroke_finished = Signal()
 
@@ -47,13 +51,13 @@ class DrawingPad(QWidget):
         return min(max(p.x(), 0), self.width() - 1), min(max(p.y(), 0), self.height() - 1)
 
     def mousePressEvent(self, e: QMouseEvent) -> None:  # noqa: N802 - Qt override
-        if e.button() == Qt.MouseButton.LeftButton:
+        if e.button() == Qt.MouseButton.LeftButton and len(self.strokes) < MAX_STROKES:
             self._current = [self._point(e)]
             self.strokes.append(self._current)
             self.update()
 
     def mouseMoveEvent(self, e: QMouseEvent) -> None:  # noqa: N802 - Qt override
-        if self._current is not None and len(self._current) < 2000:   # the recogniser thins further
+        if self._current is not None and len(self._current) < MAX_POINTS:
             pt = self._point(e)
             if pt != self._current[-1]:
                 self._current.append(pt)
@@ -62,7 +66,7 @@ class DrawingPad(QWidget):
     def mouseReleaseEvent(self, e: QMouseEvent) -> None:  # noqa: N802 - Qt override
         if self._current is not None and e.button() == Qt.MouseButton.LeftButton:
             pt = self._point(e)
-            if pt != self._current[-1]:
+            if pt != self._current[-1] and len(self._current) < MAX_POINTS:
                 self._current.append(pt)
             self._current = None
             self.update()

@@ -154,7 +154,7 @@ class OnScreenKeyboard(QFrame):
         self.backspace.clicked.connect(self._on_backspace)
         self.space.clicked.connect(self._on_space)
         self.clear.clicked.connect(self._on_clear)
-        self.done.clicked.connect(self.close_keyboard)
+        self.done.clicked.connect(self._on_done)
         for b in (self.backspace, self.space, self.clear, self.done):
             side.addWidget(b)
         side.addStretch(1)
@@ -236,9 +236,13 @@ class OnScreenKeyboard(QFrame):
         edit.setFocus(Qt.FocusReason.OtherFocusReason)
         self.opened.emit(container)
 
-    def close_keyboard(self) -> None:
-        if self.target is not None and self.field is not None and self.field.type == "date" and self.isVisible():
+    def _on_done(self) -> None:
+        if self.target is not None and self.field is not None and self.field.type == "date":
             self._set_text(self.date_picker.iso())   # 完成 confirms the date shown
+        self.close_keyboard()
+
+    def close_keyboard(self) -> None:
+        """Hide the keyboard; what was being composed (pinyin letters, strokes) is dropped."""
         self._reset_input()
         self.target = self.field = None
         if self.isVisible():
