@@ -21,6 +21,7 @@ from kiosk.devices.sim.citizens import DemoCitizen
 from kiosk.domain.samples import sample_answer
 from kiosk.flows.journey import FlowState, Step
 from kiosk.ui.autopilot_staff import StaffPilot
+from kiosk.ui.keyboards.typist import Typist
 from kiosk.ui.main_window import KioskWindow
 from kiosk.ui.screens.choose import ChooseBundleScreen
 from kiosk.ui.screens.face import FaceCheckScreen
@@ -111,10 +112,14 @@ class Autopilot(QObject):
     def __init__(self, window: KioskWindow, insert_card: Callable[[DemoCitizen], None], remove_card: Callable[[], None],
                  finish: Callable[[int], None], journeys: Sequence[Journey], deadline_s: float = 120.0,
                  step_delay_ms: int = 400, on_step: Callable[[str], None] | None = None,
-                 stats: Path | None = None, staff: StaffPilot | None = None) -> None:
+                 stats: Path | None = None, staff: StaffPilot | None = None,
+                 type_on_keyboards: bool = True) -> None:
         """`deadline_s` bounds each journey; `stats`, when given, is a file that gets one JSON line
         before the first journey and one after each (process_sample() plus the number of journeys
-        done and the last one's seconds); it is opened only to append each line."""
+        done and the last one's seconds); it is opened only to append each line.
+        `type_on_keyboards`: answer by tapping the on-screen keyboards and choice buttons (the
+        default: touch counts are then real; ~1-3 s more a journey); False sets the answers
+        directly (the fast path, for soak runs where typing is not what is measured)."""
         super().__init__(window)
         self.window = window
         self.insert_card, self.remove_card = insert_card, remove_card
@@ -134,6 +139,10 @@ class Autopilot(QObject):
         self._done = False
         self._pending = False
         self._rng = random.Random(7)  # noqa: S311 - plausible demo answers, repeatable, not secrets
+        self.type_on_keyboards = type_on_keyboards
+        form = window.screens[Step.FORM]
+        assert isinstance(form, FormScreen)
+        self.typist = Typist(form.keyboard, parent=self)
         window.controller.state_changed.connect(self._on_state_changed)
         self._deadline = QTimer(self)
         self._deadline.setSingleShot(True)
@@ -191,6 +200,23 @@ class Autopilot(QObject):
         if self.session == 0:   # screenshots of the first journey only; later ones would overwrite them
             self.on_step(name)
 
+    def _typed(self, screen: FormScreen, fields: list, page: int, ok: bool) -> None:
+        """The typist finished a page (GUI thread). Fields it could not fill (an input engine
+        unavailable) get their answers directly, so the demo still completes; it says so."""
+        if self._done or self.window.controller.state.step != Step.FORM:
+            return
+        if not ok:
+            log.warning("autopilot: typing on the on-screen keyboard failed on page %d; filling it directly", page)
+        screen.keyboard.close_keyboard()
+        for w in fields:
+            try:
+                if not ok or not w.value():
+                    w.set_value(sample_answer(w.field, datetime.now().date(), self._rng))
+            except RuntimeError:    # the page was rebuilt meanwhile
+                return
+        self._shoot(f"form_page_{page}")
+        screen.next.click()
+
     def _act(self) -> None:
         self._pending = False
         if self._done:
@@ -204,6 +230,8 @@ class Autopilot(QObject):
                     log.error("autopilot: stuck on a staff screen (%s)", state.staff.view.value)
                     self._end(1)
             return
+        if step != Step.FORM and self.typist.busy:
+            self.typist.stop()      # the session moved on (timeout, End): stop typing into it
         if step == Step.ATTRACT:
             if not self.started:
                 self._shoot("attract")
@@ -247,10 +275,20 @@ class Autopilot(QObject):
                 log.error("autopilot: a generated answer was refused on page %d", s.page + 1)
                 self._end(1)
                 return
-            for w in screen.fields.values():
-                if not w.value():
-                    w.set_value(sample_answer(w.field, now.date(), self._rng))
-            self._shoot(f"form_page_{(s.page if s else 0) + 1}")
+            if self.typist.busy:
+                return      # still typing this page; it clicks Next when done
+            empty = [w for w in screen.fields.values() if not w.value()]
+            page = (s.page if s else 0) + 1
+            if self.type_on_keyboards and empty:
+                steps = []
+                for w in empty:
+                    steps += self.typist.plan_field(w, sample_answer(w.field, now.date(), self._rng), state.lang, self._rng)
+                form: FormScreen = screen
+                self.typist.run(steps, lambda ok: self._typed(form, empty, page, ok))
+                return
+            for w in empty:
+                w.set_value(sample_answer(w.field, now.date(), self._rng))
+            self._shoot(f"form_page_{page}")
             screen.next.click()
         elif step == Step.MATERIALS:
             s = state.session

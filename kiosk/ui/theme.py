@@ -72,3 +72,17 @@ QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0; }}
 QScrollBar::add-page:vertical, QScrollBar::sub-page:vertical {{ background: none; }}
 QScrollArea > QWidget > QWidget {{ background: transparent; }}
 """
+
+# -- Touch sizes in millimetres on the reference panel (issue 13): 21.5" 1920×1080, 0.248 mm a pixel.
+# The on-screen keyboards (kiosk/ui/keyboards/) size their keys from these; large mode multiplies
+# by SCALE (≥ 1.5), so a 12.5 mm key becomes 19 mm (targets: ≥ 10 mm normal, ≥ 15 mm large; gaps ≥ 3 mm).
+MM_PER_PX = 0.248
+SCALE = 1.0          # large mode sets 1.5 (or more) before the screens are shown again
+KEY_MM = 12.5        # height (and least width) of a keyboard key: 50 px normal, 76 px large
+KEY_GAP_MM = 3.2     # between keys
+KEY_FONT_PX = 28     # key labels; candidates are larger (CJK must be legible for elderly eyes)
+
+
+def mm_px(mm: float, scale: float | None = None) -> int:
+    """Pixels on the reference panel for `mm` millimetres, times the scale (SCALE when not given)."""
+    return round(mm * (SCALE if scale is None else scale) / MM_PER_PX + 0.499)   # rounds up

@@ -4,11 +4,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QVBoxLayout
 
 from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState
 from kiosk.ui import strings as S
+from kiosk.ui.keyboards.digit_pad import DigitPad
 from kiosk.ui.screens.base import Screen, button, button_row, label
 
 
@@ -21,20 +22,14 @@ class AccessKeyScreen(Screen):
         self.can.setMaxLength(6)
         self.can.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.can.setStyleSheet("font-size: 44px; letter-spacing: 12px;")
-        pad = QGridLayout()
-        pad.setSpacing(10)
-        self.keys = {}
-        for i, key in enumerate(["1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "C"]):
-            b = button(key)
-            b.setMinimumSize(110, 70)
-            b.clicked.connect(lambda _=False, k=key: self._on_key_clicked(k))
-            pad.addWidget(b, i // 3, i % 3)
-            self.keys[key] = b
+        pad = DigitPad(left="⌫", right="C", key_size=110)    # the form's digit pad, with ⌫ and C in it
+        pad.pressed.connect(self._on_key_clicked)
+        self.keys = pad.keys
         left = QVBoxLayout()
         self.can_caption = label("", "fieldLabel", wrap=True)
         left.addWidget(self.can_caption)
         left.addWidget(self.can)
-        left.addLayout(pad)
+        left.addWidget(pad)
         right = QVBoxLayout()
         self.mrz_caption = label("", "fieldLabel", wrap=True)
         right.addWidget(self.mrz_caption)

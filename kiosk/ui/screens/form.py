@@ -10,6 +10,8 @@ from kiosk.domain.catalogue import FieldDef
 from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState
 from kiosk.ui import strings as S
+from kiosk.ui.keyboards.dock import keep_visible
+from kiosk.ui.keyboards.keyboard import OnScreenKeyboard
 from kiosk.ui.screens.base import Screen, button, button_row, clear_layout, label, repolish
 
 
@@ -57,7 +59,7 @@ class FieldWidget(QWidget):
                 self.edit.setPlaceholderText(S.DATE_HINT.get(lang))
             if f.max_length:
                 self.edit.setMaxLength(f.max_length)
-            self.edit.textEdited.connect(self._on_changed)
+            self.edit.textChanged.connect(self._on_changed)   # typed on the on-screen keyboard too
             lay.addWidget(self.edit)
         self.error = label("", "error", wrap=True)
         self.error.hide()
@@ -120,10 +122,16 @@ class FormScreen(Screen):
         self.outer.addWidget(self.notice)
         self.outer.addWidget(scroll, 1)
         self.outer.addLayout(button_row(self.back, self.next))
+        self.scroll_area = scroll    # (QWidget.scroll is a method)
+        # Docked under the form, in the layout (never over it): the form shrinks to make room.
+        self.keyboard = OnScreenKeyboard()
+        self.keyboard.opened.connect(lambda field: keep_visible(self.scroll_area, field))
+        self.outer.addWidget(self.keyboard)
         self.fields: dict[str, FieldWidget] = {}
         self._key: tuple | None = None
 
     def reset(self) -> None:
+        self.keyboard.reset()
         clear_layout(self.body_layout)
         self.fields = {}
         self._key = None
@@ -144,15 +152,20 @@ class FormScreen(Screen):
         self.page_label.setText(self.t(S.PAGE_OF.format(i=index + 1, n=len(pages))))
         self.back.setText(self.t(S.BACK))
         self.next.setText(self.t(S.NEXT))
+        self.keyboard.set_lang(self.lang)
+        self.keyboard.today = now.date()
         key = (s.bundle_id, index, tuple(f.id for f in page.fields), self.lang, state.attempt)
         if key != self._key:
             self._key = key
+            self.keyboard.unwatch_all()
             clear_layout(self.body_layout)
             self.fields = {}
             for f in page.fields:
                 from_gov = bool(f.source and f.source.startswith("gov."))
                 w = FieldWidget(f, self.lang, s.answers.get(f.id, ""), f.id in s.verified, s.prefilled.get(f.id), from_gov)
                 self.fields[f.id] = w
+                if w.edit is not None:
+                    self.keyboard.watch(w.edit, f, w)
                 self.body_layout.addWidget(w)
             self.body_layout.addStretch(1)
         for fid, w in self.fields.items():
