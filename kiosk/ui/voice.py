@@ -261,8 +261,9 @@ def attach_voice(window: KioskWindow, speaker: Speaker | None, on_at_start: bool
     controller = window.controller
     narrator = Narrator(speaker, controller.clock, on_at_start, attract_idle_s, parent=window)
     controls = VoiceControls(narrator, parent=window)
-    header = window.lang_button.parentWidget().layout()
-    assert isinstance(header, QBoxLayout)
+    holder = window.lang_button.parentWidget()
+    header = holder.layout() if holder is not None else None
+    assert isinstance(header, QBoxLayout), "the language button sits in the header's row"
     controls.add_to_header(header, window.lang_button)
     attract = window.screens[Step.ATTRACT]
     controls.add_to_attract(attract.outer, attract.sub)   # type: ignore[attr-defined]
