@@ -71,11 +71,10 @@ SAY_FORM_FIELDS = T("本页要填写：{names}。", "On this page: {names}.")
 SAY_REVIEW = T("核对无误后，请勾选“{consent}”，再按“{submit}”。",
                "If it is right, tick “{consent}” and press “{submit}”.")
 SAY_NUMBER = T("{label}：{digits}。", "{label}: {digits}.")
-SAY_NEXT = T("接下来：您的申请会自动送到以下各部门，由各部门分别办理。办理时限从部门收到申请起计算，以下日期为预计。",
-             "What happens next: your application goes to each department below by itself, and each one "
-             "handles its part. Their time limits start when they receive it, so these dates are estimates.")
-SAY_DEADLINE = T("{department}，{procedure}：{days} 个工作日，预计 {date}前办结。",
-                 "{department}, {procedure}: {days} working days, by about {date}.")
+SAY_NEXT = T("接下来，各部门会分别办理。以下日期为预计，从部门收到申请算起。",
+             "What happens next: each department handles its part. These dates are estimates, "
+             "counted from when they receive it.")
+SAY_DEADLINE = T("{department}：预计 {date}前办结。", "{department}: by about {date}.")
 PENDING_SYNC = T("已保存在本机，网络恢复后自动上报各部门。", "Saved on this kiosk; it is sent to the departments automatically when the network is available.")
 MATERIALS_TITLE = T("材料", "Documents")
 MATERIALS_SUB = T("政府已有的材料您无需提供；其余请放在拍摄区，每份只拍一次，所有部门共用。",

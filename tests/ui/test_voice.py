@@ -18,6 +18,7 @@ from kiosk.flows import events as ev
 from kiosk.flows import messages as msg
 from kiosk.flows.journey import Step
 from kiosk.ui import strings as S
+from kiosk.ui.narration import spoken_date
 from tests.ui.test_journey import WAIT, do_materials, fill_form, step_is, to_bundle_choice
 
 MM_PER_PX = 0.248   # the reference panel
@@ -169,11 +170,14 @@ def test_receipt_summary_is_spoken_and_repeat_repeats_until_the_session_ends(qtb
     assert re.sub(r"\D", "", number_line) == re.sub(r"\D", "", app.number)   # every digit, in order
     assert re.search(r"(\d ){9}\d，", number_line)                             # read one by one
     assert summary[2] == S.SAY_NEXT.zh
-    for r in app.requests:                           # each department's deadline
-        assert any(r.department.zh in line and f"{r.due.month}月{r.due.day}日前办结" in line
-                   and f"{r.promised_days} 个工作日" in line for line in summary), r.department.zh
+    departments = {r.department.zh for r in app.requests}
+    for name in departments:                         # each department once, with its last item's date
+        due = max(r.due for r in app.requests if r.department.zh == name)
+        when = spoken_date(due, app.created_at.year).zh
+        assert f"{due.month}月{due.day}日" in when
+        assert [line for line in summary if line.startswith(name + "：")] == [f"{name}：预计 {when}前办结。"]
     assert summary[-1] == S.TAKE_RECEIPT.zh
-    assert len(summary) == 4 + len(app.requests)
+    assert len(summary) == 4 + len(departments)
     # The printer finishing does not start it over.
     qtbot.waitUntil(lambda: not ui.controller.state.session.receipt.printing, timeout=WAIT)
     assert said(speaker)[start:] == summary
