@@ -177,7 +177,8 @@ def narrate(state: FlowState, now: datetime) -> Narration:
     # A step added without an entry says only its messages (tests/unit/test_narration.py lists them all).
     intro_of = INTROS.get(state.step)
     intro = intro_of(state, now) if intro_of is not None else ()
-    messages = _messages(state, now)
+    # A notice that is also the screen's text (intake closed) is said once.
+    messages = tuple(m for m in _messages(state, now) if m not in intro)
     # The session's attempt number is in both keys: the same screen for the next citizen is new.
     return Narration(intro, messages, (state.attempt, state.step, state.lang, intro),
                      (state.attempt, state.step, state.lang, messages))

@@ -12,6 +12,7 @@ turns it on through `follow_large`.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -36,14 +37,15 @@ REPEAT_MM = {False: 12.0, True: 16.0}   # ≥10 mm, and ≥15 mm in large mode, 
 
 
 def mm(millimetres: float) -> int:
-    """Pixels for `millimetres` on the reference panel."""
-    return round(millimetres / MM_PER_PX)
+    """Pixels for at least `millimetres` on the reference panel."""
+    return math.ceil(millimetres / MM_PER_PX)
 
 
 class Narrator(QObject):
     """Speaks the narration of each new state. GUI thread only; every method returns at once."""
 
     voice_changed = Signal(bool)
+    large_changed = Signal(bool)   # follow_large saw large mode change: the buttons resize
 
     def __init__(self, speaker: Speaker | None, clock: Callable[[], datetime] = datetime.now,
                  on_at_start: bool = False, attract_idle_s: float = 90.0, parent: QObject | None = None) -> None:
@@ -93,7 +95,9 @@ class Narrator(QObject):
         elif not large and self._large and self._on_by_large:
             self._on_by_large = False
             self.set_voice(False)
-        self._large = large
+        if large != self._large:
+            self._large = large
+            self.large_changed.emit(large)
 
     def on_state(self, state: FlowState) -> None:
         """The controller's state_changed: speak what changed (if voice is on)."""
@@ -149,7 +153,9 @@ class Narrator(QObject):
             self.speaker.clear()
             self.speaker.set_headset(False)
         self._on_by_large = False
-        self._large = False
+        if self._large:
+            self._large = False
+            self.large_changed.emit(False)
         if self._on != self.on_at_start:
             self._on = self.on_at_start
             self.voice_changed.emit(self._on)
@@ -189,12 +195,13 @@ class VoiceControls(QObject):
         self.toggle = button("", "headerButton")
         self.toggle.setObjectName("headerButton")
         self.attract_toggle = button("", "primary")
-        self.attract_toggle.setMinimumHeight(mm(15))
+        self.attract_toggle.setMinimumHeight(mm(16))   # the first thing a citizen who cannot read needs
         self.repeat.clicked.connect(self._on_repeat_clicked)
         self.headset.toggled.connect(self._on_headset_toggled)
         self.toggle.clicked.connect(self._on_toggle_clicked)
         self.attract_toggle.clicked.connect(self._on_toggle_clicked)
         narrator.voice_changed.connect(self._on_voice_changed)
+        narrator.large_changed.connect(self.set_large)
         self.set_large(False)
 
     def add_to_header(self, header: QBoxLayout, before: QWidget) -> None:

@@ -62,3 +62,17 @@ def test_autopilot_with_a_resident_id_citizen_reads_the_card_through_the_sam_and
     assert "face check: match" in res.stderr
     assert len(list(DataFolder(tmp_path).receipts.glob("receipt-*.pdf"))) == 1
     assert "周磊" not in res.stderr and "330106198511050138" not in res.stderr
+
+
+@pytest.mark.e2e
+def test_autopilot_with_voice_on_speaks_every_step_and_says_how_much(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
+    res = subprocess.run([sys.executable, str(ROOT / "main.py"), "--simulate", "--autopilot", "--offscreen",
+                          "--voice-on", "--step-delay", "100", "--data-dir", str(tmp_path)],
+                         capture_output=True, text=True, timeout=180, env=env)
+    assert res.returncode == 0, res.stderr[-3000:]
+    spoken = [line for line in res.stdout.splitlines() if line.startswith("autopilot: voice on, ")]
+    assert len(spoken) == 1
+    # Attract, card, face, choose, every form page, materials, review, receipt summary, rating.
+    assert int(spoken[0].split()[3]) >= 20, spoken
+    assert "申请已提交" not in res.stderr and "请放置身份证件" not in res.stderr   # nothing spoken is logged

@@ -247,9 +247,10 @@ def test_repeat_button_is_at_least_10_mm_and_15_mm_in_large_mode(qtbot, make_kio
     repeat = ui.voice_controls.repeat
     qtbot.waitUntil(lambda: repeat.height() * MM_PER_PX >= 10, timeout=WAIT)
     assert repeat.width() * MM_PER_PX >= 10
-    ui.voice_controls.set_large(True)
+    ui.narrator.follow_large(True)                    # what large mode calls on every state change
     qtbot.waitUntil(lambda: repeat.height() * MM_PER_PX >= 15, timeout=WAIT)
     assert repeat.width() * MM_PER_PX >= 15
+    assert ui.voice_controls.attract_toggle.height() * MM_PER_PX >= 15
 
 
 class TimedSpeaker:
