@@ -232,7 +232,8 @@ class VoiceControls(QObject):
         self.repeat.setText(t(S.REPEAT))
         self.headset.setText(t(S.HEADSET))
         self.toggle.setText(t(S.VOICE_OFF if on else S.VOICE_ON))
-        self.attract_toggle.setText(t(S.VOICE_OFF if on else S.VOICE_ON))
+        # Before anyone has chosen a language the invitation is in both, like the attract hero.
+        self.attract_toggle.setText(t(S.VOICE_OFF) if on else S.VOICE_ON.both())
         self.repeat.setVisible(on)
         self.headset.setVisible(on and n.speaker is not None and n.speaker.headset_available())
         # The attract screen has its own, larger switch.

@@ -50,7 +50,7 @@ def test_attract_screen_is_spoken_once_voice_is_turned_on_and_not_before(qtbot, 
     speaker = SimSpeaker()
     _parts, ui = make_kiosk(adjust=with_speaker(speaker))
     controls = ui.voice_controls
-    assert controls.attract_toggle.isVisible() and controls.attract_toggle.text() == "语音播报"
+    assert controls.attract_toggle.isVisible() and controls.attract_toggle.text() == "语音播报 / Read aloud"
     assert not controls.repeat.isVisible()          # nothing to repeat with voice off
     assert speaker.utterances == []                  # a new citizen starts with voice off
     voice_on(qtbot, ui)
