@@ -119,6 +119,7 @@ class VoiceSection:
     headset_device: str
     voice_zh: str
     voice_en: str
+    on_at_start: bool
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,9 @@ def add_run_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentP
                    help="demo: run a local back office in this process and send applications to it")
     p.add_argument("--voice", choices=("sim", "espeak"),
                    help="speech backend (default: as configured; with --simulate: sim, which plays nothing)")
+    p.add_argument("--voice-on", action="store_true",
+                   help="with --autopilot: turn voice on at the attract screen of each journey (as a citizen "
+                        "would) and report how many utterances were spoken")
     return add_common_options(p)
 
 
@@ -73,7 +76,8 @@ def run_kiosk(args: argparse.Namespace) -> int:
                        citizen=args.citizen, screenshots=args.screenshots, fullscreen=args.fullscreen,
                        sessions=args.sessions, stats=args.stats, step_delay_ms=args.step_delay,
                        scenario=args.scenario,
-                       lockdown=(not args.simulate) if args.lockdown is None else args.lockdown)
+                       lockdown=(not args.simulate) if args.lockdown is None else args.lockdown,
+                       voice_on=args.voice_on)
     finally:
         if demo_backoffice is not None:
             demo_backoffice.stop()

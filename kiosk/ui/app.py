@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from kiosk.ui.bridge import MainThreadBridge
     from kiosk.ui.controller import KioskController
     from kiosk.ui.main_window import KioskWindow
+    from kiosk.ui.voice import Narrator, VoiceControls
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +48,15 @@ class KioskUi:
     controller: KioskController
     runtime: Runtime
     bridge: MainThreadBridge
+    narrator: Narrator
+    voice_controls: VoiceControls
 
     def shutdown(self, deadline: float = 3.0) -> bool:
         self.controller.tick.stop()
         self.window.close()
+        speaker = self.narrator.speaker
+        if speaker is not None:
+            speaker.close(min(1.0, deadline / 3))   # kills a playing child process; joins its worker
         return self.runtime.shutdown(deadline)
 
 
@@ -64,6 +71,7 @@ def build_ui(parts: KioskParts, *, start: bool = True) -> KioskUi:
     from kiosk.ui.bridge import MainThreadBridge
     from kiosk.ui.controller import KioskController
     from kiosk.ui.main_window import KioskWindow
+    from kiosk.ui.voice import attach_voice
 
     bridge = MainThreadBridge()
     controller = KioskController(initial_state(parts.flow_config, parts.config.kiosk.language))
@@ -89,24 +97,28 @@ def build_ui(parts: KioskParts, *, start: bool = True) -> KioskUi:
     window = KioskWindow(controller, parts.kiosk_name, runtime.current_camera, parts.demo_citizens,
                          on_demo_insert=(lambda c: reader.insert(c.identity)) if reader else None,
                          on_demo_remove=reader.remove if reader else None)
+    narrator, voice_controls = attach_voice(window, parts.speaker, parts.config.voice.on_at_start,
+                                            attract_idle_s=parts.config.session.timeout_seconds)
     attract = window.screens[Step.ATTRACT]
     attract.staff_warnings = parts.staff_warnings   # type: ignore[attr-defined]
     attract.render(controller.state, controller.clock())
     window.resize(1280, 860)
     if start:
         runtime.start()
-    return KioskUi(window, controller, runtime, bridge)
+    return KioskUi(window, controller, runtime, bridge, narrator, voice_controls)
 
 
 def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = False, bundle_id: str | None = None,
             citizen: str | None = None, screenshots: Path | None = None, fullscreen: bool = False,
             sessions: int = 1, stats: Path | None = None, step_delay_ms: int = 400,
-            scenario: str | None = None, lockdown: bool = False) -> int:
+            scenario: str | None = None, lockdown: bool = False,
+            voice_on: bool = False) -> int:
     """Run the kiosk until the window closes (or the autopilot finishes). Returns the exit code.
     With the autopilot: `sessions` journeys one after the other; `stats` gets a JSON line of
     process figures before the first and after each (bench/soak.py). `scenario` "staff_override":
     a photo-attack citizen, a clerk's override (autopilot_staff.py). `lockdown`: full screen,
-    frameless, quit keys ignored until a supervisor signs the kiosk out (kiosk/ui/lockdown.py)."""
+    frameless, quit keys ignored until a supervisor signs the kiosk out (kiosk/ui/lockdown.py). `voice_on`: each journey first turns voice on at the attract
+    screen, and the run fails if nothing was spoken."""
     if offscreen:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from kiosk.ui.startup import start_when_drawn
@@ -140,6 +152,13 @@ def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = Fal
                                  citizen_id=citizen, bundle_id=bundle_id)
 
         def finish(code: int) -> None:
+            if voice_on:
+                spoken = ui.narrator.spoken
+                print(f"autopilot: voice on, {spoken} utterances spoken", flush=True)
+                log.info("autopilot: voice on, %d utterances spoken", spoken)
+                if code == 0 and spoken == 0:
+                    log.error("autopilot: voice was on but nothing was spoken")
+                    code = 1
             exit_code["code"] = code
             log.info("autopilot finished with exit code %d", code)
             app.quit()
@@ -150,10 +169,23 @@ def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = Fal
                 ui.window.grab().save(str(screenshots / f"{name}.png"))
 
         pilot = Autopilot(ui.window, lambda c: reader.insert(c.identity), reader.remove, finish, journeys,
-                          step_delay_ms=step_delay_ms, on_step=shoot, stats=stats, staff=staff)
+                          step_delay_ms=step_delay_ms, on_step=shoot, stats=stats, staff=staff,
+                          before_journey=_voice_on_switch(ui) if voice_on else None)
         pilot.start()
     try:
         code = app.exec()
     finally:
         ui.shutdown(3.0)
     return exit_code["code"] if autopilot else code
+
+
+def _voice_on_switch(ui: KioskUi) -> Callable[[], None]:
+    """What the autopilot does first at the attract screen with --voice-on: touch "Read aloud",
+    as a citizen would (a session end turns voice off again, so once per journey)."""
+    if ui.narrator.speaker is None:
+        raise SystemExit("--voice-on needs voice.enabled = true")
+
+    def switch_on() -> None:
+        if not ui.narrator.on:
+            ui.voice_controls.attract_toggle.click()
+    return switch_on

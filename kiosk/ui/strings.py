@@ -60,6 +60,21 @@ STILL_THERE = T("您还在吗？", "Are you still there?")
 TIMEOUT_BODY = T("为保护您的隐私，{s} 秒后将结束办理并清除信息。",
                  "To protect your privacy, the session will end and your details will be cleared in {s} seconds.")
 STAY = T("我还在，继续办理", "I'm here, continue")
+# Voice (issue 13): the buttons, and what is only spoken. Everything else the voice says is one of
+# the Text objects above or in kiosk.flows.messages, exactly as shown (kiosk/ui/narration.py).
+VOICE_ON = T("语音播报", "Read aloud")
+VOICE_OFF = T("关闭语音", "Voice off")
+REPEAT = T("再听一遍", "Repeat")
+HEADSET = T("耳机", "Headset")
+SAY_TOUCH_TO_STAY = T("如需继续，请点一下屏幕。", "To continue, touch the screen.")
+SAY_FORM_FIELDS = T("本页要填写：{names}。", "On this page: {names}.")
+SAY_REVIEW = T("核对无误后，请勾选“{consent}”，再按“{submit}”。",
+               "If it is right, tick “{consent}” and press “{submit}”.")
+SAY_NUMBER = T("{label}：{digits}。", "{label}: {digits}.")
+SAY_NEXT = T("接下来，各部门会分别办理。以下日期为预计，从部门收到申请算起。",
+             "What happens next: each department handles its part. These dates are estimates, "
+             "counted from when they receive it.")
+SAY_DEADLINE = T("{department}：预计 {date}前办结。", "{department}: by about {date}.")
 PENDING_SYNC = T("已保存在本机，网络恢复后自动上报各部门。", "Saved on this kiosk; it is sent to the departments automatically when the network is available.")
 MATERIALS_TITLE = T("材料", "Documents")
 MATERIALS_SUB = T("政府已有的材料您无需提供；其余请放在拍摄区，每份只拍一次，所有部门共用。",

@@ -92,3 +92,16 @@ def test_autopilot_staff_override_scenario_leaves_a_receipt_and_an_audited_overr
                               capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "林晓雯" not in res.stderr and "33010619900821032X" not in res.stderr
+
+
+def test_autopilot_with_voice_on_speaks_every_step_and_says_how_much(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
+    res = subprocess.run([sys.executable, str(ROOT / "main.py"), "--simulate", "--autopilot", "--offscreen",
+                          "--voice-on", "--step-delay", "100", "--data-dir", str(tmp_path)],
+                         capture_output=True, text=True, timeout=180, env=env)
+    assert res.returncode == 0, res.stderr[-3000:]
+    spoken = [line for line in res.stdout.splitlines() if line.startswith("autopilot: voice on, ")]
+    assert len(spoken) == 1
+    # Attract, card, face, choose, every form page, materials, review, receipt summary, rating.
+    assert int(spoken[0].split()[3]) >= 20, spoken
+    assert "申请已提交" not in res.stderr and "请放置身份证件" not in res.stderr   # nothing spoken is logged
