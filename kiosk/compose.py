@@ -305,8 +305,10 @@ def build_parts(config: Config) -> KioskParts:
         staff_warnings += (Text("注意：以下设备为模拟设备，请勿用于真实办理：" + "、".join(simulated),
                                 "Warning: simulated devices in use, not for real applications: " + ", ".join(simulated)),)
 
+    check_code = receipt_check_codes(receipt_key)
+
     def open_storage() -> Storage:
-        return Storage(files.db, RecordCipher(load_storage_key(files)))
+        return Storage(files.db, RecordCipher(load_storage_key(files)), check_code=check_code)
 
     def render(app: Application) -> bytes:
         # Imported by the first receipt (print thread), not at start: reportlab costs ~0.1 s.
@@ -338,6 +340,16 @@ def build_parts(config: Config) -> KioskParts:
                       speaker=build_speaker(config),
                       check_health=health_check(config, printer=printer, in_kiosk=True,
                                                 catalogue_version=catalogue.version))
+
+
+def receipt_check_codes(receipt_key: Any) -> Callable[[str], str]:
+    """check_code(number) with this kiosk's receipt key (checkcode.py; hashlib only, no pycose)."""
+    from cryptography.hazmat.primitives import serialization
+
+    from kiosk.services.receipts.checkcode import check_code, check_secret
+    secret = check_secret(receipt_key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                                    serialization.NoEncryption()))
+    return lambda number: check_code(secret, number)
 
 
 def _staff_trust(config: Config, files: DataFolder, sync_settings: SyncSettings, kinds: tuple[str, ...]) -> Any:
