@@ -35,6 +35,7 @@ from kiosk.domain.text import Text
 from kiosk.flows import effects as fx
 from kiosk.flows import events as ev
 from kiosk.services.feedback_store import FeedbackStore
+from kiosk.receipt_scan import ReceiptScanner, ScanSetup
 from kiosk.services.jobs import CancelToken, JobTimeout, Worker
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,8 @@ class Runtime:
                  open_storage: Callable[[], Any], render_receipt: Callable[[Any], bytes],
                  post: Callable[[ev.Event], None], timeouts: Timeouts = Timeouts(),
                  clock: Callable[[], datetime] = datetime.now,
-                 make_sync: Callable[..., Any] | None = None, health: Any = None) -> None:
+                 make_sync: Callable[..., Any] | None = None, health: Any = None,
+                 scanning: ScanSetup | None = None) -> None:
         self.devices = devices
         self._catalogue = catalogue
         self._kiosk_id = kiosk_id
@@ -98,6 +100,8 @@ class Runtime:
         # make_sync(on_freeze=...) -> a SyncWorker or None (no back office enrolled)
         self._sync = make_sync(on_freeze=self._on_freeze, on_backlog=self._on_backlog) if make_sync is not None else None
         self._health = health       # a HealthMonitor (kiosk/services/health.py): the "health" thread, or None
+        # scan-to-check: worker-scan (frames, offline verify, the public summaries) and worker-progress
+        self._scanner = ReceiptScanner(scanning, open_storage, post)
 
     # --- lifecycle (GUI thread) -------------------------------------------------------------
     def start(self) -> None:
@@ -146,6 +150,7 @@ class Runtime:
             ok = self._sync.stop(left()) and ok
         if self._health is not None:
             ok = self._health.stop(left()) and ok
+        ok = self._scanner.shutdown(left()) and ok
         try:
             self.devices.card_reader.close()
         except Exception:
@@ -156,6 +161,10 @@ class Runtime:
         """The camera in use for the face check, for the preview. Any thread."""
         with self._face_lock:
             return self._camera
+
+    def scan_camera(self) -> Camera | None:
+        """The camera of the receipt scan in progress, for the scan screen's preview. Any thread."""
+        return self._scanner.current_camera()
 
     # --- effects (GUI thread) ----------------------------------------------------------------
     def perform(self, effect: fx.Effect) -> None:
@@ -185,7 +194,14 @@ class Runtime:
                                             effect.callback, effect.items)
             self._store_worker.submit(lambda: FeedbackStore(self._db()).save(feedback, when),
                                       rating_saved, timeout=self._timeouts.store, name="rating")
+        elif isinstance(effect, fx.StartReceiptScan):
+            self._scanner.start(effect)
+        elif isinstance(effect, fx.StopReceiptScan):
+            self._scanner.stop()
+        elif isinstance(effect, fx.LookUpProgress):
+            self._scanner.look_up(effect)
         elif isinstance(effect, fx.WipeSession):
+            self._scanner.stop()
             self._stop_face()
             self.devices.face.clear()
             self.devices.card_reader.set_access_key(None)   # the next card needs its own key

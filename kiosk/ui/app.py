@@ -78,7 +78,7 @@ def build_ui(parts: KioskParts, *, start: bool = True) -> KioskUi:
     runtime = Runtime(devices=parts.devices, catalogue=lambda: parts.catalogue, kiosk_id=parts.config.kiosk.id,
                       open_storage=parts.open_storage, render_receipt=parts.render_receipt,
                       post=lambda event: bridge.run_on_main(lambda: controller.dispatch(event)),
-                      timeouts=parts.timeouts, make_sync=parts.make_sync, health=health)
+                      timeouts=parts.timeouts, make_sync=parts.make_sync, health=health, scanning=parts.scanning)
     controller.attach(runtime.perform)
     app = QApplication.instance()
     assert app is not None          # ensure_qapplication() made it
@@ -86,7 +86,8 @@ def build_ui(parts: KioskParts, *, start: bool = True) -> KioskUi:
     reader = parts.sim_reader
     window = KioskWindow(controller, parts.kiosk_name, runtime.current_camera, parts.demo_citizens,
                          on_demo_insert=(lambda c: reader.insert(c.identity)) if reader else None,
-                         on_demo_remove=reader.remove if reader else None)
+                         on_demo_remove=reader.remove if reader else None, scan_camera=runtime.scan_camera)
+    window.screens[Step.SCAN_RECEIPT].speaker = parts.speaker   # type: ignore[attr-defined]
     attract = window.screens[Step.ATTRACT]
     attract.staff_warnings = parts.staff_warnings   # type: ignore[attr-defined]
     attract.render(controller.state, controller.clock())

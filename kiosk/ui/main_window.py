@@ -22,6 +22,7 @@ from kiosk.ui.screens.form import FormScreen
 from kiosk.ui.screens.materials import MaterialsScreen
 from kiosk.ui.screens.receipt import RatingScreen, ReceiptScreen, SubmittingScreen
 from kiosk.ui.screens.review import ReviewScreen
+from kiosk.ui.screens.scan import ScanScreen
 
 
 class TimeoutOverlay(QFrame):
@@ -59,7 +60,8 @@ class TimeoutOverlay(QFrame):
 class KioskWindow(QMainWindow):
     def __init__(self, controller: KioskController, kiosk_name: Text, camera: Callable[[], Camera | None],
                  demo_citizens: Sequence[DemoCitizen] = (), on_demo_insert: Callable[[DemoCitizen], None] | None = None,
-                 on_demo_remove: Callable[[], None] | None = None) -> None:
+                 on_demo_remove: Callable[[], None] | None = None,
+                 scan_camera: Callable[[], Camera | None] | None = None) -> None:
         super().__init__()
         self.controller = controller
         self.kiosk_name = kiosk_name
@@ -103,6 +105,7 @@ class KioskWindow(QMainWindow):
             Step.SUBMITTING: SubmittingScreen(),
             Step.RECEIPT: ReceiptScreen(),
             Step.RATING: RatingScreen(),
+            Step.SCAN_RECEIPT: ScanScreen(scan_camera or (lambda: None)),
         }
         for screen in self.screens.values():
             screen.intent.connect(controller.dispatch)
@@ -177,7 +180,8 @@ class KioskWindow(QMainWindow):
         screen.render(state, now)
         self.stack.setCurrentWidget(screen)
         i, n = state.progress(now)
-        self.progress.setText(S.STEP_OF.format(i=i, n=n).get(lang) if state.step != Step.ATTRACT else "")
+        self.progress.setText(S.STEP_OF.format(i=i, n=n).get(lang)
+                              if state.step not in (Step.ATTRACT, Step.SCAN_RECEIPT) else "")
         at_rest = state.step == Step.ATTRACT
         for b in self.demo_buttons:
             b.setVisible(at_rest)

@@ -8,8 +8,8 @@ swaying slowly, slightly out of focus (`blur`) and with sensor noise (`noise`). 
 `empty_seconds` only the background is seen: the receipt comes into view after that, at
 `appeared_at` (time.monotonic()), which the benchmark measures from.
 
-`source` is the PNG's path, or a callable returning it (the demo: the newest receipt this kiosk
-printed), read when a run starts. The Camera port's methods: any thread; only `join` waits.
+`source` is the PNG's path, or a callable returning its bytes or None (the demo: the newest
+receipt this kiosk printed), read when a run starts, on the capture thread. The Camera port's methods: any thread; only `join` waits.
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ MAX_PNG_BYTES = 16 << 20
 
 
 class ReceiptCamera(CaptureThreadCamera):
-    def __init__(self, source: Path | Callable[[], Path | None], *, size: tuple[int, int] = (1280, 720),
+    def __init__(self, source: Path | Callable[[], bytes | None], *, size: tuple[int, int] = (1280, 720),
                  fps: float = 15.0, scale: float = 1.1, angle: float = 7.0, focus: float = 0.8, blur: float = 1.1,
                  noise: float = 6.0, empty_seconds: float = 0.4, seed: int = 14) -> None:
         super().__init__(size)
@@ -39,8 +39,11 @@ class ReceiptCamera(CaptureThreadCamera):
         self.blur, self.noise, self.empty_seconds, self.seed = blur, noise, empty_seconds, seed
         self.appeared_at: float | None = None       # when the receipt first came into view (this run)
 
-    def _png(self) -> Path | None:
-        return self._source() if callable(self._source) else self._source
+    def _png(self) -> bytes | None:
+        if callable(self._source):
+            return self._source()
+        path = self._source
+        return path.read_bytes() if path.is_file() and path.stat().st_size <= MAX_PNG_BYTES else None
 
     def _run(self, stop: threading.Event) -> None:
         try:
@@ -54,10 +57,10 @@ class ReceiptCamera(CaptureThreadCamera):
         import cv2
         import numpy as np
 
-        path = self._png()
+        png = self._png()
         receipt = None
-        if path is not None and path.is_file() and path.stat().st_size <= MAX_PNG_BYTES:
-            receipt = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+        if png is not None and len(png) <= MAX_PNG_BYTES:
+            receipt = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE)
         w, h = self.size
         rng = np.random.default_rng(self.seed)
         # A desk and a wall behind: an uneven grey that is not white (so the paper stands out).
