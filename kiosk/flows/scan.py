@@ -53,7 +53,7 @@ def handle_scan(state: FlowState, event: ev.Event, now: datetime,
         started, more = on_card(left, event, now)
         return started, effects + more
     if isinstance(event, ev.TypingRequested):
-        return _show(state, now, replace(scan, mode=ScanMode.TYPING, refusal=None, note=None)), [fx.StopReceiptScan()]
+        return _show(state, now, ScanState(mode=ScanMode.TYPING)), [fx.StopReceiptScan()]
     if isinstance(event, ev.ScanAgainRequested):
         return _show(state, now, ScanState()), [fx.StopReceiptScan(), fx.StartReceiptScan(state.attempt)]
     if isinstance(event, ev.CodeTyped):

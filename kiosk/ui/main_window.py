@@ -189,7 +189,7 @@ class KioskWindow(QMainWindow):
             self.demo_caption.setText(S.DEMO_TRAY.get(lang) if at_rest else "")
         if self.demo_remove is not None:
             self.demo_remove.setText(S.DEMO_REMOVE.get(lang))
-            self.demo_remove.setVisible(not at_rest)
+            self.demo_remove.setVisible(not at_rest and state.step != Step.SCAN_RECEIPT)   # no card in a scan
         if state.warning:
             self.overlay.setGeometry(self._root.rect())
             self.overlay.render(lang, int(state.seconds_left(now) or 0))

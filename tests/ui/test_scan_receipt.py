@@ -18,6 +18,7 @@ from kiosk.flows import messages as msg
 from kiosk.flows.journey import Step
 from kiosk.receipt_scan import ScanSetup
 from kiosk.services.keystore import load_receipt_key
+from kiosk.services.receipts.checkcode import CHECK_ALPHABET
 from kiosk.services.receipts.signer import ReceiptSigner
 from kiosk.services.receipts.trust import kiosk_trust
 from testkit.receipts import altered_payload, receipt_png
@@ -69,11 +70,10 @@ def start_scan(qtbot, ui):
 
 
 def statuses_shown(screen) -> list[str]:
-    out = []
-    for i in range(screen.items_box.count()):
-        row = screen.items_box.itemAt(i).layout()
-        out.append(" | ".join(row.itemAt(j).widget().text() for j in range(row.count())))
-    return out
+    """Each department's row as shown: department | status | due date (the heading row left out)."""
+    grid = screen.items_box
+    return [" | ".join(grid.itemAtPosition(r, c).widget().text() for c in range(3)) for r in range(1, grid.rowCount())
+            if grid.itemAtPosition(r, 0) is not None]
 
 
 def test_the_kiosk_reads_a_held_up_receipt_and_shows_each_department_status(qtbot, kiosk_with_receipt):
@@ -126,6 +126,8 @@ def test_typing_the_check_code_on_the_pad_shows_the_statuses(qtbot, kiosk_with_r
     screen = start_scan(qtbot, ui)
     qtbot.mouseClick(screen.type_button, Qt.MouseButton.LeftButton)
     assert screen.pages.currentIndex() == 1 and ui.runtime.scan_camera() is None
+    # Every symbol a check code can hold has a key, its check symbols (* ~ $ = U) too.
+    assert set(CHECK_ALPHABET) <= set(screen.keys)
     code = ReceiptSigner(key).check_code(app.number)
     for ch in code.lower().replace("-", ""):     # typed without hyphens; the pad has capitals only
         qtbot.mouseClick(screen.keys[ch.upper()], Qt.MouseButton.LeftButton)

@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLineEdit, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.devices.ports import Camera
 from kiosk.domain.progress import FROM_BACKOFFICE, ReceiptProgress
@@ -21,10 +21,12 @@ from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState, Step
 from kiosk.flows.state import ScanMode
 from kiosk.ui.screens.base import Screen, button, button_row, clear_layout, label
+from kiosk.ui.theme import MUTED, OK, PRIMARY_DARK, WARN
 
 PREVIEW_W, PREVIEW_H = 640, 360
-# The pad: digits, then Crockford's letters (no I, L, O, U: they are never in a check code).
-KEYS = "1234567890ABCDEFGHJKMNPQRSTVWXYZ"
+# The pad: digits, Crockford's letters (no I, L, O: never in a check code), then the symbols only its
+# last (check) symbol can be (checkcode.py CHECK_ALPHABET: * ~ $ = U).
+KEYS = "1234567890ABCDEFGHJKMNPQRSTVWXYZ*~$=U"
 
 T = Text
 TITLE = T("扫回执查进度", "Scan your receipt")
@@ -43,11 +45,16 @@ GENUINE = T("✓ 回执真实有效", "✓ This receipt is genuine")
 NUMBER = T("申请编号 {n}", "Application {n}")
 CODE = T("核验码 {c}", "Check code {c}")
 DUE = T("承诺办结 {d}", "Promised by {d}")
-DUE_APPROX = T("预计办结 约 {d}", "Expected by about {d}")
+DUE_APPROX = T("预计约 {d} 办结", "Expected by about {d}")
 AS_OF_BACKOFFICE = T("状态为后台最新（{t}）", "Statuses are the newest from the back office ({t})")
 AS_OF_KIOSK = T("状态为本机最近同步（{t}）", "Statuses as last synced to this kiosk ({t})")
 NEVER_SYNCED = T("本机尚未同步过状态", "This kiosk has not synced any statuses yet")
 ASKING = T("正在向后台查询最新状态…", "Asking the back office for the newest statuses…")
+HEAD_DEPARTMENT = T("部门", "Department")
+HEAD_STATUS = T("办理状态", "Status")
+HEAD_DUE = T("办结日期", "Due")
+# Done in green, refused in red, the rest in the kiosk's blue; not yet received in grey.
+STATUS_COLOURS = {"completed": OK, "approved": OK, "rejected": WARN, "more_materials_needed": "#8a5a00"}
 NO_CAMERA = T("摄像头暂时无法使用。请改为输入申请编号或核验码。",
               "The camera is not working at the moment. Please type the number or check code instead.")
 
@@ -129,7 +136,7 @@ class ScanScreen(Screen):
         self.dash = button("-", "choice")
         self.dash.setMinimumSize(84, 72)
         self.dash.clicked.connect(lambda: self._on_key_clicked("-"))
-        grid.addWidget(self.dash, 2, 10)
+        grid.addWidget(self.dash, len(KEYS) // 11, len(KEYS) % 11)
         self.delete = button("", None)
         self.delete.clicked.connect(lambda: self.typed.setText(self.typed.text()[:-1]))
         self.clear = button("", None)
@@ -157,9 +164,13 @@ class ScanScreen(Screen):
         self.number = label("", "appNumber", wrap=True)
         self.bundle = label("", "stageTitle", wrap=True)
         self.code = label("", "help")
-        self.items_box = QVBoxLayout()
-        self.items_box.setSpacing(6)
-        self.as_of = label("", "help", wrap=True)
+        card = QFrame()
+        card.setObjectName("card")
+        self.items_box = QGridLayout(card)
+        self.items_box.setContentsMargins(24, 16, 24, 16)
+        self.items_box.setHorizontalSpacing(28)
+        self.items_box.setVerticalSpacing(12)
+        self.as_of = label("", "subtitle", wrap=True)
         self.result_note = label("", "notice", wrap=True)
         self.again = button("", None)
         self.again.clicked.connect(lambda: self.intent.emit(ev.ScanAgainRequested()))
@@ -167,8 +178,9 @@ class ScanScreen(Screen):
         self.done.clicked.connect(lambda: self.intent.emit(ev.CancelRequested()))
         for w in (self.genuine, self.number, self.bundle, self.code):
             col.addWidget(w)
-        col.addLayout(self.items_box)
+        col.addSpacing(6)
         col.addWidget(self.as_of)
+        col.addWidget(card)
         col.addWidget(self.result_note)
         col.addStretch(1)
         col.addLayout(button_row(self.again, self.done))
@@ -217,17 +229,20 @@ class ScanScreen(Screen):
         self.bundle.setVisible(bool(p.bundle_title))
         self.code.setText(self.t(CODE.format(c=p.check_code)) if p.check_code else "")
         clear_layout(self.items_box)
-        for item in p.items:
-            row = QHBoxLayout()
-            row.setSpacing(18)
-            dept = label(item.department, "fieldLabel", wrap=True)
+        middle = Qt.AlignmentFlag.AlignVCenter
+        for col, heading in enumerate((HEAD_DEPARTMENT, HEAD_STATUS, HEAD_DUE)):
+            self.items_box.addWidget(label(self.t(heading), "help"), 0, col, middle)
+        for row, item in enumerate(p.items, 1):
             status = label(self.t(item.status_text()), "stageTitle", wrap=True)
-            status.setProperty("status", item.status or "none")
-            due = label(self.t((DUE_APPROX if item.approximate else DUE).format(d=item.due)), "help")
-            row.addWidget(dept, 3)
-            row.addWidget(status, 4)
-            row.addWidget(due, 3)
-            self.items_box.addLayout(row)
+            colour = STATUS_COLOURS.get(item.status, PRIMARY_DARK) if item.status else MUTED
+            status.setStyleSheet(f"color: {colour}; padding-top: 0;")
+            due = label(self.t((DUE_APPROX if item.approximate else DUE).format(d=item.due)), "subtitle", wrap=True)
+            self.items_box.addWidget(label(item.department, "fieldLabel", wrap=True), row, 0, middle)
+            self.items_box.addWidget(status, row, 1, middle)
+            self.items_box.addWidget(due, row, 2, middle)
+        self.items_box.setColumnStretch(0, 3)
+        self.items_box.setColumnStretch(1, 4)
+        self.items_box.setColumnStretch(2, 3)
         if asking:
             as_of = ASKING
         elif p.synced_at is None:
