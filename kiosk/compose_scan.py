@@ -28,13 +28,14 @@ def scan_setup(config: Config, files: DataFolder, sync_settings: SyncSettings, s
     elif d.camera == "sim":
         from kiosk.devices.sim.receipt_camera import ReceiptCamera
         camera = lambda: ReceiptCamera(lambda: newest_receipt_png(files))   # noqa: E731
-    online = None
-    if sync_settings.configured:
+    online: Callable[[float], Any] | None = None
+    if backoffice is not None:
         from kiosk.services.sync.client import SyncClient
         url, backoffice_key = sync_settings.url, backoffice
 
-        def online(timeout: float) -> Any:
+        def ask(timeout: float) -> Any:
             return SyncClient(url, config.kiosk.id, signing_key, backoffice_key, timeout=timeout)
+        online = ask
     return ScanSetup(camera=camera, trust=lambda: kiosk_trust(files, config.kiosk.id, backoffice), online=online)
 
 

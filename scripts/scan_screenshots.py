@@ -66,7 +66,7 @@ def main() -> int:
             screen = ui.window.screens[Step.SCAN_RECEIPT]
             ui.controller.dispatch(ev.ScanRequested())
             # The camera page, the receipt in view: shown before the worker reads it (a pause).
-            ui.runtime._scanner._scan_worker.submit(lambda: time.sleep(1.5), lambda r, e: None, 5.0)  # noqa: SLF001
+            ui.runtime._scanner._scan_worker.submit(lambda: time.sleep(1.5), lambda r, e: None, 5.0)
             wait(app, lambda: screen.preview.pixmap() is not None and not screen.preview.pixmap().isNull())
             ui.window.grab().save(str(out / "scan_camera.png"))
             wait(app, lambda: ui.controller.state.scan.progress is not None and not ui.controller.state.scan.looking_up)

@@ -91,7 +91,9 @@ def test_a_scanned_receipt_shows_the_last_pulled_status_then_the_back_office_new
                     check_code=receipt_check_codes(receipt_key))
     client = SyncClient(url, KIOSK, signing, settings.signing_public(), timeout=10)
     events = Events()
-    online = (lambda timeout: SyncClient(url, KIOSK, signing, settings.signing_public(), timeout=timeout))
+
+    def online(timeout):
+        return SyncClient(url, KIOSK, signing, settings.signing_public(), timeout=timeout)
     scanner = None
     try:
         app = DemoApplications(KIOSK).store_one(store, "newborn", when=datetime.now().replace(microsecond=0))

@@ -100,7 +100,7 @@ def test_the_kiosk_reads_a_held_up_receipt_and_shows_each_department_status(qtbo
 
 
 def test_a_receipt_with_altered_content_is_refused(qtbot, kiosk_with_receipt):
-    parts, ui, app, key, show = kiosk_with_receipt
+    _parts, ui, app, key, show = kiosk_with_receipt
     genuine, _ = ReceiptSigner(key).seal(app, provisional=True)
     show(receipt_png(app, key, qr_text=altered_payload(genuine)))
     screen = start_scan(qtbot, ui)
@@ -112,7 +112,7 @@ def test_a_receipt_with_altered_content_is_refused(qtbot, kiosk_with_receipt):
 
 
 def test_a_receipt_signed_by_an_unknown_key_is_refused(qtbot, kiosk_with_receipt):
-    parts, ui, app, key, show = kiosk_with_receipt
+    _parts, ui, app, _key, show = kiosk_with_receipt
     show(receipt_png(app, Ed25519PrivateKey.generate()))
     screen = start_scan(qtbot, ui)
     qtbot.waitUntil(lambda: ui.controller.state.scan.refusal is not None, timeout=WAIT)
@@ -121,7 +121,7 @@ def test_a_receipt_signed_by_an_unknown_key_is_refused(qtbot, kiosk_with_receipt
 
 
 def test_typing_the_check_code_on_the_pad_shows_the_statuses(qtbot, kiosk_with_receipt):
-    parts, ui, app, key, show = kiosk_with_receipt
+    _parts, ui, app, key, show = kiosk_with_receipt
     show(receipt_png(app, key))
     screen = start_scan(qtbot, ui)
     qtbot.mouseClick(screen.type_button, Qt.MouseButton.LeftButton)
@@ -138,7 +138,7 @@ def test_typing_the_check_code_on_the_pad_shows_the_statuses(qtbot, kiosk_with_r
 
 
 def test_a_mistyped_check_code_is_refused_with_what_to_type(qtbot, kiosk_with_receipt):
-    parts, ui, app, key, show = kiosk_with_receipt
+    _parts, ui, app, key, show = kiosk_with_receipt
     show(receipt_png(app, key))
     screen = start_scan(qtbot, ui)
     qtbot.mouseClick(screen.type_button, Qt.MouseButton.LeftButton)
