@@ -114,6 +114,7 @@ def typed_number(text: str) -> str | None:
 
 
 def looks_like_check_code(text: str) -> bool:
-    """Nine symbols once spaces and hyphens are dropped (checkcode.py decides whether it is one)."""
+    """Nine symbols once spaces and hyphens are dropped, the last of which may be one of the
+    check symbols * ~ $ = (checkcode.py decides whether it is a code)."""
     raw = "".join(ch for ch in text.strip() if ch not in " -")
-    return len(raw) == 9 and raw.isascii() and raw.isalnum()
+    return len(raw) == 9 and raw.isascii() and raw[:8].isalnum() and (raw[8].isalnum() or raw[8] in "*~$=")

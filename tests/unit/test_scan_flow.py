@@ -166,3 +166,11 @@ def test_spoken_summary_is_short_and_names_each_department(now):
     spoken = p.spoken()
     assert "共2个部门，已办结1个" in spoken.zh and "卫生健康委：已办结" in spoken.zh and "公安局：等待部门接收" in spoken.zh
     assert spoken.en.startswith("2 departments, 1 completed.")
+
+
+@pytest.mark.parametrize("symbol", list("*~$=U7"))
+def test_a_check_code_may_end_in_any_check_symbol(config, now, symbol):
+    """Crockford's check symbol can be * ~ $ = or U besides the 32 data symbols."""
+    s, _ = scanning(config, now)
+    s, effects = handle(s, ev.CodeTyped(f"7K3M-QX9P-{symbol}"), now)
+    assert effects == [fx.LookUpProgress(s.attempt, typed=f"7K3M-QX9P-{symbol}")]
