@@ -24,6 +24,8 @@ from kiosk.domain.application import Application
 from kiosk.domain.catalogue import Catalogue
 from kiosk.domain.text import Text
 from kiosk.flows.journey import FlowConfig
+from kiosk.compose_scan import receipt_check_codes, scan_setup
+from kiosk.receipt_scan import ScanSetup
 from kiosk.runtime import Devices, Timeouts
 from kiosk.services.catalogue_store import CatalogueChoice, choose_catalogue
 from kiosk.services.crypto import RecordCipher
@@ -68,6 +70,8 @@ class KioskParts:
     speaker: Speaker | None = None
     # check_health() -> HealthReport: the running kiosk's health checks (kiosk/services/health.py)
     check_health: Callable[[], Any] | None = None
+    # scan-to-check (issue 14 part 3): the camera that reads receipts, the trust, the back office
+    scanning: ScanSetup | None = None
 
     @property
     def files(self) -> DataFolder:
@@ -305,8 +309,10 @@ def build_parts(config: Config) -> KioskParts:
         staff_warnings += (Text("注意：以下设备为模拟设备，请勿用于真实办理：" + "、".join(simulated),
                                 "Warning: simulated devices in use, not for real applications: " + ", ".join(simulated)),)
 
+    check_code = receipt_check_codes(receipt_key)
+
     def open_storage() -> Storage:
-        return Storage(files.db, RecordCipher(load_storage_key(files)))
+        return Storage(files.db, RecordCipher(load_storage_key(files)), check_code=check_code)
 
     def render(app: Application) -> bytes:
         # Imported by the first receipt (print thread), not at start: reportlab costs ~0.1 s.
@@ -339,7 +345,8 @@ def build_parts(config: Config) -> KioskParts:
                       reader if isinstance(reader, SimCardReader) else None, make_sync, staff_warnings, open_staff,
                       speaker=build_speaker(config),
                       check_health=health_check(config, printer=printer, in_kiosk=True,
-                                                catalogue_version=catalogue.version))
+                                                catalogue_version=catalogue.version),
+                      scanning=scan_setup(config, files, sync_settings, signing_key))
 
 
 def _staff_trust(config: Config, files: DataFolder, sync_settings: SyncSettings, kinds: tuple[str, ...]) -> Any:

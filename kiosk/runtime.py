@@ -36,6 +36,7 @@ from kiosk.flows import effects as fx
 from kiosk.flows import events as ev
 from kiosk.services.feedback_store import FeedbackStore
 from kiosk.runtime_staff import StaffDesk
+from kiosk.receipt_scan import ReceiptScanner, ScanSetup
 from kiosk.services.jobs import CancelToken, JobTimeout, Worker
 
 log = logging.getLogger(__name__)
@@ -76,10 +77,12 @@ class Runtime:
                  clock: Callable[[], datetime] = datetime.now,
                  make_sync: Callable[..., Any] | None = None, health: Any = None,
                  open_staff: Callable[[Any], Any] | None = None, check_health: Callable[[], Any] | None = None,
-                 override_flag_per_day: int = 5, data_dir: Any = None) -> None:
+                 override_flag_per_day: int = 5, data_dir: Any = None,
+                 scanning: ScanSetup | None = None) -> None:
         """`health`: the HealthMonitor thread (kiosk/services/health.py) or None; `open_staff(storage)`
         gives the staff services on the store thread's connection (kiosk/compose.py);
-        `check_health()` the health report for the staff console (runtime_staff.py)."""
+        `check_health()` the health report for the staff console (runtime_staff.py); `scanning`:
+        the scan-to-check setup (kiosk/compose_scan.py)."""
         self.devices = devices
         self._catalogue = catalogue
         self._kiosk_id = kiosk_id
@@ -109,6 +112,8 @@ class Runtime:
                                open_staff=open_staff, post=post, run_id=self._run_id,
                                override_flag_per_day=override_flag_per_day, health=check_health, data_dir=data_dir,
                                timeout=timeouts.store)
+        # scan-to-check: worker-scan (frames, offline verify, the public summaries) and worker-progress
+        self._scanner = ReceiptScanner(scanning, open_storage, post)
 
     # --- lifecycle (GUI thread) -------------------------------------------------------------
     def start(self) -> None:
@@ -157,6 +162,7 @@ class Runtime:
             ok = self._sync.stop(left()) and ok
         if self._health is not None:
             ok = self._health.stop(left()) and ok
+        ok = self._scanner.shutdown(left()) and ok
         try:
             self.devices.card_reader.close()
         except Exception:
@@ -167,6 +173,10 @@ class Runtime:
         """The camera in use for the face check, for the preview. Any thread."""
         with self._face_lock:
             return self._camera
+
+    def scan_camera(self) -> Camera | None:
+        """The camera of the receipt scan in progress, for the scan screen's preview. Any thread."""
+        return self._scanner.current_camera()
 
     # --- effects (GUI thread) ----------------------------------------------------------------
     def perform(self, effect: fx.Effect) -> None:
@@ -198,7 +208,14 @@ class Runtime:
                                       rating_saved, timeout=self._timeouts.store, name="rating")
         elif isinstance(effect, fx.STAFF_EFFECTS):
             self.staff.perform(effect)
+        elif isinstance(effect, fx.StartReceiptScan):
+            self._scanner.start(effect)
+        elif isinstance(effect, fx.StopReceiptScan):
+            self._scanner.stop()
+        elif isinstance(effect, fx.LookUpProgress):
+            self._scanner.look_up(effect)
         elif isinstance(effect, fx.WipeSession):
+            self._scanner.stop()
             self._stop_face()
             self.devices.face.clear()
             self.devices.card_reader.set_access_key(None)   # the next card needs its own key

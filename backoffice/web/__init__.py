@@ -66,6 +66,7 @@ def require(request: Request, permission: str) -> tuple[Session, Account]:
 
 
 def mount_web(app: FastAPI, bo: Backoffice, settings: WebSettings | None = None) -> Web:
+    from backoffice.receipt_status_api import receipt_status_router
     from backoffice.records import records_router
     from backoffice.staff_api import staff_router
     from backoffice.web import accounts_page, api, docs, pages, ratings_page, signin, staff_page
@@ -80,6 +81,7 @@ def mount_web(app: FastAPI, bo: Backoffice, settings: WebSettings | None = None)
     app.state.web = web
     app.include_router(records_router(bo, settings.records, settings.records_per_minute))
     app.include_router(staff_router(bo, staff))
+    app.include_router(receipt_status_router(bo))
     app.include_router(signin.router)
     app.include_router(pages.router)
     app.include_router(accounts_page.router)

@@ -30,6 +30,8 @@ def end(state: FlowState, notice: Text | None) -> Result:
     effects: list[fx.Effect] = []
     if state.step == Step.FACE_CHECK:
         effects.append(fx.StopFaceCheck())
+    if state.step == Step.SCAN_RECEIPT:
+        effects.append(fx.StopReceiptScan())
     effects.append(fx.WipeSession())
     staff, staff_effects = carry_over(state)
     return FlowState(config=state.config, lang=state.lang, attempt=state.attempt, notice=notice,

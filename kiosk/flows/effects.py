@@ -129,5 +129,30 @@ class RecordLockdownExit:
 
 STAFF_EFFECTS = (RecordHelpCall, SignInStaff, RecordOverride, EndStaffMode, LoadStaffConsole, RecordLockdownExit)
 
-Effect = (ReadCard | LookUpRecords | StartFaceCheck | StopFaceCheck | CaptureMaterial | StoreApplication | PrintReceipt | SaveRating | WipeSession
-          | RecordHelpCall | SignInStaff | RecordOverride | EndStaffMode | LoadStaffConsole | RecordLockdownExit)
+
+@dataclass(frozen=True)
+class StartReceiptScan:
+    """Camera on; the scan worker reads receipt QRs from its frames and verifies them offline,
+    answering with ReceiptScanned (kiosk/receipt_scan.py)."""
+    attempt: int
+
+
+@dataclass(frozen=True)
+class StopReceiptScan:
+    """Camera off; the scan worker stops reading frames."""
+
+
+@dataclass(frozen=True)
+class LookUpProgress:
+    """Find the statuses of one application: the kiosk's public summary (by `number` or
+    `check_code`, or whatever `typed` turns out to be), then, when online, the back office's
+    newest. Answered with ProgressFound (once or twice), ProgressNotFound or ProgressOffline."""
+    attempt: int
+    number: str | None = None
+    check_code: str | None = None
+    typed: str | None = None
+
+
+Effect = (ReadCard | LookUpRecords | StartFaceCheck | StopFaceCheck | CaptureMaterial | StoreApplication | PrintReceipt
+          | SaveRating | WipeSession | RecordHelpCall | SignInStaff | RecordOverride | EndStaffMode | LoadStaffConsole
+          | RecordLockdownExit | StartReceiptScan | StopReceiptScan | LookUpProgress)

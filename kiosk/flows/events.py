@@ -12,6 +12,7 @@ from types import MappingProxyType
 from kiosk.domain.application import Application
 from kiosk.domain.government import GovernmentData
 from kiosk.domain.identity import Identity
+from kiosk.domain.progress import ReceiptCheck, ReceiptProgress
 from kiosk.domain.text import Text
 from kiosk.flows.staff_state import HealthLine, OverrideCount, StaffPurpose
 
@@ -306,6 +307,55 @@ class StaffConsoleLoaded:
 class LockdownExitRecorded:
     """The supervisor's `lockdown_exit` is in the audit trail (or could not be written)."""
     ok: bool
+# --- scanning a receipt to see progress (kiosk/flows/scan.py) --------------------------------------
+@dataclass(frozen=True)
+class ScanRequested:
+    """"Scan your receipt" on the attract screen: a session that needs no card."""
+
+
+@dataclass(frozen=True)
+class TypingRequested:
+    """The citizen wants to type the application number or check code instead of scanning."""
+
+
+@dataclass(frozen=True)
+class ScanAgainRequested:
+    """Back to the camera, for another receipt (or another try)."""
+
+
+@dataclass(frozen=True)
+class CodeTyped:
+    """What the citizen typed on the pad: an application number or a check code."""
+    text: str
+
+
+@dataclass(frozen=True)
+class ReceiptScanned:
+    """The scan worker read a receipt QR from the camera and verified it offline."""
+    attempt: int
+    check: ReceiptCheck
+
+
+@dataclass(frozen=True)
+class ProgressFound:
+    """Statuses for the application on screen: the kiosk's copy, or the back office's newest.
+    `final` is False when the back office's answer is still to come."""
+    attempt: int
+    progress: ReceiptProgress
+    final: bool = True
+
+
+@dataclass(frozen=True)
+class ProgressNotFound:
+    """A typed number or code this kiosk does not know (and the back office did not either)."""
+    attempt: int
+    reason: Text
+
+
+@dataclass(frozen=True)
+class ProgressOffline:
+    """The back office could not be asked for the newest statuses; what the kiosk has stays."""
+    attempt: int
 
 
 Event = (CardInserted | CardRead | CardFailed | AccessKeyNeeded | AccessKeyEntered | CardRemoved
@@ -316,4 +366,6 @@ Event = (CardInserted | CardRead | CardFailed | AccessKeyNeeded | AccessKeyEnter
          | IntakeChanged | SyncBacklogChanged
          | HelpRequested | HelpPanelClosed | StaffRequested | StaffSignInSubmitted | StaffSignInAnswered
          | StaffScreenClosed | StaffSignedOut | OverrideConfirmed | OverrideRecorded | HelpCallAnswered
-         | StaffConsoleLoaded | LockdownExitRecorded)
+         | StaffConsoleLoaded | LockdownExitRecorded
+         | ScanRequested | TypingRequested | ScanAgainRequested | CodeTyped | ReceiptScanned | ProgressFound
+         | ProgressNotFound | ProgressOffline)

@@ -19,6 +19,7 @@ from kiosk.domain.text import Text
 from kiosk.flows import effects as fx
 from kiosk.flows import events as ev
 from kiosk.flows import messages as msg
+from kiosk.flows import scan
 from kiosk.flows.common import Result, back, carry_over, end, frozen, goto, merge, session_of
 from kiosk.flows.state import FaceState, FlowState, ReceiptState, Records, Session, Step
 
@@ -53,6 +54,8 @@ def _records(state: FlowState, s: Session, event: ev.Event) -> Result | None:
 
 
 def _attract(state: FlowState, event: ev.Event, now: datetime) -> Result:
+    if isinstance(event, ev.ScanRequested):
+        return scan.start(state, now)
     if isinstance(event, ev.CardInserted):
         if state.intake_closed:
             return replace(state, notice=msg.INTAKE_CLOSED), []
@@ -281,5 +284,6 @@ HANDLERS: Mapping[Step, Handler] = MappingProxyType({
     Step.SUBMITTING: _submitting,
     Step.RECEIPT: _receipt,
     Step.RATING: _rating,
+    Step.SCAN_RECEIPT: lambda state, event, now: scan.handle_scan(state, event, now, _attract),
 })
 assert set(HANDLERS) == set(Step), "every step needs a handler"

@@ -45,3 +45,33 @@ OVERRIDE_NOT_RECORDED = Text("核验记录未能保存，请重试；如仍失�
                              "The verification could not be recorded. Please try again; if it fails again, call support.")
 STAFF_IDLE = Text("工作人员模式因长时间无操作已退出。", "Staff mode ended after a while without a touch.")
 LOCKDOWN_NOT_RECORDED = Text("无法记录退出锁定，请重试。", "Leaving kiosk mode could not be recorded. Please try again.")
+
+# --- scanning a receipt (kiosk/flows/scan.py): a refusal says plainly what to do next ---------------
+RECEIPT_FORGED = Text("这张回执的二维码与内容不符，可能被改动或伪造，不能凭它办理。请到人工窗口或拨打 12345 核实。",
+                      "This receipt's QR code does not match a genuine receipt: it may have been altered or forged, "
+                      "so it cannot be used. Please go to a staffed counter or call 12345 to check.")
+RECEIPT_UNKNOWN_KEY = Text("无法确认这张回执出自本系统的自助机。若回执来自新启用的自助机，请稍后再试，或输入回执上的核验码查询；"
+                           "仍有疑问请到人工窗口核实。",
+                           "We cannot confirm that one of our kiosks printed this receipt. If it comes from a new "
+                           "kiosk, try again later or type the check code printed on it; otherwise please ask at a "
+                           "staffed counter.")
+RECEIPT_REVOKED = Text("打印这张回执的自助机已停用其签名密钥，无法确认回执真伪。请到人工窗口核实。",
+                       "The kiosk that printed this receipt has had its signing key withdrawn, so the receipt cannot "
+                       "be confirmed. Please ask at a staffed counter.")
+RECEIPT_UNREADABLE = Text("这不是办事回执的二维码。请把回执下方的二维码对准摄像头。",
+                          "That is not a receipt's QR code. Please hold the QR code at the bottom of your receipt "
+                          "up to the camera.")
+TYPED_FORMAT = Text("请输入回执上的申请编号（31位数字）或核验码（9位，如 7K3M-QX9P-T）。",
+                    "Please type the application number on your receipt (31 digits) or its check code "
+                    "(9 characters, like 7K3M-QX9P-T).")
+PROGRESS_NOT_FOUND = Text("没有找到这个申请。请核对后重新输入；在其他自助机办理的申请，请输入核验码。",
+                          "No application found for that. Please check what you typed; for an application made at "
+                          "another kiosk, type its check code.")
+PROGRESS_OFFLINE = Text("暂时无法连接后台，以下是本机最近一次同步的状态。",
+                        "The back office cannot be reached right now; these are the statuses as last synced here.")
+PROGRESS_OFFLINE_NONE = Text("暂时无法连接后台，本机也没有这份申请的记录。请稍后再试，或拨打 12345 查询。",
+                             "The back office cannot be reached right now and this kiosk has no record of this "
+                             "application. Please try again later or call 12345.")
+PROGRESS_NOT_RECEIVED = Text("各部门尚未收到这份申请（等待同步）。收到后即可在此查到进度。",
+                             "The departments have not received this application yet (waiting for sync). "
+                             "Its progress shows here once they have.")

@@ -16,6 +16,7 @@ from kiosk.domain.catalogue import Bundle, Catalogue
 from kiosk.domain.form import FormPage, NeededMaterial, form_pages, materials_needed
 from kiosk.domain.government import GovernmentData
 from kiosk.domain.identity import Identity
+from kiosk.domain.progress import ReceiptProgress
 from kiosk.domain.text import Text
 from kiosk.flows.staff_state import HelpCall, StaffState
 
@@ -32,6 +33,7 @@ class Step(str, Enum):
     SUBMITTING = "submitting"
     RECEIPT = "receipt"
     RATING = "rating"
+    SCAN_RECEIPT = "scan_receipt"      # scan a receipt (or type its number) to see progress; no card
 
 
 # Steps during which the citizen's card must stay in: removing it ends the session.
@@ -91,6 +93,21 @@ class ReceiptState:
     error: Text | None = None
 
 
+class ScanMode(str, Enum):
+    CAMERA = "camera"      # the preview runs; the scan worker reads frames
+    TYPING = "typing"      # the on-screen pad for the number or check code
+
+
+@dataclass(frozen=True)
+class ScanState:
+    """The scan-to-check session (kiosk/flows/scan.py). Holds only the public summary."""
+    mode: ScanMode = ScanMode.CAMERA
+    looking_up: bool = False              # a lookup by number or code is under way
+    progress: ReceiptProgress | None = None
+    refusal: Text | None = None           # why the receipt was refused, and what to do
+    note: Text | None = None              # e.g. "the back office could not be reached"
+
+
 @dataclass(frozen=True)
 class Session:
     identity: Identity | None
@@ -129,6 +146,7 @@ class FlowState:
     intake_closed: tuple[Text, ...] = ()   # why new applications are paused (sync freeze rule), for staff
     sync_backlog: tuple[int, str | None] = (0, None)   # pending for the back office, since when
     staff: StaffState = field(default_factory=StaffState)   # help calls, the staff member signed in, staff screens
+    scan: ScanState | None = None    # the scan-to-check session (Step.SCAN_RECEIPT)
 
     def bundle(self) -> Bundle | None:
         if self.session is None or self.session.bundle_id is None:

@@ -21,6 +21,7 @@ from types import MappingProxyType
 
 from kiosk.domain.application import Application, Draft, application_number
 from kiosk.services.crypto import CorruptRecord, RecordCipher
+from kiosk.services.progress.summaries import fill_check_codes, record_summary
 from kiosk.services.storage_schema import MIGRATIONS
 
 
@@ -97,8 +98,11 @@ class PendingRecord:
 
 
 class Storage:
-    def __init__(self, path: Path, cipher: RecordCipher) -> None:
+    def __init__(self, path: Path, cipher: RecordCipher, check_code: Callable[[str], str] | None = None) -> None:
+        """`check_code(number)`: the receipt's check code (checkcode.py), kept in the application's
+        public summary (kiosk/services/progress/summaries.py) so that it can be looked up."""
         self.path = Path(path)
+        self._check_code = check_code
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._cipher = cipher
         # isolation_level=None: we issue BEGIN IMMEDIATE ourselves so the sequence read and the
@@ -111,6 +115,8 @@ class Storage:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._migrate()
+        if check_code is not None:
+            fill_check_codes(self._db, check_code)
 
     def _enable_wal(self, deadline: float = 10.0) -> None:
         """Switch to WAL. On a brand-new file another connection may be switching it at the same
@@ -176,6 +182,7 @@ class Storage:
             db.executemany("INSERT INTO department_requests VALUES (?,?,?,?)",
                            [(app.number, r.item_id, r.department.zh, r.due.isoformat()) for r in app.requests])
             db.execute("INSERT INTO outbox (number, enqueued_at) VALUES (?,?)", (app.number, app.created_at.isoformat()))
+            record_summary(db, app, self._check_code(app.number) if self._check_code else None)
             db.execute("COMMIT")
             return app
         except Exception:

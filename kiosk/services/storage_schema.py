@@ -131,4 +131,26 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX notifications_due ON notifications(next_attempt_at) WHERE sent_at IS NULL AND failed_at IS NULL;
     """,
+    # 8: the public summary of each application (issue 14 part 3; kiosk/services/progress/): what
+    # the scan-to-check screen shows (number, bundle, departments, due dates, check code), kept
+    # after the retention purge empties the sealed record. Not encrypted: nothing personal in it,
+    # and a lookup by check code needs it indexed (docs/security.md "The public summary").
+    # Applications stored before it get their bundle id as title and their dates as estimates;
+    # their check codes are filled in when the store is next opened with the receipt key.
+    """
+    CREATE TABLE public_summaries (
+        number        TEXT PRIMARY KEY REFERENCES applications(number),
+        check_code    TEXT UNIQUE,
+        bundle_id     TEXT NOT NULL,
+        bundle_title  TEXT NOT NULL,
+        items         TEXT NOT NULL,
+        created_at    TEXT NOT NULL
+    );
+    INSERT INTO public_summaries (number, check_code, bundle_id, bundle_title, items, created_at)
+        SELECT a.number, NULL, a.bundle_id, a.bundle_id,
+               (SELECT json_group_array(json_array(d.item_id, d.department, d.due, json('true')))
+                  FROM department_requests d WHERE d.number = a.number),
+               a.created_at
+          FROM applications a;
+    """,
 ]

@@ -88,7 +88,7 @@ def build_ui(parts: KioskParts, *, start: bool = True) -> KioskUi:
                       post=lambda event: bridge.run_on_main(lambda: controller.dispatch(event)),
                       timeouts=parts.timeouts, make_sync=parts.make_sync, health=health, open_staff=parts.open_staff,
                       check_health=parts.check_health, override_flag_per_day=parts.config.staff.override_flag_per_day,
-                      data_dir=parts.config.data_dir)
+                      data_dir=parts.config.data_dir, scanning=parts.scanning)
     controller.attach(runtime.perform)
     app = QApplication.instance()
     assert app is not None          # ensure_qapplication() made it
@@ -96,9 +96,10 @@ def build_ui(parts: KioskParts, *, start: bool = True) -> KioskUi:
     reader = parts.sim_reader
     window = KioskWindow(controller, parts.kiosk_name, runtime.current_camera, parts.demo_citizens,
                          on_demo_insert=(lambda c: reader.insert(c.identity)) if reader else None,
-                         on_demo_remove=reader.remove if reader else None)
+                         on_demo_remove=reader.remove if reader else None, scan_camera=runtime.scan_camera)
     narrator, voice_controls = attach_voice(window, parts.speaker, parts.config.voice.on_at_start,
                                             attract_idle_s=parts.config.session.timeout_seconds)
+    window.screens[Step.SCAN_RECEIPT].speaker = parts.speaker   # type: ignore[attr-defined]
     attract = window.screens[Step.ATTRACT]
     attract.staff_warnings = parts.staff_warnings   # type: ignore[attr-defined]
     attract.render(controller.state, controller.clock())

@@ -28,6 +28,7 @@ from kiosk.ui.screens.materials import MaterialsScreen
 from kiosk.ui.screens.receipt import RatingScreen, ReceiptScreen, SubmittingScreen
 from kiosk.ui.screens.review import ReviewScreen
 from kiosk.ui.screens.staff import OverrideScreen, StaffConsoleScreen, StaffSignInScreen
+from kiosk.ui.screens.scan import ScanScreen
 
 
 class TimeoutOverlay(QFrame):
@@ -65,7 +66,8 @@ class TimeoutOverlay(QFrame):
 class KioskWindow(QMainWindow):
     def __init__(self, controller: KioskController, kiosk_name: Text, camera: Callable[[], Camera | None],
                  demo_citizens: Sequence[DemoCitizen] = (), on_demo_insert: Callable[[DemoCitizen], None] | None = None,
-                 on_demo_remove: Callable[[], None] | None = None) -> None:
+                 on_demo_remove: Callable[[], None] | None = None,
+                 scan_camera: Callable[[], Camera | None] | None = None) -> None:
         super().__init__()
         self.controller = controller
         self.kiosk_name = kiosk_name
@@ -113,6 +115,7 @@ class KioskWindow(QMainWindow):
             Step.SUBMITTING: SubmittingScreen(),
             Step.RECEIPT: ReceiptScreen(),
             Step.RATING: RatingScreen(),
+            Step.SCAN_RECEIPT: ScanScreen(scan_camera or (lambda: None)),
         }
         self.lockdown = Lockdown(self)
         # Staff screens go over the citizen's step, which keeps its place underneath.
@@ -210,7 +213,8 @@ class KioskWindow(QMainWindow):
         self.stack.setCurrentWidget(screen)
         self._render_help(state)
         i, n = state.progress(now)
-        self.progress.setText(S.STEP_OF.format(i=i, n=n).get(lang) if state.step != Step.ATTRACT else "")
+        self.progress.setText(S.STEP_OF.format(i=i, n=n).get(lang)
+                              if state.step not in (Step.ATTRACT, Step.SCAN_RECEIPT) else "")
         at_rest = state.step == Step.ATTRACT
         for b in self.demo_buttons:
             b.setVisible(at_rest)
@@ -218,7 +222,7 @@ class KioskWindow(QMainWindow):
             self.demo_caption.setText(S.DEMO_TRAY.get(lang) if at_rest else "")
         if self.demo_remove is not None:
             self.demo_remove.setText(S.DEMO_REMOVE.get(lang))
-            self.demo_remove.setVisible(not at_rest)
+            self.demo_remove.setVisible(not at_rest and state.step != Step.SCAN_RECEIPT)   # no card in a scan
         if state.staff.lockdown_released and self.lockdown.active:
             self.lockdown.release()
             QTimer.singleShot(0, self.on_lockdown_released)

@@ -26,13 +26,14 @@ from kiosk.devices.sim.camera import FileCamera
 from kiosk.devices.sim.card_reader import SimCardReader
 from testkit.chip_reader import SimChipReader
 from kiosk.devices.sim.document_camera import SimDocumentCamera
+from kiosk.devices.sim.receipt_camera import ReceiptCamera
 from kiosk.devices.sim.face import SimFaceVerifier
 from kiosk.devices.sim.printer import FolderPrinter
 
 BACKENDS: dict[type, list[type]] = {
     CardReader: [SimCardReader, SimChipReader, PcscCardReader, VendorSdkCardReader, SamCardReader,
                  EitherCardReader],
-    Camera: [FileCamera, OpenCvCamera],
+    Camera: [FileCamera, OpenCvCamera, ReceiptCamera],
     FaceVerifier: [SimFaceVerifier, DlibFaceVerifier, DeferredFaceVerifier],
     DocumentCamera: [SimDocumentCamera],
     Printer: [FolderPrinter, CupsPrinter, EscposPrinter],

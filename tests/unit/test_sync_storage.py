@@ -27,6 +27,7 @@ def store(tmp_path):
 def test_a_version_1_database_is_migrated_with_its_pending_applications(tmp_path, monkeypatch):
     key = load_or_create_key(tmp_path / "k")
     monkeypatch.setattr(storage_module, "MIGRATIONS", storage_module.MIGRATIONS[:1])
+    monkeypatch.setattr(storage_module, "record_summary", lambda db, app, code: None)   # version 1 kept none
     old = Storage(tmp_path / "db", RecordCipher(key))
     numbers = DemoApplications().submit(old, 3)
     assert old._db.execute("PRAGMA user_version").fetchone()[0] == 1
@@ -37,6 +38,8 @@ def test_a_version_1_database_is_migrated_with_its_pending_applications(tmp_path
         assert new._db.execute("PRAGMA user_version").fetchone()[0] == len(storage_module.MIGRATIONS)
         assert new.pending_numbers() == numbers
         assert new.sync_counts().pending == 3 and new.check_integrity() == []
+        # migration 8 summarised them for the scan-to-check lookups
+        assert [r[0] for r in new._db.execute("SELECT number FROM public_summaries ORDER BY number")] == numbers
     finally:
         new.close()
 

@@ -38,5 +38,7 @@ def pull_status(storage: Storage, client: SyncClient, clock: Callable[[], dateti
         total += len(changes)
         cursor = nxt
         if len(changes) < page:
+            # Every change up to now is in: the statuses a scanned receipt shows are as of now.
+            storage.set_meta("sync.status_pulled_at", clock().isoformat())
             break
     return total

@@ -16,6 +16,9 @@ from kiosk.ui import staff_strings as SS
 from kiosk.ui import strings as S
 from kiosk.ui.screens.base import Screen, button, label
 
+# Both languages: the citizen has not chosen one yet (issue 14 part 3).
+SCAN_RECEIPT = Text("扫回执查进度  Scan your receipt", "Scan your receipt  扫回执查进度")
+
 
 def id_card_picture(width: int = 220) -> QPixmap:
     """A simple drawing of an ID card on a reader (no emoji: kiosk fonts do not have them)."""
@@ -62,6 +65,14 @@ class AttractScreen(Screen):
         self.outer.addWidget(self.hero_other)
         self.outer.addSpacing(24)
         self.outer.addWidget(self.sub)
+        # Progress without a card: scan the receipt's QR code, or type its number or check code.
+        self.scan_button = button("", None)
+        self.scan_button.setObjectName("scanReceipt")
+        self.scan_button.setMinimumHeight(96)
+        self.scan_button.setMinimumWidth(560)
+        self.scan_button.clicked.connect(lambda: self.intent.emit(ev.ScanRequested()))
+        self.outer.addSpacing(12)
+        self.outer.addWidget(self.scan_button, 0, Qt.AlignmentFlag.AlignHCenter)
         self.outer.addStretch(1)
         self.outer.addWidget(self.notice)
         self.outer.addWidget(self.privacy)
@@ -81,6 +92,7 @@ class AttractScreen(Screen):
         self.sub.setText(self.t(S.ATTRACT_SUB))
         self.privacy.setText(self.t(S.ATTRACT_PRIVACY))
         self.staff_entry.setText(self.t(SS.STAFF_ENTRY))
+        self.scan_button.setText(self.t(SCAN_RECEIPT))
         self.show_notice(state.notice, ok=state.notice == msg.THANKS)
         pending, since = state.sync_backlog
         self.backlog.setVisible(pending > 0)
