@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk.config import Config
+from kiosk.devices.face.screen_flash import ScreenFlash
 from kiosk.devices.government import GovernmentRecords, NoGovernmentRecords
 from kiosk.devices.ports import Camera, CardReader, FaceVerifier
 from kiosk.devices.sim.camera import FileCamera
@@ -59,6 +60,8 @@ class KioskParts:
     make_sync: Callable[..., Any] | None = None
     # shown to staff on the attract screen (e.g. an empty CSCA trust store)
     staff_warnings: tuple[Text, ...] = ()
+    # the face screen's colour flashes (face check -> face screen -> the demo's lit scene); None: off
+    screen_flash: ScreenFlash | None = None
 
     @property
     def files(self) -> DataFolder:
@@ -70,9 +73,11 @@ class KioskParts:
         return Text(self.config.kiosk.name_zh, self.config.kiosk.name_en)
 
 
-def _camera_factory(config: Config, citizens: list[DemoCitizen]) -> Callable[[bytes], Camera]:
+def _camera_factory(config: Config, citizens: list[DemoCitizen],
+                    flash: ScreenFlash | None = None) -> Callable[[bytes], Camera]:
     """Which camera a face check watches, by the chip photo: the demo citizen's clip or photo
-    (camera = "sim"), or the one real camera (camera = "opencv")."""
+    (camera = "sim"), or the one real camera (camera = "opencv"). A scripted demo person is lit
+    by the screen's `flash`."""
     d = config.devices
     if d.camera == "opencv":
         from kiosk.devices.face.camera import OpenCvCamera
@@ -88,11 +93,17 @@ def _camera_factory(config: Config, citizens: list[DemoCitizen]) -> Callable[[by
         c = by_photo.get(photo, fallback)
         if c is None:
             raise ConfigurationProblem("camera = 'sim' needs demo citizens")
-        return FileCamera(c.camera_source, script=c.camera_script)
+        return FileCamera(c.camera_source, script=c.camera_script, flash=flash if c.camera_script else None)
     return camera_for
 
 
-def _face_verifier(config: Config, citizens: list[DemoCitizen]) -> FaceVerifier:
+def _screen_flash(config: Config) -> ScreenFlash | None:
+    """The face screen's colour flashes, when the real verifier checks their reflection."""
+    f = config.face
+    return ScreenFlash() if config.devices.face == "dlib" and f.liveness and f.flash_check else None
+
+
+def _face_verifier(config: Config, citizens: list[DemoCitizen], flash: ScreenFlash | None = None) -> FaceVerifier:
     d, f = config.devices, config.face
     if d.face == "sim":
         return SimFaceVerifier({c.identity.photo for c in citizens if not c.face_genuine})
@@ -103,15 +114,19 @@ def _face_verifier(config: Config, citizens: list[DemoCitizen]) -> FaceVerifier:
         raise ConfigurationProblem(f"devices.face = 'dlib' needs {', '.join(missing)}: install requirements.txt")
 
     def build() -> FaceVerifier:   # on the face worker, after the first screen is drawn
+        from kiosk.devices.face.challenge import Action, ChallengeConfig
+        from kiosk.devices.face.cue import FlashConfig, NoDepthSensor
         from kiosk.devices.face.encoder_process import ChipEncoder
-        from kiosk.devices.face.liveness import Challenge, LivenessConfig
+        from kiosk.devices.face.liveness import LivenessConfig
         from kiosk.devices.face.matching import MatchPolicy
         from kiosk.devices.face.verifier import DlibFaceVerifier, VerifierSettings
-        liveness = LivenessConfig(nonplanar_threshold=f.nonplanar_threshold, challenge_seconds=f.challenge_seconds,
-                                  challenges=tuple(Challenge(c.strip()) for c in f.challenges.split(",")))
+        liveness = LivenessConfig(nonplanar_threshold=f.nonplanar_threshold)
+        challenge = ChallengeConfig(actions=f.challenge_actions, reaction_ceiling_s=f.challenge_seconds,
+                                    kinds=tuple(dict.fromkeys(Action(c.strip()) for c in f.challenges.split(","))))
         policy = MatchPolicy(threshold=f.threshold, min_good_frames=f.min_good_frames)
-        return DlibFaceVerifier(VerifierSettings(policy=policy, liveness=liveness, require_liveness=f.liveness),
-                                encoder=ChipEncoder())
+        settings = VerifierSettings(policy=policy, liveness=liveness, challenge=challenge,
+                                    flash=FlashConfig() if flash is not None else None, require_liveness=f.liveness)
+        return DlibFaceVerifier(settings, encoder=ChipEncoder(), flash=flash, depth=NoDepthSensor())
     from kiosk.devices.face.deferred import DeferredFaceVerifier
     return DeferredFaceVerifier(build)
 
@@ -265,8 +280,9 @@ def build_parts(config: Config) -> KioskParts:
         raise ConfigurationProblem(f"devices.printer = {d.printer!r}: use 'sim' or 'cups'")
 
     reader, staff_warnings = _card_reader(config, kinds)
-    camera_for = _camera_factory(config, citizens)
-    face = _face_verifier(config, citizens)
+    flash = _screen_flash(config)
+    camera_for = _camera_factory(config, citizens, flash)
+    face = _face_verifier(config, citizens, flash)
     if d.printer == "cups":
         from kiosk.devices.cups_printer import CupsPrinter
         try:
@@ -306,7 +322,7 @@ def build_parts(config: Config) -> KioskParts:
     timeouts = Timeouts(card_read=d.card_read_timeout, face_check=config.session.face_check_seconds,
                         store=d.store_timeout, print=d.print_timeout)
     return KioskParts(config, catalogue, flow_config, devices, timeouts, open_storage, render, citizens,
-                      reader if isinstance(reader, SimCardReader) else None, make_sync, staff_warnings)
+                      reader if isinstance(reader, SimCardReader) else None, make_sync, staff_warnings, flash)
 
 
 def _sync_settings(config: Config) -> SyncSettings:

@@ -78,7 +78,7 @@ def build_ui(parts: KioskParts, *, start: bool = True) -> KioskUi:
     reader = parts.sim_reader
     window = KioskWindow(controller, parts.kiosk_name, runtime.current_camera, parts.demo_citizens,
                          on_demo_insert=(lambda c: reader.insert(c.identity)) if reader else None,
-                         on_demo_remove=reader.remove if reader else None)
+                         on_demo_remove=reader.remove if reader else None, screen_flash=parts.screen_flash)
     attract = window.screens[Step.ATTRACT]
     attract.staff_warnings = parts.staff_warnings   # type: ignore[attr-defined]
     attract.render(controller.state, controller.clock())

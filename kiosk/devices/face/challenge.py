@@ -75,8 +75,11 @@ class ChallengeConfig:
 
     actions: int = 3
     kinds: tuple[Action, ...] = ALL_ACTIONS
-    hold_s: float = 0.25                  # still and neutral this long before a prompt may come
-    jitter: tuple[float, float] = (0.05, 0.5)   # then the prompt waits this long more, at random
+    # Every sequence has at least one of these: a turn shows parallax, which a flat picture
+    # (a photo tilted or brought closer can do the other movements) cannot.
+    required: tuple[Action, ...] = (Action.TURN_LEFT, Action.TURN_RIGHT)
+    hold_s: float = 0.2                   # still and neutral this long before a prompt may come
+    jitter: tuple[float, float] = (0.05, 0.35)  # then the prompt waits this long more, at random
     settle_s: float = 3.0                 # time to become still and neutral (first action: from the start)
     reaction_floor_s: float = 0.25        # no movement may start sooner than this after the prompt
     reaction_ceiling_s: float = 2.5       # the asked movement must reach its threshold by then
@@ -93,7 +96,8 @@ class ChallengeConfig:
     neutral_tilt: float = 12.0
     still_turn: float = 0.045
     still_tilt: float = 4.0
-    still_scale: float = 0.06
+    still_scale: float = 0.08
+    back_scale: float = 0.06               # back to neutral: this close to the held size
 
 
 @dataclass(frozen=True)
@@ -159,13 +163,17 @@ class ChallengeSequence:
         self._index = 0
         self.outcome = Outcome.PENDING
         self.refusal: Refusal | None = None
+        self.failed_on: Action | None = None
         self.prompted_at: list[float] = []     # frame times of the prompts (the benchmark uses them)
 
     @classmethod
     def draw(cls, config: ChallengeConfig, rng: random.Random, start: float) -> ChallengeSequence:
-        """`config.actions` different kinds in random order, each with its own random moment."""
+        """`config.actions` different kinds in random order (one of them from `required` when the
+        kinds allow it), each with its own random moment."""
         n = min(config.actions, len(config.kinds))
         actions = rng.sample(list(config.kinds), n)
+        while set(config.required) & set(config.kinds) and not set(config.required) & set(actions):
+            actions = rng.sample(list(config.kinds), n)
         return cls(actions, [rng.uniform(*config.jitter) for _ in actions], start, config)
 
     @property
@@ -173,11 +181,18 @@ class ChallengeSequence:
         return self._todo[self._index].action if self.outcome is Outcome.PENDING else None
 
     @property
+    def moving(self) -> Action | None:
+        """The action being answered now (from its prompt until back to neutral), if any."""
+        a = self._todo[self._index] if self.outcome is Outcome.PENDING else None
+        return a.action if a is not None and a.phase in ("responding", "returning") else None
+
+    @property
     def holding(self) -> bool:
         """True while the person should be still and frontal (frames fit for matching)."""
         return self.outcome is not Outcome.PENDING or self._todo[self._index].phase in ("settling", "holding")
 
     def _fail(self, why: Refusal) -> Step:
+        self.failed_on = self._todo[self._index].action
         self.outcome, self.refusal = Outcome.FAILED, why
         return Step(self.outcome, refusal=why)
 
@@ -247,7 +262,7 @@ class ChallengeSequence:
         if self._wrong(a.action, moves):
             return self._fail(Refusal.WRONG_MOVEMENT)
         back = (abs(pose.turn - a.baseline.turn) <= c.still_turn and abs(pose.tilt - a.baseline.tilt) <= c.still_tilt
-                and abs(pose.scale / a.baseline.scale - 1.0) <= c.still_scale)
+                and abs(pose.scale / a.baseline.scale - 1.0) <= c.back_scale)
         if not back:
             return Step(Outcome.PENDING)
         a.phase = "done"

@@ -19,18 +19,16 @@ through `DepthSensor` (the "none" backend gives no opinion).
 from __future__ import annotations
 
 import random
-import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
-Colour = tuple[int, int, int]     # BGR, as the camera frames are
+from kiosk.devices.face.screen_flash import PALETTE, Colour, ScreenFlash
 
-PALETTE: dict[str, Colour] = {"red": (40, 40, 255), "green": (60, 230, 60), "blue": (255, 90, 40),
-                              "yellow": (40, 230, 255)}
+__all__ = ["PALETTE", "Colour", "ScreenFlash", "FlashConfig", "FlashPlan", "face_chroma", "reflection",
+           "DepthSensor", "NoDepthSensor"]
 
 
 def _direction(colour: Colour) -> np.ndarray:
@@ -39,55 +37,12 @@ def _direction(colour: Colour) -> np.ndarray:
     return v / np.linalg.norm(v)
 
 
-class ScreenFlash:
-    """The colour the face screen shows over its face-check area (None: its normal look).
-    Any thread; `show` from the face worker, `current` from the GUI, `colour_at` from a camera."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic, keep: int = 64) -> None:
-        self._clock = clock          # the frames' clock (time.monotonic), injectable for replays
-        self._lock = threading.Lock()
-        self._history: list[tuple[float, Colour | None]] = []
-        self._keep = keep
-
-    def show(self, colour: Colour | None) -> float:
-        """Make the screen show `colour` from now on; returns when (the frames' clock)."""
-        with self._lock:
-            at = self._clock()
-            self._history.append((at, colour))
-            del self._history[:-self._keep]
-            return at
-
-    def current(self) -> Colour | None:
-        with self._lock:
-            return self._history[-1][1] if self._history else None
-
-    def colour_at(self, t: float) -> Colour | None:
-        """What the screen showed at time `t` (for a scene lit by it)."""
-        with self._lock:
-            shown = None
-            for at, colour in self._history:
-                if at > t:
-                    break
-                shown = colour
-            return shown
-
-    def intervals(self, since: float) -> list[tuple[float, float, Colour | None]]:
-        """(start, end, colour) of everything shown from `since` on; the last one ends at +inf."""
-        with self._lock:
-            h = [(at, c) for at, c in self._history if at >= since]
-        return [(at, h[i + 1][0] if i + 1 < len(h) else float("inf"), c) for i, (at, c) in enumerate(h)]
-
-    def clear(self) -> None:
-        """Back to the normal look, history dropped (check end)."""
-        with self._lock:
-            self._history = [(self._clock(), None)]
-
-
 @dataclass(frozen=True)
 class FlashConfig:
-    flashes: int = 3
+    flashes: int = 10             # enough for the longest check; the decision needs `min_judged`
+    min_judged: int = 3           # flashes with frames in and around them before deciding
     dark_s: float = 0.3           # unlit gap before, between and after the flashes
-    flash_s: float = 0.4
+    flash_s: float = 0.45
     lag_s: float = 0.12           # screen refresh + camera latency before a frame shows a change
     min_shift: float = 0.012      # chroma shift towards the flashed colour (unit: chromaticity)
     palette: tuple[str, ...] = ("red", "green", "blue", "yellow")
@@ -149,7 +104,7 @@ def reflection(intervals: Sequence[tuple[float, float, Colour | None]],
     taken while it was shown (after `lag_s`) minus that of the unlit frames just before and
     after it must point towards the flashed colour by `min_shift`, and more towards it than
     towards any other colour of the palette. Every flash with frames must pass, and at least
-    two must have frames."""
+    `min_judged` must have frames."""
     directions = {c: _direction(c) for c in (PALETTE[n] for n in config.palette)}
     shifts: list[float] = []
     ok = True
@@ -166,7 +121,7 @@ def reflection(intervals: Sequence[tuple[float, float, Colour | None]],
         best = max(directions, key=lambda c: float(shift @ directions[c]))
         shifts.append(towards)
         ok = ok and towards >= config.min_shift and best == colour
-    return Reflection(ok and len(shifts) >= 2, tuple(shifts), len(shifts))
+    return Reflection(ok and len(shifts) >= config.min_judged, tuple(shifts), len(shifts))
 
 
 class DepthSensor(Protocol):
