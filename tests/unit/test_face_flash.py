@@ -6,6 +6,7 @@ import random
 import numpy as np
 
 from kiosk.devices.face.cue import PALETTE, FlashConfig, FlashPlan, ScreenFlash, face_chroma, reflection
+import itertools
 
 CFG = FlashConfig()
 SKIN = np.array([120.0, 140.0, 185.0])          # BGR
@@ -62,5 +63,5 @@ def test_the_flash_sequence_is_random_and_never_repeats_a_colour_at_once():
     plans = {FlashPlan.draw(CFG, random.Random(s)).colours for s in range(50)}
     assert len(plans) > 40
     for colours in plans:
-        assert all(a != b for a, b in zip(colours, colours[1:], strict=False))
+        assert all(a != b for a, b in itertools.pairwise(colours))
         assert set(colours) <= set(PALETTE.values())

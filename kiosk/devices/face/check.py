@@ -55,7 +55,7 @@ class VerifierSettings:
     policy: matching.MatchPolicy     # its threshold comes from the configuration; no default here
     gates: QualityGates = quality.DEFAULT_GATES
     liveness: LivenessConfig = LivenessConfig()
-    challenge: ChallengeConfig = ChallengeConfig()
+    challenge: ChallengeConfig = field(default_factory=ChallengeConfig)
     flash: FlashConfig | None = field(default_factory=FlashConfig)   # None: the flash check is off
     require_liveness: bool = True
 

@@ -95,7 +95,7 @@ class ScreenLight:
         import numpy as np
 
         self.flash, self.strength = flash, strength
-        self._rng = rng or random.Random()
+        self._rng = rng or random.Random()   # noqa: S311 - camera latency, not a secret
         w, h = size
         y, x = np.mgrid[0:h, 0:w].astype(np.float32)
         r = ((x - w / 2.0) / (0.28 * w)) ** 2 + ((y - 0.35 * h) / (0.42 * h)) ** 2
