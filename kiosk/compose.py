@@ -29,7 +29,7 @@ from kiosk.runtime import Devices, Timeouts
 from kiosk.services.catalogue_store import CatalogueChoice, choose_catalogue
 from kiosk.services.crypto import RecordCipher
 from kiosk.services.datafolder import DataFolder
-from kiosk.services.keystore import KeyProblem, load_signing_key, load_storage_key
+from kiosk.services.keystore import KeyProblem, load_face_failure_key, load_signing_key, load_storage_key
 from kiosk.services.signing import sign_receipt
 from kiosk.services.storage import Storage
 from kiosk.services.sync.protocol import ProtocolError
@@ -62,6 +62,8 @@ class KioskParts:
     staff_warnings: tuple[Text, ...] = ()
     # the face screen's colour flashes (face check -> face screen -> the demo's lit scene); None: off
     screen_flash: ScreenFlash | None = None
+    # -> FaceFailures on a new connection: refused face checks counted per document (face worker)
+    open_face_failures: Callable[[], Any] | None = None
 
     @property
     def files(self) -> DataFolder:
@@ -306,6 +308,10 @@ def build_parts(config: Config) -> KioskParts:
     def open_storage() -> Storage:
         return Storage(files.db, RecordCipher(load_storage_key(files)))
 
+    def open_face_failures() -> Any:
+        from kiosk.services.face_failures import FaceFailures
+        return FaceFailures(open_storage(), load_face_failure_key(files))
+
     def render(app: Application) -> bytes:
         code = sign_receipt(signing_key, app.number, app.bundle_id)
         # Imported by the first receipt (print thread), not at start: reportlab costs ~0.1 s.
@@ -322,7 +328,8 @@ def build_parts(config: Config) -> KioskParts:
     timeouts = Timeouts(card_read=d.card_read_timeout, face_check=config.session.face_check_seconds,
                         store=d.store_timeout, print=d.print_timeout)
     return KioskParts(config, catalogue, flow_config, devices, timeouts, open_storage, render, citizens,
-                      reader if isinstance(reader, SimCardReader) else None, make_sync, staff_warnings, flash)
+                      reader if isinstance(reader, SimCardReader) else None, make_sync, staff_warnings, flash,
+                      open_face_failures)
 
 
 def _sync_settings(config: Config) -> SyncSettings:

@@ -69,7 +69,11 @@ class Runtime:
                  open_storage: Callable[[], Any], render_receipt: Callable[[Any], bytes],
                  post: Callable[[ev.Event], None], timeouts: Timeouts = Timeouts(),
                  clock: Callable[[], datetime] = datetime.now,
-                 make_sync: Callable[..., Any] | None = None) -> None:
+                 make_sync: Callable[..., Any] | None = None,
+                 open_face_failures: Callable[[], Any] | None = None) -> None:
+        """`open_face_failures()` -> a FaceFailures on a new connection (kiosk/services/
+        face_failures.py), opened and closed by each face check on the face worker; None: failed
+        checks are counted per session only."""
         self.devices = devices
         self._catalogue = catalogue
         self._kiosk_id = kiosk_id
@@ -78,6 +82,7 @@ class Runtime:
         self._post = post
         self._timeouts = timeouts
         self._clock = clock
+        self._open_face_failures = open_face_failures
         self._run_id = secrets.token_hex(8)   # with the session's attempt number: one submission key per session
         self._storage: Any = None
         self._face_worker = Worker("face")
@@ -263,10 +268,23 @@ class Runtime:
                 self._post(ev.FaceGuidance(effect.attempt, instruction))
 
         def job() -> ev.FaceChecked:
-            # The clock starts when the check does, not while the chip photo is still being encoded.
-            deadline = time.monotonic() + self._timeouts.face_check
-            d = self.devices.face.verify(effect.reference_photo, camera, deadline, token, progress)
-            return ev.FaceChecked(effect.attempt, d.matched, d.distance, d.reason)
+            counter = self._open_face_failures() if self._open_face_failures and effect.document_number else None
+            try:
+                if counter is not None and counter.locked(effect.document_number):
+                    # Too many refused checks of this document today, in any session: no camera
+                    # check can settle it now; staff verify the citizen.
+                    log.info("face check: document locked after %d refused checks", counter.limit)
+                    return ev.FaceChecked(effect.attempt, False, None, None, locked=True)
+                # The clock starts when the check does, not while the chip photo is still being encoded.
+                deadline = time.monotonic() + self._timeouts.face_check
+                d = self.devices.face.verify(effect.reference_photo, camera, deadline, token, progress)
+                locked = False
+                if counter is not None and d.refused and not token.is_set():
+                    locked = counter.record_failure(effect.document_number) >= counter.limit
+                return ev.FaceChecked(effect.attempt, d.matched, d.distance, d.reason, locked=locked, checks=d.checks)
+            finally:
+                if counter is not None:
+                    counter.close()
 
         def done(result: ev.FaceChecked | None, error: BaseException | None) -> None:
             if token.is_set():

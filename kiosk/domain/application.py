@@ -83,6 +83,20 @@ class FaceCheckRecord:
     matched: bool
     distance: float | None
     attempts: int
+    checks: tuple[str, ...] = ()     # what a match established: "match", "moves:N", "flash"
+
+    def summary(self) -> Text:
+        """Exactly what was checked, in plain words (review screen, receipt)."""
+        moves = next((int(c.split(":")[1]) for c in self.checks if c.startswith("moves:")), 0)
+        flash = "flash" in self.checks
+        if not self.matched:
+            return Text("人脸核验未通过", "Face check not passed")
+        if not moves:
+            return Text("人脸与证件芯片照片一致（未做活体检测）", "Face matched the chip photo (no live-person check)")
+        zh = f"人脸与证件芯片照片一致；活体检测：{moves} 个随机头部动作" + ("及屏幕光反射" if flash else "")
+        en = f"face matched the chip photo; live-person check: {moves} random head movements" + \
+            (" and screen-light reflection" if flash else "")
+        return Text(zh, en[0].upper() + en[1:])
 
 
 @dataclass(frozen=True)
@@ -163,7 +177,7 @@ class Application:
             "materials": [[mid, t(title), held] for mid, title, held in self.materials],
             "face_check": None if self.face_check is None else {
                 "matched": self.face_check.matched, "distance": self.face_check.distance,
-                "attempts": self.face_check.attempts},
+                "attempts": self.face_check.attempts, "checks": list(self.face_check.checks)},
         }
 
     @staticmethod
@@ -180,5 +194,6 @@ class Application:
                                              r["fee"], tuple(r["fields"]), tuple(r["materials"])) for r in rec["requests"]),
             materials=tuple((m[0], T(m[1]), m[2]) for m in rec["materials"]),
             face_check=FaceCheckRecord(rec["face_check"]["matched"], rec["face_check"]["distance"],
-                                       rec["face_check"]["attempts"]) if rec.get("face_check") else None,
+                                       rec["face_check"]["attempts"], tuple(rec["face_check"].get("checks", ())))
+            if rec.get("face_check") else None,
         )

@@ -66,10 +66,15 @@ class FaceState:
     message: Text | None = None
     needs_staff: bool = False
     matched: bool = False
+    # needs_staff because this document failed too many checks today, in any session: staff
+    # verify the citizen's identity themselves (the staff issue picks this outcome up).
+    locked: bool = False
+    checks: tuple[str, ...] = ()
 
     def record(self) -> FaceCheckRecord:
-        """What travels with the application: outcome, distance, attempts (never an image)."""
-        return FaceCheckRecord(self.matched, self.last_distance, self.attempts)
+        """What travels with the application: outcome, distance, attempts, what was checked
+        (never an image)."""
+        return FaceCheckRecord(self.matched, self.last_distance, self.attempts, self.checks)
 
 
 @dataclass(frozen=True)

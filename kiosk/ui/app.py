@@ -70,7 +70,8 @@ def build_ui(parts: KioskParts, *, start: bool = True) -> KioskUi:
     runtime = Runtime(devices=parts.devices, catalogue=lambda: parts.catalogue, kiosk_id=parts.config.kiosk.id,
                       open_storage=parts.open_storage, render_receipt=parts.render_receipt,
                       post=lambda event: bridge.run_on_main(lambda: controller.dispatch(event)),
-                      timeouts=parts.timeouts, make_sync=parts.make_sync)
+                      timeouts=parts.timeouts, make_sync=parts.make_sync,
+                      open_face_failures=parts.open_face_failures)
     controller.attach(runtime.perform)
     app = QApplication.instance()
     assert app is not None          # ensure_qapplication() made it
