@@ -14,8 +14,6 @@ from kiosk.devices.ports import FaceDecision
 from kiosk.devices.sim.card_reader import SimCardReader
 from kiosk.devices.sim.printer import FolderPrinter
 from kiosk.domain.text import Text
-from kiosk.flows import effects as fx
-from kiosk.flows import events as ev
 from kiosk.flows import messages as msg
 from kiosk.flows.journey import FlowConfig, Step, handle, initial_state
 from kiosk.runtime import Devices, Runtime, Timeouts
