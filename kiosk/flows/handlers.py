@@ -116,9 +116,10 @@ def _face_check(state: FlowState, event: ev.Event, now: datetime) -> Result:
     if isinstance(event, ev.FaceChecked) and face.checking:
         attempts = face.attempts + 1
         if event.matched:
-            session = replace(s, face=FaceState(attempts, False, event.distance, msg.FACE_VERIFIED, matched=True,
-                                                checks=event.checks))
-            return goto(state, Step.CHOOSE_BUNDLE, now, session=session, notice=msg.FACE_VERIFIED), [fx.StopFaceCheck()]
+            passed = FaceState(attempts, False, event.distance, None, matched=True, checks=event.checks)
+            verified = msg.face_verified(passed.record().summary())
+            session = replace(s, face=replace(passed, message=verified))
+            return goto(state, Step.CHOOSE_BUNDLE, now, session=session, notice=verified), [fx.StopFaceCheck()]
         if event.locked:
             locked = FaceState(attempts, False, event.distance, msg.FACE_LOCKED, needs_staff=True, locked=True)
             return replace(state, session=replace(s, face=locked), last_activity=now, warning=False), [fx.StopFaceCheck()]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote
 
-from kiosk.domain.application import Application, DepartmentRequest
+from kiosk.domain.application import Application, DepartmentRequest, FaceCheckRecord
 from kiosk.domain.text import Text
 
 
@@ -29,8 +29,14 @@ class ReceiptOptions:
 TITLE = Text("办事回执", "Application receipt")
 NUMBER_LABEL = Text("受理编号", "Application no.")
 SERVICE_LABEL = Text("办理事项", "Service")
-IDENTITY_CHECKED = Text("身份核验：证件芯片读取 + 人脸比对（活体）通过",
-                        "Identity: ID chip read + live face check passed")
+
+
+def identity_checked(face: FaceCheckRecord) -> Text:
+    """How identity was established, saying exactly what the face check checked."""
+    what = face.summary()
+    return Text(f"身份核验：证件芯片读取；{what.zh}", f"Identity: ID chip read; {what.en[0].lower()}{what.en[1:]}")
+
+
 MATERIALS_HEADING = Text("材料", "Materials")
 HELD_HEADING = Text("政府已掌握，无需您提供：", "Already held by government — you need not bring:")
 PROVIDED_HEADING = Text("您已提供：", "Provided by you:")
@@ -59,7 +65,7 @@ class ReceiptContent:
     submitted: Text
     service: Text
     status: Text
-    identity: Text | None            # said only when the live face check passed
+    identity: Text | None            # said only when the face check passed, saying what it checked
     departments_heading: Text
     departments: tuple[DepartmentItem, ...]
     materials_held: tuple[Text, ...]
@@ -130,7 +136,7 @@ def receipt_content(app: Application, options: ReceiptOptions) -> ReceiptContent
         service=app.bundle_title,
         status=Text(f"状态：{status.zh}", f"Status: {status.en}"),
         # Tells the back office and the citizen how identity was established at the kiosk.
-        identity=IDENTITY_CHECKED if app.face_check is not None and app.face_check.matched else None,
+        identity=identity_checked(app.face_check) if app.face_check is not None and app.face_check.matched else None,
         departments_heading=Text(f"办理部门（共 {n} 项）", f"Departments ({n})"),
         departments=tuple(_department(r) for r in app.requests),
         materials_held=tuple(title for _, title, gov in app.materials if gov),

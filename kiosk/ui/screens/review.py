@@ -83,6 +83,10 @@ class ReviewScreen(Screen):
             self.body_layout.addWidget(label(self.t(S.MATERIALS_HELD) + sep.join(held), "verified", wrap=True))
         if bring:
             self.body_layout.addWidget(label(self.t(S.MATERIALS_BRING) + sep.join(bring), "help", wrap=True))
+        if draft.face_check is not None and draft.face_check.matched:
+            # Exactly what the face check established, as the receipt will say it.
+            self.body_layout.addWidget(label(self.t(S.IDENTITY_CHECKED) + self.t(draft.face_check.summary()),
+                                             "verified", wrap=True))
         self.body_layout.addStretch(1)
 
     def _on_submit_clicked(self) -> None:
