@@ -78,8 +78,8 @@ class ChallengeConfig:
     # Every sequence has at least one of these: a turn shows parallax, which a flat picture
     # (a photo tilted or brought closer can do the other movements) cannot.
     required: tuple[Action, ...] = (Action.TURN_LEFT, Action.TURN_RIGHT)
-    hold_s: float = 0.2                   # still and neutral this long before a prompt may come
-    jitter: tuple[float, float] = (0.05, 0.35)  # then the prompt waits this long more, at random
+    hold_s: float = 0.15                  # still and neutral this long before a prompt may come
+    jitter: tuple[float, float] = (0.0, 0.3)    # then the prompt waits this long more, at random
     settle_s: float = 3.0                 # time to become still and neutral (first action: from the start)
     reaction_floor_s: float = 0.25        # no movement may start sooner than this after the prompt
     reaction_ceiling_s: float = 2.5       # the asked movement must reach its threshold by then

@@ -247,7 +247,7 @@ class FileCamera(CaptureThreadCamera):
             if action in script.actions:
                 queue = [(None, None, 0.0)] * round(self._rng.uniform(*script.reaction) * fps)
                 how = script.actions[action]
-                hold = [(None, None, 0.0)] * max(1, round(fps * 0.15))
+                hold = [(None, None, 0.0)] * max(1, round(fps * 0.1))
                 if isinstance(how, Transform):
                     steps = max(2, round(fps * 0.2))
                     ramp = [(None, how, k / steps) for k in range(1, steps + 1)]
