@@ -24,7 +24,8 @@ does not change with it; the genuine person is, when the screen flashes).
 Method (why 2,000+ checks fit on two shared cores): a check is simulated on a virtual clock. The
 camera delivers a frame every 1/30 s; the verifier takes the newest one and spends the measured
 per-frame analysis time on it (plus the measured encoding time when it encodes one), exactly as
-the face worker does, so it sees the frames it would see. The expensive per-frame work, dlib
+the face worker does, so it sees the frames it would see (the times are CPU times measured while
+filling the cache, i.e. one free core, and do not depend on what else the machine runs). The expensive per-frame work, dlib
 detection + landmarks + quality gates, the face chroma, and the face encoding's distance to the
 chip photo, depends only on the source frame, the transform (tilt/zoom amount) and the screen
 tint, and is cached under that key: replays are re-timings of the same source frames. The
@@ -105,9 +106,9 @@ class Frames:
     def analysis(self, key: Key):
         if key not in self._cache:
             img = self.image(key)
-            t = time.perf_counter()
+            t = time.process_time()   # CPU time: what one free core would take, whatever the load
             a = quality.analyse(img, 0, 0.0)
-            self.analyse_s.append(time.perf_counter() - t)
+            self.analyse_s.append(time.process_time() - t)
             chroma = face_chroma(img, a.face.box) if a.face is not None else None
             self._cache[key] = (a, chroma)
         return self._cache[key]
@@ -115,9 +116,9 @@ class Frames:
     def distance(self, key: Key) -> float:
         if key not in self._dist:
             a, _ = self.analysis(key)
-            t = time.perf_counter()
+            t = time.process_time()
             self._dist[key] = self.reference.distance(matching.encode_probe(self.image(key), a.face))
-            self.encode_s.append(time.perf_counter() - t)
+            self.encode_s.append(time.process_time() - t)
         return self._dist[key]
 
 

@@ -50,6 +50,11 @@ CHALLENGE_MISSED = Text("没有看到您按提示动作。请先正对屏幕保�
                         "when an instruction appears, and try again.")
 
 
+# A challenge refused before the face was matched waits this long (frame time) for the match:
+# "your face did not match the card" is the more useful thing to hear, when it is so.
+MATCH_GRACE_S = 1.5
+
+
 @dataclass(frozen=True)
 class VerifierSettings:
     policy: matching.MatchPolicy     # its threshold comes from the configuration; no default here
@@ -91,6 +96,7 @@ class FaceCheck:
         # judged on these (the still frames around them would drown a turn's parallax).
         self._turns: list[list] = []
         self._turning = False
+        self._failed_at: float | None = None   # when the challenge failed, if it did
         self.why = ""                 # a short code for the log and the benchmark
 
     def _begin(self, t: float) -> None:
@@ -129,6 +135,22 @@ class FaceCheck:
                 self._samples.append((t, chroma))
         if not analysis.verdict.ok and analysis.verdict.advice is not None:
             self._advice = analysis.verdict.advice
+        # A face that does not match is said first: it is what the citizen can act on.
+        if distance is not None:
+            seq = self.sequence
+            if seq is not None and seq.outcome is Outcome.PASSED and len(self._distances) >= self.s.policy.min_good_frames:
+                self._after = distance
+            self._distances.append(distance)
+        if not self._matched_first and len(self._distances) >= self.s.policy.min_good_frames:
+            first = matching.decide(self._distances, self.s.policy)
+            if not first.matched:
+                self.why = "mismatch"
+                log.info("face check: no match (distance %.3f over %d frames)", first.distance, first.frames)
+                return self._refuse(MISMATCH, first.distance)
+            self._matched_first = True
+            if self.sequence is None:
+                self.why = "match"
+                return FaceDecision(True, first.distance, None)
         seq = self.sequence
         if seq is not None and seq.outcome is Outcome.PENDING:
             step = seq.feed(pose_of(face.landmarks) if face is not None else None, t)
@@ -142,29 +164,19 @@ class FaceCheck:
             self._turning = turning
             if step.outcome is Outcome.FAILED:
                 self.why = seq.refusal.value if seq.refusal else "challenge"
+                self._failed_at = t
                 log.info("face check: challenge refused (%s, asked %s)", self.why,
                          seq.failed_on.value if seq.failed_on else "-")
-                return self._refuse(CHALLENGE_MISSED)
             if step.instruction is HOLD_STILL and not analysis.verdict.ok and analysis.verdict.advice is not None:
                 self._progress(analysis.verdict.advice)   # "come closer" first: holding still comes after
             elif step.instruction is not None:
                 self._progress(step.instruction)
         elif seq is None and not analysis.verdict.ok and analysis.verdict.advice is not None:
             self._progress(analysis.verdict.advice)
-        if distance is not None:
-            if seq is not None and seq.outcome is Outcome.PASSED and len(self._distances) >= self.s.policy.min_good_frames:
-                self._after = distance
-            self._distances.append(distance)
-        if not self._matched_first and len(self._distances) >= self.s.policy.min_good_frames:
-            first = matching.decide(self._distances, self.s.policy)
-            if not first.matched:
-                self.why = "mismatch"
-                log.info("face check: no match (distance %.3f over %d frames)", first.distance, first.frames)
-                return self._refuse(MISMATCH, first.distance)
-            self._matched_first = True
-            if seq is None:
-                self.why = "match"
-                return FaceDecision(True, first.distance, None)
+        if self._failed_at is not None and (self._matched_first or t - self._failed_at > MATCH_GRACE_S):
+            # A flat picture all along is told to take the photo or screen away.
+            return self._refuse(CHALLENGE_MISSED if self._passive.is_live() else NOT_LIVE)
+        seq = self.sequence
         if seq is None or seq.outcome is not Outcome.PASSED or self._after is None:
             return None
         return self._final(t)
