@@ -36,7 +36,6 @@ sys.path.insert(0, str(ROOT))
 from kiosk.compose import build_parts  # noqa: E402 - after the sys.path line above
 from kiosk.config import load_config  # noqa: E402 - after the sys.path line above
 from kiosk.devices.face.challenge import LOOK_BACK, PROMPTS  # noqa: E402 - after the sys.path line above
-from kiosk.devices.face.verifier import LOOK  # noqa: E402 - after the sys.path line above
 
 
 class _Never:
