@@ -36,6 +36,7 @@ refused, and the genuine person's time from "look at the camera" to the decision
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import statistics
 import sys
@@ -240,27 +241,27 @@ def run_check(source: Source, settings: VerifierSettings, seed: int, cost: Calla
     return False, "timeout", t
 
 
+def _binom_cdf(k: int, n: int, p: float) -> float:
+    return sum(math.comb(n, i) * p ** i * (1 - p) ** (n - i) for i in range(k + 1))
+
+
 def clopper_pearson(k: int, n: int, conf: float = 0.95) -> tuple[float, float]:
-    from scipy.stats import beta
+    """The exact binomial interval, by bisection on the binomial CDF (no scipy needed)."""
     a = (1 - conf) / 2
-    lo = 0.0 if k == 0 else float(beta.ppf(a, k, n - k + 1))
-    hi = 1.0 if k == n else float(beta.ppf(1 - a, k + 1, n - k))
-    return lo, hi
 
-
-def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    p = k / n
-    d = 1 + z * z / n
-    c = (p + z * z / (2 * n)) / d
-    h = z * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5 / d
-    return max(0.0, c - h), min(1.0, c + h)
+    def solve(f: Callable[[float], bool]) -> float:   # the p in [0, 1] where f turns from False to True
+        lo, hi = 0.0, 1.0
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            lo, hi = (lo, mid) if f(mid) else (mid, hi)
+        return (lo + hi) / 2
+    lower = 0.0 if k == 0 else solve(lambda p: 1 - _binom_cdf(k - 1, n, p) >= a)
+    upper = 1.0 if k == n else solve(lambda p: _binom_cdf(k, n, p) <= a)
+    return lower, upper
 
 
 def interval(k: int, n: int) -> tuple[float, float]:
-    try:
-        return clopper_pearson(k, n)
-    except ImportError:
-        return wilson(k, n)
+    return clopper_pearson(k, n)
 
 
 FRAMES: Frames
