@@ -35,8 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from kiosk.compose import build_parts  # noqa: E402 - after the sys.path line above
 from kiosk.config import load_config  # noqa: E402 - after the sys.path line above
-from kiosk.devices.face.liveness import LOOK_BACK  # noqa: E402 - after the sys.path line above
-from kiosk.devices.face.verifier import LOOK  # noqa: E402 - after the sys.path line above
+from kiosk.devices.face.challenge import LOOK_BACK, PROMPTS  # noqa: E402 - after the sys.path line above
 
 
 class _Never:
@@ -84,8 +83,9 @@ def main() -> int:
                                        lambda text, said=said: said.append((time.perf_counter(), text.en)))
             end = time.perf_counter()
             camera.stop()
-            prompt = next((at for at, text in said if text not in (LOOK.en, LOOK_BACK.en)), None)
-            back = next((at for at, text in said if text == LOOK_BACK.en), None)
+            asked = {p.en for p in PROMPTS.values()}
+            prompt = next((at for at, text in said if text in asked), None)      # the first movement asked
+            back = next((at for at, text in reversed(said) if text == LOOK_BACK.en), None)   # the last one seen
             rows.append({"matched": decision.matched, "total": end - start, "prepare": prepare_s,
                          "look": (prompt or end) - start, "turn": (back - prompt) if prompt and back else None,
                          "back": (end - back) if back else None})
@@ -105,8 +105,8 @@ def main() -> int:
     print("|---|---|---|")
     for key, label in (("total", "**time to decision** (verify called -> decision)"),
                        ("look", "look: first good frames, match, pause before the challenge"),
-                       ("turn", "turn: challenge asked -> seen done"),
-                       ("back", "back: look back -> decision"),
+                       ("turn", "moves: first movement asked -> last movement seen done"),
+                       ("back", "back: last look back -> decision (return, reflection, one more match)"),
                        ("prepare", "(before: chip photo encoded, after the card read)")):
         values = [r[key] for r in rows if r[key] is not None]
         if values:

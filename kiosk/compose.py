@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk.config import Config
+from kiosk.devices.face.screen_flash import ScreenFlash
 from kiosk.devices.government import GovernmentRecords, NoGovernmentRecords
 from kiosk.devices.ports import Camera, CardReader, FaceVerifier, Printer, Speaker
 from kiosk.devices.sim.camera import FileCamera
@@ -32,7 +33,7 @@ from kiosk.services.crypto import RecordCipher
 from kiosk.services.datafolder import DataFolder
 from kiosk.services.staff.authenticator import StaffPolicy
 from kiosk.services.staff.services import StaffServices, open_staff_services
-from kiosk.services.keystore import KeyProblem, load_receipt_key, load_signing_key, load_storage_key
+from kiosk.services.keystore import KeyProblem, load_face_failure_key, load_receipt_key, load_signing_key, load_storage_key
 from kiosk.services.storage import Storage
 from kiosk.services.sync.protocol import ProtocolError
 from kiosk.services.sync.settings import SyncSettings, SyncSettingsError, settings_for
@@ -72,6 +73,10 @@ class KioskParts:
     check_health: Callable[[], Any] | None = None
     # scan-to-check (issue 14 part 3): the camera that reads receipts, the trust, the back office
     scanning: ScanSetup | None = None
+    # the face screen's colour flashes (face check -> face screen -> the demo's lit scene); None: off
+    screen_flash: ScreenFlash | None = None
+    # -> FaceFailures on a new connection: refused face checks counted per document (face worker)
+    open_face_failures: Callable[[], Any] | None = None
 
     @property
     def files(self) -> DataFolder:
@@ -83,9 +88,11 @@ class KioskParts:
         return Text(self.config.kiosk.name_zh, self.config.kiosk.name_en)
 
 
-def _camera_factory(config: Config, citizens: list[DemoCitizen]) -> Callable[[bytes], Camera]:
+def _camera_factory(config: Config, citizens: list[DemoCitizen],
+                    flash: ScreenFlash | None = None) -> Callable[[bytes], Camera]:
     """Which camera a face check watches, by the chip photo: the demo citizen's clip or photo
-    (camera = "sim"), or the one real camera (camera = "opencv")."""
+    (camera = "sim"), or the one real camera (camera = "opencv"). A scripted demo person is lit
+    by the screen's `flash`."""
     d = config.devices
     if d.camera == "opencv":
         from kiosk.devices.face.camera import OpenCvCamera
@@ -101,11 +108,17 @@ def _camera_factory(config: Config, citizens: list[DemoCitizen]) -> Callable[[by
         c = by_photo.get(photo, fallback)
         if c is None:
             raise ConfigurationProblem("camera = 'sim' needs demo citizens")
-        return FileCamera(c.camera_source, script=c.camera_script)
+        return FileCamera(c.camera_source, script=c.camera_script, flash=flash if c.camera_script else None)
     return camera_for
 
 
-def _face_verifier(config: Config, citizens: list[DemoCitizen]) -> FaceVerifier:
+def _screen_flash(config: Config) -> ScreenFlash | None:
+    """The face screen's colour flashes, when the real verifier checks their reflection."""
+    f = config.face
+    return ScreenFlash() if config.devices.face == "dlib" and f.liveness and f.flash_check else None
+
+
+def _face_verifier(config: Config, citizens: list[DemoCitizen], flash: ScreenFlash | None = None) -> FaceVerifier:
     d, f = config.devices, config.face
     if d.face == "sim":
         return SimFaceVerifier({c.identity.photo for c in citizens if not c.face_genuine})
@@ -116,15 +129,19 @@ def _face_verifier(config: Config, citizens: list[DemoCitizen]) -> FaceVerifier:
         raise ConfigurationProblem(f"devices.face = 'dlib' needs {', '.join(missing)}: install requirements.txt")
 
     def build() -> FaceVerifier:   # on the face worker, after the first screen is drawn
+        from kiosk.devices.face.challenge import Action, ChallengeConfig
+        from kiosk.devices.face.cue import FlashConfig, NoDepthSensor
         from kiosk.devices.face.encoder_process import ChipEncoder
-        from kiosk.devices.face.liveness import Challenge, LivenessConfig
+        from kiosk.devices.face.liveness import LivenessConfig
         from kiosk.devices.face.matching import MatchPolicy
         from kiosk.devices.face.verifier import DlibFaceVerifier, VerifierSettings
-        liveness = LivenessConfig(nonplanar_threshold=f.nonplanar_threshold, challenge_seconds=f.challenge_seconds,
-                                  challenges=tuple(Challenge(c.strip()) for c in f.challenges.split(",")))
+        liveness = LivenessConfig(nonplanar_threshold=f.nonplanar_threshold)
+        challenge = ChallengeConfig(actions=f.challenge_actions, reaction_ceiling_s=f.challenge_seconds,
+                                    kinds=tuple(dict.fromkeys(Action(c.strip()) for c in f.challenges.split(","))))
         policy = MatchPolicy(threshold=f.threshold, min_good_frames=f.min_good_frames)
-        return DlibFaceVerifier(VerifierSettings(policy=policy, liveness=liveness, require_liveness=f.liveness),
-                                encoder=ChipEncoder())
+        settings = VerifierSettings(policy=policy, liveness=liveness, challenge=challenge,
+                                    flash=FlashConfig() if flash is not None else None, require_liveness=f.liveness)
+        return DlibFaceVerifier(settings, encoder=ChipEncoder(), flash=flash, depth=NoDepthSensor())
     from kiosk.devices.face.deferred import DeferredFaceVerifier
     return DeferredFaceVerifier(build)
 
@@ -280,8 +297,9 @@ def build_parts(config: Config) -> KioskParts:
         raise ConfigurationProblem(f"devices.printer = {d.printer!r}: use 'sim', 'cups' or 'escpos'")
 
     reader, staff_warnings = _card_reader(config, kinds)
-    camera_for = _camera_factory(config, citizens)
-    face = _face_verifier(config, citizens)
+    flash = _screen_flash(config)
+    camera_for = _camera_factory(config, citizens, flash)
+    face = _face_verifier(config, citizens, flash)
     printer: Printer
     if d.printer == "cups":
         from kiosk.devices.cups_printer import CupsPrinter
@@ -313,6 +331,10 @@ def build_parts(config: Config) -> KioskParts:
 
     def open_storage() -> Storage:
         return Storage(files.db, RecordCipher(load_storage_key(files)), check_code=check_code)
+
+    def open_face_failures() -> Any:
+        from kiosk.services.face_failures import FaceFailures
+        return FaceFailures(open_storage(), load_face_failure_key(files))
 
     def render(app: Application) -> bytes:
         # Imported by the first receipt (print thread), not at start: reportlab costs ~0.1 s.
@@ -346,7 +368,8 @@ def build_parts(config: Config) -> KioskParts:
                       speaker=build_speaker(config),
                       check_health=health_check(config, printer=printer, in_kiosk=True,
                                                 catalogue_version=catalogue.version),
-                      scanning=scan_setup(config, files, sync_settings, signing_key))
+                      scanning=scan_setup(config, files, sync_settings, signing_key),
+                      screen_flash=flash, open_face_failures=open_face_failures)
 
 
 def _staff_trust(config: Config, files: DataFolder, sync_settings: SyncSettings, kinds: tuple[str, ...]) -> Any:

@@ -79,6 +79,9 @@ class FaceSection:
     challenges: str
     nonplanar_threshold: float
     challenge_seconds: float
+    challenge_actions: int
+    flash_check: bool
+    depth_sensor: str
 
 
 @dataclass(frozen=True)
@@ -225,9 +228,14 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None,
         raise ConfigError(f"kiosk.id must be 10 digits, got {cfg.kiosk.id!r}")
     if cfg.kiosk.language not in ("zh", "en"):
         raise ConfigError("kiosk.language must be 'zh' or 'en'")
-    bad = [c for c in cfg.face.challenges.split(",") if c.strip() not in ("turn_left", "turn_right", "blink")]
-    if bad or not cfg.face.challenges.strip():
-        raise ConfigError("face.challenges: a comma-separated list of turn_left, turn_right, blink")
+    kinds = ("turn_left", "turn_right", "tilt_left", "tilt_right", "come_closer")
+    chosen = [c.strip() for c in cfg.face.challenges.split(",")]
+    if any(c not in kinds for c in chosen) or len(set(chosen)) < 4:
+        raise ConfigError("face.challenges: at least four different of " + ", ".join(kinds) + " (comma-separated)")
+    if not 3 <= cfg.face.challenge_actions <= len(set(chosen)):
+        raise ConfigError("face.challenge_actions: at least 3, and no more than the kinds in face.challenges")
+    if cfg.face.depth_sensor != "none":
+        raise ConfigError("face.depth_sensor: 'none' (the only backend so far)")
     if not 0.0 < cfg.face.threshold < 2.0:
         raise ConfigError("face.threshold must be between 0 and 2 (face_recognition distances)")
     if cfg.devices.sam_baud not in (9600, 19200, 38400, 57600, 115200):

@@ -78,11 +78,14 @@ class Runtime:
                  make_sync: Callable[..., Any] | None = None, health: Any = None,
                  open_staff: Callable[[Any], Any] | None = None, check_health: Callable[[], Any] | None = None,
                  override_flag_per_day: int = 5, data_dir: Any = None,
-                 scanning: ScanSetup | None = None) -> None:
+                 scanning: ScanSetup | None = None,
+                 open_face_failures: Callable[[], Any] | None = None) -> None:
         """`health`: the HealthMonitor thread (kiosk/services/health.py) or None; `open_staff(storage)`
         gives the staff services on the store thread's connection (kiosk/compose.py);
         `check_health()` the health report for the staff console (runtime_staff.py); `scanning`:
-        the scan-to-check setup (kiosk/compose_scan.py)."""
+        the scan-to-check setup (kiosk/compose_scan.py); `open_face_failures()` -> a FaceFailures
+        on a new connection (kiosk/services/face_failures.py), opened and closed by each face check
+        on the face worker; None: failed checks are counted per session only."""
         self.devices = devices
         self._catalogue = catalogue
         self._kiosk_id = kiosk_id
@@ -91,6 +94,7 @@ class Runtime:
         self._post = post
         self._timeouts = timeouts
         self._clock = clock
+        self._open_face_failures = open_face_failures
         self._run_id = secrets.token_hex(8)   # with the session's attempt number: one submission key per session
         self._storage: Any = None
         self._face_worker = Worker("face")
@@ -304,10 +308,23 @@ class Runtime:
                 self._post(ev.FaceGuidance(effect.attempt, instruction))
 
         def job() -> ev.FaceChecked:
-            # The clock starts when the check does, not while the chip photo is still being encoded.
-            deadline = time.monotonic() + self._timeouts.face_check
-            d = self.devices.face.verify(effect.reference_photo, camera, deadline, token, progress)
-            return ev.FaceChecked(effect.attempt, d.matched, d.distance, d.reason)
+            counter = self._open_face_failures() if self._open_face_failures and effect.document_number else None
+            try:
+                if counter is not None and counter.locked(effect.document_number):
+                    # Too many refused checks of this document today, in any session: no camera
+                    # check can settle it now; staff verify the citizen.
+                    log.info("face check: document locked after %d refused checks", counter.limit)
+                    return ev.FaceChecked(effect.attempt, False, None, None, locked=True)
+                # The clock starts when the check does, not while the chip photo is still being encoded.
+                deadline = time.monotonic() + self._timeouts.face_check
+                d = self.devices.face.verify(effect.reference_photo, camera, deadline, token, progress)
+                locked = False
+                if counter is not None and d.refused and not token.is_set():
+                    locked = counter.record_failure(effect.document_number) >= counter.limit
+                return ev.FaceChecked(effect.attempt, d.matched, d.distance, d.reason, locked=locked, checks=d.checks)
+            finally:
+                if counter is not None:
+                    counter.close()
 
         def done(result: ev.FaceChecked | None, error: BaseException | None) -> None:
             if token.is_set():

@@ -147,6 +147,11 @@ class FaceDecision:
     matched: bool
     distance: float | None
     reason: Text | None = None   # what the citizen should do when not matched
+    # The verifier saw a face and refused it (no match, not live, challenge failed): counts
+    # against the document (kiosk/services/face_failures.py). A check that could not decide
+    # (no face seen, camera trouble, cancelled) does not.
+    refused: bool = False
+    checks: tuple[str, ...] = ()  # what a match established: "match", "moves:3", "flash"
 
 
 @runtime_checkable

@@ -83,6 +83,7 @@ class FaceCheckRecord:
     matched: bool
     distance: float | None
     attempts: int
+    checks: tuple[str, ...] = ()     # what a match established: "match", "moves:N", "flash"
     # Set when the automated check failed for good (or could not run) and a signed-in clerk
     # compared the person with the document instead: their staff number and the reason (a key of
     # OVERRIDE_REASONS). The department sees "identity checked by staff No. X", never "face passed".
@@ -94,22 +95,39 @@ class FaceCheckRecord:
         return self.staff_number is not None
 
     def as_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"matched": self.matched, "distance": self.distance, "attempts": self.attempts}
+        d: dict[str, Any] = {"matched": self.matched, "distance": self.distance, "attempts": self.attempts,
+                             "checks": list(self.checks)}
         if self.by_staff:
             d.update(checked_by="staff", staff_number=self.staff_number, override_reason=self.override_reason)
         return d
 
     @staticmethod
     def from_dict(d: Mapping[str, Any]) -> FaceCheckRecord:
-        return FaceCheckRecord(d["matched"], d["distance"], d["attempts"], d.get("staff_number"), d.get("override_reason"))
+        return FaceCheckRecord(d["matched"], d["distance"], d["attempts"], tuple(d.get("checks", ())),
+                               staff_number=d.get("staff_number"), override_reason=d.get("override_reason"))
 
-    def summary(self) -> Text | None:
-        """How identity was established, as the review, the receipt and the department read it."""
+    def summary(self) -> Text:
+        """Exactly what the face check checked, in plain words."""
+        moves = next((int(c.split(":")[1]) for c in self.checks if c.startswith("moves:")), 0)
+        flash = "flash" in self.checks
+        if not self.matched:
+            return Text("人脸核验未通过", "Face check not passed")
+        if not moves:
+            return Text("人脸与证件芯片照片一致（未做活体检测）", "Face matched the chip photo (no live-person check)")
+        zh = f"人脸与证件芯片照片一致；活体检测：{moves} 个随机头部动作" + ("及屏幕光反射" if flash else "")
+        en = f"face matched the chip photo; live-person check: {moves} random head movements" + \
+            (" and screen-light reflection" if flash else "")
+        return Text(zh, en[0].upper() + en[1:])
+
+    def identity_line(self) -> Text | None:
+        """How identity was established, as the review, the receipt and the department read it:
+        a clerk's override, or exactly what the face check checked; None when neither happened."""
         if self.by_staff:
             return Text(f"身份核验：证件芯片读取 + 工作人员人工核验（工号 {self.staff_number}）",
                         f"Identity: ID chip read + identity checked by staff No. {self.staff_number}")
         if self.matched:
-            return Text("身份核验：证件芯片读取 + 人脸比对（活体）通过", "Identity: ID chip read + live face check passed")
+            what = self.summary()
+            return Text(f"身份核验：证件芯片读取；{what.zh}", f"Identity: ID chip read; {what.en[0].lower()}{what.en[1:]}")
         return None
 
 

@@ -36,6 +36,11 @@ class LookUpRecords:
 class StartFaceCheck:
     attempt: int
     reference_photo: bytes
+    # whose failed checks count against it, across sessions (kiosk/services/face_failures.py)
+    document_number: str = ""
+
+    def __repr__(self) -> str:   # never print the number or the photo into a log
+        return f"StartFaceCheck(attempt={self.attempt})"
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,9 @@ class FaceChecked:
     matched: bool
     distance: float | None = None
     reason: Text | None = None     # what to do next when it did not match
+    # This document has failed too many checks (across sessions): staff must verify the citizen.
+    locked: bool = False
+    checks: tuple[str, ...] = ()   # what a match established ("match", "moves:3", "flash")
 
 
 @dataclass(frozen=True)

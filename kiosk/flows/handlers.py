@@ -96,7 +96,7 @@ def _reading_card(state: FlowState, event: ev.Event, now: datetime) -> Result:
                           face=FaceState(checking=True))
         # The records lookup runs while the citizen turns to the camera; it never holds them up.
         return goto(state, Step.FACE_CHECK, now, session=session, notice=None), \
-            [fx.StartFaceCheck(state.attempt, ident.photo),
+            [fx.StartFaceCheck(state.attempt, ident.photo, ident.document_number),
              fx.LookUpRecords(state.attempt, ident, state.config.records_timeout_seconds)]
     return state, []
 
@@ -128,8 +128,13 @@ def _face_check(state: FlowState, event: ev.Event, now: datetime) -> Result:
     if isinstance(event, ev.FaceChecked) and face.checking:
         attempts = face.attempts + 1
         if event.matched:
-            session = replace(s, face=FaceState(attempts, False, event.distance, msg.FACE_VERIFIED, matched=True))
-            return goto(state, Step.CHOOSE_BUNDLE, now, session=session, notice=msg.FACE_VERIFIED), [fx.StopFaceCheck()]
+            passed = FaceState(attempts, False, event.distance, None, matched=True, checks=event.checks)
+            verified = msg.face_verified(passed.record().summary())
+            session = replace(s, face=replace(passed, message=verified))
+            return goto(state, Step.CHOOSE_BUNDLE, now, session=session, notice=verified), [fx.StopFaceCheck()]
+        if event.locked:
+            locked = FaceState(attempts, False, event.distance, msg.FACE_LOCKED, needs_staff=True, locked=True)
+            return replace(state, session=replace(s, face=locked), last_activity=now, warning=False), [fx.StopFaceCheck()]
         staff = attempts >= state.config.max_face_attempts
         failed = FaceState(attempts, False, event.distance,
                            msg.FACE_ASK_STAFF if staff else (event.reason or msg.FACE_TRY_AGAIN), staff)
@@ -137,7 +142,8 @@ def _face_check(state: FlowState, event: ev.Event, now: datetime) -> Result:
     if isinstance(event, ev.FaceRetryRequested) and not face.checking and not face.needs_staff:
         retry = replace(face, checking=True, message=None)
         return replace(state, session=replace(s, face=retry), last_activity=now, warning=False), \
-            [fx.StartFaceCheck(state.attempt, s.identity.photo if s.identity else b"")]
+            [fx.StartFaceCheck(state.attempt, s.identity.photo if s.identity else b"",
+                               s.identity.document_number if s.identity else "")]
     return state, []
 
 

@@ -20,6 +20,14 @@ KEY_ASK_STAFF = Text("多次输入不符，为保护您的证件，请联系工�
 FACE_VERIFIED = Text("人脸核验通过。", "Face check passed.")
 FACE_TRY_AGAIN = Text("人脸与证件照片不一致，请摘下帽子和眼镜，正对屏幕后重试。",
                       "Your face did not match the card photo. Please take off any hat or glasses, look straight at the screen and try again.")
+def face_verified(what: Text) -> Text:
+    """"Face check passed", saying exactly what was checked."""
+    return Text(f"{FACE_VERIFIED.zh[:-1]}：{what.zh}。", f"{FACE_VERIFIED.en[:-1]}: {what.en[0].lower()}{what.en[1:]}.")
+
+
+FACE_LOCKED = Text("这张证件今天的人脸核验已多次未通过。请按“请工作人员核验”，工作人员会当面为您核验身份。",
+                   "The face check for this card has failed several times today. Press \"Staff verification\": "
+                   "a member of staff will check your identity in person.")
 FACE_ASK_STAFF = Text("多次核验未通过。请按“请工作人员核验”，工作人员会当面为您核验。",
                       "The face check did not pass after several tries. Press \"Staff verification\": "
                       "a member of staff will check your identity in person.")

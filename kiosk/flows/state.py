@@ -74,11 +74,16 @@ class FaceState:
     photo_missing: bool = False       # the card's photo could not be decoded: no automated check at all
     staff_number: str | None = None   # a clerk confirmed identity in person (override)
     override_reason: str | None = None
+    # needs_staff because this document failed too many checks today, in any session: staff
+    # verify the citizen's identity themselves (the override below).
+    locked: bool = False
+    checks: tuple[str, ...] = ()
 
     def record(self) -> FaceCheckRecord:
-        """What travels with the application: outcome, distance, attempts, and the clerk who
-        confirmed identity instead when there was an override (never an image)."""
-        return FaceCheckRecord(self.matched, self.last_distance, self.attempts, self.staff_number, self.override_reason)
+        """What travels with the application: outcome, distance, attempts, what was checked, and
+        the clerk who confirmed identity instead when there was an override (never an image)."""
+        return FaceCheckRecord(self.matched, self.last_distance, self.attempts, self.checks,
+                               staff_number=self.staff_number, override_reason=self.override_reason)
 
     @property
     def overridable(self) -> bool:

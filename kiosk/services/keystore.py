@@ -103,6 +103,16 @@ def load_receipt_key(files: DataFolder) -> Ed25519PrivateKey:
     return load_or_create_signing_key(files.receipt_key)
 
 
+def load_face_failure_key(files: DataFolder) -> bytes:
+    """The key that hashes document numbers for the per-document face-failure count: derived
+    from the storage key (HKDF-SHA256, its own label), so it needs no file of its own and is
+    restored with the storage key's backup."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                info=b"onevisit face-failure tags v1").derive(load_storage_key(files))
+
+
 def key_fingerprint(key: bytes) -> str:
     """A short public name for a storage key, to match a backup with a kiosk (reveals nothing)."""
     return hashlib.sha256(b"onevisit-storage-key-id:v1\x00" + key).hexdigest()[:16]

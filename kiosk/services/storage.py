@@ -428,5 +428,19 @@ class Storage:
             problems.append(f"{number}: purged but not delivered, or not emptied")
         return problems
 
+    # --- failed face checks per document (kiosk/services/face_failures.py) ---------------------
+    def face_failures(self, tag: str, now: datetime) -> bytes | None:
+        """The sealed-then-opened failure record for `tag`, None when there is none (or it expired;
+        expired rows are deleted on the way)."""
+        self._db.execute("DELETE FROM face_failures WHERE expires_at <= ?", (now.isoformat(),))
+        row = self._db.execute("SELECT payload FROM face_failures WHERE tag = ?", (tag,)).fetchone()
+        return None if row is None else self._cipher.open(row[0], f"face-failures:{tag}")
+
+    def set_face_failures(self, tag: str, record: bytes, expires_at: datetime) -> None:
+        payload = self._cipher.seal(record, f"face-failures:{tag}")
+        self._db.execute("INSERT INTO face_failures (tag, expires_at, payload) VALUES (?, ?, ?) "
+                         "ON CONFLICT(tag) DO UPDATE SET expires_at = excluded.expires_at, payload = excluded.payload",
+                         (tag, expires_at.isoformat(), payload))
+
     def close(self) -> None:
         self._db.close()

@@ -153,4 +153,14 @@ MIGRATIONS: list[str] = [
                a.created_at
           FROM applications a;
     """,
+    # 9: failed face checks per document, across sessions (kiosk/services/face_failures.py). The
+    # row is keyed by a keyed hash of the document number (never the number itself); the failure
+    # times are sealed like applications; rows past `expires_at` are deleted.
+    """
+    CREATE TABLE face_failures (
+        tag         TEXT PRIMARY KEY,        -- HMAC-SHA256 of the document number, hex
+        expires_at  TEXT NOT NULL,
+        payload     BLOB NOT NULL            -- AES-GCM sealed JSON list of failure times
+    );
+    """,
 ]

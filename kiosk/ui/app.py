@@ -88,7 +88,8 @@ def build_ui(parts: KioskParts, *, start: bool = True) -> KioskUi:
                       post=lambda event: bridge.run_on_main(lambda: controller.dispatch(event)),
                       timeouts=parts.timeouts, make_sync=parts.make_sync, health=health, open_staff=parts.open_staff,
                       check_health=parts.check_health, override_flag_per_day=parts.config.staff.override_flag_per_day,
-                      data_dir=parts.config.data_dir, scanning=parts.scanning)
+                      data_dir=parts.config.data_dir, scanning=parts.scanning,
+                      open_face_failures=parts.open_face_failures)
     controller.attach(runtime.perform)
     app = QApplication.instance()
     assert app is not None          # ensure_qapplication() made it
@@ -96,7 +97,8 @@ def build_ui(parts: KioskParts, *, start: bool = True) -> KioskUi:
     reader = parts.sim_reader
     window = KioskWindow(controller, parts.kiosk_name, runtime.current_camera, parts.demo_citizens,
                          on_demo_insert=(lambda c: reader.insert(c.identity)) if reader else None,
-                         on_demo_remove=reader.remove if reader else None, scan_camera=runtime.scan_camera)
+                         on_demo_remove=reader.remove if reader else None, scan_camera=runtime.scan_camera,
+                         screen_flash=parts.screen_flash)
     narrator, voice_controls = attach_voice(window, parts.speaker, parts.config.voice.on_at_start,
                                             attract_idle_s=parts.config.session.timeout_seconds)
     window.screens[Step.SCAN_RECEIPT].speaker = parts.speaker   # type: ignore[attr-defined]

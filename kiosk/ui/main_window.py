@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
+from kiosk.devices.face.screen_flash import ScreenFlash
 from kiosk.devices.ports import Camera
 from kiosk.devices.sim.citizens import DemoCitizen
 from kiosk.domain.text import Text
@@ -67,7 +68,8 @@ class KioskWindow(QMainWindow):
     def __init__(self, controller: KioskController, kiosk_name: Text, camera: Callable[[], Camera | None],
                  demo_citizens: Sequence[DemoCitizen] = (), on_demo_insert: Callable[[DemoCitizen], None] | None = None,
                  on_demo_remove: Callable[[], None] | None = None,
-                 scan_camera: Callable[[], Camera | None] | None = None) -> None:
+                 scan_camera: Callable[[], Camera | None] | None = None,
+                 screen_flash: ScreenFlash | None = None) -> None:
         super().__init__()
         self.controller = controller
         self.kiosk_name = kiosk_name
@@ -107,7 +109,7 @@ class KioskWindow(QMainWindow):
             Step.ATTRACT: AttractScreen(),
             Step.READING_CARD: ReadingCardScreen(),
             Step.ACCESS_KEY: AccessKeyScreen(),
-            Step.FACE_CHECK: FaceCheckScreen(camera),
+            Step.FACE_CHECK: FaceCheckScreen(camera, screen_flash),
             Step.CHOOSE_BUNDLE: ChooseBundleScreen(),
             Step.FORM: FormScreen(),
             Step.MATERIALS: MaterialsScreen(),

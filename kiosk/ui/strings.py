@@ -21,7 +21,10 @@ DEMO_TRAY = T("演示：放置一张证件", "Demo: place a card")
 DEMO_REMOVE = T("演示：取走证件", "Demo: remove card")
 READING = T("正在读取证件，请不要移动证件…", "Reading your card. Please do not move it…")
 FACE_TITLE = T("人脸核验", "Face check")
-FACE_INSTRUCTION = T("请摘下帽子，正对屏幕，保持不动。", "Please take off any hat, look straight at the screen and hold still.")
+FACE_INSTRUCTION = T("请摘下帽子，正对屏幕，保持不动。我们会将您的脸与证件芯片照片比对，请您按提示做 3 个头部动作，其间屏幕会闪烁颜色。",
+                     "Please take off any hat, look straight at the screen and hold still. We compare your face with "
+                     "the photo on your card's chip and ask for 3 head movements while the screen flashes colours.")
+IDENTITY_CHECKED = T("身份核验：", "Identity check: ")
 FACE_CHECKING = T("正在核验，请稍候…", "Checking, please wait…")
 FACE_RETRY = T("重新核验", "Try again")
 CHOOSE_TITLE = T("您要办理哪件事？", "What would you like to do?")

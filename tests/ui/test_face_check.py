@@ -9,6 +9,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from kiosk.config import ASSETS
+from kiosk.devices.face.challenge import LOOK_BACK, PROMPTS
 from kiosk.devices.face.verifier import DlibFaceVerifier
 from kiosk.devices.sim.camera import FileCamera
 from kiosk.flows.journey import Step
@@ -32,7 +33,7 @@ def citizen(parts, cid):
     return next(c for c in parts.demo_citizens if c.id == cid)
 
 
-def test_live_person_matches_after_following_the_turn_challenge(qtbot, make_kiosk):
+def test_live_person_matches_after_following_three_random_movements(qtbot, make_kiosk):
     parts, ui = make_kiosk(face="dlib")
     assert isinstance(parts.devices.face.verifier, DlibFaceVerifier)   # built on first use (deferred.py)
     seen = record_instructions(ui)
@@ -41,8 +42,24 @@ def test_live_person_matches_after_following_the_turn_challenge(qtbot, make_kios
     qtbot.waitUntil(lambda: ui.controller.state.step == Step.CHOOSE_BUNDLE, timeout=WAIT)
     face = ui.controller.state.session.face
     assert face.attempts == 1 and face.last_distance is not None and face.last_distance < 0.5
-    assert any("turn your head" in s for s in seen), seen     # the random challenge was shown
-    assert any("look back" in s.lower() for s in seen), seen
+    prompts = [s for s in seen if s in {p.en for p in PROMPTS.values()}]
+    assert len(prompts) == 3 and len(set(prompts)) == 3, seen   # three different random movements
+    assert any("turn your head" in p.lower() for p in prompts), seen
+    assert seen.count(LOOK_BACK.en) >= 3, seen
+    assert "3 random head movements and screen-light reflection" in face.message.en
+
+
+def test_a_replayed_video_of_the_card_holder_is_refused(qtbot, make_kiosk):
+    def replay(parts):
+        chen = citizen(parts, "chen_hao")
+        parts.devices.camera_for = lambda photo: FileCamera(chen.camera_source, script=None)   # a clip that loops
+    parts, ui = make_kiosk(face="dlib", adjust=replay)
+    parts.sim_reader.insert(citizen(parts, "chen_hao").identity)
+    screen = ui.window.screens[Step.FACE_CHECK]
+    qtbot.waitUntil(lambda: ui.controller.state.session is not None
+                    and ui.controller.state.session.face.attempts == 1, timeout=WAIT)
+    assert ui.controller.state.step == Step.FACE_CHECK
+    assert not ui.controller.state.session.face.matched and screen.retry.isVisible()
 
 
 def test_photo_held_up_to_the_camera_is_refused(qtbot, make_kiosk):

@@ -168,7 +168,7 @@ def test_override_after_three_failed_face_checks_reaches_the_receipt(qtbot, make
     do_materials(qtbot, ui)
     qtbot.waitUntil(lambda: ui.controller.state.step == Step.REVIEW, timeout=WAIT)
     review = win.screens[Step.REVIEW]
-    assert "identity checked by staff No. 900001" in ui.controller.state.session.draft.face_check.summary().en
+    assert "identity checked by staff No. 900001" in ui.controller.state.session.draft.face_check.identity_line().en
     assert "工作人员人工核验（工号 900001）" in visible_text(review)
     assert "人脸比对（活体）通过" not in visible_text(review)
     review.consent.setChecked(True)

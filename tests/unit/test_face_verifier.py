@@ -30,6 +30,8 @@ class DeadCamera:
     def error(self) -> CameraError | None:
         return CameraError(CAMERA_UNAVAILABLE, "unplugged")
 
+    def perform(self, action: str) -> None: ...
+
 
 class NoFrames(DeadCamera):
     def error(self) -> CameraError | None:
@@ -86,11 +88,12 @@ def test_clear_forgets_the_chip_photo(verifier):
 
 
 class SwapCamera:
-    """The card holder turns as asked, then someone else steps in front of the camera."""
+    """The card holder makes every movement asked, then someone else steps in front of the camera."""
 
-    def __init__(self, first, second, after: float) -> None:
-        self.first, self.second, self.after = first, second, after
+    def __init__(self, first, second, after: float, prompts: int = 3) -> None:
+        self.first, self.second, self.after, self.prompts = first, second, after, prompts
         self.asked_at: float | None = None
+        self.asked = 0
 
     def start(self) -> None:
         self.first.start()
@@ -101,7 +104,9 @@ class SwapCamera:
         self.second.stop()
 
     def perform(self, action: str) -> None:
-        self.asked_at = time.monotonic()
+        self.asked += 1
+        if self.asked == self.prompts:
+            self.asked_at = time.monotonic()
         self.first.perform(action)
 
     def latest(self) -> Frame | None:
@@ -117,7 +122,6 @@ class SwapCamera:
 def test_a_face_swapped_in_after_the_challenge_does_not_pass():
     import random
 
-    from kiosk.devices.face.verifier import MISMATCH
     from kiosk.devices.sim.camera import FileCamera
     from kiosk.devices.sim.citizens import load_citizens
     people = {c.id: c for c in load_citizens(ASSETS / "citizens.yaml")}
@@ -128,5 +132,5 @@ def test_a_face_swapped_in_after_the_challenge_does_not_pass():
         d = DlibFaceVerifier(SETTINGS, rng=random.Random(3)).verify(chen.identity.photo, camera, time.monotonic() + 15, Token())
     finally:
         camera.stop()
-    assert camera.asked_at is not None          # the challenge was given and followed
-    assert not d.matched and d.reason == MISMATCH
+    assert camera.asked_at is not None          # every movement was asked for (and made)
+    assert not d.matched and d.refused

@@ -45,7 +45,8 @@ def test_card_insert_reads_then_face_check_starts_with_chip_photo(config, identi
     s, effects = handle(s, ev.CardRead(s.attempt, identity), now)
     assert s.step == Step.FACE_CHECK
     # The government records are looked up beside the face check, never before it.
-    assert effects == [fx.StartFaceCheck(s.attempt, identity.photo), fx.LookUpRecords(s.attempt, identity, 5.0)]
+    assert effects == [fx.StartFaceCheck(s.attempt, identity.photo, identity.document_number),
+                       fx.LookUpRecords(s.attempt, identity, 5.0)]
 
 
 def test_prefill_from_chip_is_marked_verified(config, identity, now):

@@ -201,10 +201,11 @@ def test_identity_check_is_stated_without_any_biometric_detail(tmp_path):
     from dataclasses import replace
 
     from kiosk.domain.application import FaceCheckRecord
-    app = replace(make_app(1), face_check=FaceCheckRecord(True, 0.3412, 1))
+    app = replace(make_app(1), face_check=FaceCheckRecord(True, 0.3412, 1, ("match", "moves:3", "flash")))
     flat = "".join(pdf_text(render_receipt(app, OPTIONS), tmp_path).split())
-    assert "人脸比对（活体）通过" in flat and "0.34" not in flat
-    assert "人脸比对" not in "".join(pdf_text(render_receipt(make_app(1), OPTIONS), tmp_path).split())
+    # exactly what was checked (issue 16), and no score
+    assert "人脸与证件芯片照片一致；活体检测：3个随机头部动作及屏幕光反射" in flat and "0.34" not in flat
+    assert "人脸与证件" not in "".join(pdf_text(render_receipt(make_app(1), OPTIONS), tmp_path).split())
 
 
 def test_no_personal_data_on_the_receipt(pdf, tmp_path):

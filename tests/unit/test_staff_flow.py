@@ -76,7 +76,7 @@ def test_override_waits_for_its_audit_entry_then_continues_with_staff_identity(c
     assert fx.RecordHelpCall("H01", s.attempt, answered_by="900001") in effects
     record = s.session.face.record()
     assert record.staff_number == "900001" and not record.matched
-    assert "staff No. 900001" in record.summary().en
+    assert "staff No. 900001" in record.identity_line().en
 
 
 def test_override_not_recorded_is_not_applied(config, identity, now):

@@ -5,7 +5,11 @@ Module map (each runs on the thread its docstring names; none imports Qt):
   quality.py      detection, landmarks, pose and the quality gates, with the advice to show
   matching.py     chip-photo reference encoding, probe encodings, the multi-frame decision
   encoder_process.py  dlib's encoder in a child process (it holds the GIL; the preview must not wait)
-  liveness.py     passive (blink / non-rigid motion) and challenge (blink, turn) liveness
+  liveness.py     passive liveness: non-planar motion (parallax), blink
+  challenge.py    the challenge sequence: random head movements at random moments (frame times)
+  cue.py          screen colour flashes and their reflection; the DepthSensor port ("none")
+  screen_flash.py the colour the face screen shows now (shared with the UI and the demo camera)
+  check.py        one face check's decisions, frame by frame (matching + the three checks)
   camera.py       the cv2.VideoCapture camera (capture thread from kiosk/devices/capture.py)
-  verifier.py     the FaceVerifier port: ties the above together for one face check
+  verifier.py     the FaceVerifier port: camera plumbing around check.py
 """

@@ -1,6 +1,6 @@
 """Liveness: is a real, three-dimensional, moving person in front of the camera?
 
-Two independent checks, both on landmarks only (no pixels are kept):
+The passive check, on landmarks only (no pixels are kept):
 
 * Passive, "non-planar motion" (parallax). A photo, a printout or a phone screen is flat. However
   it is moved or tilted, the points of a flat picture in one frame map onto those of another by a
@@ -10,18 +10,16 @@ Two independent checks, both on landmarks only (no pixels are kept):
   turns or nods. The miss, in eye distances, is the score. Measured on our clip and photo attacks
   (bench/liveness_eval.py, docs/benchmarks.md): live 0.18-0.44, attacks <= 0.12. (Fitting all 68
   points instead was fooled by tilted photos: the landmark model bends the jaw line it guesses.)
-* Challenge. A randomly chosen instruction ("turn your head to your left") issued at a random
-  moment; a recording cannot know which one or when. The turn is measured from where the nose
-  sits between the two sides of the jaw, relative to where it was when the instruction appeared;
-  a turn the wrong way first fails the challenge.
+* Blink: eyes open, closed, open again (a helper; not a check on its own).
+
+The challenge sequence (random head movements at random moments) is in challenge.py, the
+screen-light reflection in cue.py; check.py ties them together for one face check.
 
 Everything here is pure computation on frozen observations; it runs on the face worker thread
 and never blocks.
 """
 from __future__ import annotations
 
-import enum
-import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -29,25 +27,6 @@ import cv2
 import numpy as np
 
 from kiosk.devices.face.observation import FaceObservation, Point
-from kiosk.domain.text import Text
-
-class Challenge(enum.Enum):
-    TURN_LEFT = "turn_left"      # the person's own left
-    TURN_RIGHT = "turn_right"
-    BLINK = "blink"
-
-
-PROMPTS: dict[Challenge, Text] = {
-    Challenge.TURN_LEFT: Text("请慢慢向左转头，然后转回来看屏幕。", "Slowly turn your head to your left, then look back at the screen."),
-    Challenge.TURN_RIGHT: Text("请慢慢向右转头，然后转回来看屏幕。", "Slowly turn your head to your right, then look back at the screen."),
-    Challenge.BLINK: Text("请眨一眨眼睛。", "Please blink your eyes."),
-}
-LOOK_BACK = Text("很好，请转回来看屏幕。", "Good. Now look back at the screen.")
-NOT_LIVE = Text("未能确认是本人在场。请移开照片或手机屏幕，本人正对摄像头后重试。",
-                "We could not confirm that you are here in person. Remove any photo or phone screen, "
-                "look at the camera yourself and try again.")
-CHALLENGE_MISSED = Text("没有看到您按提示动作。请按屏幕上的提示慢慢做，然后重试。",
-                        "We did not see the movement we asked for. Please follow the instruction slowly and try again.")
 
 
 @dataclass(frozen=True)
@@ -56,13 +35,10 @@ class LivenessConfig:
 
     # Nose miss / eye distance. Measured (bench/liveness_eval.py): whole live checks 0.18-0.20,
     # 1 s windows of the live clip >= 0.20; 230 photo attacks <= 0.116 (the worst: moving glare).
-    nonplanar_threshold: float = 0.15
+    nonplanar_threshold: float = 0.13
     min_frames: int = 8                  # single-face observations needed before judging
     pair_gap: int = 3                    # compare frames this far apart (and further)
     blink_drop: float = 0.30             # eye openness below (1 - drop) x median counts as closed
-    turn_delta: float = 0.09             # change of turn_ratio that counts as a turn (~12 degrees)
-    challenge_seconds: float = 5.0       # time allowed to respond to a challenge
-    challenges: tuple[Challenge, ...] = (Challenge.TURN_LEFT, Challenge.TURN_RIGHT)
 
 
 def eye_distance(landmarks: Mapping[str, Sequence[Point]]) -> float:
@@ -178,56 +154,3 @@ class PassiveLiveness:
     def clear(self) -> None:
         self._landmarks.clear()
         self._openness.clear()
-
-
-class ChallengeOutcome(enum.Enum):
-    PENDING = "pending"
-    PASSED = "passed"
-    FAILED = "failed"      # the wrong movement, or none in time
-
-
-class ChallengeCheck:
-    """Follows one challenge from the moment it is shown. Face worker thread only."""
-
-    def __init__(self, challenge: Challenge, started: float, config: LivenessConfig = LivenessConfig(),
-                 before: FaceObservation | None = None) -> None:
-        """`before`: the last observation before the instruction appeared, the turn's baseline."""
-        self.challenge = challenge
-        self.started = started
-        self.config = config
-        self._baseline: float | None = turn_ratio(before.landmarks) if before is not None else None
-        self._openness: list[float] = []
-        self.outcome = ChallengeOutcome.PENDING
-
-    @property
-    def prompt(self) -> Text:
-        return PROMPTS[self.challenge]
-
-    def feed(self, face: FaceObservation | None, now: float) -> ChallengeOutcome:
-        if self.outcome is not ChallengeOutcome.PENDING:
-            return self.outcome
-        if now - self.started > self.config.challenge_seconds:
-            self.outcome = ChallengeOutcome.FAILED
-            return self.outcome
-        if face is None:
-            return self.outcome
-        if self.challenge is Challenge.BLINK:
-            self._openness.append(face.eye_openness)   # measured once, by the quality step
-            if blinked(self._openness, self.config.blink_drop):
-                self.outcome = ChallengeOutcome.PASSED
-            return self.outcome
-        ratio = turn_ratio(face.landmarks)
-        if self._baseline is None:
-            self._baseline = ratio
-            return self.outcome
-        moved = ratio - self._baseline
-        wanted = 1.0 if self.challenge is Challenge.TURN_LEFT else -1.0
-        if moved * wanted >= self.config.turn_delta:
-            self.outcome = ChallengeOutcome.PASSED
-        elif moved * wanted <= -self.config.turn_delta:
-            self.outcome = ChallengeOutcome.FAILED   # turned the other way: a recording, or a mix-up
-        return self.outcome
-
-
-def pick_challenge(config: LivenessConfig, rng: random.Random) -> Challenge:
-    return rng.choice(config.challenges)

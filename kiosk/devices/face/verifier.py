@@ -1,16 +1,10 @@
 """The real FaceVerifier: quality gates, multi-frame matching against the chip photo, and
-passive + challenge liveness, on whatever camera it is given.
+liveness (a random challenge sequence, the screen-light reflection, passive non-planar motion),
+on whatever camera it is given.
 
-One face check, as the citizen lives it:
-  1. "Look at the camera": frames are analysed as they come (the newest only; stale frames are
-     skipped). A frame that fails a quality gate is not matched; its advice goes to the screen.
-  2. After `min_good_frames` good frames, the median distance decides the match. No match ends
-     the attempt at once ("did not match the card photo").
-  3. A random challenge at a moment the citizen did not choose ("turn your head to your left").
-     A turn the wrong way, or none in time, fails the attempt.
-  4. "Look back at the screen": one more good, matching frame (so the face that turned is the
-     face that matched), and the passive check over the whole check must have seen a motion no
-     flat picture can make. Then the decision.
+This module is the plumbing: it pulls the newest frame, analyses it, encodes it when the check
+asks, and hands the result to `FaceCheck` (kiosk/devices/face/check.py), which holds every rule
+and decides by frame timestamps.
 
 Runs on the face worker thread; blocks on the CPU (about 30-80 ms per frame) and on short sleeps
 (10 ms) waiting for a new frame; checks `cancelled` and the deadline between frames. Frames,
@@ -26,48 +20,38 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
 from kiosk.devices.face import matching, quality
+from kiosk.devices.face.check import LOOK, MISMATCH, NO_GOOD_FRAME, NOT_LIVE, FaceCheck, VerifierSettings
+from kiosk.devices.face.cue import DepthSensor, NoDepthSensor, ScreenFlash, face_chroma
 from kiosk.devices.face.encoder_process import ChipEncoder, EncoderUnavailable
-from kiosk.devices.face.liveness import (CHALLENGE_MISSED, LOOK_BACK, NOT_LIVE, ChallengeCheck, ChallengeOutcome,
-                                         LivenessConfig, PassiveLiveness, pick_challenge)
 from kiosk.devices.face.observation import FaceObservation
-from kiosk.devices.face.quality import QualityGates
 from kiosk.devices.ports import Camera, CameraError, CancelToken, FaceDecision
 from kiosk.domain.text import Text
 
 log = logging.getLogger(__name__)
 
-LOOK = Text("请正对摄像头，保持自然。", "Please look at the camera.")
-MISMATCH = Text("人脸与证件照片不一致。请摘下帽子或口罩，正对摄像头后重试。",
-                "Your face did not match the photo on your ID. Take off any hat or mask, look at the camera and try again.")
+__all__ = ["DlibFaceVerifier", "VerifierSettings", "LOOK", "MISMATCH", "NO_GOOD_FRAME", "NOT_LIVE", "UNAVAILABLE"]
+
 UNAVAILABLE = Text("人脸核验暂时无法进行，请稍后重试；如仍不行，请联系工作人员。",
                    "The face check is not available at the moment. Please try again; if it still fails, ask the staff.")
-NO_GOOD_FRAME = Text("没能看清您的脸。请按屏幕提示调整后重试。",
-                     "We could not see your face clearly. Please follow the hint on the screen and try again.")
-
-
-@dataclass(frozen=True)
-class VerifierSettings:
-    policy: matching.MatchPolicy     # its threshold comes from the configuration; no default here
-    gates: QualityGates = quality.DEFAULT_GATES
-    liveness: LivenessConfig = LivenessConfig()
-    require_liveness: bool = True
-    # A short pause before the challenge so its moment cannot be predicted by a recording.
-    challenge_delay: tuple[float, float] = (0.2, 0.8)
 
 
 class DlibFaceVerifier:
     """FaceVerifier backed by face_recognition/dlib. `verify` on the face worker thread only."""
 
     def __init__(self, settings: VerifierSettings, rng: random.Random | None = None,
-                 encoder: ChipEncoder | None = None) -> None:
+                 encoder: ChipEncoder | None = None, flash: ScreenFlash | None = None,
+                 depth: DepthSensor | None = None) -> None:
         """`encoder`: run dlib's encoder in a child process (the kiosk; keeps the GUI smooth).
-        None encodes in this process (command-line tools, benchmarks)."""
+        None encodes in this process (command-line tools, benchmarks). `flash`: the face screen's
+        colour (shared with the UI and, in the demo, the simulated camera); without it there is
+        no flash check. `depth`: a depth or infrared camera, where the kiosk has one."""
         self.settings = settings
+        self.flash = flash
+        self.depth = depth or NoDepthSensor()
         self._encoder = encoder
         self._rng = rng or random.SystemRandom()
         self._lock = threading.Lock()
@@ -145,92 +129,37 @@ class DlibFaceVerifier:
                 on_progress: Callable[[Text], None]) -> FaceDecision:
         reference = self._reference_for(reference_photo)
         s = self.settings
-        passive = PassiveLiveness(s.liveness)
-        distances: list[float] = []
-        challenge: ChallengeCheck | None = None
-        challenge_at: float | None = None
-        advice: Text | None = None
+        check = FaceCheck(s, self._rng, self.flash, self.depth, camera.perform, on_progress)
         last_seq = -1
-        last_face = None
         on_progress(LOOK)
-        while True:
-            if cancelled.is_set():
-                return FaceDecision(False, None, None)
-            now = time.monotonic()
-            if now >= deadline:
-                return self._timed_out(camera, distances, advice, challenge)
-            err = camera.error()
-            if err is not None:
-                on_progress(err.reason)   # the camera thread keeps reconnecting; wait for it until the deadline
-                time.sleep(0.05)
-                continue
-            frame = camera.latest()
-            if frame is None or frame.seq == last_seq:
-                time.sleep(0.01)
-                continue
-            last_seq = frame.seq
-            analysis = quality.analyse(frame.image, frame.seq, frame.timestamp, s.gates)
-            face = analysis.face if analysis.verdict.problem != "many_faces" else None
-            if face is not None:
-                passive.feed(face)
-
-            if challenge_at is not None and challenge is None and now >= challenge_at:
-                challenge = ChallengeCheck(pick_challenge(s.liveness, self._rng), now, s.liveness, last_face)
-                on_progress(challenge.prompt)
-                camera.perform(challenge.challenge.value)   # the demo's recorded person acts it out
-            if challenge is not None and challenge.outcome is ChallengeOutcome.PENDING:
-                outcome = challenge.feed(face, now)
-                if outcome is ChallengeOutcome.FAILED:
-                    live = passive.is_live()
-                    log.info("face check: challenge %s failed (non-planar %.3f)", challenge.challenge.value, passive.score())
-                    return FaceDecision(False, self._combined(distances), CHALLENGE_MISSED if live else NOT_LIVE)
-                if outcome is ChallengeOutcome.PASSED:
-                    on_progress(LOOK_BACK)
-                continue   # during the movement frames are not frontal; do not match them
-            if face is not None:
-                last_face = face
-
-            if not analysis.verdict.ok:
-                advice = analysis.verdict.advice
-                if advice is not None and (challenge is None or challenge.outcome is ChallengeOutcome.PASSED):
-                    on_progress(advice)
-                continue
-            assert analysis.face is not None   # a good verdict is one about exactly one face
-            distances.append(reference.distance(self._probe(frame.image, analysis.face)))
-            if challenge is None and challenge_at is None:
-                if len(distances) < s.policy.min_good_frames:
-                    on_progress(LOOK)
+        try:
+            while True:
+                if cancelled.is_set():
+                    return FaceDecision(False, None, None)
+                if time.monotonic() >= deadline:   # the overall bound only; the rules use frame times
+                    err = camera.error()
+                    if err is not None:
+                        raise CameraError(err.reason, err.detail)
+                    return check.timed_out()
+                err = camera.error()
+                if err is not None:
+                    on_progress(err.reason)   # the camera thread keeps reconnecting; wait for it until the deadline
+                    time.sleep(0.05)
                     continue
-                first = matching.decide(distances, s.policy)
-                if not first.matched:
-                    log.info("face check: no match (distance %.3f over %d frames)", first.distance, first.frames)
-                    return FaceDecision(False, first.distance, MISMATCH)
-                if not s.require_liveness:
-                    return FaceDecision(True, first.distance, None)
-                challenge_at = now + self._rng.uniform(*s.challenge_delay)
-                continue
-            if challenge is not None and challenge.outcome is ChallengeOutcome.PASSED:
-                # The face after the turn must itself match: the median over all frames would not
-                # notice a different face swapped in during the movement.
-                after = distances[-1]
-                final = matching.decide(distances, s.policy)
-                matched = final.matched and after < s.policy.threshold
-                if not passive.is_live():
-                    log.info("face check: not live (non-planar %.3f)", passive.score())
-                    return FaceDecision(False, final.distance, NOT_LIVE)
-                log.info("face check: %s (distance %.3f over %d frames, %.3f after the challenge, non-planar %.3f)",
-                         "match" if matched else "no match", final.distance, final.frames, after, passive.score())
-                return FaceDecision(matched, final.distance, None if matched else MISMATCH)
-
-    def _combined(self, distances: list[float]) -> float | None:
-        d = matching.decide(distances, self.settings.policy)
-        return None if d.frames == 0 or d.distance != d.distance else d.distance
-
-    def _timed_out(self, camera: Camera, distances: list[float], advice: Text | None,
-                   challenge: ChallengeCheck | None) -> FaceDecision:
-        err = camera.error()
-        if err is not None:
-            raise CameraError(err.reason, err.detail)
-        if challenge is not None:
-            return FaceDecision(False, self._combined(distances), CHALLENGE_MISSED)
-        return FaceDecision(False, self._combined(distances), advice or NO_GOOD_FRAME)
+                frame = camera.latest()
+                if frame is None or frame.seq == last_seq:
+                    time.sleep(0.01)
+                    continue
+                last_seq = frame.seq
+                analysis = quality.analyse(frame.image, frame.seq, frame.timestamp, s.gates)
+                face = analysis.face
+                chroma = face_chroma(frame.image, face.box) if face is not None and self.flash is not None else None
+                distance = None
+                if check.wants_probe(analysis):
+                    assert face is not None   # a good verdict is one about exactly one face
+                    distance = reference.distance(self._probe(frame.image, face))
+                decision = check.feed(frame.timestamp, analysis, chroma, distance)
+                if decision is not None:
+                    return decision
+        finally:
+            check.end()

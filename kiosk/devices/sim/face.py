@@ -44,7 +44,7 @@ class SimFaceVerifier:
                 raise camera.error()  # type: ignore[misc]
             raise CameraError(NO_FACE, "no frames from camera")
         if hashlib.sha256(reference_photo).hexdigest() in self._impostors:
-            return FaceDecision(False, 0.71, MISMATCH)
+            return FaceDecision(False, 0.71, MISMATCH, refused=True)
         return FaceDecision(True, 0.32, None)
 
     def warm_up(self) -> None:

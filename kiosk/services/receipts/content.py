@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote
 
-from kiosk.domain.application import Application, DepartmentRequest
+from kiosk.domain.application import Application, DepartmentRequest, FaceCheckRecord
 from kiosk.domain.text import Text
 
 
@@ -30,8 +30,14 @@ class ReceiptOptions:
 TITLE = Text("办事回执", "Application receipt")
 NUMBER_LABEL = Text("受理编号", "Application no.")
 SERVICE_LABEL = Text("办理事项", "Service")
-IDENTITY_CHECKED = Text("身份核验：证件芯片读取 + 人脸比对（活体）通过",
-                        "Identity: ID chip read + live face check passed")
+
+
+def identity_checked(face: FaceCheckRecord) -> Text:
+    """How identity was established: exactly what the face check checked, or the clerk's override."""
+    line = face.identity_line()
+    return line if line is not None else face.summary()
+
+
 MATERIALS_HEADING = Text("材料", "Materials")
 HELD_HEADING = Text("政府已掌握，无需您提供：", "Already held by government — you need not bring:")
 PROVIDED_HEADING = Text("您已提供：", "Provided by you:")
@@ -140,7 +146,7 @@ def receipt_content(app: Application, options: ReceiptOptions) -> ReceiptContent
         pending_note=PENDING_NOTE if options.sync_pending else None,
         # Tells the back office and the citizen how identity was established at the kiosk.
         # (a clerk's override reads "identity checked by staff No. X" instead)
-        identity=app.face_check.summary() if app.face_check is not None else None,
+        identity=app.face_check.identity_line() if app.face_check is not None else None,
         departments_heading=Text(f"办理部门（共 {n} 项）", f"Departments ({n})"),
         departments=tuple(_department(r, options.sync_pending) for r in app.requests),
         materials_held=tuple(title for _, title, gov in app.materials if gov),

@@ -1,4 +1,8 @@
-"""Face check: live preview, one clear instruction, the result, retry or ask staff."""
+"""Face check: live preview, one clear instruction, the result, retry or ask staff.
+
+While the check runs, the screen's background takes the colour the face check asks for
+(kiosk/devices/face/screen_flash.py): a large, bright area lights the citizen's face, and the
+check looks for that light on the skin in the next camera frames."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -8,6 +12,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
 
+from kiosk.devices.face.screen_flash import Colour, ScreenFlash
 from kiosk.devices.ports import Camera
 from kiosk.domain.text import Text
 from kiosk.flows import events as ev
@@ -21,10 +26,14 @@ STAFF_CHECK = Text("请工作人员核验", "Staff verification")
 
 
 class FaceCheckScreen(Screen):
-    def __init__(self, camera: Callable[[], Camera | None]) -> None:
+    def __init__(self, camera: Callable[[], Camera | None], flash: ScreenFlash | None = None) -> None:
         super().__init__()
         self._camera = camera
+        self._flash = flash
+        self._tint: Colour | None = None
         self._last_seq = -1
+        self.setObjectName("faceScreen")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.title = label("", "title")
         self.preview = label("", "preview", align=Qt.AlignmentFlag.AlignCenter)
         self.preview.setFixedSize(PREVIEW_W, PREVIEW_H)
@@ -81,9 +90,23 @@ class FaceCheckScreen(Screen):
             self.timer.start()
         elif not active and self.timer.isActive():
             self.timer.stop()
+        if not active:
+            self._paint_tint(None)
+
+    def _paint_tint(self, colour: Colour | None) -> None:
+        """The whole screen's background in `colour` (BGR), or its normal look. GUI thread."""
+        if colour == self._tint:
+            return
+        self._tint = colour
+        if colour is None:
+            self.setStyleSheet("")
+        else:
+            b, g, r = colour
+            self.setStyleSheet(f"#faceScreen {{ background-color: rgb({r}, {g}, {b}); }}")
 
     def hideEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.timer.stop()
+        self._paint_tint(None)
         self.preview.clear()   # do not keep the citizen's image on a hidden widget
         super().hideEvent(event)
 
@@ -91,6 +114,8 @@ class FaceCheckScreen(Screen):
         self.intent.emit(ev.FaceRetryRequested())
 
     def _on_timer_timeout(self) -> None:
+        if self._flash is not None:
+            self._paint_tint(self._flash.current())
         cam = self._camera()
         frame = cam.latest() if cam else None
         if frame is None or frame.seq == self._last_seq:

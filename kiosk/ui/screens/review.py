@@ -83,7 +83,7 @@ class ReviewScreen(Screen):
             self.body_layout.addWidget(label(self.t(S.MATERIALS_HELD) + sep.join(held), "verified", wrap=True))
         if bring:
             self.body_layout.addWidget(label(self.t(S.MATERIALS_BRING) + sep.join(bring), "help", wrap=True))
-        summary = draft.face_check.summary() if draft.face_check is not None else None
+        summary = draft.face_check.identity_line() if draft.face_check is not None else None
         if summary is not None:   # how identity was established: the face check, or a clerk's override
             self.body_layout.addWidget(label(self.t(summary), "verified", wrap=True))
         self.body_layout.addStretch(1)
