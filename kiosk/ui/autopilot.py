@@ -44,12 +44,13 @@ class Journey:
 def plan_journeys(citizens: Sequence[DemoCitizen], bundle_ids: Sequence[str], sessions: int,
                   citizen_id: str | None = None, bundle_id: str | None = None) -> list[Journey]:
     """`sessions` journeys cycling through the demo citizens whose face passes the check (the
-    others are photo attacks, refused by design) and through every bundle; a given citizen or
+    others are photo attacks, refused by design, or have a card photo too poor to match, whom staff
+    verify) and through every bundle; a given citizen or
     bundle is used for every session. Raises ValueError when there is nobody to use."""
     if citizen_id is not None:
         people = [c for c in citizens if c.id == citizen_id] or list(citizens[:1])
     else:
-        people = [c for c in citizens if c.face_genuine] or list(citizens[:1])
+        people = [c for c in citizens if c.face_genuine and not c.face_needs_staff] or list(citizens[:1])
     bundles = [bundle_id] if bundle_id else list(bundle_ids)
     if not people or not bundles:
         raise ValueError("the autopilot needs a demo citizen and a bundle")

@@ -20,6 +20,11 @@ class DemoCitizen:
     government: dict[str, str] = field(default_factory=dict)
     face_genuine: bool = True     # False: the camera shows a photo attack / someone else
     camera_script: CameraScript | None = None   # a clip that follows the face check's instructions
+    # The genuine person, but a card photo too poor for the face threshold (a resident ID card's
+    # 102x126 photo, ~1 KB): the check refuses them, as it would at a real kiosk, and a clerk
+    # verifies them (the autopilot's staff_override scenario); journeys that need the automated
+    # check to pass leave them out.
+    face_needs_staff: bool = False
 
 
 def load_citizens(path: Path) -> list[DemoCitizen]:
@@ -41,5 +46,6 @@ def load_citizens(path: Path) -> list[DemoCitizen]:
         out.append(DemoCitizen(row["id"], ident, base / row["camera"], row.get("camera_kind", "still"),
                                {k: str(v) for k, v in (row.get("government") or {}).items()},
                                bool(row.get("face_genuine", True)),
-                               CameraScript.from_dict(row["camera_script"]) if row.get("camera_script") else None))
+                               CameraScript.from_dict(row["camera_script"]) if row.get("camera_script") else None,
+                               bool(row.get("face_needs_staff", False))))
     return out
