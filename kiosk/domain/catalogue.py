@@ -186,6 +186,8 @@ def parse_catalogue(data: Any, source: str = "catalogue") -> Catalogue:
     fields: dict[str, FieldDef] = {}
     for fid, f in data["fields"].items():
         place = f"fields.{fid}"
+        if fid in rules.FUNCTIONS:      # a rule could never read it: the name means the function
+            raise CatalogueError(source, place, f"{fid!r} is the name of a rule function; choose another id")
         if f["topic"] not in topic_ids:
             raise CatalogueError(source, place + ".topic", f"unknown topic {f['topic']!r}")
         if f["type"] == "choice" and not f.get("choices"):

@@ -1,4 +1,4 @@
-"""The statutory retirement date, for the catalogue's `computed:` fields (`retirement_date(...)`).
+"""The statutory retirement date, for the catalogue's `computed:` fields (`statutory_retirement(...)`).
 
 The Standing Committee of the National People's Congress decided on 13 September 2024 to raise
 the statutory retirement ages gradually from 1 January 2025 (关于实施渐进式延迟法定退休年龄的决定,

@@ -3,7 +3,7 @@
 Expressions such as ``married == 'yes' and applicant_age >= 18`` decide which items, fields and
 checks apply. Names are answers (typed: dates as `date`, integers as `int`, the rest as `str`)
 and computed values (`today`, `<field>_age` for every date field). Functions: `years(d1, d2)`,
-`len`, `int`, `retirement_date(birth_date, category)` (kiosk/domain/retirement.py). An
+`len`, `int`, `statutory_retirement(birth_date, category)` (kiosk/domain/retirement.py). An
 expression that names an answer not given yet is "unknown", which callers treat as not applicable.
 
 The language is bounded by its structure, so that no rule can be expensive (a catalogue once
@@ -64,9 +64,9 @@ def _int(value: Any) -> int:
     return int(value)
 
 
-def _retirement_date(birth: Any, category: Any) -> date:
+def _statutory_retirement(birth: Any, category: Any) -> date:
     if not (isinstance(birth, date) and isinstance(category, str)):
-        raise RuleError("retirement_date() takes a date and a retirement category")
+        raise RuleError("statutory_retirement() takes a date and a retirement category")
     try:
         return retirement.retirement_date(birth, category)
     except ValueError as exc:
@@ -80,7 +80,7 @@ def _size(value: Any) -> int:
 
 
 FUNCTIONS: Mapping[str, Callable[..., Any]] = {"years": years_between, "len": _size, "int": _int,
-                                               "retirement_date": _retirement_date}
+                                               "statutory_retirement": _statutory_retirement}
 
 
 def _is_number(x: Any) -> bool:
