@@ -215,8 +215,8 @@ def parse_catalogue(data: Any, source: str = "catalogue") -> Catalogue:
                                      "'source' or 'prefill_from', not both")
             src = "gov." + f["prefill_from"].removeprefix("records.")
         if src and src.startswith("gov.") and src[4:] not in RECORD_KEYS:
-            key = place + (".prefill_from" if "prefill_from" in f else ".source")
-            raise CatalogueError(source, key, f"the government records hold no {src[4:]!r}; "
+            where = place + (".prefill_from" if "prefill_from" in f else ".source")
+            raise CatalogueError(source, where, f"the government records hold no {src[4:]!r}; "
                                  "their keys are listed in docs/catalogue.md")
         fields[fid] = FieldDef(
             id=fid, topic=f["topic"], type=f["type"], label=Text.from_obj(f["label"]),

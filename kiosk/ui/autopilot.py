@@ -191,7 +191,7 @@ class Autopilot(QObject):
 
     def _write_stats(self, sessions_done: int, seconds: float | None) -> None:
         if self.stats is not None:
-            row = {"sessions": sessions_done, "seconds": seconds, "t": time.monotonic(), "face_retries": self.face_retries,
+            row: dict[str, object] = {"sessions": sessions_done, "seconds": seconds, "t": time.monotonic(), "face_retries": self.face_retries,
                    **process_sample()}
             if sessions_done and self.metrics:
                 row.update(self.metrics[-1].as_dict())
