@@ -48,7 +48,7 @@ class FieldDef:
     label: Text
     help: Text | None = None
     required: bool = True
-    source: str | None = None        # "chip.<attr>" or "gov.<key>": where a prefill comes from
+    source: str | None = None        # "chip.<attr>" or "gov.<key>" (catalogue `prefill_from: records.<key>`)
     when: str | None = None
     choices: tuple[Choice, ...] = ()
     min: int | None = None
