@@ -36,7 +36,8 @@ from backoffice.service import Backoffice
 from kiosk.services.sync import protocol as proto
 
 ID_NUMBER_RE = re.compile(r"\d{17}[\dX]")
-REGISTERS = ("household_register", "marriage", "social_security", "housing_fund", "business_registry")
+# birth_medical: the medical birth certificates hospitals upload (for the newborn's parents).
+REGISTERS = ("household_register", "marriage", "social_security", "housing_fund", "business_registry", "birth_medical")
 MAX_FILE = 8 << 20
 
 

@@ -20,7 +20,8 @@ def add_catalogue_parser(subparsers: argparse._SubParsersAction) -> argparse.Arg
     check.add_argument("path", type=Path)
     check.add_argument("--json", action="store_true")
     add_common_options(sub.add_parser("schema", help="print the catalogue's JSON Schema"))
-    stats = add_common_options(sub.add_parser("stats", help="questions and materials per bundle: combined form versus separate forms"))
+    stats = add_common_options(sub.add_parser("stats", help="questions and materials per bundle: combined form versus separate forms; prefilled, computed, "
+                                                   "same-as, choice and typed fields"))
     stats.add_argument("path", type=Path, nargs="?", help="catalogue file (default: the configured one)")
     stats.add_argument("--json", action="store_true")
     return cat
@@ -78,11 +79,12 @@ def _stats(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([r.as_dict() for r in rows], ensure_ascii=False, indent=2))
         return 0
-    head = ("bundle", "stage", "items", "depts", "asked", "separate", "prefilled", "typed", "photograph", "held", "sep.mat")
+    head = ("bundle", "stage", "items", "depts", "asked", "separate", "prefilled", "computed", "same as", "choice",
+            "typed", "photograph", "held", "sep.mat")
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for r in rows:
         print(f"| {r.bundle_id} | {r.life_stage} | {r.items} | {r.departments} | {r.combined_questions} | "
-              f"{r.separate_questions} | {r.prefilled} | {r.typed} | {r.materials_to_provide} | {r.materials_held} | "
-              f"{r.separate_materials} |")
+              f"{r.separate_questions} | {r.prefilled} | {r.computed} | {r.same_as} | {r.choice} | {r.typed} | "
+              f"{r.materials_to_provide} | {r.materials_held} | {r.separate_materials} |")
     return 0

@@ -1,8 +1,9 @@
 """The government records port: what the government already holds for a citizen.
 
 One lookup per session, right after the card read, on the kiosk's `records` worker thread (it is
-network I/O for a real back office). Its answer prefills fields whose catalogue `source` is
-`gov.<key>` and marks the materials it returns as "held by the government". Without an answer
+network I/O for a real back office). Its answer prefills fields whose catalogue says
+`prefill_from: records.<key>` (or `source: gov.<key>`; the keys are RECORD_KEYS in
+kiosk/domain/government.py) and marks the materials it returns as "held by the government". Without an answer
 the citizen simply types and photographs what was not found: a lookup never blocks the journey.
 
 Backends: `NoGovernmentRecords` (the default until a real data-sharing backend is wired),

@@ -17,6 +17,7 @@ import jsonschema
 
 from kiosk.domain import rules
 from kiosk.domain.catalogue_schema import SCHEMA
+from kiosk.domain.government import RECORD_KEYS
 from kiosk.domain.text import Text
 
 CHIP_SOURCES = frozenset(
@@ -47,7 +48,7 @@ class FieldDef:
     label: Text
     help: Text | None = None
     required: bool = True
-    source: str | None = None        # "chip.<attr>" or "gov.<key>": where a prefill comes from
+    source: str | None = None        # "chip.<attr>" or "gov.<key>" (catalogue `prefill_from: records.<key>`)
     when: str | None = None
     choices: tuple[Choice, ...] = ()
     min: int | None = None
@@ -55,6 +56,8 @@ class FieldDef:
     max_length: int | None = None
     pattern: str | None = None
     not_future: bool = False
+    same_as: str | None = None       # "identity.<attr>" or a field id: a button copies that value here
+    computed: str | None = None      # a rule whose value fills the field when nothing else has
 
     @property
     def from_chip(self) -> bool:
@@ -183,6 +186,8 @@ def parse_catalogue(data: Any, source: str = "catalogue") -> Catalogue:
     fields: dict[str, FieldDef] = {}
     for fid, f in data["fields"].items():
         place = f"fields.{fid}"
+        if fid in rules.FUNCTIONS:      # a rule could never read it: the name means the function
+            raise CatalogueError(source, place, f"{fid!r} is the name of a rule function; choose another id")
         if f["topic"] not in topic_ids:
             raise CatalogueError(source, place + ".topic", f"unknown topic {f['topic']!r}")
         if f["type"] == "choice" and not f.get("choices"):
@@ -204,13 +209,22 @@ def parse_catalogue(data: Any, source: str = "catalogue") -> Catalogue:
         src = f.get("source")
         if src and src.startswith("chip.") and src[5:] not in CHIP_SOURCES:
             raise CatalogueError(source, place + ".source", f"the chip has no {src[5:]!r}; one of {sorted(CHIP_SOURCES)}")
+        if "prefill_from" in f:
+            if src:
+                raise CatalogueError(source, place + ".prefill_from", "a field takes its prefill from one place: "
+                                     "'source' or 'prefill_from', not both")
+            src = "gov." + f["prefill_from"].removeprefix("records.")
+        if src and src.startswith("gov.") and src[4:] not in RECORD_KEYS:
+            where = place + (".prefill_from" if "prefill_from" in f else ".source")
+            raise CatalogueError(source, where, f"the government records hold no {src[4:]!r}; "
+                                 "their keys are listed in docs/catalogue.md")
         fields[fid] = FieldDef(
             id=fid, topic=f["topic"], type=f["type"], label=Text.from_obj(f["label"]),
             help=Text.from_obj(f["help"]) if "help" in f else None, required=f.get("required", True),
             source=src, when=f.get("when"),
             choices=tuple(Choice(c["value"], Text.from_obj(c["label"])) for c in f.get("choices", ())),
             min=f.get("min"), max=f.get("max"), max_length=f.get("max_length"), pattern=f.get("pattern"),
-            not_future=f.get("not_future", False),
+            not_future=f.get("not_future", False), same_as=f.get("same_as"), computed=f.get("computed"),
         )
 
     known_names = set(fields) | COMPUTED_NAMES | {f"{fid}_age" for fid, f in fields.items() if f.type == "date"}
@@ -227,6 +241,9 @@ def parse_catalogue(data: Any, source: str = "catalogue") -> Catalogue:
 
     for fid, f in fields.items():
         check_expr(f.when, f"fields.{fid}.when")
+        check_expr(f.computed, f"fields.{fid}.computed")
+        _check_same_as(source, fields, f)
+    _check_computed_cycles(source, fields)
 
     materials: dict[str, Material] = {}
     for mid, m in data["materials"].items():
@@ -291,6 +308,56 @@ def parse_catalogue(data: Any, source: str = "catalogue") -> Catalogue:
     for place, problem in rule_problems(catalogue):
         raise CatalogueError(source, place, problem)
     return catalogue
+
+
+def _check_same_as(source: str, fields: Mapping[str, FieldDef], f: FieldDef) -> None:
+    """`same_as` names a chip attribute (`identity.address`) or another field of the same type."""
+    if not f.same_as:
+        return
+    place = f"fields.{f.id}.same_as"
+    if f.type == "choice":
+        raise CatalogueError(source, place, "a choice is one touch already; 'same_as' is for fields that are typed")
+    if f.same_as.startswith("identity."):
+        if f.same_as[9:] not in CHIP_SOURCES:
+            raise CatalogueError(source, place, f"the ID card has no {f.same_as[9:]!r}; one of {sorted(CHIP_SOURCES)}")
+        return
+    other = fields.get(f.same_as)
+    if other is None:
+        raise CatalogueError(source, place, f"unknown field {f.same_as!r}")
+    if other.id == f.id:
+        raise CatalogueError(source, place, "a field cannot be the same as itself")
+    if other.type != f.type:
+        raise CatalogueError(source, place, f"{f.same_as!r} is a {other.type} field and this one is {f.type}")
+
+
+def _check_computed_cycles(source: str, fields: Mapping[str, FieldDef]) -> None:
+    """Refuse computed fields that depend on themselves, directly or through other computed fields
+    (kiosk.domain.autofill works them out in dependency order)."""
+    reads = {fid: rules.names_in(f.computed) & set(fields) for fid, f in fields.items() if f.computed}
+    done: set[str] = set()
+    for start in reads:
+        if start in done:
+            continue
+        path: list[str] = []
+        stack = [(start, iter(sorted(reads[start])))]
+        on_path = {start}
+        path.append(start)
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                on_path.discard(path.pop())
+                done.add(node)
+                continue
+            if child in on_path:
+                cycle = path[path.index(child):] + [child]
+                raise CatalogueError(source, f"fields.{start}.computed", "computed fields depend on each other in a "
+                                     f"circle: {' -> '.join(cycle)}")
+            if child in reads and child not in done:
+                stack.append((child, iter(sorted(reads[child]))))
+                on_path.add(child)
+                path.append(child)
 
 
 def nested_repeat(pattern: str) -> bool:

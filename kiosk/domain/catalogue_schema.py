@@ -83,6 +83,11 @@ SCHEMA: dict[str, Any] = {
                     "help": _text(500),
                     "required": {"type": "boolean"},
                     "source": {"type": "string", "pattern": "^(chip|gov)\\.[a-z_]+" + _END, "maxLength": ID_MAX},
+                    # Fewer things to type (docs/catalogue.md): a "same as" button, a prefill from the
+                    # government records, a value worked out by a rule.
+                    "same_as": {"type": "string", "pattern": "^(identity\\.)?[a-z][a-z0-9_]*" + _END, "maxLength": ID_MAX + 9},
+                    "prefill_from": {"type": "string", "pattern": "^records\\.[a-z][a-z0-9_]*" + _END, "maxLength": 72},
+                    "computed": _RULE,
                     "when": _RULE,
                     "choices": _list({
                         "type": "object",

@@ -35,6 +35,8 @@ def rules_of(catalogue: Catalogue) -> Iterator[tuple[str, str]]:
     for fid, f in catalogue.fields.items():
         if f.when:
             yield f"fields.{fid}.when", f.when
+        if f.computed:
+            yield f"fields.{fid}.computed", f.computed
     for mid, m in catalogue.materials.items():
         if m.when:
             yield f"materials.{mid}.when", m.when

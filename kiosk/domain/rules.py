@@ -3,8 +3,8 @@
 Expressions such as ``married == 'yes' and applicant_age >= 18`` decide which items, fields and
 checks apply. Names are answers (typed: dates as `date`, integers as `int`, the rest as `str`)
 and computed values (`today`, `<field>_age` for every date field). Functions: `years(d1, d2)`,
-`len`, `int`. An expression that names an answer not given yet is "unknown", which callers
-treat as not applicable.
+`len`, `int`, `statutory_retirement(birth_date, category)` (kiosk/domain/retirement.py). An
+expression that names an answer not given yet is "unknown", which callers treat as not applicable.
 
 The language is bounded by its structure, so that no rule can be expensive (a catalogue once
 held rules that allocated 1-2 GB or ran for 78 s, and froze a kiosk's screen): an expression is
@@ -26,6 +26,8 @@ from functools import lru_cache
 from typing import Any
 
 from simpleeval import NameNotDefined, SimpleEval
+
+from kiosk.domain import retirement
 
 MAX_CHARS = 300          # the longest shipped rule is about 60 characters
 MAX_NODES = 100          # syntax nodes, counting names, constants and operators
@@ -62,13 +64,23 @@ def _int(value: Any) -> int:
     return int(value)
 
 
+def _statutory_retirement(birth: Any, category: Any) -> date:
+    if not (isinstance(birth, date) and isinstance(category, str)):
+        raise RuleError("statutory_retirement() takes a date and a retirement category")
+    try:
+        return retirement.retirement_date(birth, category)
+    except ValueError as exc:
+        raise RuleError(str(exc)) from None
+
+
 def _size(value: Any) -> int:
     if not isinstance(value, (str, tuple, list, set, frozenset)):
         raise RuleError("len() takes a text or a list")
     return len(value)
 
 
-FUNCTIONS: Mapping[str, Callable[..., Any]] = {"years": years_between, "len": _size, "int": _int}
+FUNCTIONS: Mapping[str, Callable[..., Any]] = {"years": years_between, "len": _size, "int": _int,
+                                               "statutory_retirement": _statutory_retirement}
 
 
 def _is_number(x: Any) -> bool:

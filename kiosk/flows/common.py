@@ -10,6 +10,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+from kiosk.domain.autofill import derive
 from kiosk.domain.text import Text
 from kiosk.flows import effects as fx
 from kiosk.flows import events as ev
@@ -47,6 +48,13 @@ def merge(session: Session, values: Mapping[str, str]) -> Session:
     answers = dict(session.answers)
     answers.update({k: str(v) for k, v in values.items()})
     return replace(session, answers=frozen(answers))
+
+
+def derived(state: FlowState, s: Session, now: datetime) -> Session:
+    """The session with the catalogue's computed fields worked out again from its answers
+    (kiosk.domain.autofill): after the chip, the records and every page."""
+    answers, prefilled = derive(state.config.catalogue, s.answers, s.prefilled, s.verified, now.date())
+    return replace(s, answers=frozen(answers), prefilled=frozen(prefilled))
 
 
 def back(state: FlowState, s: Session, now: datetime, default: tuple[Step, int]) -> Result:

@@ -20,7 +20,7 @@ from kiosk.flows import effects as fx
 from kiosk.flows import events as ev
 from kiosk.flows import messages as msg
 from kiosk.flows import scan
-from kiosk.flows.common import Result, back, carry_over, end, frozen, goto, merge, session_of
+from kiosk.flows.common import Result, back, carry_over, derived, end, frozen, goto, merge, session_of
 from kiosk.flows.state import FaceState, FlowState, ReceiptState, Records, Session, Step
 
 Handler = Callable[[FlowState, ev.Event, datetime], Result]
@@ -36,10 +36,11 @@ def _to_review(state: FlowState, s: Session, now: datetime, **changes: Any) -> R
     return goto(state, Step.REVIEW, now, session=replace(s, draft=draft, **changes), notice=None), []
 
 
-def _records(state: FlowState, s: Session, event: ev.Event) -> Result | None:
+def _records(state: FlowState, s: Session, event: ev.Event, now: datetime) -> Result | None:
     """The records lookup's answer, taken while the citizen has not started the form yet (later,
     filling fields under their fingers would be a surprise; they type what is missing instead).
-    Government values fill only fields with no answer yet, and count as verified."""
+    Government values fill only fields with no answer yet (or only the kiosk's own computed
+    suggestion), and count as verified; computed fields are then worked out again from them."""
     if s.records is not Records.PENDING:
         return None
     if isinstance(event, ev.RecordsUnavailable):
@@ -47,10 +48,11 @@ def _records(state: FlowState, s: Session, event: ev.Event) -> Result | None:
     if not isinstance(event, ev.RecordsFound):
         return None
     found, _ = prefill(state.config.catalogue, None, event.data.values)
-    new = {k: v for k, v in found.items() if k not in s.answers}
+    suggested = {k for k, v in s.prefilled.items() if k not in s.verified and s.answers.get(k) == v}
+    new = {k: v for k, v in found.items() if k not in s.answers or k in suggested}
     session = replace(s, answers=frozen({**s.answers, **new}), prefilled=frozen({**s.prefilled, **new}),
                       verified=s.verified | frozenset(new), records=Records.FOUND, government=event.data)
-    return replace(state, session=session), []
+    return replace(state, session=derived(state, session, now)), []
 
 
 def _attract(state: FlowState, event: ev.Event, now: datetime) -> Result:
@@ -92,8 +94,8 @@ def _reading_card(state: FlowState, event: ev.Event, now: datetime) -> Result:
                               answers=frozen(answers), face=face)
             return goto(state, Step.FACE_CHECK, now, session=session, notice=None), \
                 [fx.LookUpRecords(state.attempt, ident, state.config.records_timeout_seconds)]
-        session = Session(identity=ident, prefilled=frozen(answers), verified=verified, answers=frozen(answers),
-                          face=FaceState(checking=True))
+        session = derived(state, Session(identity=ident, prefilled=frozen(answers), verified=verified,
+                                         answers=frozen(answers), face=FaceState(checking=True)), now)
         # The records lookup runs while the citizen turns to the camera; it never holds them up.
         return goto(state, Step.FACE_CHECK, now, session=session, notice=None), \
             [fx.StartFaceCheck(state.attempt, ident.photo, ident.document_number),
@@ -117,7 +119,7 @@ def _access_key(state: FlowState, event: ev.Event, now: datetime) -> Result:
 
 def _face_check(state: FlowState, event: ev.Event, now: datetime) -> Result:
     s = session_of(state)
-    records = _records(state, s, event)
+    records = _records(state, s, event, now)
     if records is not None:
         return records
     face = s.face
@@ -149,7 +151,7 @@ def _face_check(state: FlowState, event: ev.Event, now: datetime) -> Result:
 
 def _choose_bundle(state: FlowState, event: ev.Event, now: datetime) -> Result:
     s = session_of(state)
-    records = _records(state, s, event)
+    records = _records(state, s, event, now)
     if records is not None:
         return records
     if isinstance(event, ev.BundleChosen):
@@ -173,7 +175,7 @@ def _form(state: FlowState, event: ev.Event, now: datetime) -> Result:
         return state, []
     catalogue, bundle, today = state.config.catalogue, state.bundle(), now.date()
     assert bundle is not None, "the form needs a bundle"
-    s = merge(s, event.values)
+    s = derived(state, merge(s, event.values), now)
     pages = form_pages(catalogue, bundle, s.answers, today)
     page = min(s.page, len(pages) - 1)
     errors = validate_page(catalogue, pages[page], s.answers, today) if pages else {}

@@ -12,7 +12,8 @@ from enum import Enum
 from types import MappingProxyType
 
 from kiosk.domain.application import Application, Draft, FaceCheckRecord
-from kiosk.domain.catalogue import Bundle, Catalogue
+from kiosk.domain.autofill import same_as
+from kiosk.domain.catalogue import Bundle, Catalogue, FieldDef
 from kiosk.domain.form import FormPage, NeededMaterial, form_pages, materials_needed
 from kiosk.domain.government import GovernmentData
 from kiosk.domain.identity import Identity
@@ -163,6 +164,18 @@ class FlowState:
         if b is None or self.session is None:
             return ()
         return form_pages(self.config.catalogue, b, self.session.answers, now.date())
+
+    def same_as(self, f: FieldDef) -> tuple[Text, str] | None:
+        """The words and the value of `f`'s "same as" button (catalogue `same_as:`), or None."""
+        if self.session is None:
+            return None
+        return same_as(self.config.catalogue, f, self.session.identity, self.session.answers)
+
+    def computed(self, field_id: str) -> bool:
+        """The field holds the kiosk's own worked-out suggestion (catalogue `computed:`), unchanged."""
+        s = self.session
+        return s is not None and field_id in s.prefilled and field_id not in s.verified \
+            and s.answers.get(field_id) == s.prefilled[field_id]
 
     def seconds_left(self, now: datetime) -> float | None:
         """Seconds until the inactivity wipe, or None when no timer runs on this step."""

@@ -1,6 +1,13 @@
 """Autopilot: walks the whole journey by itself, through the real widgets (trade-fair demos,
-smoke tests, screenshots, and the soak benchmark's N sessions in one process). GUI thread only;
-every wait is bounded by a per-session deadline."""
+smoke tests, screenshots, the soak benchmark's N sessions in one process, and bench/touches.py's
+count of what a citizen types and touches). GUI thread only; every wait is bounded by a
+per-session deadline.
+
+It answers as a citizen in a hurry would: it leaves what the kiosk filled in, skips optional
+questions and optional photos, presses a "same as" button where there is one, touches a choice,
+and types only what is left. Per journey it counts (JourneyMetrics) the fields it had to type and
+its touches from the card to the printed receipt: every button, choice and checkbox it clicks, plus
+one touch per typed field (to put the cursor there; the keystrokes are the keyboard's business)."""
 from __future__ import annotations
 
 import gc
@@ -12,10 +19,11 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QAbstractButton
 
 from kiosk.devices.sim.citizens import DemoCitizen
 from kiosk.domain.samples import sample_answer
@@ -55,6 +63,25 @@ def plan_journeys(citizens: Sequence[DemoCitizen], bundle_ids: Sequence[str], se
     if not people or not bundles:
         raise ValueError("the autopilot needs a demo citizen and a bundle")
     return [Journey(people[i % len(people)], bundles[i % len(bundles)]) for i in range(max(1, sessions))]
+
+
+@dataclass
+class JourneyMetrics:
+    """What one journey cost the citizen: `typed` the ids of the fields typed (ids only: never
+    answers), `touches` from the card to the printed receipt, `pages` the form pages passed,
+    `after_receipt` the touches for taking the receipt and rating."""
+
+    bundle_id: str
+    citizen_id: str
+    typed: list[str]
+    touches: int = 0
+    pages: int = 0
+    after_receipt: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {"bundle": self.bundle_id, "citizen": self.citizen_id, "typed_fields": len(self.typed),
+                "typed": list(self.typed), "touches": self.touches, "pages": self.pages,
+                "after_receipt_touches": self.after_receipt}
 
 
 def _status_kb(pid: str, keys: tuple[str, ...]) -> dict[str, int]:
@@ -147,6 +174,8 @@ class Autopilot(QObject):
         form = window.screens[Step.FORM]
         assert isinstance(form, FormScreen)
         self.typist = Typist(form.keyboard, parent=self)
+        self.metrics: list[JourneyMetrics] = []     # one per journey begun, the current one last
+        self._receipt_reached = False
         window.controller.state_changed.connect(self._on_state_changed)
         self._deadline = QTimer(self)
         self._deadline.setSingleShot(True)
@@ -177,8 +206,10 @@ class Autopilot(QObject):
 
     def _write_stats(self, sessions_done: int, seconds: float | None) -> None:
         if self.stats is not None:
-            row = {"sessions": sessions_done, "seconds": seconds, "t": time.monotonic(), "face_retries": self.face_retries,
+            row: dict[str, object] = {"sessions": sessions_done, "seconds": seconds, "t": time.monotonic(), "face_retries": self.face_retries,
                    **process_sample()}
+            if sessions_done and self.metrics:
+                row.update(self.metrics[-1].as_dict())
             with open(self.stats, "a", encoding="utf-8") as f:
                 f.write(json.dumps(row) + "\n")
 
@@ -186,10 +217,47 @@ class Autopilot(QObject):
         journey = self.journeys[self.session]
         self.started, self.left_attract, self.receipt_location = True, False, None
         self._session_started_at = time.monotonic()
+        self.metrics.append(JourneyMetrics(journey.bundle_id, journey.citizen.id, []))
+        self._receipt_reached = False
         self._deadline.start()
         self.insert_card(journey.citizen)
 
+    def _touch(self, target: QAbstractButton) -> None:
+        """Click `target` as the citizen's finger would, and count it."""
+        m = self.metrics[-1]
+        if self._receipt_reached:
+            m.after_receipt += 1
+        else:
+            m.touches += 1
+        target.click()
+
+    def _answer(self, screen: FormScreen, today: date) -> list:
+        """Answer the empty required fields on the form page by a "same as" button or a choice;
+        returns the fields left to type (each counted as typed, with the tap into the field)."""
+        m = self.metrics[-1]
+        to_type = []
+        for w in screen.fields.values():
+            if w.value() or not w.field.required:
+                continue
+            if w.same_as_button is not None:
+                self._touch(w.same_as_button)
+                if w.value():
+                    continue
+            answer = sample_answer(w.field, today, self._rng)
+            if w.group is not None:
+                button = next((b for b in w.group.buttons() if b.property("value") == answer), None)
+                if button is not None:
+                    self._touch(button)
+                    continue
+            m.touches += 1          # the tap that puts the cursor in the field
+            m.typed.append(w.field.id)
+            to_type.append(w)
+        return to_type
+
     def _journey_done(self) -> None:
+        m = self.metrics[-1]
+        log.info("autopilot: journey %d (%s): %d typed fields, %d touches from card to receipt, %d form pages",
+                 self.session + 1, m.bundle_id, len(m.typed), m.touches, m.pages)
         self.completed += 1
         self._write_stats(self.completed, time.monotonic() - self._session_started_at)
         self.session += 1
@@ -219,7 +287,8 @@ class Autopilot(QObject):
             except RuntimeError:    # the page was rebuilt meanwhile
                 return
         self._shoot(f"form_page_{page}")
-        screen.next.click()
+        self.metrics[-1].pages += 1
+        self._touch(screen.next)
 
     def _act(self) -> None:
         self._pending = False
@@ -260,7 +329,7 @@ class Autopilot(QObject):
                             face.message.en if face.message else "")
                 face_screen = self.window.screens[Step.FACE_CHECK]
                 assert isinstance(face_screen, FaceCheckScreen)
-                face_screen.retry.click()
+                self._touch(face_screen.retry)
             elif face and not face.checking and self.staff is not None and self.staff.face_failed_for_good(state):
                 return
             elif face and not face.checking:
@@ -272,7 +341,7 @@ class Autopilot(QObject):
             self._shoot("choose_bundle")
             choose = self.window.screens[Step.CHOOSE_BUNDLE]
             assert isinstance(choose, ChooseBundleScreen)
-            choose.buttons[self.journeys[self.session].bundle_id].click()
+            self._touch(choose.buttons[self.journeys[self.session].bundle_id])
         elif step == Step.FORM:
             screen = self.window.screens[Step.FORM]
             assert isinstance(screen, FormScreen)
@@ -283,37 +352,40 @@ class Autopilot(QObject):
                 return
             if self.typist.busy:
                 return      # still typing this page; it clicks Next when done
-            empty = [w for w in screen.fields.values() if not w.value()]
             page = (s.page if s else 0) + 1
-            if self.type_on_keyboards and empty:
+            to_type = self._answer(screen, now.date())
+            if self.type_on_keyboards and to_type:
                 steps = []
-                for w in empty:
+                for w in to_type:
                     steps += self.typist.plan_field(w, sample_answer(w.field, now.date(), self._rng), state.lang, self._rng)
                 form: FormScreen = screen
-                self.typist.run(steps, lambda ok: self._typed(form, empty, page, ok))
+                self.typist.run(steps, lambda ok: self._typed(form, to_type, page, ok))
                 return
-            for w in empty:
+            for w in to_type:
                 w.set_value(sample_answer(w.field, now.date(), self._rng))
             self._shoot(f"form_page_{page}")
-            screen.next.click()
+            self.metrics[-1].pages += 1
+            self._touch(screen.next)
         elif step == Step.MATERIALS:
             s = state.session
             materials = self.window.screens[Step.MATERIALS]
             assert isinstance(materials, MaterialsScreen)
             if s is None or s.capturing is not None:
                 return
-            todo = [m for m in state.materials(now) if not m.held_by_government and m.id not in s.attachments]
+            todo = [m for m in state.materials(now)
+                    if not m.held_by_government and not m.optional and m.id not in s.attachments]
             if todo:
-                materials.capture_buttons[todo[0].id].click()
+                self._touch(materials.capture_buttons[todo[0].id])
             else:
                 self._shoot("materials")
-                materials.next.click()
+                self._touch(materials.next)
         elif step == Step.REVIEW:
             screen = self.window.screens[Step.REVIEW]
             assert isinstance(screen, ReviewScreen)
-            screen.consent.setChecked(True)
+            if not screen.consent.isChecked():
+                self._touch(screen.consent)
             self._shoot("review")
-            screen.submit.click()
+            self._touch(screen.submit)
         elif step == Step.RECEIPT:
             screen = self.window.screens[Step.RECEIPT]
             assert isinstance(screen, ReceiptScreen)
@@ -327,12 +399,13 @@ class Autopilot(QObject):
                 self._end(1)
                 return
             self.receipt_location = r.location
+            self._receipt_reached = True     # what follows is after the receipt: counted apart
             self._shoot("receipt")
             self.remove_card()   # the citizen takes the card back with the receipt
-            screen.cont.click()
+            self._touch(screen.cont)
         elif step == Step.RATING:
             screen = self.window.screens[Step.RATING]
             assert isinstance(screen, RatingScreen)
-            screen.buttons[4].click()
+            self._touch(screen.buttons[4])
             self._shoot("rating")          # with the choices a score opens
-            screen.send.click()
+            self._touch(screen.send)

@@ -30,7 +30,7 @@ from tests.backoffice_support import KIOSK, enrol_kiosk, fast_hasher, live_serve
 ROOT = Path(__file__).resolve().parent.parent.parent
 DEMO_RECORDS = ROOT / "assets" / "demo" / "government-records.yaml"
 LIN = "33010619900821032X"          # 林晓雯, fictional, married
-CHEN = "330106198511050170"         # 陈浩, fictional, single
+CHEN = "330106198511050170"         # 陈浩, fictional, married, a newborn daughter
 
 
 @pytest.fixture
@@ -57,7 +57,8 @@ def test_a_kiosk_gets_what_the_government_holds_for_this_citizen(bo):
             c.close()
     assert lin.found and lin.values["marital_status"] == "married" and lin.values["hukou_address"].startswith("浙江省")
     assert "marriage_certificate" in lin.held_materials and "hukou_booklet" in lin.held_materials
-    assert chen.values["marital_status"] == "single" and "marriage_certificate" not in chen.held_materials
+    assert chen.values["spouse_name"] == "苏婉清" and chen.values["newborn_birth_date"] == "2026-08-16"
+    assert "marriage_certificate" in chen.held_materials
     assert nobody == GovernmentRecords(False)
     entries = [e for e in audit.entries(bo.engine) if e["action"] == "records.lookup"]
     assert len(entries) == 3 and entries[-1]["actor"] == f"kiosk:{KIOSK}"

@@ -49,7 +49,7 @@ def with_rule(data: dict, rule: str) -> dict:
     ("applicant_name != '" + "x" * 201 + "'", "texts up to 200"),
     ("not " * 20 + "applicant_name", "nested more than 16"),
     ("applicant_name in (" + ",".join(["1"] * 110) + ")", "more than 100 parts"),
-    ("dict(a=1) == 1", "only years(...), len(...), int(...) can be called"),
+    ("dict(a=1) == 1", "only years(...), len(...), int(...), statutory_retirement(...) can be called"),
     ("applicant_name * 99999 == ''", "* takes numbers only"),              # found by running it on samples
     ("child_birth_date > applicant_name", "fails on"),                      # would hide the item at run time
     ("applicant_marital_status == 'single' and int(applicant_name) > 1", "applicant_marital_status='single'"),

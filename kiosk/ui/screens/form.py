@@ -64,7 +64,32 @@ class FieldWidget(QWidget):
         self.error = label("", "error", wrap=True)
         self.error.hide()
         lay.addWidget(self.error)
+        self.same_as_button: QPushButton | None = None
+        self.computed_words: str | None = None
         self._on_changed()
+
+    def add_same_as(self, words: str, value: str) -> None:
+        """A large button ("与身份证住址相同 / Same as ID address") that copies `value` into the
+        field, which stays editable. GUI thread."""
+        if self.edit is None or self.same_as_button is not None:
+            return
+        self.same_as_button = button(words, "choice")   # the large choice style: one touch, like a choice
+        self.same_as_button.clicked.connect(lambda: self._on_same_as_clicked(value))
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        row = QHBoxLayout()
+        row.addWidget(self.same_as_button)
+        row.addStretch(1)
+        layout.insertLayout(layout.indexOf(self.edit), row)
+
+    def mark_computed(self, words: str) -> None:
+        """Say that the value shown is the kiosk's own suggestion (worked out from other answers)
+        until the citizen changes it. GUI thread."""
+        self.computed_words = words
+        self._on_changed()
+
+    def _on_same_as_clicked(self, value: str) -> None:
+        self.set_value(value)
 
     def value(self) -> str:
         if self.edit is not None:
@@ -91,6 +116,9 @@ class FieldWidget(QWidget):
         # The mark follows what is on screen: editing a verified value drops the mark at once.
         if self.prefilled is None:
             self.mark.setText("")
+        elif self.computed_words and self.value() == self.prefilled:
+            self.mark.setObjectName("computed")
+            self.mark.setText(self.computed_words or "")
         elif self.verified and self.value() == self.prefilled:
             self.mark.setObjectName("verified")
             self.mark.setText((S.VERIFIED_GOV if self.from_gov else S.VERIFIED).get(self.lang))
@@ -163,6 +191,11 @@ class FormScreen(Screen):
             for f in page.fields:
                 from_gov = bool(f.source and f.source.startswith("gov."))
                 w = FieldWidget(f, self.lang, s.answers.get(f.id, ""), f.id in s.verified, s.prefilled.get(f.id), from_gov)
+                same = state.same_as(f)
+                if same is not None:
+                    w.add_same_as(self.t(same[0]), same[1])
+                if state.computed(f.id):
+                    w.mark_computed(self.t(S.COMPUTED))
                 self.fields[f.id] = w
                 if w.edit is not None:
                     self.keyboard.watch(w.edit, f, w)
