@@ -69,6 +69,8 @@ class DevicesSection:
     escpos_address: str
     escpos_baud: int
     escpos_large_print: bool
+    identity_service: str = "none"        # the no-card path's reference photos: "none", "sim", "backoffice"
+    identity_per_hour: int = 20           # this kiosk's limit of reference requests in any hour
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ class StaffSection:
     max_failures: int
     lock_minutes: float
     idle_seconds: float
+    counter_desk: bool = False            # a staffed counter: a clerk's sign-in switches on counter mode
 
 
 @dataclass(frozen=True)

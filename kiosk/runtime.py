@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from kiosk.devices.government import GovernmentRecords, NoGovernmentRecords, RecordsError
+from kiosk.devices.identity import IdentityService, NoIdentityService
 from kiosk.devices.ports import AccessKey, AccessKeyRequired, Camera, CardError, CardReader, DeviceError, DocumentCamera, FaceVerifier, Printer
 from kiosk.domain import rating
 from kiosk.domain.catalogue import Catalogue
@@ -34,6 +35,7 @@ from kiosk.domain.government import GovernmentData
 from kiosk.domain.text import Text
 from kiosk.flows import effects as fx
 from kiosk.flows import events as ev
+from kiosk.runtime_assist import AssistDesk
 from kiosk.services.feedback_store import FeedbackStore
 from kiosk.services.jobs import CancelToken, JobTimeout, Worker
 
@@ -58,6 +60,7 @@ class Devices:
     printer: Printer
     documents: DocumentCamera | None = None
     records: GovernmentRecords = field(default_factory=NoGovernmentRecords)   # government records lookup
+    identity: IdentityService = field(default_factory=NoIdentityService)      # reference photos (no card)
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,10 @@ class Runtime:
                  open_storage: Callable[[], Any], render_receipt: Callable[[Any], bytes],
                  post: Callable[[ev.Event], None], timeouts: Timeouts = Timeouts(),
                  clock: Callable[[], datetime] = datetime.now,
-                 make_sync: Callable[..., Any] | None = None, health: Any = None) -> None:
+                 make_sync: Callable[..., Any] | None = None, health: Any = None,
+                 open_staff: Callable[[Any], Any] | None = None) -> None:
+        """`open_staff(storage)` gives the staff services (their audit log) on the store thread's
+        connection (kiosk/compose.py); the assisted paths' audit entries go there."""
         self.devices = devices
         self._catalogue = catalogue
         self._kiosk_id = kiosk_id
@@ -98,11 +104,15 @@ class Runtime:
         # make_sync(on_freeze=...) -> a SyncWorker or None (no back office enrolled)
         self._sync = make_sync(on_freeze=self._on_freeze, on_backlog=self._on_backlog) if make_sync is not None else None
         self._health = health       # a HealthMonitor (kiosk/services/health.py): the "health" thread, or None
+        # The assisted paths (issue 12 parts 4-6): reference photos on the records thread, audit on the store's.
+        self.assist = AssistDesk(identity=devices.identity, store=self._store_worker, background=self._records_worker,
+                                 db=self._db, open_staff=open_staff, post=post, timeout=timeouts.store)
 
     # --- lifecycle (GUI thread) -------------------------------------------------------------
     def start(self) -> None:
         """Start the threads; returns at once. GUI thread."""
         self._card_thread.start()
+        self.assist.post_availability()
         # Load the face model now, not while the first citizen waits.
         self._face_worker.submit(self.devices.face.warm_up, lambda r, e: None, timeout=60.0, name="warm-up")
         if self._sync is not None:
@@ -185,7 +195,10 @@ class Runtime:
                                             effect.callback, effect.items)
             self._store_worker.submit(lambda: FeedbackStore(self._db()).save(feedback, when),
                                       rating_saved, timeout=self._timeouts.store, name="rating")
+        elif isinstance(effect, (fx.FetchReference, fx.RecordCounterMode)):
+            self.assist.perform(effect)
         elif isinstance(effect, fx.WipeSession):
+            self.assist.post_availability()
             self._stop_face()
             self.devices.face.clear()
             self.devices.card_reader.set_access_key(None)   # the next card needs its own key
@@ -374,8 +387,12 @@ class Runtime:
         # One application per session: if an earlier save of this session outlived its timeout
         # and committed after all, pressing Submit again returns that one instead of a second.
         key = f"{self._run_id}:{effect.attempt}"
-        self._store_worker.submit(lambda: self._db().submit(effect.draft, self._kiosk_id, submitted, key), done,
-                                  timeout=self._timeouts.store, name="submit")
+        def job() -> Any:
+            app = self._db().submit(effect.draft, self._kiosk_id, submitted, key)
+            self.assist.audit_application(app)   # "proxy" / "counter_mode", on this same thread
+            return app
+
+        self._store_worker.submit(job, done, timeout=self._timeouts.store, name="submit")
 
     # --- printing -------------------------------------------------------------------------------
     def _print(self, effect: fx.PrintReceipt) -> None:

@@ -34,7 +34,8 @@ def run_kiosk(args: argparse.Namespace) -> int:
     if args.simulate:
         # The face matcher is not a device: the demo runs the real one on the simulated camera.
         overrides["devices"] = {"card_reader": "sim", "camera": "sim", "printer": "sim", "document_camera": "sim",
-                               "government_records": "backoffice" if args.with_backoffice else "sim"}
+                               "government_records": "backoffice" if args.with_backoffice else "sim",
+                               "identity_service": "backoffice" if args.with_backoffice else "sim"}
         overrides["voice"] = {"backend": "sim"}
         overrides["notify"] = {"backend": "sim"}       # text messages recorded, never sent
     if args.voice:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from kiosk.domain.identity import Identity
+from kiosk.domain.idnumber import birth_date_from_resident_id
 from kiosk.domain.redaction import mask
 from kiosk.domain.text import Text
 
@@ -88,3 +90,13 @@ def counter_line(staff_number: str) -> Text:
 
 ID_NUMBER_LINE = Text("身份核验：身份证号码 + 人脸与公安人口库照片比对（活体）通过",
                       "Identity: ID number + live face matched with the public-security reference photo")
+
+
+def identity_from_reference(id_number: str, name: str, photo: bytes) -> Identity:
+    """The applicant's identity on the no-card path: what the resident ID number itself says
+    (birth date; sex from its 17th digit, odd for men) and the name and photo the identity service
+    holds for it. The photo is compared and dropped with the session, never stored."""
+    n = id_number.strip().upper()
+    return Identity(document_number=n, name=name, name_latin="", sex="M" if int(n[16]) % 2 else "F",
+                    birth_date=birth_date_from_resident_id(n), personal_number=n, photo=photo,
+                    card_type="no_card")
