@@ -38,7 +38,7 @@ class AssistDesk:
         self._db, self._open_staff, self._post = db, open_staff, post
         self._timeout = timeout
         self._audit: Any = None
-        self._available: bool | None = None
+        self._available = False      # as the flow starts (FlowState.no_card_available): only changes are posted
 
     def perform(self, effect: fx.FetchReference | fx.RecordCounterMode) -> None:
         """GUI thread; hands the effect to its worker."""
