@@ -21,6 +21,9 @@ def add_run_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentP
     p.add_argument("--stats", type=Path, help="with --autopilot: append one JSON line of memory/threads/files per finished journey")
     p.add_argument("--step-delay", type=int, default=400, metavar="MS", help="with --autopilot: pause between steps")
     p.add_argument("--fullscreen", action="store_true", help="fill the screen (production kiosks)")
+    p.add_argument("--scenario", choices=("proxy",),
+                   help="with --autopilot: proxy = an agent applies for another demo citizen (both cards, "
+                        "relationship, authorisation photo, a bundle that allows proxies)")
     p.add_argument("--with-backoffice", action="store_true",
                    help="demo: run a local back office in this process and send applications to it")
     p.add_argument("--voice", choices=("sim", "espeak"),
@@ -66,7 +69,8 @@ def run_kiosk(args: argparse.Namespace) -> int:
 
         return run_gui(parts, autopilot=args.autopilot, offscreen=args.offscreen, bundle_id=args.bundle,
                        citizen=args.citizen, screenshots=args.screenshots, fullscreen=args.fullscreen,
-                       sessions=args.sessions, stats=args.stats, step_delay_ms=args.step_delay)
+                       sessions=args.sessions, stats=args.stats, step_delay_ms=args.step_delay,
+                       scenario=args.scenario)
     finally:
         if demo_backoffice is not None:
             demo_backoffice.stop()

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from kiosk.runtime import Runtime
     from kiosk.ui.bridge import MainThreadBridge
     from kiosk.ui.controller import KioskController
+    from kiosk.ui.counter import CounterDesk
     from kiosk.ui.main_window import KioskWindow
 
 log = logging.getLogger(__name__)
@@ -46,9 +47,12 @@ class KioskUi:
     controller: KioskController
     runtime: Runtime
     bridge: MainThreadBridge
+    counter: CounterDesk | None = None     # counter mode's clerk window (kiosk/ui/counter.py)
 
     def shutdown(self, deadline: float = 3.0) -> bool:
         self.controller.tick.stop()
+        if self.counter is not None:
+            self.counter.close()
         self.window.close()
         return self.runtime.shutdown(deadline)
 
@@ -78,7 +82,7 @@ def build_ui(parts: KioskParts, *, start: bool = True) -> KioskUi:
     runtime = Runtime(devices=parts.devices, catalogue=lambda: parts.catalogue, kiosk_id=parts.config.kiosk.id,
                       open_storage=parts.open_storage, render_receipt=parts.render_receipt,
                       post=lambda event: bridge.run_on_main(lambda: controller.dispatch(event)),
-                      timeouts=parts.timeouts, make_sync=parts.make_sync, health=health)
+                      timeouts=parts.timeouts, make_sync=parts.make_sync, health=health, open_staff=parts.open_staff)
     controller.attach(runtime.perform)
     app = QApplication.instance()
     assert app is not None          # ensure_qapplication() made it
@@ -87,21 +91,27 @@ def build_ui(parts: KioskParts, *, start: bool = True) -> KioskUi:
     window = KioskWindow(controller, parts.kiosk_name, runtime.current_camera, parts.demo_citizens,
                          on_demo_insert=(lambda c: reader.insert(c.identity)) if reader else None,
                          on_demo_remove=reader.remove if reader else None)
+    from kiosk.ui.counter import CounterDesk
+    # Counter mode's clerk window (issue 12 part 4): opened while a clerk drives the journey.
+    counter = CounterDesk(window, controller, parts.kiosk_name, runtime.current_camera,
+                          counter_desk=parts.config.staff.counter_desk)
     attract = window.screens[Step.ATTRACT]
     attract.staff_warnings = parts.staff_warnings   # type: ignore[attr-defined]
     attract.render(controller.state, controller.clock())
     window.resize(1280, 860)
     if start:
         runtime.start()
-    return KioskUi(window, controller, runtime, bridge)
+    return KioskUi(window, controller, runtime, bridge, counter)
 
 
 def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = False, bundle_id: str | None = None,
             citizen: str | None = None, screenshots: Path | None = None, fullscreen: bool = False,
-            sessions: int = 1, stats: Path | None = None, step_delay_ms: int = 400) -> int:
+            sessions: int = 1, stats: Path | None = None, step_delay_ms: int = 400,
+            scenario: str | None = None) -> int:
     """Run the kiosk until the window closes (or the autopilot finishes). Returns the exit code.
     With the autopilot: `sessions` journeys one after the other; `stats` gets a JSON line of
-    process figures before the first and after each (bench/soak.py)."""
+    process figures before the first and after each (bench/soak.py). `scenario` "proxy": an agent
+    applies for another demo citizen (kiosk/ui/autopilot_proxy.py)."""
     if offscreen:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from kiosk.ui.startup import start_when_drawn
@@ -118,6 +128,16 @@ def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = Fal
         reader = parts.sim_reader
         if reader is None or not parts.demo_citizens:
             raise SystemExit("--autopilot needs the simulated card reader and demo citizens")
+        assist = None
+        if scenario == "proxy":
+            from kiosk.ui.autopilot_proxy import ProxyPilot
+            agent, principal = proxy_pair(parts.demo_citizens, citizen)
+            citizen = agent.id
+            bundle_id = bundle_id or next(b.id for b in parts.catalogue.bundles if b.proxy_allowed)
+            assist = ProxyPilot(ui.window, principal, lambda c: reader.insert(c.identity), reader.remove,
+                                lambda name: shoot(name))
+        elif scenario is not None:
+            raise SystemExit(f"unknown --scenario {scenario!r}")
         journeys = plan_journeys(parts.demo_citizens, [b.id for b in parts.catalogue.bundles], sessions,
                                  citizen_id=citizen, bundle_id=bundle_id)
 
@@ -132,10 +152,20 @@ def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = Fal
                 ui.window.grab().save(str(screenshots / f"{name}.png"))
 
         pilot = Autopilot(ui.window, lambda c: reader.insert(c.identity), reader.remove, finish, journeys,
-                          step_delay_ms=step_delay_ms, on_step=shoot, stats=stats)
+                          step_delay_ms=step_delay_ms, on_step=shoot, stats=stats, assist=assist)
         pilot.start()
     try:
         code = app.exec()
     finally:
         ui.shutdown(3.0)
     return exit_code["code"] if autopilot else code
+
+
+def proxy_pair(citizens: list, agent_id: str | None = None) -> tuple:
+    """The proxy scenario's agent (a demo citizen whose face passes, or `agent_id`) and principal
+    (the oldest other demo citizen: an elderly parent who cannot come)."""
+    agent = next((c for c in citizens if c.id == agent_id), None) or next(c for c in citizens if c.face_genuine)
+    others = [c for c in citizens if c.identity.personal_number != agent.identity.personal_number]
+    if not others:
+        raise SystemExit("--scenario proxy needs two demo citizens")
+    return agent, min(others, key=lambda c: c.identity.birth_date)

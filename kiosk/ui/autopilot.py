@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, QTimer
 from kiosk.devices.sim.citizens import DemoCitizen
 from kiosk.domain.samples import sample_answer
 from kiosk.flows.journey import FlowState, Step
+from kiosk.ui.autopilot_proxy import ProxyPilot
 from kiosk.ui.main_window import KioskWindow
 from kiosk.ui.screens.choose import ChooseBundleScreen
 from kiosk.ui.screens.face import FaceCheckScreen
@@ -110,7 +111,7 @@ class Autopilot(QObject):
     def __init__(self, window: KioskWindow, insert_card: Callable[[DemoCitizen], None], remove_card: Callable[[], None],
                  finish: Callable[[int], None], journeys: Sequence[Journey], deadline_s: float = 120.0,
                  step_delay_ms: int = 400, on_step: Callable[[str], None] | None = None,
-                 stats: Path | None = None) -> None:
+                 stats: Path | None = None, assist: ProxyPilot | None = None) -> None:
         """`deadline_s` bounds each journey; `stats`, when given, is a file that gets one JSON line
         before the first journey and one after each (process_sample() plus the number of journeys
         done and the last one's seconds); it is opened only to append each line."""
@@ -122,6 +123,7 @@ class Autopilot(QObject):
         self.delay = step_delay_ms
         self.on_step = on_step or (lambda name: None)
         self.stats = stats
+        self.assist = assist          # the proxy scenario's agent (autopilot_proxy.py)
         self.session = 0              # index of the journey under way
         self.completed = 0
         self.started = False          # the current journey's card has been placed
@@ -196,6 +198,8 @@ class Autopilot(QObject):
         state = self.window.controller.state
         step = state.step
         now = datetime.now()
+        if self.assist is not None and self.assist.act(state):
+            return
         if step == Step.ATTRACT:
             if not self.started:
                 self._shoot("attract")

@@ -14,6 +14,7 @@ from kiosk.flows.journey import FlowState, Step
 from kiosk.ui import strings as S
 from kiosk.ui.controller import KioskController
 from kiosk.ui.screens.access_key import AccessKeyScreen
+from kiosk.ui.screens.assist import AuthorisationScreen, IdNumberScreen, ProxyPrincipalScreen, RelationshipScreen
 from kiosk.ui.screens.attract import AttractScreen, ReadingCardScreen
 from kiosk.ui.screens.base import Screen, button, label
 from kiosk.ui.screens.choose import ChooseBundleScreen
@@ -103,6 +104,10 @@ class KioskWindow(QMainWindow):
             Step.SUBMITTING: SubmittingScreen(),
             Step.RECEIPT: ReceiptScreen(),
             Step.RATING: RatingScreen(),
+            Step.PROXY_PRINCIPAL: ProxyPrincipalScreen(),
+            Step.PROXY_RELATIONSHIP: RelationshipScreen(),
+            Step.PROXY_AUTHORISATION: AuthorisationScreen(),
+            Step.ID_NUMBER: IdNumberScreen(),
         }
         for screen in self.screens.values():
             screen.intent.connect(controller.dispatch)

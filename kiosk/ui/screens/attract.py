@@ -8,10 +8,12 @@ from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 
 from kiosk.domain.health import HealthReport
 from kiosk.domain.text import Text
+from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState, Step
 from kiosk.flows import messages as msg
 from kiosk.ui import strings as S
-from kiosk.ui.screens.base import Screen, label
+from kiosk.ui import assist_strings as A
+from kiosk.ui.screens.base import Screen, button, label
 
 
 def id_card_picture(width: int = 220) -> QPixmap:
@@ -59,6 +61,10 @@ class AttractScreen(Screen):
         self.outer.addWidget(self.hero_other)
         self.outer.addSpacing(24)
         self.outer.addWidget(self.sub)
+        # Identity without the card (issue 12 part 6): only while the identity service can answer.
+        self.no_card = button("", "primary")
+        self.no_card.clicked.connect(lambda: self.intent.emit(ev.NoCardRequested()))
+        self.outer.addWidget(self.no_card, 0, Qt.AlignmentFlag.AlignHCenter)
         self.outer.addStretch(1)
         self.outer.addWidget(self.notice)
         self.outer.addWidget(self.privacy)
@@ -80,6 +86,8 @@ class AttractScreen(Screen):
             when = (since or "")[:16].replace("T", " ")
             self.backlog.setText(self.t(S.SYNC_BACKLOG.format(n=pending, since=when)))
         closed = bool(state.intake_closed)
+        self.no_card.setText(self.t(A.NO_CARD))
+        self.no_card.setVisible(state.no_card_available and not closed)
         self.card_icon.setVisible(not closed)
         self.privacy.setVisible(not closed)
         self._intake_closed = state.intake_closed
