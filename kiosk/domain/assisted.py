@@ -60,7 +60,7 @@ class ProxyRecord:
     def shown(self) -> Text:
         """The review screen's line: the agent's name and masked number, and the relationship."""
         n = self.agent_id_number
-        tail = f"{'*' * max(0, len(n) - 4)}{n[-4:]}" if len(n) > 4 else "****"
+        tail = f"****{n[-4:]}" if len(n) > 4 else "****"
         r = self.relationship_text
         return Text(f"代办人：{self.agent_name}（证件号 {tail}），与申请人关系：{r.zh}；已拍摄授权委托书或关系证明",
                     f"Applied for by: {self.agent_name} (ID {tail}), relationship: {r.en}; "
