@@ -34,7 +34,8 @@ def _bar(window: KioskWindow, name: str) -> tuple[QFrame, QHBoxLayout]:
     bar.setStyleSheet("QFrame { background: #fff4d6; border-bottom: 2px solid #d4a72c; }")
     row = QHBoxLayout(bar)
     row.setContentsMargins(28, 8, 28, 8)
-    layout = window.centralWidget().layout()
+    central = window.centralWidget()
+    layout = central.layout() if central is not None else None
     assert isinstance(layout, QVBoxLayout)
     layout.insertWidget(1, bar)
     bar.hide()

@@ -139,7 +139,7 @@ def test_no_card_is_not_offered_offline(qtbot, make_kiosk):
 
 
 def test_no_card_rate_limit_per_kiosk(qtbot, make_kiosk):
-    parts, ui = no_card_kiosk(make_kiosk, per_hour=1)
+    _parts, ui = no_card_kiosk(make_kiosk, per_hour=1)
     win = ui.window
     qtbot.waitUntil(lambda: ui.controller.state.no_card_available, timeout=WAIT)
     pad = win.screens[Step.ID_NUMBER]

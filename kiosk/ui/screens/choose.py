@@ -57,12 +57,12 @@ class ChooseBundleScreen(Screen):
         grid.setHorizontalSpacing(14)
         grid.setVerticalSpacing(12)
         grid.setColumnMinimumWidth(0, 150)
-        for row, (stage, bundles) in enumerate(catalogue.bundles_by_stage()):
+        stages = catalogue.bundles_by_stage()
+        if proxy:   # only the bundles a relative or agent may apply for
+            stages = [(st, [b for b in bs if b.proxy_allowed]) for st, bs in stages]
+            stages = [(st, bs) for st, bs in stages if bs]
+        for row, (stage, bundles) in enumerate(stages):
             grid.addWidget(label(self.t(stage.title), "stageTitle", wrap=True), row, 0)
-            if proxy:   # only the bundles a relative or agent may apply for
-                bundles = [b for b in bundles if b.proxy_allowed]
-                if not bundles:
-                    continue
             for col, b in enumerate(bundles, start=1):
                 btn = button(f"{self.t(b.title)}\n{self.t(S.DEPARTMENTS.format(n=len(b.departments())))}", "bundle")
                 btn.setToolTip(self.t(b.description))
