@@ -108,10 +108,7 @@ class CounterDesk(QObject):
             self.clerk.show()
             self.mirror.start()
         elif not on and self.clerk is not None:
-            self.mirror.stop()
-            clerk, self.clerk = self.clerk, None
-            clerk.close()
-            clerk.deleteLater()
+            self.close()
         # The citizen's screens show the state but take no input while the clerk drives.
         self.window.stack.setEnabled(not on)
         self.citizen_bar.setVisible(on)
@@ -136,6 +133,11 @@ class CounterDesk(QObject):
                 mine.set_value(w.value())
 
     def close(self) -> None:
+        """Close the clerk window and let Qt delete it now, on this thread: a top-level window
+        left to Python's garbage collector would be destroyed whenever a collection runs, after
+        the controller and screens it is connected to may be gone."""
         self.mirror.stop()
-        if self.clerk is not None:
-            self.clerk.close()
+        clerk, self.clerk = self.clerk, None
+        if clerk is not None:
+            clerk.close()
+            clerk.deleteLater()

@@ -161,8 +161,7 @@ def test_counter_mode_clerk_window_drives_citizen_window_mirrors_citizen_consent
     c.state = replace(c.state, staff=StaffState(on_duty=OnDuty("900001", "clerk", None)))
     c.dispatch(ev.CounterModeRequested())
     qtbot.waitUntil(lambda: ui.counter.clerk is not None, timeout=WAIT)
-    clerk = ui.counter.clerk
-    qtbot.addWidget(clerk)
+    clerk = ui.counter.clerk          # owned (closed and deleted) by the CounterDesk, not by qtbot
     assert clerk.isVisible() and "900001" in clerk.counter_text.text()
     assert not ui.window.stack.isEnabled()                         # the citizen's screens take no input
     to_bundle_choice(qtbot, parts, ui, "chen_hao")                 # the citizen's card on the kiosk's reader
