@@ -1,7 +1,7 @@
 """`python -m backoffice`: run the service and the officials' tools.
 
   python -m backoffice [serve] [--db URL] [--data-dir DIR] [--host 127.0.0.1] [--port 8750]
-                       [--tls-cert FILE --tls-key FILE] [--records-file FILE]
+                       [--tls-cert FILE --tls-key FILE] [--records-file FILE] [--identity-file FILE]
   python -m backoffice enrol --kiosk-id ID --public-key FILE [--name NAME] [--reactivate]
   python -m backoffice revoke --kiosk-id ID [--receipt-key KEY_ID|all]
                                                     --receipt-key: only its receipt key(s), in the trust list
@@ -70,6 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a TLS proxy in front terminates HTTPS: mark cookies Secure")
     serve.add_argument("--records-file", type=Path,
                        help="government records for prefill from this file (the demo's: assets/demo/government-records.yaml)")
+    serve.add_argument("--identity-file", type=Path,
+                       help="reference photos for kiosks' checks without the card (the demo's: "
+                            "assets/demo/identity-references.yaml); production forwards to the public-security platform")
+    serve.add_argument("--identity-per-minute", type=int, default=6, help="reference photos one kiosk may ask for a minute")
     serve.add_argument("--session-idle-minutes", type=int, default=30)
     serve.add_argument("--session-hours", type=int, default=12, help="a session ends this long after sign-in")
     _http_limit_options(serve)
@@ -154,7 +158,10 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     records = YamlRecordsSource(args.records_file) if args.records_file else None
     bo = _backoffice(args, max_skew=args.max_skew)
-    web = WebSettings(secure=tls or args.behind_tls_proxy, records=records,
+    from backoffice.identity import YamlIdentitySource
+    identity = YamlIdentitySource(args.identity_file) if args.identity_file else None
+    web = WebSettings(secure=tls or args.behind_tls_proxy, records=records, identity=identity,
+                      identity_per_minute=args.identity_per_minute,
                       sessions=SessionPolicy(args.session_idle_minutes * 60, args.session_hours * 3600))
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)

@@ -92,6 +92,10 @@ class Workbench:
             "materials": [{"id": m, **titles.get(m, {"title": {"zh": m, "en": m}, "held_by_government": False}),
                            "attached": m in attached} for m in req.get("materials", [])],
             "history": self._history(number, item_id),
+            # issue 12: who applied in the applicant's place, the counter clerk, how identity was established
+            "assisted": {"proxy": rec.get("proxy"), "counter_staff": rec.get("counter_staff"),
+                         "identity_source": rec.get("identity_source", "card"),
+                         "authorisation_attached": "proxy_authorisation" in attached},
         }
 
     def material(self, account: Account, number: str, item_id: str, material_id: str) -> tuple[bytes, str]:
@@ -99,7 +103,8 @@ class Workbench:
         _row, rec = self._open(account, number, item_id, "material.view")
         req = next(r for r in rec["requests"] if str(r["item_id"]) == item_id)
         data = (rec.get("attachments") or {}).get(material_id)
-        if material_id not in req.get("materials", []) or not isinstance(data, str):
+        wanted = [*req.get("materials", []), *(["proxy_authorisation"] if rec.get("proxy") else [])]
+        if material_id not in wanted or not isinstance(data, str):
             raise NotFound("no such material")
         raw = base64.b64decode(data)
         audit.record(self.bo.engine, account.actor, "material.view", number=number, item_id=item_id,

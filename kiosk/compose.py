@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from kiosk.config import Config
 from kiosk.devices.face.screen_flash import ScreenFlash
 from kiosk.devices.government import GovernmentRecords, NoGovernmentRecords
+from kiosk.devices.identity import IdentityService, NoIdentityService, RateLimited
 from kiosk.devices.ports import Camera, CardReader, FaceVerifier, Printer, Speaker
 from kiosk.devices.sim.camera import FileCamera
 from kiosk.devices.sim.card_reader import SimCardReader
@@ -171,6 +172,32 @@ def _government_records(config: Config, sync_settings: SyncSettings) -> Governme
         raise ConfigurationProblem(f"devices.government_records = 'sim': {exc}") from None
 
 
+def _identity_service(config: Config, sync_settings: SyncSettings, citizens: list[DemoCitizen]) -> IdentityService:
+    """The no-card path's reference photos (kiosk/devices/identity.py): the back office's
+    /v1/identity/reference ("backoffice"), the demo citizens' photos ("sim"), or none; each
+    wrapped in this kiosk's hourly limit."""
+    d = config.devices
+    choice = d.identity_service
+    if choice == "none" or d.identity_per_hour <= 0:
+        return NoIdentityService()
+    inner: IdentityService
+    if choice == "backoffice":
+        if not sync_settings.configured:
+            raise ConfigurationProblem("devices.identity_service = 'backoffice' needs an enrolled back office "
+                                       "(kiosk sync enrol)")
+        from kiosk.services.identity_client import BackofficeIdentityService
+        from kiosk.services.sync.client import SyncClient
+        key, backoffice_key = load_signing_key(DataFolder.for_config(config)), sync_settings.signing_public()
+        inner = BackofficeIdentityService(
+            lambda timeout: SyncClient(sync_settings.url, config.kiosk.id, key, backoffice_key, timeout=timeout))
+    elif choice == "sim":
+        from kiosk.devices.sim.identity import SimIdentityService
+        inner = SimIdentityService(citizens)
+    else:
+        raise ConfigurationProblem(f"devices.identity_service = {choice!r}: use 'none', 'sim' or 'backoffice'")
+    return RateLimited(inner, d.identity_per_hour)
+
+
 NO_PHOTO_DECODER_STAFF = Text("未配置身份证照片解码器：无法核对持证人的人脸。",
                               "No ID card photo decoder configured: faces cannot be checked against the card.")
 
@@ -269,6 +296,7 @@ def _simulated_devices(config: Config) -> tuple[str, ...]:
     return tuple(name for name, sim in (("camera", d.camera == "sim"), ("face verifier", d.face == "sim"),
                                         ("printer", d.printer == "sim"), ("document camera", d.document_camera == "sim"),
                                         ("government records", d.government_records == "sim"),
+                                        ("identity service", d.identity_service == "sim"),
                                         ("speaker", config.voice.enabled and config.voice.backend == "sim")) if sim)
 
 
@@ -292,7 +320,7 @@ def build_parts(config: Config) -> KioskParts:
     simulated = _simulated_devices(config)
     kinds = card_reader_kinds(d.card_reader)
     citizens = load_citizens(config.asset(config.paths.demo_citizens)) \
-        if kinds == ("sim",) or {"camera", "face verifier"} & set(simulated) else []
+        if kinds == ("sim",) or {"camera", "face verifier", "identity service"} & set(simulated) else []
     if d.printer not in ("sim", "cups", "escpos"):
         raise ConfigurationProblem(f"devices.printer = {d.printer!r}: use 'sim', 'cups' or 'escpos'")
 
@@ -319,7 +347,8 @@ def build_parts(config: Config) -> KioskParts:
         raise ConfigurationProblem(f"devices.document_camera = {d.document_camera!r}: use 'sim' or 'none'")
     devices = Devices(card_reader=reader, camera_for=camera_for, face=face, printer=printer,
                       documents=SimDocumentCamera() if d.document_camera == "sim" else None,
-                      records=_government_records(config, sync_settings))
+                      records=_government_records(config, sync_settings),
+                      identity=_identity_service(config, sync_settings, citizens))
     if kinds != ("sim",) and simulated:
         # A real reader means real citizens: a simulated device among real ones would put demo
         # data (a drawn page, a scripted verdict) into real applications. Staff must see it.
@@ -354,7 +383,8 @@ def build_parts(config: Config) -> KioskParts:
                              max_face_attempts=config.session.max_face_attempts,
                              records_timeout_seconds=d.government_records_timeout,
                              help_wait_seconds=config.staff.help_wait_seconds,
-                             staff_idle_seconds=config.staff.idle_seconds)
+                             staff_idle_seconds=config.staff.idle_seconds,
+                             reference_timeout_seconds=d.government_records_timeout + 3.0)
     timeouts = Timeouts(card_read=d.card_read_timeout, face_check=config.session.face_check_seconds,
                         store=d.store_timeout, print=d.print_timeout)
     staff_trust = _staff_trust(config, files, sync_settings, kinds)

@@ -69,6 +69,8 @@ class DevicesSection:
     escpos_address: str
     escpos_baud: int
     escpos_large_print: bool
+    identity_service: str = "none"        # the no-card path's reference photos: "none", "sim", "backoffice"
+    identity_per_hour: int = 20           # this kiosk's limit of reference requests in any hour
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class StaffSection:
     idle_seconds: float
     override_flag_per_day: int = 5
     help_wait_seconds: float = 600.0
+    counter_desk: bool = False            # a staffed counter: a clerk's sign-in switches on counter mode
 
 
 @dataclass(frozen=True)

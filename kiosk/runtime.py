@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from kiosk.devices.government import GovernmentRecords, NoGovernmentRecords, RecordsError
+from kiosk.devices.identity import IdentityService, NoIdentityService
 from kiosk.devices.ports import AccessKey, AccessKeyRequired, Camera, CardError, CardReader, DeviceError, DocumentCamera, FaceVerifier, Printer
 from kiosk.domain import rating
 from kiosk.domain.catalogue import Catalogue
@@ -34,6 +35,7 @@ from kiosk.domain.government import GovernmentData
 from kiosk.domain.text import Text
 from kiosk.flows import effects as fx
 from kiosk.flows import events as ev
+from kiosk.runtime_assist import AssistDesk
 from kiosk.services.feedback_store import FeedbackStore
 from kiosk.runtime_staff import StaffDesk
 from kiosk.receipt_scan import ReceiptScanner, ScanSetup
@@ -60,6 +62,7 @@ class Devices:
     printer: Printer
     documents: DocumentCamera | None = None
     records: GovernmentRecords = field(default_factory=NoGovernmentRecords)   # government records lookup
+    identity: IdentityService = field(default_factory=NoIdentityService)      # reference photos (no card)
 
 
 @dataclass(frozen=True)
@@ -118,11 +121,15 @@ class Runtime:
                                timeout=timeouts.store)
         # scan-to-check: worker-scan (frames, offline verify, the public summaries) and worker-progress
         self._scanner = ReceiptScanner(scanning, open_storage, post)
+        # The assisted paths (issue 12 parts 4-6): reference photos on the records thread, audit on the store's.
+        self.assist = AssistDesk(identity=devices.identity, store=self._store_worker, background=self._records_worker,
+                                 db=self._db, open_staff=open_staff, post=post, timeout=timeouts.store)
 
     # --- lifecycle (GUI thread) -------------------------------------------------------------
     def start(self) -> None:
         """Start the threads; returns at once. GUI thread."""
         self._card_thread.start()
+        self.assist.post_availability()
         # Load the face model now, not while the first citizen waits.
         self._face_worker.submit(self.devices.face.warm_up, lambda r, e: None, timeout=60.0, name="warm-up")
         if self._sync is not None:
@@ -218,8 +225,11 @@ class Runtime:
             self._scanner.stop()
         elif isinstance(effect, fx.LookUpProgress):
             self._scanner.look_up(effect)
+        elif isinstance(effect, (fx.FetchReference, fx.RecordCounterMode)):
+            self.assist.perform(effect)
         elif isinstance(effect, fx.WipeSession):
             self._scanner.stop()
+            self.assist.post_availability()
             self._stop_face()
             self.devices.face.clear()
             self.devices.card_reader.set_access_key(None)   # the next card needs its own key
@@ -421,8 +431,12 @@ class Runtime:
         # One application per session: if an earlier save of this session outlived its timeout
         # and committed after all, pressing Submit again returns that one instead of a second.
         key = f"{self._run_id}:{effect.attempt}"
-        self._store_worker.submit(lambda: self._db().submit(effect.draft, self._kiosk_id, submitted, key), done,
-                                  timeout=self._timeouts.store, name="submit")
+        def job() -> Any:
+            app = self._db().submit(effect.draft, self._kiosk_id, submitted, key)
+            self.assist.audit_application(app)   # "proxy" / "counter_mode", on this same thread
+            return app
+
+        self._store_worker.submit(job, done, timeout=self._timeouts.store, name="submit")
 
     # --- printing -------------------------------------------------------------------------------
     def _print(self, effect: fx.PrintReceipt) -> None:

@@ -40,6 +40,29 @@ def _resident_id_session(out: Path, tmp: Path) -> int:
     return res.returncode
 
 
+def _proxy_session(out: Path, tmp: Path) -> int:
+    """The autopilot's proxy scenario (an agent applies for another demo citizen), in its own
+    process; its relationship and authorisation screens are kept."""
+    shots, data = tmp / "proxy_shots", tmp / "proxy_data"
+    res = subprocess.run([sys.executable, str(ROOT / "main.py"), "--simulate", "--autopilot", "--offscreen",
+                          "--scenario", "proxy", "--data-dir", str(data), "--screenshots", str(shots)],
+                         timeout=300, check=False)
+    if res.returncode == 0:
+        for name in ("proxy_relationship", "proxy_authorisation", "proxy_choose_bundle"):
+            shutil.copy(shots / f"{name}.png", out / f"{name}.png")
+    return res.returncode
+
+
+def _no_card_states(shoot, base, now) -> None:  # type: ignore[no-untyped-def]
+    """The attract screen offering the no-card path, and its ID number pad (issue 12 part 6)."""
+    from kiosk.flows.assist_state import NoCardState
+    from kiosk.flows.journey import Session
+    shoot("attract_no_card", replace(base, no_card_available=True))
+    session = Session(identity=None, prefilled={}, verified=frozenset(), answers={}, no_card=NoCardState())
+    shoot("id_number", replace(base, step=Step.ID_NUMBER, attempt=1, session=session, last_activity=now,
+                               no_card_available=True), typed="3301061958061202")
+
+
 def main() -> int:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
@@ -55,6 +78,10 @@ def main() -> int:
         if code != 0:
             print(f"resident ID autopilot failed with {code}", file=sys.stderr)
             return code
+        code = _proxy_session(out, Path(tmp))
+        if code != 0:
+            print(f"proxy autopilot failed with {code}", file=sys.stderr)
+            return code
         # Screens that pass too quickly in the journey, and error/warning states.
         from kiosk.ui.app import build_ui, ensure_qapplication
         app = ensure_qapplication()
@@ -65,9 +92,11 @@ def main() -> int:
         win, ctl = ui.window, ui.controller
         citizen = parts.demo_citizens[0]
 
-        def shoot(name, state):
+        def shoot(name, state, typed=""):
             ctl.state = state
             win._on_state_changed(state)
+            if typed:
+                win.screens[state.step].number.setText(typed)
             if state.warning:
                 win.overlay.render(state.lang, int(state.seconds_left(datetime.now()) or 0))
             app.processEvents()
@@ -91,6 +120,7 @@ def main() -> int:
         shoot("attract_en", replace(base, lang="en"))
         shoot("choose_bundle_en", replace(base, lang="en", step=Step.CHOOSE_BUNDLE, attempt=1, session=session,
                                           last_activity=now, notice=msg.FACE_VERIFIED))
+        _no_card_states(shoot, base, now)
         ui.shutdown(3.0)
     print(f"screenshots written to {out}")
     return 0

@@ -85,7 +85,9 @@ def start_demo_backoffice(kiosk_data_dir: Path | DataFolder, kiosk_id: str, time
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    web = WebSettings(records=YamlRecordsSource(ROOT / "assets" / "demo" / "government-records.yaml"))
+    from backoffice.identity import YamlIdentitySource
+    web = WebSettings(records=YamlRecordsSource(ROOT / "assets" / "demo" / "government-records.yaml"),
+                      identity=YamlIdentitySource(ROOT / "assets" / "demo" / "identity-references.yaml"))
     server = uvicorn.Server(uvicorn.Config(create_app(bo, web), log_level="warning", access_log=False, lifespan="off",
                                            timeout_graceful_shutdown=2))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=THREAD_NAME, daemon=True)

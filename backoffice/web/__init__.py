@@ -13,6 +13,7 @@ from fastapi import FastAPI, HTTPException, Request
 
 from backoffice.accounts import Account, Accounts, LockoutPolicy
 from backoffice.officials import Workbench
+from backoffice.identity import IdentitySource
 from backoffice.records import RecordsSource
 from backoffice.service import Backoffice
 from backoffice.sessions import Session, SessionPolicy, Sessions
@@ -32,6 +33,8 @@ class WebSettings:
     clock: Callable[[], float] = time.time
     records: RecordsSource | None = None
     records_per_minute: int = 30
+    identity: IdentitySource | None = None   # reference photos for the no-card path (backoffice/identity.py)
+    identity_per_minute: int = 6
     pin_hasher: PasswordHasher | None = None      # staff PINs (backoffice/staff.py); None: argon2id defaults
     verify_per_minute: int = 20            # public receipt checks per client address (/verify)
 
@@ -80,6 +83,8 @@ def mount_web(app: FastAPI, bo: Backoffice, settings: WebSettings | None = None)
     web = Web(bo, accounts, sessions, Workbench(bo), settings, staff)
     app.state.web = web
     app.include_router(records_router(bo, settings.records, settings.records_per_minute))
+    from backoffice.identity import identity_router
+    app.include_router(identity_router(bo, settings.identity, settings.identity_per_minute))
     app.include_router(staff_router(bo, staff))
     app.include_router(receipt_status_router(bo))
     app.include_router(signin.router)

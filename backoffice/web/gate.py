@@ -31,7 +31,7 @@ Send = Callable[[dict], Awaitable[None]]
 KIOSK_PATHS = frozenset({"/v1/applications/batch", "/v1/status-changes", "/v1/catalogue", "/v1/records/lookup",
                          "/v1/staff/credentials", "/v1/audit/batch", "/v1/feedback/batch",
                          "/v1/receipt-keys", "/v1/receipt-trust-list",
-                         "/v1/receipt-status"})
+                         "/v1/receipt-status", "/v1/identity/reference"})
 KIOSK_PREFIXES = ("/v1/applications/",)          # PUT /v1/applications/{number}
 PUBLIC_PATHS = frozenset({"/healthz", "/v1/keys", "/signin", "/static/officials.css", "/verify"})
 PUBLIC_PREFIXES = ("/verify/",)                  # the receipts issue's public receipt check

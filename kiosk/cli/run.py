@@ -21,9 +21,11 @@ def add_run_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentP
     p.add_argument("--stats", type=Path, help="with --autopilot: append one JSON line of memory/threads/files per finished journey")
     p.add_argument("--step-delay", type=int, default=400, metavar="MS", help="with --autopilot: pause between steps")
     p.add_argument("--fullscreen", action="store_true", help="fill the screen (production kiosks)")
-    p.add_argument("--scenario", choices=("staff_override",),
+    p.add_argument("--scenario", choices=("staff_override", "proxy"),
                    help="with --autopilot: staff_override = a photo-attack citizen, three failed face checks, "
-                        "a clerk's override with the demo clerk's PIN, then the receipt")
+                        "a clerk's override with the demo clerk's PIN, then the receipt; proxy = an agent "
+                        "applies for another demo citizen (both cards, relationship, authorisation photo, a "
+                        "bundle that allows proxies)")
     p.add_argument("--lockdown", action=argparse.BooleanOptionalAction, default=None,
                    help="full screen, no frame, quit keys ignored; leaving needs a supervisor "
                         "(default: on, except with --simulate)")
@@ -43,7 +45,8 @@ def run_kiosk(args: argparse.Namespace) -> int:
     if args.simulate:
         # The face matcher is not a device: the demo runs the real one on the simulated camera.
         overrides["devices"] = {"card_reader": "sim", "camera": "sim", "printer": "sim", "document_camera": "sim",
-                               "government_records": "backoffice" if args.with_backoffice else "sim"}
+                               "government_records": "backoffice" if args.with_backoffice else "sim",
+                               "identity_service": "backoffice" if args.with_backoffice else "sim"}
         overrides["voice"] = {"backend": "sim"}
         overrides["notify"] = {"backend": "sim"}       # text messages recorded, never sent
     if args.voice:

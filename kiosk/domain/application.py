@@ -18,6 +18,7 @@ from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
 
+from kiosk.domain.assisted import CARD, ProxyRecord
 from kiosk.domain.text import Text
 
 # [0-9], not \d: \d also matches Arabic-Indic, full-width and other digits, which int() accepts.
@@ -160,6 +161,11 @@ class Draft:
     lang: str = "zh"
     attachments: Mapping[str, bytes] = field(default_factory=lambda: MappingProxyType({}), repr=False)
     face_check: FaceCheckRecord | None = None
+    # Issue 12 (kiosk/domain/assisted.py): the agent when someone applied for the applicant, the
+    # clerk who entered it at a counter, and how the applicant's identity was established.
+    proxy: ProxyRecord | None = None
+    counter_staff: str | None = None
+    identity_source: str = CARD
 
     def __repr__(self) -> str:  # never print answers into a traceback or log
         return f"Draft(bundle={self.bundle_id}, {len(self.requests)} departments)"
@@ -176,6 +182,7 @@ class Draft:
             catalogue_version=self.catalogue_version, created_at=created_at, answers=self.answers,
             requests=self.requests, materials=self.materials, consent=self.consent, lang=self.lang,
             attachments=self.attachments, face_check=self.face_check,
+            proxy=self.proxy, counter_staff=self.counter_staff, identity_source=self.identity_source,
         )
 
 
@@ -194,6 +201,11 @@ class Application:
     lang: str = "zh"
     attachments: Mapping[str, bytes] = field(default_factory=lambda: MappingProxyType({}), repr=False)
     face_check: FaceCheckRecord | None = None
+    # Issue 12 (kiosk/domain/assisted.py): the agent when someone applied for the applicant, the
+    # clerk who entered it at a counter, and how the applicant's identity was established.
+    proxy: ProxyRecord | None = None
+    counter_staff: str | None = None
+    identity_source: str = CARD
 
     def __repr__(self) -> str:
         return f"Application({self.number}, bundle={self.bundle_id}, {len(self.requests)} departments)"
@@ -218,6 +230,9 @@ class Application:
                           "fields": list(r.fields), "materials": list(r.materials)} for r in self.requests],
             "materials": [[mid, t(title), held] for mid, title, held in self.materials],
             "face_check": None if self.face_check is None else self.face_check.as_dict(),
+            "proxy": None if self.proxy is None else self.proxy.as_dict(),
+            "counter_staff": self.counter_staff,
+            "identity_source": self.identity_source,
         }
 
     @staticmethod
@@ -234,4 +249,6 @@ class Application:
                                              r["fee"], tuple(r["fields"]), tuple(r["materials"])) for r in rec["requests"]),
             materials=tuple((m[0], T(m[1]), m[2]) for m in rec["materials"]),
             face_check=FaceCheckRecord.from_dict(rec["face_check"]) if rec.get("face_check") else None,
+            proxy=ProxyRecord.from_dict(rec["proxy"]) if rec.get("proxy") else None,
+            counter_staff=rec.get("counter_staff"), identity_source=rec.get("identity_source", CARD),
         )

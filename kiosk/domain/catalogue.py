@@ -125,6 +125,7 @@ class Bundle:
     title: Text
     description: Text
     items: tuple[Item, ...]
+    proxy_allowed: bool = False      # someone else may apply for the citizen (代办)
 
     def departments(self) -> tuple[Text, ...]:
         seen: dict[str, Text] = {}
@@ -247,6 +248,8 @@ def parse_catalogue(data: Any, source: str = "catalogue") -> Catalogue:
 
     materials: dict[str, Material] = {}
     for mid, m in data["materials"].items():
+        if mid == "proxy_authorisation":   # = kiosk/domain/assisted.py AUTHORISATION, a proxy's attachment
+            raise CatalogueError(source, f"materials.{mid}", "this id is reserved for a proxy's authorisation photo")
         check_expr(m.get("when"), f"materials.{mid}.when")
         if "government_key" in m and not m["held_by_government"]:
             raise CatalogueError(source, f"materials.{mid}.government_key",
@@ -296,7 +299,8 @@ def parse_catalogue(data: Any, source: str = "catalogue") -> Catalogue:
                 materials=tuple(it.get("materials", ())), fee=float(it.get("fee", 0)),
                 form_questions=it.get("form_questions"), when=it.get("when"),
             ))
-        bundles.append(Bundle(b["id"], b["life_stage"], Text.from_obj(b["title"]), Text.from_obj(b["description"]), tuple(items)))
+        bundles.append(Bundle(b["id"], b["life_stage"], Text.from_obj(b["title"]), Text.from_obj(b["description"]), tuple(items),
+                              proxy_allowed=b.get("proxy_allowed", False)))
 
     catalogue = Catalogue(
         version=data["version"], life_stages=stages, topics=topics,

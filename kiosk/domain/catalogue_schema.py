@@ -142,6 +142,8 @@ SCHEMA: dict[str, Any] = {
                 "life_stage": _ID,
                 "title": _TITLE,
                 "description": _text(500),
+                # A relative or agent may apply for the citizen (代办); default false (issue 12).
+                "proxy_allowed": {"type": "boolean"},
                 "items": _list({
                     "type": "object",
                     "required": ["id", "department", "procedure", "statutory_days", "promised_days", "fields"],

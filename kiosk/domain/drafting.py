@@ -12,6 +12,7 @@ from datetime import datetime
 from types import MappingProxyType
 
 from kiosk.domain.application import AnsweredField, DepartmentRequest, Draft, FaceCheckRecord
+from kiosk.domain.assisted import AUTHORISATION, CARD, ProxyRecord
 from kiosk.domain.catalogue import Bundle, Catalogue
 from kiosk.domain.form import applicable_items, display_value, form_fields, materials_needed
 from kiosk.domain.text import Text
@@ -30,11 +31,17 @@ def build_draft(
     attachments: Mapping[str, bytes] | None = None,
     face_check: FaceCheckRecord | None = None,
     government_holds: frozenset[str] = frozenset(),
+    proxy: ProxyRecord | None = None,
+    authorisation: bytes = b"",
+    counter_staff: str | None = None,
+    identity_source: str = CARD,
 ) -> Draft:
     """The draft from the answers to the fields that apply (others are dropped), with each
     department's promised date counted from `drafted_at`'s day. Photos of materials that no
     longer apply are dropped too. `government_holds`: the material keys this citizen's records
-    lookup returned; only those materials are marked as held by the government."""
+    lookup returned; only those materials are marked as held by the government. `proxy` and its
+    `authorisation` photo (kept under assisted.AUTHORISATION), `counter_staff` and
+    `identity_source`: see kiosk/domain/assisted.py."""
     today = drafted_at.date()
     fields = form_fields(catalogue, bundle, answers, today)
     answered = []
@@ -54,9 +61,12 @@ def build_draft(
         ))
     mats = tuple((m.id, m.title, m.held_by_government) for m in materials_needed(catalogue, bundle, answers, today, government_holds))
     wanted = {m[0] for m in mats}
+    kept = {k: v for k, v in (attachments or {}).items() if k in wanted}
+    if proxy is not None and authorisation:
+        kept[AUTHORISATION] = authorisation
     return Draft(
         bundle_id=bundle.id, bundle_title=bundle.title, catalogue_version=catalogue.version, drafted_at=drafted_at,
         answers=tuple(answered), requests=tuple(requests), materials=mats, lang=lang,
-        attachments=MappingProxyType({k: v for k, v in (attachments or {}).items() if k in wanted}),
-        face_check=face_check,
+        attachments=MappingProxyType(kept), face_check=face_check,
+        proxy=proxy, counter_staff=counter_staff, identity_source=identity_source,
     )

@@ -11,12 +11,13 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from kiosk.domain.autofill import derive
+from kiosk.domain.form import prefill
 from kiosk.domain.text import Text
 from kiosk.flows import effects as fx
 from kiosk.flows import events as ev
 from kiosk.flows import messages as msg
 from kiosk.flows.staff_state import StaffState
-from kiosk.flows.state import CARD_BOUND, NO_TIMEOUT, FlowState, Session, Step
+from kiosk.flows.state import CARD_BOUND, NO_TIMEOUT, FlowState, Records, Session, Step
 
 Result = tuple[FlowState, list[fx.Effect]]
 V = TypeVar("V")
@@ -36,8 +37,8 @@ def end(state: FlowState, notice: Text | None) -> Result:
     effects.append(fx.WipeSession())
     staff, staff_effects = carry_over(state)
     return FlowState(config=state.config, lang=state.lang, attempt=state.attempt, notice=notice,
-                     intake_closed=state.intake_closed, sync_backlog=state.sync_backlog, staff=staff), \
-        staff_effects + effects
+                     intake_closed=state.intake_closed, sync_backlog=state.sync_backlog, staff=staff,
+                     counter=state.counter, no_card_available=state.no_card_available), staff_effects + effects
 
 
 def goto(state: FlowState, step: Step, now: datetime, **changes: Any) -> FlowState:
@@ -68,6 +69,23 @@ def session_of(state: FlowState) -> Session:
     """The session of a step that cannot exist without one (a programming error otherwise)."""
     assert state.session is not None, f"step {state.step} without a session"
     return state.session
+
+
+def records_answer(state: FlowState, s: Session, event: ev.Event) -> Result | None:
+    """The records lookup's answer, taken while the citizen has not started the form yet (later,
+    filling fields under their fingers would be a surprise; they type what is missing instead).
+    Government values fill only fields with no answer yet, and count as verified."""
+    if s.records is not Records.PENDING:
+        return None
+    if isinstance(event, ev.RecordsUnavailable):
+        return replace(state, session=replace(s, records=Records.UNAVAILABLE)), []
+    if not isinstance(event, ev.RecordsFound):
+        return None
+    found, _ = prefill(state.config.catalogue, None, event.data.values)
+    new = {k: v for k, v in found.items() if k not in s.answers}
+    session = replace(s, answers=frozen({**s.answers, **new}), prefilled=frozen({**s.prefilled, **new}),
+                      verified=s.verified | frozenset(new), records=Records.FOUND, government=event.data)
+    return replace(state, session=session), []
 
 
 # --- events that mean the same on every step ---------------------------------------------------

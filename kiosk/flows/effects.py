@@ -158,6 +158,28 @@ class LookUpProgress:
     typed: str | None = None
 
 
+# --- assisted applications (kiosk/runtime_assist.py) -----------------------------------------
+
+@dataclass(frozen=True)
+class FetchReference:
+    """Ask the IdentityService for the reference photo of this ID number (no card), off the GUI
+    thread; answered with ReferenceFound or ReferenceUnavailable within `timeout` seconds."""
+    attempt: int
+    id_number: str
+    timeout: float
+
+    def __repr__(self) -> str:
+        return f"FetchReference({self.attempt})"
+
+
+@dataclass(frozen=True)
+class RecordCounterMode:
+    """Audit `counter_mode` (action "start" or "end") on the store thread; a start is answered
+    with CounterModeRecorded."""
+    staff_number: str
+    action: str
+
+
 Effect = (ReadCard | LookUpRecords | StartFaceCheck | StopFaceCheck | CaptureMaterial | StoreApplication | PrintReceipt
           | SaveRating | WipeSession | RecordHelpCall | SignInStaff | RecordOverride | EndStaffMode | LoadStaffConsole
-          | RecordLockdownExit | StartReceiptScan | StopReceiptScan | LookUpProgress)
+          | RecordLockdownExit | StartReceiptScan | StopReceiptScan | LookUpProgress | FetchReference | RecordCounterMode)

@@ -359,6 +359,72 @@ class ProgressNotFound:
 class ProgressOffline:
     """The back office could not be asked for the newest statuses; what the kiosk has stays."""
     attempt: int
+# --- assisted applications (kiosk/flows/assist.py) ---------------------------------------------
+
+@dataclass(frozen=True)
+class ProxyRequested:
+    """"For someone else" on the choose screen: the agent (whose card was just read) applies for
+    another person, whose card goes on the reader next."""
+
+
+@dataclass(frozen=True)
+class RelationshipChosen:
+    relationship: str          # a key of kiosk.domain.assisted.RELATIONSHIPS
+
+
+@dataclass(frozen=True)
+class NoCardRequested:
+    """"Forgot your card?" on the attract screen: identity from the ID number and the face."""
+
+
+@dataclass(frozen=True)
+class IdNumberEntered:
+    number: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "IdNumberEntered(...)"
+
+
+@dataclass(frozen=True)
+class ReferenceFound:
+    """The IdentityService answered with the reference photo (inside `identity`) of the number."""
+    attempt: int
+    identity: Identity
+
+
+@dataclass(frozen=True)
+class ReferenceUnavailable:
+    """No reference photo: not found, refused, too many requests, or offline (`offline`)."""
+    attempt: int
+    reason: Text
+    offline: bool = False
+
+
+@dataclass(frozen=True)
+class IdentityServiceChanged:
+    """Whether the no-card path can be offered now (the IdentityService is configured and online)."""
+    available: bool
+
+
+@dataclass(frozen=True)
+class CounterModeRequested:
+    """A signed-in clerk switches the kiosk to counter mode (staff console, or the clerk window)."""
+
+
+@dataclass(frozen=True)
+class CounterModeRecorded:
+    """The `counter_mode` audit entry for starting counter mode is written (or could not be)."""
+    ok: bool
+
+
+@dataclass(frozen=True)
+class CounterModeEnded:
+    """The clerk ends counter mode (between citizens)."""
+
+
+@dataclass(frozen=True)
+class CitizenConsented:
+    """In counter mode, the citizen confirmed consent on their own screen."""
 
 
 Event = (CardInserted | CardRead | CardFailed | AccessKeyNeeded | AccessKeyEntered | CardRemoved
@@ -371,4 +437,6 @@ Event = (CardInserted | CardRead | CardFailed | AccessKeyNeeded | AccessKeyEnter
          | StaffScreenClosed | StaffSignedOut | OverrideConfirmed | OverrideRecorded | HelpCallAnswered
          | StaffConsoleLoaded | LockdownExitRecorded
          | ScanRequested | TypingRequested | ScanAgainRequested | CodeTyped | ReceiptScanned | ProgressFound
-         | ProgressNotFound | ProgressOffline)
+         | ProgressNotFound | ProgressOffline
+         | ProxyRequested | RelationshipChosen | NoCardRequested | IdNumberEntered | ReferenceFound | ReferenceUnavailable
+         | IdentityServiceChanged | CounterModeRequested | CounterModeRecorded | CounterModeEnded | CitizenConsented)

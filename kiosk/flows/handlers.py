@@ -14,12 +14,14 @@ from typing import Any
 
 from kiosk.domain import rating
 from kiosk.domain.drafting import build_draft
+from kiosk.domain.assisted import CARD, ID_NUMBER
 from kiosk.domain.form import first_invalid_page, form_pages, materials_needed, prefill, validate_page
 from kiosk.domain.text import Text
 from kiosk.flows import effects as fx
 from kiosk.flows import events as ev
 from kiosk.flows import messages as msg
-from kiosk.flows import scan
+from kiosk.flows import assist, scan
+from kiosk.flows import assist_messages as am
 from kiosk.flows.common import Result, back, carry_over, derived, end, frozen, goto, merge, session_of
 from kiosk.flows.state import FaceState, FlowState, ReceiptState, Records, Session, Step
 
@@ -31,8 +33,12 @@ def _to_review(state: FlowState, s: Session, now: datetime, **changes: Any) -> R
     the store numbers. Photos of materials that no longer apply are left out of it."""
     catalogue, bundle = state.config.catalogue, state.bundle()
     assert bundle is not None, "the review needs a bundle"
+    proxy = s.proxy
     draft = build_draft(catalogue, bundle, s.answers, s.verified, s.prefilled, drafted_at=now, lang=state.lang,
-                        attachments=s.attachments, face_check=s.face.record(), government_holds=state.government_holds())
+                        attachments=s.attachments, face_check=s.face.record(), government_holds=state.government_holds(),
+                        proxy=proxy.record() if proxy else None, authorisation=proxy.authorisation if proxy else b"",
+                        counter_staff=assist.counter_staff(state),
+                        identity_source=ID_NUMBER if s.no_card is not None else CARD)
     return goto(state, Step.REVIEW, now, session=replace(s, draft=draft, **changes), notice=None), []
 
 
@@ -58,13 +64,16 @@ def _records(state: FlowState, s: Session, event: ev.Event, now: datetime) -> Re
 def _attract(state: FlowState, event: ev.Event, now: datetime) -> Result:
     if isinstance(event, ev.ScanRequested):
         return scan.start(state, now)
+    if isinstance(event, ev.NoCardRequested):
+        return assist.start_no_card(state, now)
     if isinstance(event, ev.CardInserted):
         if state.intake_closed:
             return replace(state, notice=msg.INTAKE_CLOSED), []
         staff, staff_effects = carry_over(state)   # a citizen's card ends staff mode
         new = FlowState(config=state.config, lang=state.lang, step=Step.READING_CARD,
                         attempt=state.attempt + 1, last_activity=now, intake_closed=state.intake_closed,
-                        sync_backlog=state.sync_backlog, staff=staff)
+                        sync_backlog=state.sync_backlog, staff=staff, counter=state.counter,
+                        no_card_available=state.no_card_available)
         return new, [*staff_effects, fx.ReadCard(new.attempt)]
     return state, []
 
@@ -154,11 +163,15 @@ def _choose_bundle(state: FlowState, event: ev.Event, now: datetime) -> Result:
     records = _records(state, s, event, now)
     if records is not None:
         return records
+    if isinstance(event, ev.ProxyRequested):
+        return assist.start_proxy(state, s, now)
     if isinstance(event, ev.BundleChosen):
         try:
             state.config.catalogue.bundle(event.bundle_id)
         except KeyError:
             return state, []
+        if assist.proxy_refuses(state, event.bundle_id):   # the screen offers only these; the flow makes sure
+            return replace(state, notice=am.PROXY_ONLY_ALLOWED), []
         # From here the form is the citizen's: a records answer that comes later is not used.
         late = Records.UNAVAILABLE if s.records is Records.PENDING else s.records
         session = replace(s, bundle_id=event.bundle_id, page=0, errors=frozen({}), history=((Step.CHOOSE_BUNDLE, 0),),
@@ -226,7 +239,11 @@ def _review(state: FlowState, event: ev.Event, now: datetime) -> Result:
         # The answers may change now: the draft is built again when the citizen comes back.
         return back(state, replace(s, draft=None), now, (Step.FORM, 0))
     if isinstance(event, ev.SubmitRequested) and s.draft is not None:
-        if not event.consent:
+        if state.counter is not None:
+            # At the counter only the citizen's own screen gives consent (CitizenConsented).
+            if not s.consent:
+                return goto(state, Step.REVIEW, now, notice=am.COUNTER_CONSENT_WAITING), []
+        elif not event.consent:
             return goto(state, Step.REVIEW, now, notice=msg.CONSENT_NEEDED), []
         # Exactly the draft on the screen, with the consent just given and the language in use.
         draft = replace(s.draft, consent=True, lang=state.lang)
@@ -293,5 +310,6 @@ HANDLERS: Mapping[Step, Handler] = MappingProxyType({
     Step.RECEIPT: _receipt,
     Step.RATING: _rating,
     Step.SCAN_RECEIPT: lambda state, event, now: scan.handle_scan(state, event, now, _attract),
+    **assist.STEP_HANDLERS,
 })
 assert set(HANDLERS) == set(Step), "every step needs a handler"

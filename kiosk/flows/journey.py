@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from kiosk.flows import events as ev
+from kiosk.flows.assist import ASSIST
 from kiosk.flows.common import COMMON, Result
 from kiosk.flows.handlers import HANDLERS
 from kiosk.flows.staff import STAFF
@@ -30,6 +31,9 @@ def handle(state: FlowState, event: ev.Event, now: datetime) -> Result:
     staff = STAFF.get(type(event))
     if staff is not None:
         return staff(state, event, now)
+    assist = ASSIST.get(type(event))
+    if assist is not None:
+        return assist(state, event, now)
     # Results that belong to a session that has ended are dropped.
     attempt = getattr(event, "attempt", None)
     if attempt is not None and attempt != state.attempt:

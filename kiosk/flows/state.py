@@ -19,6 +19,7 @@ from kiosk.domain.government import GovernmentData
 from kiosk.domain.identity import Identity
 from kiosk.domain.progress import ReceiptProgress
 from kiosk.domain.text import Text
+from kiosk.flows.assist_state import CounterMode, NoCardState, ProxyState
 from kiosk.flows.staff_state import HelpCall, StaffState
 
 
@@ -35,10 +36,16 @@ class Step(str, Enum):
     RECEIPT = "receipt"
     RATING = "rating"
     SCAN_RECEIPT = "scan_receipt"      # scan a receipt (or type its number) to see progress; no card
+    # issue 12 (kiosk/flows/assist.py): for someone else (代办), and identity without the card (刷脸办)
+    PROXY_PRINCIPAL = "proxy_principal"          # the agent's card is off; the principal's goes on
+    PROXY_RELATIONSHIP = "proxy_relationship"
+    PROXY_AUTHORISATION = "proxy_authorisation"
+    ID_NUMBER = "id_number"
 
 
 # Steps during which the citizen's card must stay in: removing it ends the session.
-CARD_BOUND = frozenset({Step.READING_CARD, Step.ACCESS_KEY, Step.FACE_CHECK, Step.CHOOSE_BUNDLE, Step.FORM, Step.MATERIALS, Step.REVIEW})
+CARD_BOUND = frozenset({Step.READING_CARD, Step.ACCESS_KEY, Step.FACE_CHECK, Step.CHOOSE_BUNDLE, Step.FORM, Step.MATERIALS, Step.REVIEW,
+                        Step.PROXY_RELATIONSHIP, Step.PROXY_AUTHORISATION})
 # Steps where inactivity must not end the session (the kiosk itself is busy).
 NO_TIMEOUT = frozenset({Step.ATTRACT, Step.SUBMITTING})
 
@@ -53,6 +60,7 @@ class FlowConfig:
     records_timeout_seconds: float = 5.0   # how long the government records lookup may take
     help_wait_seconds: float = 600.0       # the inactivity timeout while a help call waits for staff
     staff_idle_seconds: float = 120.0      # staff mode (and an open staff screen) ends after this long untouched
+    reference_timeout_seconds: float = 8.0   # how long the reference photo of an ID number may take (no card)
 
 
 class Records(str, Enum):
@@ -133,6 +141,8 @@ class Session:
     government: GovernmentData | None = None   # what the records lookup returned for this citizen
     application: Application | None = None
     receipt: ReceiptState | None = None
+    proxy: ProxyState | None = None       # applying for someone else (kiosk/flows/assist.py)
+    no_card: NoCardState | None = None    # identity from the ID number and the face, without the card
 
     def __repr__(self) -> str:  # never print answers into a traceback or log
         return f"Session(bundle={self.bundle_id}, page={self.page}, answers={len(self.answers)})"
@@ -153,6 +163,8 @@ class FlowState:
     sync_backlog: tuple[int, str | None] = (0, None)   # pending for the back office, since when
     staff: StaffState = field(default_factory=StaffState)   # help calls, the staff member signed in, staff screens
     scan: ScanState | None = None    # the scan-to-check session (Step.SCAN_RECEIPT)
+    counter: CounterMode | None = None     # a clerk drives the journey from the clerk window (kiosk/flows/assist.py)
+    no_card_available: bool = False        # the IdentityService can answer now (never offline)
 
     def bundle(self) -> Bundle | None:
         if self.session is None or self.session.bundle_id is None:
@@ -216,6 +228,7 @@ class FlowState:
         total = 3 + n_pages + 2
         index = {
             Step.ATTRACT: 1, Step.READING_CARD: 1, Step.ACCESS_KEY: 1, Step.FACE_CHECK: 2, Step.CHOOSE_BUNDLE: 3,
+            Step.ID_NUMBER: 1, Step.PROXY_PRINCIPAL: 3, Step.PROXY_RELATIONSHIP: 3, Step.PROXY_AUTHORISATION: 3,
             Step.MATERIALS: 3 + n_pages,
             Step.REVIEW: 3 + n_pages + 1, Step.SUBMITTING: 3 + n_pages + 1,
             Step.RECEIPT: total, Step.RATING: total,

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from kiosk.runtime import Runtime
     from kiosk.ui.bridge import MainThreadBridge
     from kiosk.ui.controller import KioskController
+    from kiosk.ui.counter import CounterDesk
     from kiosk.ui.main_window import KioskWindow
     from kiosk.ui.voice import Narrator, VoiceControls
 
@@ -50,9 +51,12 @@ class KioskUi:
     bridge: MainThreadBridge
     narrator: Narrator
     voice_controls: VoiceControls
+    counter: CounterDesk | None = None     # counter mode's clerk window (kiosk/ui/counter.py)
 
     def shutdown(self, deadline: float = 3.0) -> bool:
         self.controller.tick.stop()
+        if self.counter is not None:
+            self.counter.close()
         self.window.close()
         speaker = self.narrator.speaker
         if speaker is not None:
@@ -102,13 +106,17 @@ def build_ui(parts: KioskParts, *, start: bool = True) -> KioskUi:
     narrator, voice_controls = attach_voice(window, parts.speaker, parts.config.voice.on_at_start,
                                             attract_idle_s=parts.config.session.timeout_seconds)
     window.screens[Step.SCAN_RECEIPT].speaker = parts.speaker   # type: ignore[attr-defined]
+    from kiosk.ui.counter import CounterDesk
+    # Counter mode's clerk window (issue 12 part 4): opened while a clerk drives the journey.
+    counter = CounterDesk(window, controller, parts.kiosk_name, runtime.current_camera,
+                          counter_desk=parts.config.staff.counter_desk)
     attract = window.screens[Step.ATTRACT]
     attract.staff_warnings = parts.staff_warnings   # type: ignore[attr-defined]
     attract.render(controller.state, controller.clock())
     window.resize(1280, 860)
     if start:
         runtime.start()
-    return KioskUi(window, controller, runtime, bridge, narrator, voice_controls)
+    return KioskUi(window, controller, runtime, bridge, narrator, voice_controls, counter)
 
 
 def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = False, bundle_id: str | None = None,
@@ -119,9 +127,10 @@ def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = Fal
     """Run the kiosk until the window closes (or the autopilot finishes). Returns the exit code.
     With the autopilot: `sessions` journeys one after the other; `stats` gets a JSON line of
     process figures before the first and after each (bench/soak.py). `scenario` "staff_override":
-    a photo-attack citizen, a clerk's override (autopilot_staff.py). `lockdown`: full screen,
-    frameless, quit keys ignored until a supervisor signs the kiosk out (kiosk/ui/lockdown.py). `voice_on`: each journey first turns voice on at the attract
-    screen, and the run fails if nothing was spoken."""
+    a photo-attack citizen, a clerk's override (autopilot_staff.py); "proxy": an agent applies for
+        another demo citizen (kiosk/ui/autopilot_proxy.py). `lockdown`: full screen, frameless, quit
+    keys ignored until a supervisor signs the kiosk out (kiosk/ui/lockdown.py). `voice_on`: each
+    journey first turns voice on at the attract screen, and the run fails if nothing was spoken."""
     if offscreen:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from kiosk.ui.startup import start_when_drawn
@@ -149,7 +158,15 @@ def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = Fal
             # a photo attack, refused by the face check, unless another citizen was asked for
             citizen = citizen or next((c.id for c in parts.demo_citizens if not c.face_genuine), None)
             staff = StaffPilot(ui.window, demo_clerk_sign_in(), lambda name: shoot(name))
-        elif scenario is not None:
+        assist = None
+        if scenario == "proxy":
+            from kiosk.ui.autopilot_proxy import ProxyPilot
+            agent, principal = proxy_pair(parts.demo_citizens, citizen)
+            citizen = agent.id
+            bundle_id = bundle_id or next(b.id for b in parts.catalogue.bundles if b.proxy_allowed)
+            assist = ProxyPilot(ui.window, principal, lambda c: reader.insert(c.identity), reader.remove,
+                                lambda name: shoot(name))
+        if scenario not in (None, "staff_override", "proxy"):
             raise SystemExit(f"unknown --scenario {scenario!r}")
         journeys = plan_journeys(parts.demo_citizens, [b.id for b in parts.catalogue.bundles], sessions,
                                  citizen_id=citizen, bundle_id=bundle_id)
@@ -173,7 +190,7 @@ def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = Fal
 
         pilot = Autopilot(ui.window, lambda c: reader.insert(c.identity), reader.remove, finish, journeys,
                           step_delay_ms=step_delay_ms, on_step=shoot, stats=stats, staff=staff,
-                          before_journey=_voice_on_switch(ui) if voice_on else None)
+                          before_journey=_voice_on_switch(ui) if voice_on else None, assist=assist)
         pilot.start()
     try:
         code = app.exec()
@@ -192,3 +209,11 @@ def _voice_on_switch(ui: KioskUi) -> Callable[[], None]:
         if not ui.narrator.on:
             ui.voice_controls.attract_toggle.click()
     return switch_on
+def proxy_pair(citizens: list, agent_id: str | None = None) -> tuple:
+    """The proxy scenario's agent (a demo citizen whose face passes, or `agent_id`) and principal
+    (the oldest other demo citizen: an elderly parent who cannot come)."""
+    agent = next((c for c in citizens if c.id == agent_id), None) or next(c for c in citizens if c.face_genuine)
+    others = [c for c in citizens if c.identity.personal_number != agent.identity.personal_number]
+    if not others:
+        raise SystemExit("--scenario proxy needs two demo citizens")
+    return agent, min(others, key=lambda c: c.identity.birth_date)

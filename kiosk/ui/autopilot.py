@@ -30,6 +30,7 @@ from kiosk.domain.samples import sample_answer
 from kiosk.flows.journey import FlowState, Step
 from kiosk.ui.autopilot_staff import StaffPilot
 from kiosk.ui.keyboards.typist import Typist
+from kiosk.ui.autopilot_proxy import ProxyPilot
 from kiosk.ui.main_window import KioskWindow
 from kiosk.ui.screens.choose import ChooseBundleScreen
 from kiosk.ui.screens.face import FaceCheckScreen
@@ -142,7 +143,7 @@ class Autopilot(QObject):
                  step_delay_ms: int = 400, on_step: Callable[[str], None] | None = None,
                  stats: Path | None = None, staff: StaffPilot | None = None,
                  type_on_keyboards: bool = True,
-                 before_journey: Callable[[], None] | None = None) -> None:
+                 before_journey: Callable[[], None] | None = None, assist: ProxyPilot | None = None) -> None:
         """`deadline_s` bounds each journey; `stats`, when given, is a file that gets one JSON line
         before the first journey and one after each (process_sample() plus the number of journeys
         done and the last one's seconds); it is opened only to append each line.
@@ -160,6 +161,7 @@ class Autopilot(QObject):
         self.stats = stats
         self.staff = staff            # the staff_override scenario's clerk (autopilot_staff.py)
         self.before_journey = before_journey
+        self.assist = assist          # the proxy scenario's agent (autopilot_proxy.py)
         self.session = 0              # index of the journey under way
         self.completed = 0
         self.started = False          # the current journey's card has been placed
@@ -305,6 +307,8 @@ class Autopilot(QObject):
             return
         if step != Step.FORM and self.typist.busy:
             self.typist.stop()      # the session moved on (timeout, End): stop typing into it
+        if self.assist is not None and self.assist.act(state):
+            return
         if step == Step.ATTRACT:
             if not self.started:
                 if self.before_journey is not None:

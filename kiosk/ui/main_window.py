@@ -20,6 +20,7 @@ from kiosk.ui.controller import KioskController
 from kiosk.ui.help_overlay import HelpOverlay
 from kiosk.ui.lockdown import Lockdown
 from kiosk.ui.screens.access_key import AccessKeyScreen
+from kiosk.ui.screens.assist import AuthorisationScreen, IdNumberScreen, ProxyPrincipalScreen, RelationshipScreen
 from kiosk.ui.screens.attract import AttractScreen, ReadingCardScreen
 from kiosk.ui.screens.base import Screen, button, label
 from kiosk.ui.screens.choose import ChooseBundleScreen
@@ -118,6 +119,10 @@ class KioskWindow(QMainWindow):
             Step.RECEIPT: ReceiptScreen(),
             Step.RATING: RatingScreen(),
             Step.SCAN_RECEIPT: ScanScreen(scan_camera or (lambda: None)),
+            Step.PROXY_PRINCIPAL: ProxyPrincipalScreen(),
+            Step.PROXY_RELATIONSHIP: RelationshipScreen(),
+            Step.PROXY_AUTHORISATION: AuthorisationScreen(),
+            Step.ID_NUMBER: IdNumberScreen(),
         }
         self.lockdown = Lockdown(self)
         # Staff screens go over the citizen's step, which keeps its place underneath.

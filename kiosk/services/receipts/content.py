@@ -13,6 +13,7 @@ from datetime import date
 from urllib.parse import quote
 
 from kiosk.domain.application import Application, DepartmentRequest, FaceCheckRecord
+from kiosk.domain.assisted import ID_NUMBER, ID_NUMBER_LINE, counter_line
 from kiosk.domain.text import Text
 
 
@@ -81,6 +82,9 @@ class ReceiptContent:
     qr_payload: str
     code_line: str                   # the check code people read out; "" when there is none
     verify_at: Text                  # where to check it
+    # Issue 12: who applied for the applicant (the relationship only: no name, no number) and the
+    # clerk who entered it at a counter (kiosk/domain/assisted.py).
+    assisted: tuple[Text, ...] = ()
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -146,7 +150,7 @@ def receipt_content(app: Application, options: ReceiptOptions) -> ReceiptContent
         pending_note=PENDING_NOTE if options.sync_pending else None,
         # Tells the back office and the citizen how identity was established at the kiosk.
         # (a clerk's override reads "identity checked by staff No. X" instead)
-        identity=app.face_check.identity_line() if app.face_check is not None else None,
+        identity=_identity(app),
         departments_heading=Text(f"办理部门（共 {n} 项）", f"Departments ({n})"),
         departments=tuple(_department(r, options.sync_pending) for r in app.requests),
         materials_held=tuple(title for _, title, gov in app.materials if gov),
@@ -155,4 +159,17 @@ def receipt_content(app: Application, options: ReceiptOptions) -> ReceiptContent
         qr_payload=qr_payload(app, options),
         code_line=_code_line(options.check_code),
         verify_at=Text(VERIFY_AT.zh + options.verify_url, VERIFY_AT.en + options.verify_url),
+        assisted=tuple(x for x in (app.proxy.receipt_line() if app.proxy else None,
+                                   counter_line(app.counter_staff) if app.counter_staff else None) if x is not None),
     )
+
+
+def _identity(app: Application) -> Text | None:
+    """How identity was established at the kiosk: a clerk's override ("identity checked by staff
+    No. X"), the ID number with the live face against the public-security reference photo, or the
+    card with exactly what the face check checked; None when none of them happened."""
+    if app.face_check is None:
+        return None
+    if app.identity_source == ID_NUMBER and app.face_check.matched and not app.face_check.by_staff:
+        return ID_NUMBER_LINE
+    return app.face_check.identity_line()

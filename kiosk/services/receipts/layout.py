@@ -239,6 +239,8 @@ def _build(content: ReceiptContent, font: str) -> _Layout:
     L.bi(content.catalogue, 7.5, en_size=6.8)
     if content.identity is not None:
         L.bi(content.identity, 7.5, en_size=6.8)
+    for line in content.assisted:      # a proxy's relationship, the counter clerk (issue 12)
+        L.bi(line, 7.5, en_size=6.8)
     L.rule()
 
     L.bi(content.departments_heading, 9.5, en_size=7.5, bold=True)

@@ -12,6 +12,7 @@ from kiosk.flows import events as ev
 from kiosk.flows import messages as msg
 from kiosk.flows.journey import FlowState, Step
 from kiosk.flows.staff_state import StaffPurpose
+from kiosk.ui import assist_strings as A
 from kiosk.ui import staff_strings as SS
 from kiosk.ui import strings as S
 from kiosk.ui.screens.base import Screen, button, label
@@ -73,6 +74,10 @@ class AttractScreen(Screen):
         self.scan_button.clicked.connect(lambda: self.intent.emit(ev.ScanRequested()))
         self.outer.addSpacing(12)
         self.outer.addWidget(self.scan_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        # Identity without the card (issue 12 part 6): only while the identity service can answer.
+        self.no_card = button("", "primary")
+        self.no_card.clicked.connect(lambda: self.intent.emit(ev.NoCardRequested()))
+        self.outer.addWidget(self.no_card, 0, Qt.AlignmentFlag.AlignHCenter)
         self.outer.addStretch(1)
         self.outer.addWidget(self.notice)
         self.outer.addWidget(self.privacy)
@@ -100,6 +105,8 @@ class AttractScreen(Screen):
             when = (since or "")[:16].replace("T", " ")
             self.backlog.setText(self.t(S.SYNC_BACKLOG.format(n=pending, since=when)))
         closed = bool(state.intake_closed)
+        self.no_card.setText(self.t(A.NO_CARD))
+        self.no_card.setVisible(state.no_card_available and not closed)
         self.card_icon.setVisible(not closed)
         self.privacy.setVisible(not closed)
         self._intake_closed = state.intake_closed

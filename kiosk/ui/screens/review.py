@@ -10,6 +10,8 @@ from datetime import datetime
 from PySide6.QtWidgets import QCheckBox, QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from kiosk.domain.application import Draft
+from kiosk.domain.assisted import ID_NUMBER, ID_NUMBER_LINE, counter_line
+from kiosk.domain.text import Text
 from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState
 from kiosk.ui import strings as S
@@ -59,6 +61,8 @@ class ReviewScreen(Screen):
         self._shown = (draft, self.lang)
         self.consent.setChecked(s.consent)
         clear_layout(self.body_layout)
+        for line in assisted_lines(draft):   # who applied, who entered it (issue 12)
+            self.body_layout.addWidget(label(self.t(line), "verified", wrap=True))
         for r in draft.requests:
             box = QFrame()
             box.setObjectName("card")
@@ -90,3 +94,15 @@ class ReviewScreen(Screen):
 
     def _on_submit_clicked(self) -> None:
         self.intent.emit(ev.SubmitRequested(self.consent.isChecked()))
+
+
+def assisted_lines(draft: Draft) -> list[Text]:
+    """The review's lines for an assisted application: the agent, the counter clerk, no card."""
+    lines = []
+    if draft.identity_source == ID_NUMBER:
+        lines.append(ID_NUMBER_LINE)
+    if draft.proxy is not None:
+        lines.append(draft.proxy.shown())
+    if draft.counter_staff is not None:
+        lines.append(counter_line(draft.counter_staff))
+    return lines
