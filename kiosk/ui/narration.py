@@ -24,6 +24,9 @@ from kiosk.domain.application import Application
 from kiosk.domain.text import Text
 from kiosk.flows import messages as msg
 from kiosk.flows.journey import FlowState, Step
+from kiosk.flows.state import ScanMode
+from kiosk.ui import assist_strings as A
+from kiosk.ui import scan_strings as SCAN
 from kiosk.ui import strings as S
 
 _ZH_DIGITS = "零一二三四五六七八九"
@@ -137,6 +140,25 @@ def _receipt(state: FlowState, now: datetime) -> tuple[Text, ...]:
     return receipt_summary(app) if app is not None else (S.SUBMITTED,)
 
 
+def _principal(state: FlowState, now: datetime) -> tuple[Text, ...]:
+    reading = state.session is not None and state.session.proxy is not None and state.session.proxy.reading
+    return (A.PRINCIPAL_READING,) if reading else (A.PRINCIPAL_TITLE, A.FOR_SOMEONE_ELSE_HELP)
+
+
+def _id_number(state: FlowState, now: datetime) -> tuple[Text, ...]:
+    nc = state.session.no_card if state.session is not None else None
+    return (A.ID_NUMBER_CHECKING,) if nc is not None and nc.fetching else (A.ID_NUMBER_TITLE, A.ID_NUMBER_SUB)
+
+
+def _scan(state: FlowState, now: datetime) -> tuple[Text, ...]:
+    scan = state.scan
+    if scan is not None and scan.progress is not None:
+        return ()       # the scan screen says the statuses itself, once they are the newest
+    if scan is not None and scan.mode is ScanMode.TYPING:
+        return (SCAN.TITLE, SCAN.TYPE_TITLE)
+    return (SCAN.TITLE, SCAN.AIM)
+
+
 INTROS: Mapping[Step, Callable[[FlowState, datetime], tuple[Text, ...]]] = MappingProxyType({
     Step.ATTRACT: _attract,
     Step.READING_CARD: lambda state, now: (S.READING,),
@@ -149,6 +171,12 @@ INTROS: Mapping[Step, Callable[[FlowState, datetime], tuple[Text, ...]]] = Mappi
     Step.SUBMITTING: lambda state, now: (S.SUBMITTING,),
     Step.RECEIPT: _receipt,
     Step.RATING: lambda state, now: (S.RATING_TITLE,),
+    Step.PROXY_PRINCIPAL: _principal,
+    # Not the principal's name the screen shows under it: a hall's loudspeaker is not private.
+    Step.PROXY_RELATIONSHIP: lambda state, now: (A.RELATIONSHIP_TITLE,),
+    Step.PROXY_AUTHORISATION: lambda state, now: (A.AUTHORISATION_TITLE, A.AUTHORISATION_SUB),
+    Step.ID_NUMBER: _id_number,
+    Step.SCAN_RECEIPT: _scan,
 })
 
 

@@ -55,3 +55,16 @@ def test_the_receipt_summary_names_each_department_once_with_its_last_date():
     assert zh[3:5] == ["医保：预计 二零二七年1月4日前办结。", "公安：预计 12月2日前办结。"]
     assert zh[-1] == S.TAKE_RECEIPT.zh and len(zh) == 6
     assert [t.en for t in receipt_summary(app)][4] == "公安: by about 2 December."
+
+
+def test_the_scan_screen_says_how_to_scan_or_what_to_type_and_leaves_the_statuses_to_itself():
+    from kiosk.domain.progress import ReceiptProgress
+    from kiosk.flows.state import ScanMode, ScanState
+    from kiosk.ui import scan_strings as SCAN
+    state = FlowState(config=FlowConfig(catalogue=None), step=Step.SCAN_RECEIPT, scan=ScanState())   # type: ignore[arg-type]
+    now = datetime(2026, 11, 23, 10, 0)
+    assert narrate(state, now).intro == (SCAN.TITLE, SCAN.AIM)
+    typing = narrate(replace(state, scan=ScanState(mode=ScanMode.TYPING)), now)
+    assert typing.intro == (SCAN.TITLE, SCAN.TYPE_TITLE)
+    shown = ReceiptProgress("3301060001-000007-20261129194903-2", "newborn", "", (), None)
+    assert narrate(replace(state, scan=ScanState(progress=shown)), now).intro == ()

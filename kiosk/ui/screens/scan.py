@@ -20,6 +20,7 @@ from kiosk.domain.text import Text
 from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState, Step
 from kiosk.flows.state import ScanMode
+from kiosk.ui.scan_strings import AIM, TITLE, TYPE_TITLE
 from kiosk.ui.screens.base import Screen, button, button_row, clear_layout, label
 from kiosk.ui.theme import MUTED, OK, PRIMARY_DARK, WARN
 
@@ -29,11 +30,7 @@ PREVIEW_W, PREVIEW_H = 640, 360
 KEYS = "1234567890ABCDEFGHJKMNPQRSTVWXYZ*~$=U"
 
 T = Text
-TITLE = T("扫回执查进度", "Scan your receipt")
-AIM = T("请把回执下方的二维码对准摄像头，放在框内，保持不动。",
-        "Hold the QR code at the bottom of your receipt up to the camera, inside the frame, and keep it still.")
 TYPE_INSTEAD = T("输入申请编号或查询码", "Type the number or check code")
-TYPE_TITLE = T("请输入回执上的申请编号或核验码", "Type the application number or check code on your receipt")
 LOOK_UP = T("查询", "Look up")
 DELETE = T("删除", "Delete")
 CLEAR = T("清空", "Clear")
