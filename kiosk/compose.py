@@ -311,7 +311,9 @@ def build_parts(config: Config) -> KioskParts:
     flow_config = FlowConfig(catalogue=catalogue, timeout_seconds=config.session.timeout_seconds,
                              warning_seconds=config.session.warning_seconds,
                              max_face_attempts=config.session.max_face_attempts,
-                             records_timeout_seconds=d.government_records_timeout)
+                             records_timeout_seconds=d.government_records_timeout,
+                             language=config.kiosk.language,
+                             large_timeout_seconds=config.session.large_timeout_seconds)
     timeouts = Timeouts(card_read=d.card_read_timeout, face_check=config.session.face_check_seconds,
                         store=d.store_timeout, print=d.print_timeout)
     staff_trust = _staff_trust(config, files, sync_settings, kinds)

@@ -24,6 +24,8 @@ def add_run_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentP
     p.add_argument("--fullscreen", action="store_true", help="fill the screen (production kiosks)")
     p.add_argument("--with-backoffice", action="store_true",
                    help="demo: run a local back office in this process and send applications to it")
+    p.add_argument("--large", action="store_true",
+                   help="with --autopilot: each journey in 长辈版 / large mode (voice stays on: it follows large mode)")
     p.add_argument("--voice", choices=("sim", "espeak"),
                    help="speech backend (default: as configured; with --simulate: sim, which plays nothing)")
     return p
@@ -39,6 +41,9 @@ def run_kiosk(args: argparse.Namespace) -> int:
         overrides["voice"] = {"backend": "sim"}
     if args.voice:
         overrides["voice"] = {"backend": args.voice}
+    if getattr(args, "large", False):
+        # Large mode turns voice on: make sure there is a speaker for it to turn on.
+        overrides["voice"] = {**overrides.get("voice", {}), "enabled": True}
     try:
         config = load_config(args.config, overrides=overrides)
     except ConfigError as exc:
@@ -65,7 +70,8 @@ def run_kiosk(args: argparse.Namespace) -> int:
 
         return run_gui(parts, autopilot=args.autopilot, offscreen=args.offscreen, bundle_id=args.bundle,
                        citizen=args.citizen, screenshots=args.screenshots, fullscreen=args.fullscreen,
-                       sessions=args.sessions, stats=args.stats, step_delay_ms=args.step_delay)
+                       sessions=args.sessions, stats=args.stats, step_delay_ms=args.step_delay,
+                       large=args.large)
     finally:
         if demo_backoffice is not None:
             demo_backoffice.stop()

@@ -55,7 +55,8 @@ def _attract(state: FlowState, event: ev.Event, now: datetime) -> Result:
     if isinstance(event, ev.CardInserted):
         if state.intake_closed:
             return replace(state, notice=msg.INTAKE_CLOSED), []
-        new = FlowState(config=state.config, lang=state.lang, step=Step.READING_CARD,
+        # The language and mode chosen on the attract screen are this citizen's: they carry on.
+        new = FlowState(config=state.config, lang=state.lang, large=state.large, step=Step.READING_CARD,
                         attempt=state.attempt + 1, last_activity=now, intake_closed=state.intake_closed,
                         sync_backlog=state.sync_backlog)
         return new, [fx.ReadCard(new.attempt)]

@@ -90,10 +90,11 @@ def build_ui(parts: KioskParts, *, start: bool = True) -> KioskUi:
 
 def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = False, bundle_id: str | None = None,
             citizen: str | None = None, screenshots: Path | None = None, fullscreen: bool = False,
-            sessions: int = 1, stats: Path | None = None, step_delay_ms: int = 400) -> int:
+            sessions: int = 1, stats: Path | None = None, step_delay_ms: int = 400, large: bool = False) -> int:
     """Run the kiosk until the window closes (or the autopilot finishes). Returns the exit code.
     With the autopilot: `sessions` journeys one after the other; `stats` gets a JSON line of
-    process figures before the first and after each (bench/soak.py)."""
+    process figures before the first and after each (bench/soak.py). `large`: the autopilot turns
+    on 长辈版 (large mode) at the start of each journey."""
     if offscreen:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from kiosk.ui.startup import start_when_drawn
@@ -124,7 +125,7 @@ def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = Fal
                 ui.window.grab().save(str(screenshots / f"{name}.png"))
 
         pilot = Autopilot(ui.window, lambda c: reader.insert(c.identity), reader.remove, finish, journeys,
-                          step_delay_ms=step_delay_ms, on_step=shoot, stats=stats)
+                          step_delay_ms=step_delay_ms, on_step=shoot, stats=stats, large=large)
         pilot.start()
     try:
         code = app.exec()

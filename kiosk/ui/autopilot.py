@@ -110,10 +110,11 @@ class Autopilot(QObject):
     def __init__(self, window: KioskWindow, insert_card: Callable[[DemoCitizen], None], remove_card: Callable[[], None],
                  finish: Callable[[int], None], journeys: Sequence[Journey], deadline_s: float = 120.0,
                  step_delay_ms: int = 400, on_step: Callable[[str], None] | None = None,
-                 stats: Path | None = None) -> None:
+                 stats: Path | None = None, large: bool = False) -> None:
         """`deadline_s` bounds each journey; `stats`, when given, is a file that gets one JSON line
         before the first journey and one after each (process_sample() plus the number of journeys
-        done and the last one's seconds); it is opened only to append each line."""
+        done and the last one's seconds); it is opened only to append each line. `large`: each
+        journey first turns on 长辈版 on the attract screen, as a citizen would."""
         super().__init__(window)
         self.window = window
         self.insert_card, self.remove_card = insert_card, remove_card
@@ -122,6 +123,7 @@ class Autopilot(QObject):
         self.delay = step_delay_ms
         self.on_step = on_step or (lambda name: None)
         self.stats = stats
+        self.large = large
         self.session = 0              # index of the journey under way
         self.completed = 0
         self.started = False          # the current journey's card has been placed
@@ -198,6 +200,9 @@ class Autopilot(QObject):
         now = datetime.now()
         if step == Step.ATTRACT:
             if not self.started:
+                if self.large and not state.large:
+                    self.window.screens[Step.ATTRACT].large.click()   # type: ignore[attr-defined]
+                    return
                 self._shoot("attract")
                 self._begin_journey()
             elif self.receipt_location:

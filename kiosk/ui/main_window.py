@@ -1,10 +1,11 @@
-"""The kiosk window: header (name, clock, language, end), one screen per step, footer, overlay."""
+"""The kiosk window: header (name, clock, extra buttons, large mode, language, end), the six-step
+progress bar, one screen per step, footer (demo tray), overlays (countdown, end confirmation)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QMainWindow, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.devices.ports import Camera
 from kiosk.devices.sim.citizens import DemoCitizen
@@ -22,38 +23,10 @@ from kiosk.ui.screens.form import FormScreen
 from kiosk.ui.screens.materials import MaterialsScreen
 from kiosk.ui.screens.receipt import RatingScreen, ReceiptScreen, SubmittingScreen
 from kiosk.ui.screens.review import ReviewScreen
-
-
-class TimeoutOverlay(QFrame):
-    """The inactivity warning with a countdown, over the whole window."""
-
-    def __init__(self, parent: QWidget, on_stay: Callable[[], None]) -> None:
-        super().__init__(parent)
-        self.setObjectName("overlay")
-        box = QFrame()
-        box.setObjectName("overlayBox")
-        box.setFixedWidth(720)
-        lay = QVBoxLayout(box)
-        lay.setContentsMargins(40, 30, 40, 30)
-        lay.setSpacing(16)
-        self.title = label("", "title", align=Qt.AlignmentFlag.AlignCenter)
-        self.count = label("", "countdown", align=Qt.AlignmentFlag.AlignCenter)
-        self.body = label("", "subtitle", wrap=True, align=Qt.AlignmentFlag.AlignCenter)
-        self.stay = button("", "primary")
-        self.stay.clicked.connect(on_stay)
-        for w in (self.title, self.count, self.body, self.stay):
-            lay.addWidget(w)
-        outer = QVBoxLayout(self)
-        outer.addStretch(1)
-        outer.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
-        outer.addStretch(1)
-        self.hide()
-
-    def render(self, lang: str, seconds: int) -> None:  # type: ignore[override]  # see Screen.render
-        self.title.setText(S.STILL_THERE.get(lang))
-        self.count.setText(str(max(0, seconds)))
-        self.body.setText(S.TIMEOUT_BODY.format(s=max(0, seconds)).get(lang))
-        self.stay.setText(S.STAY.get(lang))
+from kiosk.ui.overlays import ConfirmEndOverlay, TimeoutOverlay
+from kiosk.ui.progress import StepsBar
+from kiosk.ui.scaling import apply_scale
+from kiosk.ui.theme import LARGE_SCALE, NORMAL_SCALE, stylesheet
 
 
 class KioskWindow(QMainWindow):
@@ -76,19 +49,28 @@ class KioskWindow(QMainWindow):
         header.setObjectName("header")
         hl = QHBoxLayout(header)
         hl.setContentsMargins(28, 12, 28, 12)
-        self.name = label("", "kioskName")
+        hl.setSpacing(16)
+        self.name = label("", "kioskName", wrap=True)
         self.clock = label("", "clock")
+        # Other features put their header buttons here (add_header_button), left of the three below.
+        self.header_buttons = QHBoxLayout()
+        self.header_buttons.setContentsMargins(0, 0, 0, 0)
+        self.large_button = button("", "headerButton")
         self.lang_button = button("", "headerButton")
-        self.lang_button.setObjectName("headerButton")
         self.end_button = button("", "headerButton")
+        self.large_button.clicked.connect(self._on_large_clicked)
         self.lang_button.clicked.connect(self._on_lang_clicked)
-        self.end_button.clicked.connect(lambda: controller.dispatch(ev.CancelRequested()))
+        self.end_button.clicked.connect(self._on_end_clicked)
         hl.addWidget(self.name, 1)
         hl.addWidget(self.clock)
-        hl.addSpacing(20)
+        hl.addSpacing(8)
+        hl.addLayout(self.header_buttons)
+        hl.addWidget(self.large_button)
         hl.addWidget(self.lang_button)
         hl.addWidget(self.end_button)
         col.addWidget(header)
+        self.steps = StepsBar()
+        col.addWidget(self.steps)
 
         self.stack = QStackedWidget()
         self.screens: dict[Step, Screen] = {
@@ -113,14 +95,12 @@ class KioskWindow(QMainWindow):
         footer.setObjectName("footer")
         fl = QHBoxLayout(footer)
         fl.setContentsMargins(28, 10, 28, 10)
-        self.progress = label("", "progress")
-        fl.addWidget(self.progress)
         fl.addStretch(1)
         # Demo tray: stands in for placing a real card on the reader (simulated reader only).
         self.demo_buttons = []
         self.demo_remove = None
         if demo_citizens and on_demo_insert:
-            self.demo_caption = label("", "help")
+            self.demo_caption = label("", "staffNote")
             fl.addWidget(self.demo_caption)
             for c in demo_citizens:
                 # The presenter needs to know which demo card shows a photo attack at the camera.
@@ -136,8 +116,12 @@ class KioskWindow(QMainWindow):
             self.demo_remove.clicked.connect(on_demo_remove)
             fl.addWidget(self.demo_remove)
         col.addWidget(footer)
+        self.footer = footer
+        footer.setVisible(bool(self.demo_buttons) or self.demo_remove is not None)
 
         self.overlay = TimeoutOverlay(root, lambda: controller.dispatch(ev.UserActive()))
+        self.confirm_end = ConfirmEndOverlay(root, lambda: controller.dispatch(ev.CancelRequested()))
+        self.scale: float | None = None
         controller.state_changed.connect(self._on_state_changed)
         self.clock_timer = QTimer(self)
         self.clock_timer.setInterval(1000)
@@ -148,12 +132,37 @@ class KioskWindow(QMainWindow):
     def current_screen(self) -> Screen:
         return self.screens[self.controller.state.step]
 
+    def add_header_button(self, widget: QPushButton) -> None:
+        """Add a button to the header, left of large mode / language / end (e.g. "Ask staff").
+        It gets the header's style if it has no object name of its own."""
+        if not widget.objectName():
+            widget.setObjectName("headerButton")
+        self.header_buttons.addWidget(widget)
+
+    def apply_mode(self, large: bool) -> None:
+        """Switch the theme to large (×LARGE_SCALE) or normal mode; layouts made since the last
+        call are scaled too. GUI thread."""
+        scale = LARGE_SCALE if large else NORMAL_SCALE
+        if scale != self.scale:
+            self.scale = scale
+            self.setStyleSheet(stylesheet(scale))
+        apply_scale(self, scale)
+
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        self.overlay.setGeometry(self._root.rect())
+        for overlay in (self.overlay, self.confirm_end):
+            overlay.setGeometry(self._root.rect())
         super().resizeEvent(event)
 
+    def _on_large_clicked(self) -> None:
+        self.controller.dispatch(ev.LargeModeChosen(not self.controller.state.large))
+
     def _on_lang_clicked(self) -> None:
-        self.controller.dispatch(ev.LanguageChosen("en" if self.controller.state.lang == "zh" else "zh"))
+        # What is typed on the page and not yet sent with Next goes along, so nothing is lost.
+        typed = self.current_screen().typed_values()
+        self.controller.dispatch(ev.LanguageChosen("en" if self.controller.state.lang == "zh" else "zh", typed))
+
+    def _on_end_clicked(self) -> None:
+        self.confirm_end.ask(self.controller.state.lang)
 
     def _on_clock_timeout(self) -> None:
         now = self.controller.clock()
@@ -168,16 +177,20 @@ class KioskWindow(QMainWindow):
         self.name.setText(self.kiosk_name.get(lang))
         self.clock.setText(now.strftime("%Y-%m-%d  %H:%M"))
         self.lang_button.setText(S.LANG_SWITCH[lang].get(lang))
+        self.large_button.setText((S.LARGE_OFF if state.large else S.LARGE_ON).get(lang))
         self.end_button.setText(S.END.get(lang))
         self.end_button.setVisible(state.step not in (Step.ATTRACT, Step.SUBMITTING))
+        if state.step in (Step.ATTRACT, Step.SUBMITTING):
+            self.confirm_end.hide()   # the session ended (or is being stored): nothing left to confirm
         if state.step == Step.ATTRACT:
             for other in self.screens.values():
                 other.reset()   # the session ended: no citizen data may linger on hidden screens
         screen = self.screens[state.step]
         screen.render(state, now)
         self.stack.setCurrentWidget(screen)
-        i, n = state.progress(now)
-        self.progress.setText(S.STEP_OF.format(i=i, n=n).get(lang) if state.step != Step.ATTRACT else "")
+        self.steps.render(state, now)
+        self.steps.setVisible(state.step != Step.ATTRACT)
+        self.apply_mode(state.large)
         at_rest = state.step == Step.ATTRACT
         for b in self.demo_buttons:
             b.setVisible(at_rest)
@@ -186,10 +199,10 @@ class KioskWindow(QMainWindow):
         if self.demo_remove is not None:
             self.demo_remove.setText(S.DEMO_REMOVE.get(lang))
             self.demo_remove.setVisible(not at_rest)
+        if self.confirm_end.isVisible():
+            self.confirm_end.ask(lang)   # in the language now chosen
         if state.warning:
-            self.overlay.setGeometry(self._root.rect())
             self.overlay.render(lang, int(state.seconds_left(now) or 0))
-            self.overlay.show()
-            self.overlay.raise_()
+            self.overlay.cover()
         else:
             self.overlay.hide()

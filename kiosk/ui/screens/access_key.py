@@ -20,13 +20,11 @@ class AccessKeyScreen(Screen):
         self.can.setObjectName("can")
         self.can.setMaxLength(6)
         self.can.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.can.setStyleSheet("font-size: 44px; letter-spacing: 12px;")
         pad = QGridLayout()
-        pad.setSpacing(10)
+        pad.setSpacing(14)
         self.keys = {}
         for i, key in enumerate(["1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "C"]):
-            b = button(key)
-            b.setMinimumSize(110, 70)
+            b = button(key, "padKey")
             b.clicked.connect(lambda _=False, k=key: self._on_key_clicked(k))
             pad.addWidget(b, i // 3, i % 3)
             self.keys[key] = b

@@ -7,10 +7,11 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 
 from kiosk.domain.text import Text
-from kiosk.flows.journey import FlowState, Step
+from kiosk.flows import events as ev
 from kiosk.flows import messages as msg
+from kiosk.flows.journey import FlowState, Step
 from kiosk.ui import strings as S
-from kiosk.ui.screens.base import Screen, label
+from kiosk.ui.screens.base import Screen, button, button_row, label
 
 
 def id_card_picture(width: int = 220) -> QPixmap:
@@ -48,14 +49,21 @@ class AttractScreen(Screen):
         self.staff = label("", "help", wrap=True, align=Qt.AlignmentFlag.AlignCenter)   # why intake is closed
         self.staff_warnings: tuple[Text, ...] = ()    # from the composition, e.g. an empty CSCA trust store
         # For staff walking by: applications this kiosk holds that the back office has not got yet.
-        self.backlog = label("", "help", wrap=True, align=Qt.AlignmentFlag.AlignCenter)
-        self.backlog.setStyleSheet("color: #6b7280; font-size: 15px;")
+        self.backlog = label("", "staffNote", wrap=True, align=Qt.AlignmentFlag.AlignCenter)
+        # 长辈版 in one touch, before the card goes in (the header has the same switch).
+        self.large = button("", "largeAttract")
+        self.large.clicked.connect(lambda: self.intent.emit(ev.LargeModeChosen(not self._large_on)))
+        self._large_on = False
         self.outer.addStretch(2)
         self.outer.addWidget(self.card_icon)
         self.outer.addWidget(self.hero)
         self.outer.addWidget(self.hero_other)
         self.outer.addSpacing(24)
         self.outer.addWidget(self.sub)
+        self.outer.addSpacing(12)
+        row = button_row(self.large, stretch_first=True)
+        row.addStretch(1)
+        self.outer.addLayout(row)
         self.outer.addStretch(1)
         self.outer.addWidget(self.notice)
         self.outer.addWidget(self.privacy)
@@ -70,6 +78,8 @@ class AttractScreen(Screen):
         self.hero_other.setText(S.ATTRACT_HERO.get("en" if self.lang == "zh" else "zh"))
         self.sub.setText(self.t(S.ATTRACT_SUB))
         self.privacy.setText(self.t(S.ATTRACT_PRIVACY))
+        self._large_on = state.large
+        self.large.setText(self.t(S.LARGE_OFF if state.large else S.ATTRACT_LARGE))
         self.show_notice(state.notice, ok=state.notice == msg.THANKS)
         pending, since = state.sync_backlog
         self.backlog.setVisible(pending > 0)

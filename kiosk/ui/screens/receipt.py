@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout
 from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState
 from kiosk.ui import strings as S
-from kiosk.ui.screens.base import Screen, button, button_row, label
+from kiosk.ui.screens.base import Screen, TileButton, button, button_row, label
 
 
 class SubmittingScreen(Screen):
@@ -76,7 +76,9 @@ class RatingScreen(Screen):
         row.setSpacing(16)
         row.addStretch(1)
         for score in range(1, 6):
-            b = button("", "rating")
+            b = TileButton("rating", [("", "ratingStars"), ("", "ratingText")])
+            for line in b.lines:
+                line.setAlignment(Qt.AlignmentFlag.AlignCenter)
             b.clicked.connect(lambda _=False, sc=score: self.intent.emit(ev.Rated(sc)))
             self.buttons.append(b)
             row.addWidget(b)
@@ -94,5 +96,6 @@ class RatingScreen(Screen):
         super().render(state, now)
         self.title.setText(self.t(S.RATING_TITLE))
         for score, (b, text) in enumerate(zip(self.buttons, S.RATING_LABELS, strict=True), start=1):
-            b.setText(f"{'★' * score}\n{self.t(text)}")
+            b.set_lines(["★" * score, self.t(text)])
+            b.setAccessibleName(self.t(text))
         self.skip.setText(self.t(S.SKIP))
