@@ -1,7 +1,7 @@
 """The `kiosk` command (also `python -m kiosk`): the GUI and tools for staff and operators.
 
 One module per subcommand: run.py (the kiosk window), catalogue.py, card.py, face.py, sync.py,
-keys.py, audit.py, speak.py.
+keys.py, audit.py, speak.py, ui.py.
 Each subcommand's module is imported only when that subcommand runs, so `kiosk card ...` never
 loads Qt or dlib.
 """
@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     from kiosk.cli.run import add_run_parser
     from kiosk.cli.speak import add_speak_parser
     from kiosk.cli.sync import add_sync_parser
+    from kiosk.cli.ui import add_ui_parser
 
     parser = argparse.ArgumentParser(prog="kiosk", description="OneVisit Kiosk")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_keys_parser(sub)
     add_audit_parser(sub)
     add_speak_parser(sub)
+    add_ui_parser(sub)
     return parser
 
 
@@ -65,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "speak":
         from kiosk.cli.speak import run_speak
         return run_speak(args)
+    if args.command == "ui":
+        from kiosk.cli.ui import run_ui
+        return run_ui(args)
     return 2
 
 

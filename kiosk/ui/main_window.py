@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QMainWindow, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QMainWindow, QPushButton, QScrollArea, QStackedWidget, QVBoxLayout,
+                               QWidget)
 
 from kiosk.devices.ports import Camera
 from kiosk.devices.sim.citizens import DemoCitizen
@@ -27,6 +28,7 @@ from kiosk.ui.overlays import ConfirmEndOverlay, TimeoutOverlay
 from kiosk.ui.progress import StepsBar
 from kiosk.ui.scaling import apply_scale
 from kiosk.ui.theme import LARGE_SCALE, NORMAL_SCALE, stylesheet
+from kiosk.ui.touch import kinetic
 
 
 class KioskWindow(QMainWindow):
@@ -86,9 +88,18 @@ class KioskWindow(QMainWindow):
             Step.RECEIPT: ReceiptScreen(),
             Step.RATING: RatingScreen(),
         }
-        for screen in self.screens.values():
+        # Each screen sits in a kinetic scroll area: a screen taller than the panel (large mode
+        # on a small display) scrolls by dragging instead of pushing the window off the screen.
+        self.holders: dict[Step, QScrollArea] = {}
+        for step, screen in self.screens.items():
             screen.intent.connect(controller.dispatch)
-            self.stack.addWidget(screen)
+            holder = QScrollArea()
+            holder.setObjectName("screenHolder")
+            holder.setWidgetResizable(True)
+            holder.setWidget(screen)
+            kinetic(holder)
+            self.holders[step] = holder
+            self.stack.addWidget(holder)
         col.addWidget(self.stack, 1)
 
         footer = QFrame()
@@ -187,7 +198,7 @@ class KioskWindow(QMainWindow):
                 other.reset()   # the session ended: no citizen data may linger on hidden screens
         screen = self.screens[state.step]
         screen.render(state, now)
-        self.stack.setCurrentWidget(screen)
+        self.stack.setCurrentWidget(self.holders[state.step])
         self.steps.render(state, now)
         self.steps.setVisible(state.step != Step.ATTRACT)
         self.apply_mode(state.large)

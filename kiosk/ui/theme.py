@@ -12,9 +12,9 @@ FONT_FAMILIES = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "Source Han Sans SC"
 
 NORMAL_SCALE = 1.0
 LARGE_SCALE = 1.5
-# Wrapped text is laid out at this multiple of the font size (the CJK fonts' own line spacing is
-# about 1.17): kiosk.ui.screens.base.Label applies it.
-LINE_HEIGHT = 1.35
+# Wrapped text is laid out at this multiple of the font's own line spacing (about 1.17 × the
+# size for the CJK fonts), giving about 1.35 × the font size: kiosk.ui.screens.base.Label.
+LINE_HEIGHT = 1.16
 MM_PER_PX = 0.248      # the reference panel: 21.5" diagonal, 1920×1080
 
 PRIMARY = "#0842a0"       # 9.1:1 with white either way round
