@@ -82,7 +82,7 @@ def build_ui(parts: KioskParts, *, start: bool = True) -> KioskUi:
     attract = window.screens[Step.ATTRACT]
     attract.staff_warnings = parts.staff_warnings   # type: ignore[attr-defined]
     attract.render(controller.state, controller.clock())
-    window.resize(1280, 860)
+    window.resize(1920, 1080)   # the reference panel (21.5", 1920×1080) the theme is measured on
     if start:
         runtime.start()
     return KioskUi(window, controller, runtime, bridge)

@@ -65,7 +65,8 @@ class _Walk:
         """Measure what the window shows now, paging through any scroll panel on the screen."""
         app = QApplication.instance()
         assert app is not None
-        app.processEvents()
+        for _ in range(3):   # a re-render posts layout requests that post more: let them settle
+            app.processEvents()
         # A screen is measured in the mode it is shown in (the thank-you after a large-mode
         # session is already in normal mode: the next citizen's).
         mode = "large" if self.state.large else "normal"

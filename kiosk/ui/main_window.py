@@ -50,7 +50,7 @@ class KioskWindow(QMainWindow):
         header = QFrame()
         header.setObjectName("header")
         hl = QHBoxLayout(header)
-        hl.setContentsMargins(28, 12, 28, 12)
+        hl.setContentsMargins(28, 8, 28, 8)
         hl.setSpacing(16)
         self.name = label("", "kioskName", wrap=True)
         self.clock = label("", "clock")
@@ -105,7 +105,7 @@ class KioskWindow(QMainWindow):
         footer = QFrame()
         footer.setObjectName("footer")
         fl = QHBoxLayout(footer)
-        fl.setContentsMargins(28, 10, 28, 10)
+        fl.setContentsMargins(28, 6, 28, 6)
         fl.addStretch(1)
         # Demo tray: stands in for placing a real card on the reader (simulated reader only).
         self.demo_buttons = []

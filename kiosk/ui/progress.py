@@ -20,7 +20,7 @@ class StepsBar(QFrame):
         super().__init__()
         self.setObjectName("steps")
         row = QHBoxLayout(self)
-        row.setContentsMargins(28, 8, 28, 8)
+        row.setContentsMargins(28, 4, 28, 4)
         row.setSpacing(8)
         self.names: list[QLabel] = []
         self.pages: list[QLabel] = []

@@ -105,7 +105,7 @@ QPushButton#choice[checked="true"] {{ background: {PRIMARY}; color: white; font-
 QPushButton#rating {{ min-height: {px(120)}; min-width: {px(160)}; padding: {px(8)} {px(10)}; }}
 QPushButton#rating QLabel {{ color: {PRIMARY}; font-size: {px(26)}; }}
 QPushButton#padKey {{ font-size: {px(34)}; min-height: {px(70)}; min-width: {px(96)}; padding: {px(4)}; }}
-QPushButton#pageButton {{ font-size: {px(24)}; min-width: {px(84)}; min-height: {px(110)}; padding: {px(6)}; }}
+QPushButton#pageButton {{ font-size: {px(24)}; min-width: {px(84)}; min-height: {px(72)}; padding: {px(4)}; }}
 QPushButton#largeAttract {{ font-size: {px(34)}; font-weight: bold; min-height: {px(80)}; padding: {px(10)} {px(36)}; }}
 QPushButton#dialogButton {{ font-size: {px(32)}; min-height: {px(90)}; min-width: {px(260)}; }}
 QPushButton#dialogButton[safe="true"] {{ background: {PRIMARY}; color: white; font-weight: bold; }}

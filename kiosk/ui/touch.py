@@ -27,6 +27,9 @@ def kinetic(area: QScrollArea) -> None:
     props.setScrollMetric(QScrollerProperties.ScrollMetric.HorizontalOvershootPolicy,
                           QScrollerProperties.OvershootPolicy.OvershootAlwaysOff)
     props.setScrollMetric(QScrollerProperties.ScrollMetric.DragStartDistance, 0.004)   # metres: 4 mm
+    # A tap reaches the button at once (Qt otherwise holds presses back 0.25 s to see whether a
+    # drag follows, which makes buttons feel dead); a drag that starts on a button still scrolls.
+    props.setScrollMetric(QScrollerProperties.ScrollMetric.MousePressEventDelay, 0.0)
     scroller.setScrollerProperties(props)
     bar = area.verticalScrollBar()
     bar.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)

@@ -21,8 +21,8 @@ class Screen(QWidget):
         super().__init__()
         self.lang = "zh"
         self.outer = QVBoxLayout(self)
-        self.outer.setContentsMargins(48, 28, 48, 28)
-        self.outer.setSpacing(18)
+        self.outer.setContentsMargins(40, 18, 40, 18)
+        self.outer.setSpacing(14)
         self.notice = label("", "notice", wrap=True)
         self.notice.hide()
 

@@ -27,7 +27,7 @@ class FieldWidget(QWidget):
         lay.setContentsMargins(0, 4, 0, 4)
         lay.setSpacing(6)
         head = QHBoxLayout()
-        head.addWidget(label(f.label.get(lang), "fieldLabel", wrap=True), 1)
+        head.addWidget(label(f.label.get(lang), "fieldLabel", wrap=True))
         self.mark = label("", "verified")
         head.addWidget(self.mark)
         head.addStretch(1)
@@ -105,6 +105,7 @@ class FormScreen(Screen):
         super().__init__()
         self.title = label("", "title")
         self.page_label = label("", "progress")
+        self.page_label.hide()   # the page shows in the progress bar's 填写 step
         self.body = QWidget()
         self.body_layout = QVBoxLayout(self.body)
         self.body_layout.setSpacing(14)

@@ -33,10 +33,12 @@ class MaterialsScreen(Screen):
         self.outer.addWidget(self.notice)
         self.outer.addLayout(button_row(self.back, self.next))
         self.capture_buttons: dict[str, QPushButton] = {}
+        self._key: tuple | None = None
 
     def reset(self) -> None:
         clear_layout(self.body_layout)
         self.capture_buttons = {}
+        self._key = None
 
     def render(self, state: FlowState, now: datetime) -> None:  # type: ignore[override]  # see Screen.render
         super().render(state, now)
@@ -50,6 +52,13 @@ class MaterialsScreen(Screen):
         if s is None:
             return
         self.next.setEnabled(s.capturing is None)
+        # Rebuilt only when what it shows changed: a touch (UserActive) re-renders the screen,
+        # and rebuilding then would delete the button under the finger before it is released.
+        key = (tuple((m.id, m.held_by_government, m.optional) for m in needed), tuple(sorted(s.attachments)),
+               s.capturing, self.lang, state.attempt)
+        if key == self._key:
+            return
+        self._key = key
         clear_layout(self.body_layout)
         self.capture_buttons = {}
         for m in needed:
