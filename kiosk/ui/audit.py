@@ -58,7 +58,7 @@ class _Walk:
         self.controller.dispatch(event)
 
     @property
-    def state(self):  # noqa: ANN201 - the FlowState
+    def state(self):
         return self.controller.state
 
     def look(self, name: str) -> None:

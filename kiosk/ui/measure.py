@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor, QImage, QTextDocument
 from PySide6.QtWidgets import QAbstractButton, QCheckBox, QLabel, QLineEdit, QWidget
 
 from kiosk.ui.theme import MM_PER_PX
+import itertools
 
 FIGURES = ("min_text_px", "min_target_mm", "min_gap_mm", "min_contrast", "min_line_spacing")
 
@@ -105,7 +106,7 @@ def _line_spacing(w: QWidget) -> float | None:
         block = block.next()
     if len(tops) < 2 or px <= 0:
         return None
-    return min(b - a for a, b in zip(tops, tops[1:], strict=False)) / px
+    return min(b - a for a, b in itertools.pairwise(tops)) / px
 
 
 def _rect_gap(a: QRect, b: QRect) -> float:

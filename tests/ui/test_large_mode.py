@@ -29,7 +29,7 @@ def click(qtbot, widget) -> None:
 
 
 def test_large_mode_scales_text_and_targets_by_half_again(qtbot, make_kiosk):
-    parts, ui = make_kiosk()
+    _parts, ui = make_kiosk()
     win = ui.window
     attract = win.screens[Step.ATTRACT]
     hero, header_button = attract.hero, win.lang_button
