@@ -229,15 +229,17 @@ def test_the_autopilot_types_through_the_keyboards(qtbot, make_kiosk):
     assert pilot.typist.touches > 60
 
 
-def test_keys_are_at_least_10_mm_and_15_mm_in_large_mode_on_the_reference_panel(qtbot, make_kiosk, monkeypatch):
+def test_keys_are_at_least_10_mm_and_15_mm_in_large_mode_on_the_reference_panel(qtbot, make_kiosk):
     from PySide6.QtWidgets import QPushButton
 
     from kiosk.ui import theme
     parts, ui = make_kiosk()
     ui.window.resize(1920, 1080)
     screen = to_page_with(qtbot, parts, ui, "newborn", "child_birth_place")
-    for scale, least in ((1.0, 10.0), (1.5, 15.0)):
-        monkeypatch.setattr(theme, "SCALE", scale)
+    for large, least in ((False, 10.0), (True, 15.0)):
+        if large:
+            tap(qtbot, ui.window.large_button)   # the header's switch: the window sets theme.SCALE
+        assert theme.SCALE == (theme.LARGE_SCALE if large else theme.NORMAL_SCALE)
         for fid, modes in (("child_birth_place", (PINYIN, HANDWRITING, DIGITS, "letters")), ("child_birth_date", (DATE,))):
             kb = open_keyboard(qtbot, screen, fid)
             for mode in modes:
@@ -247,7 +249,7 @@ def test_keys_are_at_least_10_mm_and_15_mm_in_large_mode_on_the_reference_panel(
                 keys = [b for b in kb.findChildren(QPushButton) if b.isVisible()]
                 assert len(keys) >= 6
                 smallest = min(min(b.width(), b.height()) for b in keys) * theme.MM_PER_PX
-                assert smallest >= least, (mode, scale, smallest)
+                assert smallest >= least, (mode, large, smallest)
             tap(qtbot, kb.done)
 
 
