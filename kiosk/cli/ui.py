@@ -27,9 +27,9 @@ def run_ui(args: argparse.Namespace) -> int:
     """Main thread (it becomes the GUI thread of an offscreen QApplication)."""
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     # The walk needs no real device: the simulated ones stand in, as in `kiosk run --simulate`.
-    overrides = {"devices": {"card_reader": "sim", "camera": "sim", "printer": "sim", "document_camera": "sim",
+    overrides: dict[str, dict[str, object]] = {"devices": {"card_reader": "sim", "camera": "sim", "printer": "sim", "document_camera": "sim",
                              "face": "sim", "government_records": "sim"},
-                 "voice": {"backend": "sim"}}
+                 "voice": {"backend": "sim", "enabled": True}}   # its header buttons are measured too
     try:
         config = load_config(args.config, overrides=overrides)
     except ConfigError as exc:

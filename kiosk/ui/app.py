@@ -155,7 +155,7 @@ def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = Fal
                                  citizen_id=citizen, bundle_id=bundle_id)
 
         def finish(code: int) -> None:
-            if voice_on:
+            if voice_on or large:   # large mode turns voice on (Narrator.follow_large)
                 spoken = ui.narrator.spoken
                 print(f"autopilot: voice on, {spoken} utterances spoken", flush=True)
                 log.info("autopilot: voice on, %d utterances spoken", spoken)

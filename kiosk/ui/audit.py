@@ -5,7 +5,10 @@ reference panel (a 1920×1080 window, offscreen, simulated devices), and measure
 The walk drives a real window through the flow's own events, with no device threads: the card,
 face, records, store and printer answers are posted as the devices would post them. Each form
 page of every bundle is shown, each scroll panel is paged through to its end, and the overlays
-(inactivity countdown, end confirmation) are measured on their own, as the citizen sees them.
+(inactivity countdown, end confirmation, help panel) are measured on their own, as the citizen
+sees them. Voice is on, so its header buttons are measured too; the help call, staff sign-in,
+override and console, the receipt scan, the on-screen keyboards and the rating's details are
+walked by kiosk.ui.audit_walks.
 """
 from __future__ import annotations
 
@@ -20,12 +23,15 @@ from kiosk.domain.samples import sample_answer
 from kiosk.domain.text import Text
 from kiosk.flows import events as ev
 from kiosk.flows.journey import Step, initial_state
+from kiosk.ui import audit_walks
 from kiosk.ui.controller import KioskController
 from kiosk.ui.main_window import KioskWindow
 from kiosk.ui.measure import FIGURES, Figures, measure
 from kiosk.ui.screens.form import FormScreen
+from kiosk.ui.screens.receipt import RatingScreen
 from kiosk.ui.theme import MM_PER_PX
 from kiosk.ui.touch import ScrollPanel
+from kiosk.ui.voice import attach_voice
 
 PANEL = (1920, 1080)
 # Exit non-zero below these (issue 13). Gaps: 3 mm in both modes; line spacing: 1.3 in large mode.
@@ -48,6 +54,7 @@ class _Walk:
                                   on_demo_remove=(lambda: None) if citizens else None)
         attract = self.window.screens[Step.ATTRACT]
         attract.staff_warnings = parts.staff_warnings   # type: ignore[attr-defined]
+        self.narrator, _ = attach_voice(self.window, parts.speaker)
         self.window.resize(*PANEL)
         self.window.show()
         self.figures = {"normal": Figures(), "large": Figures()}
@@ -65,6 +72,8 @@ class _Walk:
         """Measure what the window shows now, paging through any scroll panel on the screen."""
         app = QApplication.instance()
         assert app is not None
+        if self.narrator.available() and not self.narrator.on:
+            self.narrator.set_voice(True)   # Repeat and headset show only while voice is on
         for _ in range(3):   # a re-render posts layout requests that post more: let them settle
             app.processEvents()
         # A screen is measured in the mode it is shown in (the thank-you after a large-mode
@@ -75,11 +84,11 @@ class _Walk:
         if size.width() > PANEL[0] or size.height() > PANEL[1]:
             self.oversize.append(f"{mode}/{name}: {size.width()}×{size.height()}")
         screen = f"{mode}/{name}"
-        for overlay in (self.window.confirm_end, self.window.overlay):
+        for overlay in (self.window.confirm_end, self.window.overlay, self.window.help_overlay):
             if overlay.isVisible():
                 measure(self.window, screen, figures, [overlay])
                 return
-        holder = self.window.holders[self.state.step]
+        holder = self.window.current_holder()
         outer_bar = holder.verticalScrollBar()
         if outer_bar.maximum() > 0:
             self.scrolling.add(f"{mode}/{self.state.step.value}")
@@ -105,15 +114,27 @@ class _Walk:
             self.send(ev.LargeModeChosen(True))
         self.send(ev.SyncBacklogChanged(2, self.now.isoformat()))
         self.look("attract")
+        audit_walks.staff_and_help(self)
+        self.large_again()
+        audit_walks.scan(self, self.parts.config.kiosk.id)
         bundles = [b.id for b in self.parts.catalogue.bundles]
         for i, bundle_id in enumerate(bundles):
             self.journey(bundle_id, full=i == 0)
+        self.large_again()
+        self.send(ev.CardInserted())
+        self.send(ev.CardRead(self.state.attempt, self.parts.demo_citizens[0].identity))
+        audit_walks.override(self, self.state.attempt, self.parts.flow_config.max_face_attempts)
+        self.send(ev.CancelRequested())
+
+    def large_again(self) -> None:
+        """A session end returns to normal mode: the large-mode walk's next citizen turns it on."""
+        if self.large and not self.state.large:
+            self.send(ev.LargeModeChosen(True))
 
     def journey(self, bundle_id: str, full: bool) -> None:
         """One citizen's session; `full`: every screen and state, else only the form pages."""
         citizen = self.parts.demo_citizens[0]
-        if self.large and not self.state.large:
-            self.send(ev.LargeModeChosen(True))
+        self.large_again()
         self.send(ev.CardInserted())
         a = self.state.attempt
         if full:
@@ -146,6 +167,8 @@ class _Walk:
         while self.state.step == Step.FORM and pages < 40:
             pages += 1
             self.look(f"form {bundle_id} page {pages}")
+            if full:
+                audit_walks.keyboards(self, form, f"form {bundle_id} page {pages}")
             for w in form.fields.values():
                 if not w.value():
                     w.set_value(sample_answer(w.field, self.now.date()))
@@ -185,6 +208,9 @@ class _Walk:
         self.look("receipt")
         self.send(ev.ReceiptTaken())
         self.look("rating")
+        rating = self.window.screens[Step.RATING]
+        assert isinstance(rating, RatingScreen)
+        audit_walks.rating_details(self, rating, lambda screen: screen.buttons[0].click())
         self.send(ev.Rated(5))
         self.look("thanks")
         self.send(ev.CancelRequested())

@@ -75,8 +75,14 @@ class KioskWindow(QMainWindow):
         self.large_button.clicked.connect(self._on_large_clicked)
         self.lang_button.clicked.connect(self._on_lang_clicked)
         self.end_button.clicked.connect(self._on_end_clicked)
-        hl.addWidget(self.name, 1)
-        hl.addWidget(self.clock)
+        # The name above the clock: in large mode the header's buttons leave too little width for
+        # both side by side (the name would wrap into a column of single words).
+        title = QVBoxLayout()
+        title.setContentsMargins(0, 0, 0, 0)
+        title.setSpacing(0)
+        title.addWidget(self.name)
+        title.addWidget(self.clock)
+        hl.addLayout(title, 1)
         hl.addSpacing(8)
         hl.addLayout(self.header_buttons)
         self.add_header_button(self.help_button)   # first in the slot: voice's buttons follow it
@@ -85,6 +91,7 @@ class KioskWindow(QMainWindow):
         hl.addWidget(self.end_button)
         col.addWidget(header)
         self.steps = StepsBar()
+        self._in_journey = False
         col.addWidget(self.steps)
 
         self.stack = QStackedWidget()
@@ -154,8 +161,13 @@ class KioskWindow(QMainWindow):
             fl.addWidget(self.demo_remove)
         col.addWidget(footer)
         self.footer = footer
-        footer.setVisible(bool(self.demo_buttons) or self.demo_remove is not None)
+        self._has_tray = bool(self.demo_buttons) or self.demo_remove is not None
+        footer.setVisible(self._has_tray)
 
+        form = self.screens[Step.FORM]
+        assert isinstance(form, FormScreen)
+        form.keyboard.opened.connect(lambda _field: self._show_steps())
+        form.keyboard.closed.connect(lambda: self._show_steps())
         self.overlay = TimeoutOverlay(root, lambda: controller.dispatch(ev.UserActive()))
         self.help_overlay = HelpOverlay(root, controller.dispatch)
         self.on_lockdown_released: Callable[[], object] = self.close
@@ -167,6 +179,21 @@ class KioskWindow(QMainWindow):
         self.clock_timer.timeout.connect(self._on_clock_timeout)
         self.clock_timer.start()
         self._on_state_changed(controller.state)
+
+    def _show_steps(self, in_journey: bool | None = None) -> None:
+        """The six steps (and the demo tray), except while an on-screen keyboard is open: the
+        keyboard needs their height (in large mode the form is otherwise taller than the panel),
+        and the screen scrolls so that the whole keyboard shows under the field."""
+        if in_journey is None:
+            in_journey = self._in_journey
+        self._in_journey = in_journey
+        form = self.screens[Step.FORM]
+        typing = isinstance(form, FormScreen) and form.keyboard.isVisible()
+        self.steps.setVisible(in_journey and not typing)
+        self.footer.setVisible(self._has_tray and not typing)
+        if typing and isinstance(form, FormScreen):
+            holder = self.holders[Step.FORM]
+            QTimer.singleShot(0, lambda: holder.ensureWidgetVisible(form.keyboard, 0, 0))
 
     def current_screen(self) -> Screen:
         view = self.controller.state.staff.view
@@ -253,7 +280,7 @@ class KioskWindow(QMainWindow):
         in_journey = state.step not in (Step.ATTRACT, Step.SCAN_RECEIPT) and state.staff.view is None
         if in_journey:
             self.steps.render(state, now)
-        self.steps.setVisible(in_journey)
+        self._show_steps(in_journey)
         self.apply_mode(state.large)   # layouts the render made (a form page, a bundle grid)
         at_rest = state.step == Step.ATTRACT
         for b in self.demo_buttons:

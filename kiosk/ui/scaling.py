@@ -42,7 +42,8 @@ def _scale_layout(lay: QLayout, scale: float) -> None:
 
 def apply_scale(root: QWidget, scale: float) -> None:
     """Scale every layout under `root` (and root's own), and widgets that asked for a scaled fixed
-    size through the "baseFixedWidth" / "baseFixedHeight" properties."""
+    size through the "baseFixedWidth" / "baseFixedHeight" properties (or a scaled largest width
+    through "baseMaxWidth")."""
     layouts = root.findChildren(QLayout)
     own = root.layout()
     if own is not None and own not in layouts:
@@ -55,3 +56,6 @@ def apply_scale(root: QWidget, scale: float) -> None:
             w.setFixedWidth(round(int(fw) * scale))
         if fh is not None:
             w.setFixedHeight(round(int(fh) * scale))
+        mw = w.property("baseMaxWidth")
+        if mw is not None:
+            w.setMaximumWidth(round(int(mw) * scale))

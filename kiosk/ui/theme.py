@@ -65,13 +65,13 @@ QMainWindow, #root {{ background: {BACKGROUND}; }}
 #kioskName {{ font-size: {px(24)}; font-weight: bold; }}
 #clock {{ font-size: {px(24)}; }}
 #headerButton {{ background: white; color: {PRIMARY}; border: {px(2)} solid white; border-radius: {px(10)};
-    padding: {px(6)} {px(18)}; font-size: {px(24)}; font-weight: bold; min-height: {px(46)}; }}
+    padding: {px(6)} {px(12)}; font-size: {px(24)}; font-weight: bold; min-height: {px(46)}; }}
 #headerButton[checked="true"] {{ background: {NOTICE_BG}; color: {PRIMARY_DARK}; border-color: {NOTICE_BG}; }}
 #headerButton:focus {{ border: {px(3)} solid {NOTICE_BORDER}; }}
 #demoButton {{ background: {NOTICE_BG}; color: #5b4200; border: {px(2)} dashed {NOTICE_BORDER}; border-radius: {px(10)};
     padding: {px(6)} {px(14)}; font-size: {px(22)}; min-height: {px(46)}; }}
 #helpButton {{ background: {HELP_BG}; color: {HELP_INK}; border: {px(3)} solid white; border-radius: {px(12)};
-    padding: {px(2)} {px(18)}; font-size: {px(22)}; font-weight: bold; min-height: {px(46)}; }}
+    padding: {px(2)} {px(12)}; font-size: {px(22)}; font-weight: bold; min-height: {px(46)}; }}
 #staffEntry {{ background: transparent; color: {MUTED}; border: {px(1)} solid {LINE}; border-radius: {px(10)};
     font-size: {px(22)}; min-height: {px(60)}; min-width: {px(140)}; padding: {px(4)} {px(16)}; }}
 #callNumber {{ font-size: {px(30)}; font-weight: bold; color: {WARN}; }}
@@ -80,7 +80,7 @@ QPushButton#reason[checked="true"] {{ background: {PRIMARY}; color: white; font-
 QPushButton#padField {{ font-size: {px(32)}; letter-spacing: {px(6)}; text-align: left; padding: {px(4)} {px(20)};
     border: {px(2)} solid {INPUT_BORDER}; color: {INK}; min-height: {px(64)}; }}
 QPushButton#padField[checked="true"] {{ border: {px(4)} solid {PRIMARY}; background: {SELECTED_BG}; }}
-QPushButton#scanReceipt {{ font-size: {px(30)}; font-weight: bold; min-height: {px(96)}; min-width: {px(560)}; }}
+QPushButton#scanReceipt {{ font-size: {px(30)}; font-weight: bold; min-height: {px(80)}; padding: {px(10)} {px(36)}; }}
 #footer {{ background: white; border-top: {px(1)} solid {LINE}; }}
 #steps {{ background: white; border-bottom: {px(1)} solid {LINE}; }}
 #stepName {{ font-size: {px(24)}; color: {MUTED}; padding: {px(4)} {px(10)}; }}

@@ -204,9 +204,9 @@ class VoiceControls(QObject):
         narrator.large_changed.connect(self.set_large)
         self.set_large(False)
 
-    def add_to_attract(self, column: QBoxLayout, after: QWidget) -> None:
-        """Put the large voice switch into the attract screen's column, below `after`."""
-        column.insertWidget(column.indexOf(after) + 1, self.attract_toggle, 0, Qt.AlignmentFlag.AlignHCenter)
+    def add_to_attract(self, layout: QBoxLayout, after: QWidget) -> None:
+        """Put the large voice switch into the attract screen's row of choices, after `after`."""
+        layout.insertWidget(layout.indexOf(after) + 1, self.attract_toggle, 0, Qt.AlignmentFlag.AlignHCenter)
 
     def set_large(self, large: bool) -> None:
         """Size the Repeat button for normal or large mode (≥10 mm / ≥15 mm on the reference panel)."""
@@ -266,7 +266,7 @@ def attach_voice(window: KioskWindow, speaker: Speaker | None, on_at_start: bool
     for w in (controls.repeat, controls.headset, controls.toggle):
         window.add_header_button(w)   # after "Ask staff", left of large mode / language / End
     attract = window.screens[Step.ATTRACT]
-    controls.add_to_attract(attract.outer, attract.sub)   # type: ignore[attr-defined]
+    controls.add_to_attract(attract.choices, attract.large)   # type: ignore[attr-defined]
     # Large mode turns voice on (and off again if it was what turned it on): before on_state, so
     # the first screen in large mode is already said.
     controller.state_changed.connect(lambda s: narrator.follow_large(s.large))

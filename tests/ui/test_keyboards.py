@@ -270,3 +270,29 @@ def test_a_scribbling_hand_cannot_grow_the_handwriting_pad_without_end(qtbot):
         QTest.mouseMove(pad, QPoint(i % 300, (i // 300) % 300))
     QTest.mouseRelease(pad, LEFT, Qt.KeyboardModifier.NoModifier, QPoint(299, 299))
     assert len(pad.strokes) == 1 and len(pad.strokes[0]) <= MAX_POINTS
+
+
+def test_in_large_mode_the_whole_keyboard_and_the_field_show_on_the_reference_panel(qtbot, make_kiosk):
+    """Large mode's keyboard is taller than the room under the six steps: while it is open the
+    steps, the demo tray, the page title and the page buttons give way and the screen scrolls to
+    show all its keys under the field, with Back/Next still there."""
+    parts, ui = make_kiosk()
+    win = ui.window
+    win.resize(1920, 1080)
+    tap(qtbot, win.large_button)
+    screen = to_page_with(qtbot, parts, ui, "newborn", "child_birth_place")
+    holder = win.holders[Step.FORM]
+    for fid in ("child_birth_place", "child_birth_date"):
+        kb = open_keyboard(qtbot, screen, fid)
+        edit = screen.fields[fid].edit
+
+        def all_in_view(edit=edit, kb=kb) -> bool:
+            # Every key, and the line being typed in (its middle, in both scroll areas).
+            view, line = global_rect(holder.viewport()), global_rect(edit).center()
+            return view.contains(global_rect(kb)) and view.contains(line) \
+                and global_rect(screen.scroll_area.viewport()).contains(line)
+        qtbot.waitUntil(all_in_view, timeout=WAIT)
+        assert not win.steps.isVisible() and not win.footer.isVisible() and screen.next.isVisible()
+        tap(qtbot, kb.done)                     # 完成 gives the room back: steps, tray, title
+        qtbot.waitUntil(lambda: win.steps.isVisible() and win.footer.isVisible() and screen.title.isVisible(),
+                        timeout=WAIT)

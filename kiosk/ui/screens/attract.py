@@ -72,10 +72,11 @@ class AttractScreen(Screen):
         self.scan_button = button("", "scanReceipt")
         self.scan_button.clicked.connect(lambda: self.intent.emit(ev.ScanRequested()))
         self.outer.addSpacing(12)
-        # Large mode and the receipt scan side by side: one row keeps large mode within the panel.
-        row = button_row(self.large, self.scan_button, stretch_first=True)
-        row.addStretch(1)
-        self.outer.addLayout(row)
+        # Large mode, voice (kiosk.ui.voice puts its switch after large mode) and the receipt scan
+        # side by side: one row keeps the large-mode attract screen within the panel.
+        self.choices = button_row(self.large, self.scan_button, stretch_first=True)
+        self.choices.addStretch(1)
+        self.outer.addLayout(self.choices)
         self.outer.addStretch(1)
         self.outer.addWidget(self.notice)
         self.outer.addWidget(self.privacy)

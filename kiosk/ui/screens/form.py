@@ -9,6 +9,7 @@ from kiosk.domain.catalogue import FieldDef
 from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState
 from kiosk.ui import strings as S
+from kiosk.ui import theme
 from kiosk.ui.keyboards.dock import keep_visible
 from kiosk.ui.keyboards.keyboard import OnScreenKeyboard
 from kiosk.ui.screens.base import Screen, button, button_row, clear_layout, follow_checked, label, repolish
@@ -126,7 +127,8 @@ class FormScreen(Screen):
         self.scroll_area = self.panel.area    # (QWidget.scroll is a method)
         # Docked under the form, in the layout (never over it): the form shrinks to make room.
         self.keyboard = OnScreenKeyboard()
-        self.keyboard.opened.connect(lambda field: keep_visible(self.scroll_area, field))
+        self.keyboard.opened.connect(self._on_keyboard_opened)
+        self.keyboard.closed.connect(self._show_chrome)
         self.outer.addWidget(self.keyboard)
         self.fields: dict[str, FieldWidget] = {}
         self._key: tuple | None = None
@@ -176,6 +178,17 @@ class FormScreen(Screen):
         for fid, w in self.fields.items():
             err = s.errors.get(fid)
             w.set_error(self.t(err) if err else None)
+
+    def _on_keyboard_opened(self, field: QWidget) -> None:
+        # Large mode: the keyboard, the field and Back/Next need the height of the title and of
+        # the page buttons on the reference panel (the field's own label still says what is
+        # asked; the form still scrolls by dragging). 完成 brings them back.
+        self._show_chrome(theme.SCALE <= theme.NORMAL_SCALE)
+        keep_visible(self.scroll_area, field)
+
+    def _show_chrome(self, on: bool = True) -> None:
+        for w in (self.title, self.panel.up, self.panel.down):
+            w.setVisible(on)
 
     def _on_next_clicked(self) -> None:
         self.intent.emit(ev.NextRequested(self.values()))

@@ -30,6 +30,7 @@ class StaffSignInScreen(Screen):
         self.call = label("", "callNumber")
         self.pad = DigitPadWidget()
         self.pad.setMaximumWidth(460)
+        self.pad.setProperty("baseMaxWidth", 460)   # kiosk.ui.scaling: wider keys in large mode
         self.message = label("", "notice", wrap=True)
         self.sign_in = button("", "primary")
         self.cancel = button("")
