@@ -384,7 +384,9 @@ def build_parts(config: Config) -> KioskParts:
                              records_timeout_seconds=d.government_records_timeout,
                              help_wait_seconds=config.staff.help_wait_seconds,
                              staff_idle_seconds=config.staff.idle_seconds,
-                             reference_timeout_seconds=d.government_records_timeout + 3.0)
+                             reference_timeout_seconds=d.government_records_timeout + 3.0,
+                             language=config.kiosk.language,
+                             large_timeout_seconds=config.session.large_timeout_seconds)
     timeouts = Timeouts(card_read=d.card_read_timeout, face_check=config.session.face_check_seconds,
                         store=d.store_timeout, print=d.print_timeout)
     staff_trust = _staff_trust(config, files, sync_settings, kinds)

@@ -34,6 +34,7 @@ class SessionSection:
     warning_seconds: float
     max_face_attempts: int
     face_check_seconds: float
+    large_timeout_seconds: float
 
 
 @dataclass(frozen=True)
@@ -262,6 +263,8 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None,
         raise ConfigError("staff: override_flag_per_day must be 0 or more, help_wait_seconds at least session.timeout_seconds")
     if cfg.session.warning_seconds >= cfg.session.timeout_seconds:
         raise ConfigError("session.warning_seconds must be shorter than session.timeout_seconds")
+    if cfg.session.large_timeout_seconds < cfg.session.timeout_seconds:
+        raise ConfigError("session.large_timeout_seconds must be at least session.timeout_seconds")
     if cfg.voice.backend not in ("sim", "espeak"):
         raise ConfigError("voice.backend must be 'sim' or 'espeak'")
     if not 80 <= cfg.voice.rate <= 450:

@@ -4,7 +4,7 @@
 
 The autopilot walks the demo journey and saves each screen; then the states the autopilot
 passes too quickly to see (reading the card, submitting) and the error and warning states are
-rendered from the same window. A second autopilot run, in its own process, reads a resident ID
+rendered from the same window. Another autopilot run, in large mode, gives large_*.png. A second autopilot run, in its own process, reads a resident ID
 demo citizen through the SAM emulator and keeps its face check (resident_id_face_check.png).
 """
 from __future__ import annotations
@@ -63,6 +63,19 @@ def _no_card_states(shoot, base, now) -> None:  # type: ignore[no-untyped-def]
                                no_card_available=True), typed="3301061958061202")
 
 
+def _large_mode_session(out: Path, tmp: Path) -> int:
+    """The autopilot in 长辈版 / large mode (`--large`), in its own process; its attract, bundle
+    choice, a form page, review and receipt are kept as large_*.png."""
+    shots, data = tmp / "large_shots", tmp / "large_data"
+    res = subprocess.run([sys.executable, str(ROOT / "main.py"), "--simulate", "--autopilot", "--offscreen", "--large",
+                          "--bundle", "retirement", "--data-dir", str(data), "--screenshots", str(shots)],
+                         timeout=300, check=False)
+    if res.returncode == 0:
+        for name in ("attract", "choose_bundle", "form_page_1", "form_page_2", "review", "receipt"):
+            shutil.copy(shots / f"{name}.png", out / f"large_{name}.png")
+    return res.returncode
+
+
 def main() -> int:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
@@ -81,6 +94,9 @@ def main() -> int:
         code = _proxy_session(out, Path(tmp))
         if code != 0:
             print(f"proxy autopilot failed with {code}", file=sys.stderr)
+        code = _large_mode_session(out, Path(tmp))
+        if code != 0:
+            print(f"large mode autopilot failed with {code}", file=sys.stderr)
             return code
         # Screens that pass too quickly in the journey, and error/warning states.
         from kiosk.ui.app import build_ui, ensure_qapplication
@@ -99,7 +115,8 @@ def main() -> int:
                 win.screens[state.step].number.setText(typed)
             if state.warning:
                 win.overlay.render(state.lang, int(state.seconds_left(datetime.now()) or 0))
-            app.processEvents()
+            for _ in range(3):   # a re-render's layout requests post more: let them settle
+                app.processEvents()
             win.grab().save(str(out / f"{name}.png"))
 
         from kiosk.flows.journey import Session, initial_state
@@ -121,6 +138,14 @@ def main() -> int:
         shoot("choose_bundle_en", replace(base, lang="en", step=Step.CHOOSE_BUNDLE, attempt=1, session=session,
                                           last_activity=now, notice=msg.FACE_VERIFIED))
         _no_card_states(shoot, base, now)
+        # "结束办理" asks first: the in-window yes/no, in large mode.
+        ctl.state = replace(base, step=Step.CHOOSE_BUNDLE, attempt=1, session=session, last_activity=now, large=True)
+        win._on_state_changed(ctl.state)
+        for _ in range(3):
+            app.processEvents()
+        win.end_button.click()
+        app.processEvents()
+        win.grab().save(str(out / "large_end_confirmation.png"))
         ui.shutdown(3.0)
     print(f"screenshots written to {out}")
     return 0

@@ -1,8 +1,8 @@
 """The `kiosk` command (also `python -m kiosk`): the GUI and tools for staff and operators.
 
 One module per subcommand: run.py (the kiosk window), catalogue.py, card.py, face.py, sync.py,
-keys.py, audit.py, speak.py, health.py, receipt.py. Every subcommand takes --data-dir DIR and --config FILE (`add_common_options`;
-tests/unit/test_cli_common_options.py fails for one that does not).
+keys.py, audit.py, speak.py, health.py, receipt.py, ui.py. Every subcommand takes --data-dir DIR and --config FILE
+(`add_common_options`; tests/unit/test_cli_common_options.py fails for one that does not).
 Each subcommand's module is imported only when that subcommand runs, so `kiosk card ...` never
 loads Qt or dlib.
 """
@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     from kiosk.cli.run import add_run_parser
     from kiosk.cli.speak import add_speak_parser
     from kiosk.cli.sync import add_sync_parser
+    from kiosk.cli.ui import add_ui_parser
 
     parser = argparse.ArgumentParser(prog="kiosk", description="OneVisit Kiosk")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_speak_parser(sub)
     add_health_parser(sub)
     add_receipt_parser(sub)
+    add_ui_parser(sub)
     return parser
 
 
@@ -98,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "health":
         from kiosk.cli.health import run_health
         return run_health(args)
+    if args.command == "ui":
+        from kiosk.cli.ui import run_ui
+        return run_ui(args)
     return 2
 
 

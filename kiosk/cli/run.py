@@ -31,6 +31,8 @@ def add_run_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentP
                         "(default: on, except with --simulate)")
     p.add_argument("--with-backoffice", action="store_true",
                    help="demo: run a local back office in this process and send applications to it")
+    p.add_argument("--large", action="store_true",
+                   help="with --autopilot: each journey in 长辈版 / large mode (voice stays on: it follows large mode)")
     p.add_argument("--voice", choices=("sim", "espeak"),
                    help="speech backend (default: as configured; with --simulate: sim, which plays nothing)")
     p.add_argument("--voice-on", action="store_true",
@@ -41,7 +43,7 @@ def add_run_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentP
 
 def run_kiosk(args: argparse.Namespace) -> int:
     """Entry for `kiosk run` (main thread, which becomes the Qt GUI thread until the window closes)."""
-    overrides = {}
+    overrides: dict[str, dict[str, object]] = {}
     if args.simulate:
         # The face matcher is not a device: the demo runs the real one on the simulated camera.
         overrides["devices"] = {"card_reader": "sim", "camera": "sim", "printer": "sim", "document_camera": "sim",
@@ -51,6 +53,9 @@ def run_kiosk(args: argparse.Namespace) -> int:
         overrides["notify"] = {"backend": "sim"}       # text messages recorded, never sent
     if args.voice:
         overrides["voice"] = {"backend": args.voice}
+    if getattr(args, "large", False):
+        # Large mode turns voice on: make sure there is a speaker for it to turn on.
+        overrides["voice"] = {**overrides.get("voice", {}), "enabled": True}
     try:
         config = load_config(args.config, overrides=overrides)
     except ConfigError as exc:
@@ -80,7 +85,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
                        sessions=args.sessions, stats=args.stats, step_delay_ms=args.step_delay,
                        scenario=args.scenario,
                        lockdown=(not args.simulate) if args.lockdown is None else args.lockdown,
-                       voice_on=args.voice_on)
+                       voice_on=args.voice_on, large=args.large)
     finally:
         if demo_backoffice is not None:
             demo_backoffice.stop()

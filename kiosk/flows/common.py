@@ -28,7 +28,8 @@ def frozen(d: Mapping[str, V]) -> MappingProxyType[str, V]:
 
 
 def end(state: FlowState, notice: Text | None) -> Result:
-    """Wipe the session and go back to the attract screen."""
+    """Wipe the session and go back to the attract screen, in the kiosk's own language and in
+    normal mode: the next citizen must not inherit this one's choices."""
     effects: list[fx.Effect] = []
     if state.step == Step.FACE_CHECK:
         effects.append(fx.StopFaceCheck())
@@ -36,7 +37,7 @@ def end(state: FlowState, notice: Text | None) -> Result:
         effects.append(fx.StopReceiptScan())
     effects.append(fx.WipeSession())
     staff, staff_effects = carry_over(state)
-    return FlowState(config=state.config, lang=state.lang, attempt=state.attempt, notice=notice,
+    return FlowState(config=state.config, lang=state.config.language, attempt=state.attempt, notice=notice,
                      intake_closed=state.intake_closed, sync_backlog=state.sync_backlog, staff=staff,
                      counter=state.counter, no_card_available=state.no_card_available), staff_effects + effects
 
@@ -91,7 +92,16 @@ def records_answer(state: FlowState, s: Session, event: ev.Event) -> Result | No
 # --- events that mean the same on every step ---------------------------------------------------
 
 def _language(state: FlowState, event: ev.LanguageChosen, now: datetime) -> Result:
-    return replace(state, lang=event.lang if event.lang in ("zh", "en") else "zh", last_activity=now, warning=False), []
+    lang = event.lang if event.lang in ("zh", "en") else state.config.language
+    session = state.session
+    if state.step == Step.FORM and session is not None and event.values:
+        # What was typed on this page since the last Next survives the switch (checked on Next).
+        session = merge(session, event.values)
+    return replace(state, lang=lang, session=session, last_activity=now, warning=False), []
+
+
+def _large(state: FlowState, event: ev.LargeModeChosen, now: datetime) -> Result:
+    return replace(state, large=bool(event.on), last_activity=now, warning=False), []
 
 
 def _active(state: FlowState, event: ev.UserActive, now: datetime) -> Result:
@@ -107,11 +117,20 @@ def _tick(state: FlowState, event: ev.Tick, now: datetime) -> Result:
         return idle
     left = state.seconds_left(now)
     if left is None:
+        if state.step == Step.ATTRACT and _chosen_then_left(state, now):
+            # Someone chose a language or large mode and walked away without a card.
+            return replace(state, lang=state.config.language, large=False, last_activity=None), []
         return state, []
     if left <= 0:
         return end(state, msg.TIMED_OUT)
     warn = left <= state.config.warning_seconds
     return (replace(state, warning=warn), []) if warn != state.warning else (state, [])
+
+
+def _chosen_then_left(state: FlowState, now: datetime) -> bool:
+    chosen = state.large or state.lang != state.config.language
+    return chosen and state.last_activity is not None \
+        and (now - state.last_activity).total_seconds() >= state.config.timeout_seconds
 
 
 def _backlog(state: FlowState, event: ev.SyncBacklogChanged, now: datetime) -> Result:
@@ -183,6 +202,7 @@ def carry_over(state: FlowState) -> tuple[StaffState, list[fx.Effect]]:
 # Keyed by the event's exact type; each handler takes that type (hence Any).
 COMMON: Mapping[type, Callable[[FlowState, Any, datetime], Result]] = MappingProxyType({
     ev.LanguageChosen: _language,
+    ev.LargeModeChosen: _large,
     ev.UserActive: _active,
     ev.Tick: _tick,
     ev.SyncBacklogChanged: _backlog,

@@ -197,7 +197,19 @@ class Rated:
 
 @dataclass(frozen=True)
 class LanguageChosen:
+    """The citizen switched language; `values` is what they have typed on the form page and not
+    yet sent with Next, kept so the switch loses nothing."""
     lang: str
+    values: Mapping[str, str] = field(default_factory=lambda: _frozen(None))
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", _frozen(self.values))
+
+
+@dataclass(frozen=True)
+class LargeModeChosen:
+    """The citizen turned 长辈版 (large mode) on or off, from the attract screen or the header."""
+    on: bool
 
 
 @dataclass(frozen=True)
@@ -431,8 +443,8 @@ Event = (CardInserted | CardRead | CardFailed | AccessKeyNeeded | AccessKeyEnter
          | RecordsFound | RecordsUnavailable | FaceChecked | FaceGuidance | FaceRetryRequested | BundleChosen
          | NextRequested | BackRequested | MaterialCaptureRequested | MaterialCaptured | MaterialCaptureFailed
          | SubmitRequested | ApplicationStored | StoreFailed | ReceiptPrinted
-         | PrintFailed | ReprintRequested | ReceiptTaken | Rated | LanguageChosen | UserActive | Tick | CancelRequested
-         | IntakeChanged | SyncBacklogChanged
+         | PrintFailed | ReprintRequested | ReceiptTaken | Rated | LanguageChosen | LargeModeChosen | UserActive | Tick
+         | CancelRequested | IntakeChanged | SyncBacklogChanged
          | HelpRequested | HelpPanelClosed | StaffRequested | StaffSignInSubmitted | StaffSignInAnswered
          | StaffScreenClosed | StaffSignedOut | OverrideConfirmed | OverrideRecorded | HelpCallAnswered
          | StaffConsoleLoaded | LockdownExitRecorded

@@ -70,7 +70,8 @@ def _attract(state: FlowState, event: ev.Event, now: datetime) -> Result:
         if state.intake_closed:
             return replace(state, notice=msg.INTAKE_CLOSED), []
         staff, staff_effects = carry_over(state)   # a citizen's card ends staff mode
-        new = FlowState(config=state.config, lang=state.lang, step=Step.READING_CARD,
+        # The language and mode chosen on the attract screen are this citizen's: they carry on.
+        new = FlowState(config=state.config, lang=state.lang, large=state.large, step=Step.READING_CARD,
                         attempt=state.attempt + 1, last_activity=now, intake_closed=state.intake_closed,
                         sync_backlog=state.sync_backlog, staff=staff, counter=state.counter,
                         no_card_available=state.no_card_available)

@@ -33,7 +33,8 @@ REFUSALS = MappingProxyType({
 
 def start(state: FlowState, now: datetime) -> Result:
     """From the attract screen: a new session (its own attempt number), camera on."""
-    new = FlowState(config=state.config, lang=state.lang, step=Step.SCAN_RECEIPT, attempt=state.attempt + 1,
+    # The language and mode chosen on the attract screen are this citizen's: they carry on.
+    new = FlowState(config=state.config, lang=state.lang, large=state.large, step=Step.SCAN_RECEIPT, attempt=state.attempt + 1,
                     last_activity=now, intake_closed=state.intake_closed, sync_backlog=state.sync_backlog,
                     scan=ScanState())
     return new, [fx.StartReceiptScan(new.attempt)]
@@ -50,7 +51,8 @@ def handle_scan(state: FlowState, event: ev.Event, now: datetime,
     scan = state.scan or ScanState()
     if isinstance(event, ev.CardInserted):
         left, effects = end(state, None)
-        started, more = on_card(left, event, now)
+        # The same citizen, now applying: their language and mode stay.
+        started, more = on_card(replace(left, lang=state.lang, large=state.large), event, now)
         return started, effects + more
     if isinstance(event, ev.TypingRequested):
         return _show(state, now, ScanState(mode=ScanMode.TYPING)), [fx.StopReceiptScan()]

@@ -61,6 +61,8 @@ class FlowConfig:
     help_wait_seconds: float = 600.0       # the inactivity timeout while a help call waits for staff
     staff_idle_seconds: float = 120.0      # staff mode (and an open staff screen) ends after this long untouched
     reference_timeout_seconds: float = 8.0   # how long the reference photo of an ID number may take (no card)
+    language: str = "zh"                   # kiosk.language: every new citizen starts in it
+    large_timeout_seconds: float = 180.0   # the inactivity timeout in large mode (slower readers)
 
 
 class Records(str, Enum):
@@ -165,6 +167,7 @@ class FlowState:
     scan: ScanState | None = None    # the scan-to-check session (Step.SCAN_RECEIPT)
     counter: CounterMode | None = None     # a clerk drives the journey from the clerk window (kiosk/flows/assist.py)
     no_card_available: bool = False        # the IdentityService can answer now (never offline)
+    large: bool = False              # 长辈版: large text and targets (and voice, which follows this flag)
 
     def bundle(self) -> Bundle | None:
         if self.session is None or self.session.bundle_id is None:
@@ -193,11 +196,16 @@ class FlowState:
         """Seconds until the inactivity wipe, or None when no timer runs on this step."""
         if self.step in NO_TIMEOUT or self.last_activity is None:
             return None
-        timeout = self.config.timeout_seconds
+        timeout = self.timeout_seconds()
         if self.help_call() is not None or self.staff.view is not None:
             # Waiting for staff, or staff at work: the session keeps its place for longer.
             timeout = max(timeout, self.config.help_wait_seconds)
         return timeout - (now - self.last_activity).total_seconds()
+
+    def timeout_seconds(self) -> float:
+        """The inactivity timeout for this citizen: longer in large mode."""
+        return max(self.config.timeout_seconds, self.config.large_timeout_seconds) if self.large \
+            else self.config.timeout_seconds
 
     def help_call(self) -> HelpCall | None:
         """The open help call of the citizen at the kiosk now (this session's, or the attract
@@ -222,21 +230,29 @@ class FlowState:
         return materials_needed(self.config.catalogue, b, self.session.answers, now.date(), self.government_holds())
 
     def progress(self, now: datetime) -> tuple[int, int]:
-        """(step number, total) as shown to the citizen: card, face, choose, each form page, review, receipt."""
-        n_pages = max(1, len(self.pages(now))) if self.session and self.session.bundle_id else 1
-        n_pages += 1 if self.materials(now) else 0   # the materials step counts as a page
-        total = 3 + n_pages + 2
-        index = {
-            Step.ATTRACT: 1, Step.READING_CARD: 1, Step.ACCESS_KEY: 1, Step.FACE_CHECK: 2, Step.CHOOSE_BUNDLE: 3,
-            Step.ID_NUMBER: 1, Step.PROXY_PRINCIPAL: 3, Step.PROXY_RELATIONSHIP: 3, Step.PROXY_AUTHORISATION: 3,
-            Step.MATERIALS: 3 + n_pages,
-            Step.REVIEW: 3 + n_pages + 1, Step.SUBMITTING: 3 + n_pages + 1,
-            Step.RECEIPT: total, Step.RATING: total,
-        }.get(self.step)
-        if index is None:  # FORM
-            index = 4 + (self.session.page if self.session else 0)
-        return index, total
+        """(step number, total) of the fixed six-step journey the citizen sees (JOURNEY_STEPS):
+        the total never changes; the form's pages are counted inside step 4 (`form_page`). Step 0
+        on a step that is no part of an application (the receipt scan)."""
+        return JOURNEY_INDEX.get(self.step, -1) + 1, len(JOURNEY_STEPS)
+
+    def form_page(self, now: datetime) -> tuple[int, int] | None:
+        """(page, pages) of the form while the citizen fills it in; None elsewhere."""
+        if self.step != Step.FORM or self.session is None:
+            return None
+        n = len(self.pages(now))
+        return (min(self.session.page, max(0, n - 1)) + 1, n) if n else None
 
 
-def initial_state(config: FlowConfig, lang: str = "zh") -> FlowState:
-    return FlowState(config=config, lang=lang)
+# The six steps of the progress bar: 读卡 · 核验 · 选事项 · 填写 · 核对 · 回执.
+JOURNEY_STEPS = ("card", "verify", "choose", "fill", "review", "receipt")
+JOURNEY_INDEX = MappingProxyType({
+    Step.ATTRACT: 0, Step.READING_CARD: 0, Step.ACCESS_KEY: 0, Step.FACE_CHECK: 1, Step.CHOOSE_BUNDLE: 2,
+    Step.FORM: 3, Step.MATERIALS: 3, Step.REVIEW: 4, Step.SUBMITTING: 4, Step.RECEIPT: 5, Step.RATING: 5,
+    # identity without the card is still step 1 (读卡); applying for someone else happens while choosing
+    Step.ID_NUMBER: 0, Step.PROXY_PRINCIPAL: 2, Step.PROXY_RELATIONSHIP: 2, Step.PROXY_AUTHORISATION: 2,
+})
+
+
+def initial_state(config: FlowConfig, lang: str | None = None) -> FlowState:
+    """The attract screen in `lang`, or in the configured kiosk language."""
+    return FlowState(config=config, lang=lang or config.language)

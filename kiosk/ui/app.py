@@ -113,7 +113,7 @@ def build_ui(parts: KioskParts, *, start: bool = True) -> KioskUi:
     attract = window.screens[Step.ATTRACT]
     attract.staff_warnings = parts.staff_warnings   # type: ignore[attr-defined]
     attract.render(controller.state, controller.clock())
-    window.resize(1280, 860)
+    window.resize(1920, 1080)   # the reference panel (21.5", 1920×1080) the theme is measured on
     if start:
         runtime.start()
     return KioskUi(window, controller, runtime, bridge, narrator, voice_controls, counter)
@@ -123,14 +123,16 @@ def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = Fal
             citizen: str | None = None, screenshots: Path | None = None, fullscreen: bool = False,
             sessions: int = 1, stats: Path | None = None, step_delay_ms: int = 400,
             scenario: str | None = None, lockdown: bool = False,
-            voice_on: bool = False) -> int:
+            voice_on: bool = False, large: bool = False) -> int:
     """Run the kiosk until the window closes (or the autopilot finishes). Returns the exit code.
     With the autopilot: `sessions` journeys one after the other; `stats` gets a JSON line of
     process figures before the first and after each (bench/soak.py). `scenario` "staff_override":
     a photo-attack citizen, a clerk's override (autopilot_staff.py); "proxy": an agent applies for
-        another demo citizen (kiosk/ui/autopilot_proxy.py). `lockdown`: full screen, frameless, quit
+    another demo citizen (kiosk/ui/autopilot_proxy.py). `lockdown`: full screen, frameless, quit
     keys ignored until a supervisor signs the kiosk out (kiosk/ui/lockdown.py). `voice_on`: each
-    journey first turns voice on at the attract screen, and the run fails if nothing was spoken."""
+    journey first turns voice on at the attract screen, and the run fails if nothing was spoken.
+    `large`: the autopilot turns on 长辈版 (large mode) at the start of each journey (which turns
+    voice on too)."""
     if offscreen:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from kiosk.ui.startup import start_when_drawn
@@ -172,7 +174,7 @@ def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = Fal
                                  citizen_id=citizen, bundle_id=bundle_id)
 
         def finish(code: int) -> None:
-            if voice_on:
+            if voice_on or large:   # large mode turns voice on (Narrator.follow_large)
                 spoken = ui.narrator.spoken
                 print(f"autopilot: voice on, {spoken} utterances spoken", flush=True)
                 log.info("autopilot: voice on, %d utterances spoken", spoken)
@@ -190,7 +192,8 @@ def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = Fal
 
         pilot = Autopilot(ui.window, lambda c: reader.insert(c.identity), reader.remove, finish, journeys,
                           step_delay_ms=step_delay_ms, on_step=shoot, stats=stats, staff=staff,
-                          before_journey=_voice_on_switch(ui) if voice_on else None, assist=assist)
+                          before_journey=_voice_on_switch(ui) if voice_on else None, assist=assist,
+                          large=large)
         pilot.start()
     try:
         code = app.exec()

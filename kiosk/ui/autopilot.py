@@ -143,14 +143,16 @@ class Autopilot(QObject):
                  step_delay_ms: int = 400, on_step: Callable[[str], None] | None = None,
                  stats: Path | None = None, staff: StaffPilot | None = None,
                  type_on_keyboards: bool = True,
-                 before_journey: Callable[[], None] | None = None, assist: ProxyPilot | None = None) -> None:
+                 before_journey: Callable[[], None] | None = None, assist: ProxyPilot | None = None,
+                 large: bool = False) -> None:
         """`deadline_s` bounds each journey; `stats`, when given, is a file that gets one JSON line
         before the first journey and one after each (process_sample() plus the number of journeys
         done and the last one's seconds); it is opened only to append each line.
         `type_on_keyboards`: answer by tapping the on-screen keyboards and choice buttons (the
         default: touch counts are then real; ~1-3 s more a journey); False sets the answers
         directly (the fast path, for soak runs where typing is not what is measured).
-        `before_journey` is called on the attract screen before each card goes in (e.g. voice on)."""
+        `before_journey` is called on the attract screen before each card goes in (e.g. voice on).
+        `large`: each journey first turns on 长辈版 on the attract screen, as a citizen would."""
         super().__init__(window)
         self.window = window
         self.insert_card, self.remove_card = insert_card, remove_card
@@ -162,6 +164,7 @@ class Autopilot(QObject):
         self.staff = staff            # the staff_override scenario's clerk (autopilot_staff.py)
         self.before_journey = before_journey
         self.assist = assist          # the proxy scenario's agent (autopilot_proxy.py)
+        self.large = large
         self.session = 0              # index of the journey under way
         self.completed = 0
         self.started = False          # the current journey's card has been placed
@@ -311,6 +314,9 @@ class Autopilot(QObject):
             return
         if step == Step.ATTRACT:
             if not self.started:
+                if self.large and not state.large:
+                    self.window.screens[Step.ATTRACT].large.click()   # type: ignore[attr-defined]
+                    return
                 if self.before_journey is not None:
                     self.before_journey()
                 self._shoot("attract")

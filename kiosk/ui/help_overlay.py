@@ -23,6 +23,7 @@ class HelpOverlay(QFrame):
         box = QFrame()
         box.setObjectName("overlayBox")
         box.setFixedWidth(820)
+        box.setProperty("baseFixedWidth", 820)   # kiosk.ui.scaling scales it with the theme
         lay = QVBoxLayout(box)
         lay.setContentsMargins(40, 30, 40, 30)
         lay.setSpacing(16)

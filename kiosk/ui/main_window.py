@@ -1,11 +1,13 @@
-"""The kiosk window: header (name, clock, language, end), one screen per step, footer, overlay."""
+"""The kiosk window: header (name, clock, extra buttons, large mode, language, end), the six-step
+progress bar, one screen per step, footer (demo tray), overlays (countdown, end confirmation)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QMainWindow, QPushButton, QScrollArea, QStackedWidget, QVBoxLayout,
+                               QWidget)
 
 from kiosk.devices.face.screen_flash import ScreenFlash
 from kiosk.devices.ports import Camera
@@ -16,6 +18,7 @@ from kiosk.flows.journey import FlowState, Step
 from kiosk.flows.staff_state import StaffPurpose, StaffView
 from kiosk.ui import staff_strings as SS
 from kiosk.ui import strings as S
+from kiosk.ui import theme
 from kiosk.ui.controller import KioskController
 from kiosk.ui.help_overlay import HelpOverlay
 from kiosk.ui.lockdown import Lockdown
@@ -29,40 +32,13 @@ from kiosk.ui.screens.form import FormScreen
 from kiosk.ui.screens.materials import MaterialsScreen
 from kiosk.ui.screens.receipt import RatingScreen, ReceiptScreen, SubmittingScreen
 from kiosk.ui.screens.review import ReviewScreen
-from kiosk.ui.screens.staff import OverrideScreen, StaffConsoleScreen, StaffSignInScreen
 from kiosk.ui.screens.scan import ScanScreen
-
-
-class TimeoutOverlay(QFrame):
-    """The inactivity warning with a countdown, over the whole window."""
-
-    def __init__(self, parent: QWidget, on_stay: Callable[[], None]) -> None:
-        super().__init__(parent)
-        self.setObjectName("overlay")
-        box = QFrame()
-        box.setObjectName("overlayBox")
-        box.setFixedWidth(720)
-        lay = QVBoxLayout(box)
-        lay.setContentsMargins(40, 30, 40, 30)
-        lay.setSpacing(16)
-        self.title = label("", "title", align=Qt.AlignmentFlag.AlignCenter)
-        self.count = label("", "countdown", align=Qt.AlignmentFlag.AlignCenter)
-        self.body = label("", "subtitle", wrap=True, align=Qt.AlignmentFlag.AlignCenter)
-        self.stay = button("", "primary")
-        self.stay.clicked.connect(on_stay)
-        for w in (self.title, self.count, self.body, self.stay):
-            lay.addWidget(w)
-        outer = QVBoxLayout(self)
-        outer.addStretch(1)
-        outer.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
-        outer.addStretch(1)
-        self.hide()
-
-    def render(self, lang: str, seconds: int) -> None:  # type: ignore[override]  # see Screen.render
-        self.title.setText(S.STILL_THERE.get(lang))
-        self.count.setText(str(max(0, seconds)))
-        self.body.setText(S.TIMEOUT_BODY.format(s=max(0, seconds)).get(lang))
-        self.stay.setText(S.STAY.get(lang))
+from kiosk.ui.screens.staff import OverrideScreen, StaffConsoleScreen, StaffSignInScreen
+from kiosk.ui.overlays import ConfirmEndOverlay, TimeoutOverlay
+from kiosk.ui.progress import StepsBar
+from kiosk.ui.scaling import apply_scale
+from kiosk.ui.theme import LARGE_SCALE, NORMAL_SCALE, stylesheet
+from kiosk.ui.touch import kinetic
 
 
 class KioskWindow(QMainWindow):
@@ -86,24 +62,40 @@ class KioskWindow(QMainWindow):
         header = QFrame()
         header.setObjectName("header")
         hl = QHBoxLayout(header)
-        hl.setContentsMargins(28, 12, 28, 12)
-        self.name = label("", "kioskName")
+        hl.setContentsMargins(28, 8, 28, 8)
+        hl.setSpacing(16)
+        self.name = label("", "kioskName", wrap=True)
         self.clock = label("", "clock")
+        # Other features put their header buttons here (add_header_button), left of the three below.
+        self.header_buttons = QHBoxLayout()
+        self.header_buttons.setContentsMargins(0, 0, 0, 0)
+        self.large_button = button("", "headerButton")
         self.lang_button = button("", "headerButton")
-        self.lang_button.setObjectName("headerButton")
         self.end_button = button("", "headerButton")
         # On every screen: one touch raises a call staff see (kiosk/flows/staff.py).
         self.help_button = button(SS.HELP_BUTTON, "helpButton")
         self.help_button.clicked.connect(lambda: controller.dispatch(ev.HelpRequested()))
+        self.large_button.clicked.connect(self._on_large_clicked)
         self.lang_button.clicked.connect(self._on_lang_clicked)
-        self.end_button.clicked.connect(lambda: controller.dispatch(ev.CancelRequested()))
-        hl.addWidget(self.name, 1)
-        hl.addWidget(self.clock)
-        hl.addSpacing(20)
-        hl.addWidget(self.help_button)
+        self.end_button.clicked.connect(self._on_end_clicked)
+        # The name above the clock: in large mode the header's buttons leave too little width for
+        # both side by side (the name would wrap into a column of single words).
+        title = QVBoxLayout()
+        title.setContentsMargins(0, 0, 0, 0)
+        title.setSpacing(0)
+        title.addWidget(self.name)
+        title.addWidget(self.clock)
+        hl.addLayout(title, 1)
+        hl.addSpacing(8)
+        hl.addLayout(self.header_buttons)
+        self.add_header_button(self.help_button)   # first in the slot: voice's buttons follow it
+        hl.addWidget(self.large_button)
         hl.addWidget(self.lang_button)
         hl.addWidget(self.end_button)
         col.addWidget(header)
+        self.steps = StepsBar()
+        self._in_journey = False
+        col.addWidget(self.steps)
 
         self.stack = QStackedWidget()
         self.screens: dict[Step, Screen] = {
@@ -131,23 +123,35 @@ class KioskWindow(QMainWindow):
             StaffView.OVERRIDE: OverrideScreen(),
             StaffView.CONSOLE: StaffConsoleScreen(lambda: self.lockdown.active),
         }
-        for screen in (*self.screens.values(), *self.staff_screens.values()):
+        # Each screen sits in a kinetic scroll area: a screen taller than the panel (large mode
+        # on a small display) scrolls by dragging instead of pushing the window off the screen.
+        self.holders: dict[Step, QScrollArea] = {}
+        self.staff_holders: dict[StaffView, QScrollArea] = {}
+        keyed: list[tuple[Step | StaffView, Screen]] = [*self.screens.items(), *self.staff_screens.items()]
+        for key, screen in keyed:
             screen.intent.connect(controller.dispatch)
-            self.stack.addWidget(screen)
+            holder = QScrollArea()
+            holder.setObjectName("screenHolder")
+            holder.setWidgetResizable(True)
+            holder.setWidget(screen)
+            kinetic(holder)
+            if isinstance(key, StaffView):
+                self.staff_holders[key] = holder
+            else:
+                self.holders[key] = holder
+            self.stack.addWidget(holder)
         col.addWidget(self.stack, 1)
 
         footer = QFrame()
         footer.setObjectName("footer")
         fl = QHBoxLayout(footer)
-        fl.setContentsMargins(28, 10, 28, 10)
-        self.progress = label("", "progress")
-        fl.addWidget(self.progress)
+        fl.setContentsMargins(28, 6, 28, 6)
         fl.addStretch(1)
         # Demo tray: stands in for placing a real card on the reader (simulated reader only).
         self.demo_buttons = []
         self.demo_remove = None
         if demo_citizens and on_demo_insert:
-            self.demo_caption = label("", "help")
+            self.demo_caption = label("", "staffNote")
             fl.addWidget(self.demo_caption)
             for c in demo_citizens:
                 # The presenter needs to know which demo card shows a photo attack at the camera.
@@ -163,10 +167,19 @@ class KioskWindow(QMainWindow):
             self.demo_remove.clicked.connect(on_demo_remove)
             fl.addWidget(self.demo_remove)
         col.addWidget(footer)
+        self.footer = footer
+        self._has_tray = bool(self.demo_buttons) or self.demo_remove is not None
+        footer.setVisible(self._has_tray)
 
+        form = self.screens[Step.FORM]
+        assert isinstance(form, FormScreen)
+        form.keyboard.opened.connect(lambda _field: self._show_steps())
+        form.keyboard.closed.connect(lambda: self._show_steps())
         self.overlay = TimeoutOverlay(root, lambda: controller.dispatch(ev.UserActive()))
         self.help_overlay = HelpOverlay(root, controller.dispatch)
         self.on_lockdown_released: Callable[[], object] = self.close
+        self.confirm_end = ConfirmEndOverlay(root, lambda: controller.dispatch(ev.CancelRequested()))
+        self.scale: float | None = None
         controller.state_changed.connect(self._on_state_changed)
         self.clock_timer = QTimer(self)
         self.clock_timer.setInterval(1000)
@@ -174,13 +187,50 @@ class KioskWindow(QMainWindow):
         self.clock_timer.start()
         self._on_state_changed(controller.state)
 
+    def _show_steps(self, in_journey: bool | None = None) -> None:
+        """The six steps (and the demo tray), except while an on-screen keyboard is open: the
+        keyboard needs their height (in large mode the form is otherwise taller than the panel),
+        and the screen scrolls so that the whole keyboard shows under the field."""
+        if in_journey is None:
+            in_journey = self._in_journey
+        self._in_journey = in_journey
+        form = self.screens[Step.FORM]
+        typing = isinstance(form, FormScreen) and form.keyboard.isVisible()
+        self.steps.setVisible(in_journey and not typing)
+        self.footer.setVisible(self._has_tray and not typing)
+        if typing and isinstance(form, FormScreen):
+            holder = self.holders[Step.FORM]
+            QTimer.singleShot(0, lambda: holder.ensureWidgetVisible(form.keyboard, 0, 0))
+
     def current_screen(self) -> Screen:
         view = self.controller.state.staff.view
         return self.staff_screens[view] if view is not None else self.screens[self.controller.state.step]
 
+    def current_holder(self) -> QScrollArea:
+        """The scroll area of the screen shown now (a staff screen over the step, or the step's)."""
+        view = self.controller.state.staff.view
+        return self.staff_holders[view] if view is not None else self.holders[self.controller.state.step]
+
+    def add_header_button(self, widget: QPushButton) -> None:
+        """Add a button to the header, left of large mode / language / end (e.g. "Ask staff").
+        It gets the header's style if it has no object name of its own."""
+        if not widget.objectName():
+            widget.setObjectName("headerButton")
+        self.header_buttons.addWidget(widget)
+
+    def apply_mode(self, large: bool) -> None:
+        """Switch the theme to large (×LARGE_SCALE) or normal mode; layouts made since the last
+        call are scaled too. GUI thread."""
+        scale = LARGE_SCALE if large else NORMAL_SCALE
+        theme.SCALE = scale   # the on-screen keyboards read it each time they open
+        if scale != self.scale:
+            self.scale = scale
+            self.setStyleSheet(stylesheet(scale))
+        apply_scale(self, scale)
+
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        self.overlay.setGeometry(self._root.rect())
-        self.help_overlay.setGeometry(self._root.rect())
+        for overlay in (self.overlay, self.confirm_end, self.help_overlay):
+            overlay.setGeometry(self._root.rect())
         super().resizeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
@@ -189,8 +239,16 @@ class KioskWindow(QMainWindow):
             return
         super().closeEvent(event)
 
+    def _on_large_clicked(self) -> None:
+        self.controller.dispatch(ev.LargeModeChosen(not self.controller.state.large))
+
     def _on_lang_clicked(self) -> None:
-        self.controller.dispatch(ev.LanguageChosen("en" if self.controller.state.lang == "zh" else "zh"))
+        # What is typed on the page and not yet sent with Next goes along, so nothing is lost.
+        typed = self.current_screen().typed_values()
+        self.controller.dispatch(ev.LanguageChosen("en" if self.controller.state.lang == "zh" else "zh", typed))
+
+    def _on_end_clicked(self) -> None:
+        self.confirm_end.ask(self.controller.state.lang)
 
     def _on_clock_timeout(self) -> None:
         now = self.controller.clock()
@@ -205,23 +263,32 @@ class KioskWindow(QMainWindow):
         self.name.setText(self.kiosk_name.get(lang))
         self.clock.setText(now.strftime("%Y-%m-%d  %H:%M"))
         self.lang_button.setText(S.LANG_SWITCH[lang].get(lang))
+        self.large_button.setText((S.LARGE_OFF if state.large else S.LARGE_ON).get(lang))
         self.end_button.setText(S.END.get(lang))
         self.end_button.setVisible(state.step not in (Step.ATTRACT, Step.SUBMITTING))
+        if state.step in (Step.ATTRACT, Step.SUBMITTING):
+            self.confirm_end.hide()   # the session ended (or is being stored): nothing left to confirm
         if state.step == Step.ATTRACT:
             for other in (*self.screens.values(), *self.staff_screens.values()):
                 if other is not self.staff_screens.get(state.staff.view):   # type: ignore[arg-type]
                     other.reset()   # the session ended: no citizen data may linger on hidden screens
+        # Before rendering: what screens size from theme.SCALE (keyboards, pads) reads it then.
+        theme.SCALE = LARGE_SCALE if state.large else NORMAL_SCALE
         step_screen = self.screens[state.step]
         step_screen.render(state, now)
         screen = step_screen
         if state.staff.view is not None:
             screen = self.staff_screens[state.staff.view]
             screen.render(state, now)
-        self.stack.setCurrentWidget(screen)
+        self.stack.setCurrentWidget(self.current_holder())
         self._render_help(state)
-        i, n = state.progress(now)
-        self.progress.setText(S.STEP_OF.format(i=i, n=n).get(lang)
-                              if state.step not in (Step.ATTRACT, Step.SCAN_RECEIPT) else "")
+        # The six steps are the citizen's application: not the attract screen, the receipt
+        # scan (no application) or staff screens (not the citizen's).
+        in_journey = state.step not in (Step.ATTRACT, Step.SCAN_RECEIPT) and state.staff.view is None
+        if in_journey:
+            self.steps.render(state, now)
+        self._show_steps(in_journey)
+        self.apply_mode(state.large)   # layouts the render made (a form page, a bundle grid)
         at_rest = state.step == Step.ATTRACT
         for b in self.demo_buttons:
             b.setVisible(at_rest)
@@ -233,11 +300,11 @@ class KioskWindow(QMainWindow):
         if state.staff.lockdown_released and self.lockdown.active:
             self.lockdown.release()
             QTimer.singleShot(0, self.on_lockdown_released)
+        if self.confirm_end.isVisible():
+            self.confirm_end.ask(lang)   # in the language now chosen
         if state.warning:
-            self.overlay.setGeometry(self._root.rect())
             self.overlay.render(lang, int(state.seconds_left(now) or 0))
-            self.overlay.show()
-            self.overlay.raise_()
+            self.overlay.cover()
         else:
             self.overlay.hide()
 

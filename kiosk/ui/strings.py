@@ -102,3 +102,17 @@ KEY_BIRTH = T("出生日期（年月日6位，如 900821）", "Date of birth (YY
 KEY_EXPIRY = T("有效期至（年月日6位，如 360815）", "Expiry date (YYMMDD, e.g. 360815)")
 KEY_CLEAR = T("清除", "Clear")
 KEY_SUBMIT = T("读取证件", "Read my card")
+# 长辈版 / large mode, the six-step progress, touch scrolling, ending a session (issue 13).
+LARGE_ON = T("长辈版 大字", "Large text")
+LARGE_OFF = T("标准版", "Standard text")
+ATTRACT_LARGE = T("长辈版：大字、慢一点", "Large text, more time (长辈版)")
+JOURNEY_STEPS = (T("读卡", "Card"), T("核验", "Check"), T("选事项", "Choose"), T("填写", "Fill in"),
+                 T("核对", "Review"), T("回执", "Receipt"))
+STEP_MATERIALS = T("材料", "Documents")
+FREQUENT = T("常用", "Frequently used")
+PAGE_UP = T("↑\n上一屏", "↑\nUp")
+PAGE_DOWN = T("↓\n下一屏", "↓\nDown")
+END_CONFIRM_TITLE = T("结束办理吗？", "End this session?")
+END_CONFIRM_BODY = T("结束后，您填写的内容将被清除，需要重新开始。", "If you end now, what you have entered is cleared and you start again.")
+END_CONFIRM_YES = T("是，结束办理", "Yes, end it")
+END_CONFIRM_NO = T("否，继续办理", "No, continue")

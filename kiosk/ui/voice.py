@@ -26,13 +26,13 @@ from kiosk.flows.journey import FlowState, Step
 from kiosk.ui import strings as S
 from kiosk.ui.narration import countdown_warning, narrate
 from kiosk.ui.screens.base import button
+from kiosk.ui.theme import MM_PER_PX
 
 if TYPE_CHECKING:
     from kiosk.ui.main_window import KioskWindow
 
 log = logging.getLogger(__name__)
 
-MM_PER_PX = 0.248   # the reference panel: 21.5", 1920×1080
 REPEAT_MM = {False: 12.0, True: 16.0}   # ≥10 mm, and ≥15 mm in large mode, with a margin
 
 
@@ -204,15 +204,9 @@ class VoiceControls(QObject):
         narrator.large_changed.connect(self.set_large)
         self.set_large(False)
 
-    def add_to_header(self, header: QBoxLayout, before: QWidget) -> None:
-        """Put Repeat, headset and the voice switch into the header, left of `before` (the language)."""
-        at = max(0, header.indexOf(before))
-        for i, w in enumerate((self.repeat, self.headset, self.toggle)):
-            header.insertWidget(at + i, w)
-
-    def add_to_attract(self, column: QBoxLayout, after: QWidget) -> None:
-        """Put the large voice switch into the attract screen's column, below `after`."""
-        column.insertWidget(column.indexOf(after) + 1, self.attract_toggle, 0, Qt.AlignmentFlag.AlignHCenter)
+    def add_to_attract(self, layout: QBoxLayout, after: QWidget) -> None:
+        """Put the large voice switch into the attract screen's row of choices, after `after`."""
+        layout.insertWidget(layout.indexOf(after) + 1, self.attract_toggle, 0, Qt.AlignmentFlag.AlignHCenter)
 
     def set_large(self, large: bool) -> None:
         """Size the Repeat button for normal or large mode (≥10 mm / ≥15 mm on the reference panel)."""
@@ -269,14 +263,16 @@ def attach_voice(window: KioskWindow, speaker: Speaker | None, on_at_start: bool
     controller = window.controller
     narrator = Narrator(speaker, controller.clock, on_at_start, attract_idle_s, parent=window)
     controls = VoiceControls(narrator, parent=window)
-    holder = window.lang_button.parentWidget()
-    header = holder.layout() if holder is not None else None
-    assert isinstance(header, QBoxLayout), "the language button sits in the header's row"
-    controls.add_to_header(header, window.lang_button)
+    for w in (controls.repeat, controls.headset, controls.toggle):
+        window.add_header_button(w)   # after "Ask staff", left of large mode / language / End
     attract = window.screens[Step.ATTRACT]
-    controls.add_to_attract(attract.outer, attract.sub)   # type: ignore[attr-defined]
+    controls.add_to_attract(attract.choices, attract.large)   # type: ignore[attr-defined]
+    # Large mode turns voice on (and off again if it was what turned it on): before on_state, so
+    # the first screen in large mode is already said.
+    controller.state_changed.connect(lambda s: narrator.follow_large(s.large))
     controller.state_changed.connect(narrator.on_state)
     controller.state_changed.connect(controls.on_state)
+    narrator.follow_large(controller.state.large)
     narrator.on_state(controller.state)
     controls.on_state(controller.state)
     return narrator, controls

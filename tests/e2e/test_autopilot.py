@@ -112,3 +112,16 @@ def test_autopilot_with_voice_on_speaks_every_step_and_says_how_much(tmp_path):
     # Attract, card, face, choose, every form page, materials, review, receipt summary, rating.
     assert int(spoken[0].split()[3]) >= 20, spoken
     assert "申请已提交" not in res.stderr and "请放置身份证件" not in res.stderr   # nothing spoken is logged
+
+
+def test_autopilot_in_large_mode_walks_the_journey_with_voice_on(tmp_path):
+    """--large: each journey turns on 长辈版 at the attract screen; large mode turns voice on, the
+    keyboards are typed on at the large size, and the receipt is written."""
+    env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
+    res = subprocess.run([sys.executable, str(ROOT / "main.py"), "--simulate", "--autopilot", "--offscreen",
+                          "--large", "--step-delay", "100", "--data-dir", str(tmp_path)],
+                         capture_output=True, text=True, timeout=240, env=env)
+    assert res.returncode == 0, res.stderr[-3000:]
+    spoken = [line for line in res.stdout.splitlines() if line.startswith("autopilot: voice on, ")]
+    assert len(spoken) == 1 and int(spoken[0].split()[3]) >= 20, spoken
+    assert len(list(DataFolder(tmp_path).receipts.glob("receipt-*.pdf"))) == 1

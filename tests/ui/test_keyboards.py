@@ -238,15 +238,17 @@ def test_the_autopilot_types_through_the_keyboards(qtbot, make_kiosk):
     assert pilot.typist.touches > 40, pilot.typist.touches
 
 
-def test_keys_are_at_least_10_mm_and_15_mm_in_large_mode_on_the_reference_panel(qtbot, make_kiosk, monkeypatch):
+def test_keys_are_at_least_10_mm_and_15_mm_in_large_mode_on_the_reference_panel(qtbot, make_kiosk):
     from PySide6.QtWidgets import QPushButton
 
     from kiosk.ui import theme
     parts, ui = make_kiosk()
     ui.window.resize(1920, 1080)
     screen = to_page_with(qtbot, parts, ui, "newborn", "baby_birth_hospital")
-    for scale, least in ((1.0, 10.0), (1.5, 15.0)):
-        monkeypatch.setattr(theme, "SCALE", scale)
+    for large, least in ((False, 10.0), (True, 15.0)):
+        if large:
+            tap(qtbot, ui.window.large_button)   # the header's switch: the window sets theme.SCALE
+        assert theme.SCALE == (theme.LARGE_SCALE if large else theme.NORMAL_SCALE)
         for fid, modes in (("baby_birth_hospital", (PINYIN, HANDWRITING, DIGITS, "letters")), ("baby_birth_date", (DATE,))):
             kb = open_keyboard(qtbot, screen, fid)
             for mode in modes:
@@ -256,7 +258,7 @@ def test_keys_are_at_least_10_mm_and_15_mm_in_large_mode_on_the_reference_panel(
                 keys = [b for b in kb.findChildren(QPushButton) if b.isVisible()]
                 assert len(keys) >= 6
                 smallest = min(min(b.width(), b.height()) for b in keys) * theme.MM_PER_PX
-                assert smallest >= least, (mode, scale, smallest)
+                assert smallest >= least, (mode, large, smallest)
             tap(qtbot, kb.done)
 
 
@@ -277,3 +279,29 @@ def test_a_scribbling_hand_cannot_grow_the_handwriting_pad_without_end(qtbot):
         QTest.mouseMove(pad, QPoint(i % 300, (i // 300) % 300))
     QTest.mouseRelease(pad, LEFT, Qt.KeyboardModifier.NoModifier, QPoint(299, 299))
     assert len(pad.strokes) == 1 and len(pad.strokes[0]) <= MAX_POINTS
+
+
+def test_in_large_mode_the_whole_keyboard_and_the_field_show_on_the_reference_panel(qtbot, make_kiosk):
+    """Large mode's keyboard is taller than the room under the six steps: while it is open the
+    steps, the demo tray, the page title and the page buttons give way and the screen scrolls to
+    show all its keys under the field, with Back/Next still there."""
+    parts, ui = make_kiosk()
+    win = ui.window
+    win.resize(1920, 1080)
+    tap(qtbot, win.large_button)
+    screen = to_page_with(qtbot, parts, ui, "newborn", "child_birth_place")
+    holder = win.holders[Step.FORM]
+    for fid in ("child_birth_place", "child_birth_date"):
+        kb = open_keyboard(qtbot, screen, fid)
+        edit = screen.fields[fid].edit
+
+        def all_in_view(edit=edit, kb=kb) -> bool:
+            # Every key, and the line being typed in (its middle, in both scroll areas).
+            view, line = global_rect(holder.viewport()), global_rect(edit).center()
+            return view.contains(global_rect(kb)) and view.contains(line) \
+                and global_rect(screen.scroll_area.viewport()).contains(line)
+        qtbot.waitUntil(all_in_view, timeout=WAIT)
+        assert not win.steps.isVisible() and not win.footer.isVisible() and screen.next.isVisible()
+        tap(qtbot, kb.done)                     # 完成 gives the room back: steps, tray, title
+        qtbot.waitUntil(lambda: win.steps.isVisible() and win.footer.isVisible() and screen.title.isVisible(),
+                        timeout=WAIT)

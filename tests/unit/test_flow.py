@@ -244,10 +244,54 @@ def test_language_switch_on_any_step_keeps_session(config, identity, now):
     assert s2.lang == "en" and s2.step == s.step and s2.session == s.session
 
 
-def test_progress_counts_form_pages(config, identity, now):
+def test_progress_is_six_steps_with_the_form_pages_inside_the_fill_in_step(config, identity, now):
+    s = at_choose(config, identity, now)
+    assert s.progress(now) == (3, 6) and s.form_page(now) is None
+    s, _ = handle(s, ev.BundleChosen("newborn"), now)
+    assert s.progress(now) == (4, 6)   # 读卡 · 核验 · 选事项 · [填写] · 核对 · 回执
+    assert s.form_page(now) == (1, 4)
+
+
+def test_session_end_returns_to_the_kiosk_language_and_normal_mode(config, identity, now):
+    s = at_choose(config, identity, now)
+    s, _ = handle(s, ev.LanguageChosen("en"), now)
+    s, _ = handle(s, ev.LargeModeChosen(True), now)
+    assert s.lang == "en" and s.large
+    s, _ = handle(s, ev.CancelRequested(), now)
+    assert s.step == Step.ATTRACT and s.lang == config.language == "zh" and not s.large
+
+
+def test_choices_made_on_the_attract_screen_carry_into_the_session(config, now):
+    s = initial_state(config)
+    s, _ = handle(s, ev.LargeModeChosen(True), now)
+    s, _ = handle(s, ev.LanguageChosen("en"), now)
+    s, _ = handle(s, ev.CardInserted(), now)
+    assert s.step == Step.READING_CARD and s.large and s.lang == "en"
+
+
+def test_choices_left_on_the_attract_screen_reset_after_the_timeout(config, now):
+    s, _ = handle(initial_state(config), ev.LargeModeChosen(True), now)
+    s, _ = handle(s, ev.Tick(), now + timedelta(seconds=config.timeout_seconds - 1))
+    assert s.large
+    s, _ = handle(s, ev.Tick(), now + timedelta(seconds=config.timeout_seconds + 1))
+    assert not s.large and s.lang == config.language
+
+
+def test_large_mode_waits_longer_before_wiping(config, identity, now):
+    s = at_choose(config, identity, now)
+    s, _ = handle(s, ev.LargeModeChosen(True), now)
+    later = now + timedelta(seconds=config.timeout_seconds + 1)
+    s2, _ = handle(s, ev.Tick(), later)
+    assert s2.step == Step.CHOOSE_BUNDLE and s2.session is not None
+    s3, _ = handle(s, ev.Tick(), now + timedelta(seconds=config.large_timeout_seconds + 1))
+    assert s3.step == Step.ATTRACT and s3.session is None
+
+
+def test_language_switch_keeps_what_was_typed_on_the_form_page(config, identity, now):
     s = at_choose(config, identity, now)
     s, _ = handle(s, ev.BundleChosen("newborn"), now)
-    assert s.progress(now) == (4, 3 + 4 + 1 + 2)   # card, face, choose, 4 pages, materials, review, receipt
+    s, _ = handle(s, ev.LanguageChosen("en", {"applicant_phone": "13800138000"}), now)
+    assert s.lang == "en" and s.session.answers["applicant_phone"] == "13800138000"
 
 
 def test_a_field_needed_later_on_an_earlier_page_is_asked_before_review(small_catalogue, identity, now):

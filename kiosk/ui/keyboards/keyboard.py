@@ -21,6 +21,7 @@ from kiosk.devices.input_engines.pinyin import MAX_PINYIN, Candidate, normalise
 from kiosk.domain.catalogue import FieldDef
 from kiosk.domain.text import Text
 from kiosk.ui.keyboards import engines
+from kiosk.ui.screens.base import follow_checked
 from kiosk.ui.keyboards import strings as S
 from kiosk.ui.keyboards.candidates import CandidateBar
 from kiosk.ui.keyboards.date_picker import DatePicker, date_range
@@ -109,6 +110,7 @@ class OnScreenKeyboard(QFrame):
         self.tabs: dict[str, QPushButton] = {}
         for mode in TEXT_MODES:
             b = key("", "tab")
+            follow_checked(b)   # the [checked] rule, so the palette holds the colours shown (ui audit)
             b.setCheckable(True)
             b.clicked.connect(lambda _=False, m=mode: self.set_mode(m))
             self.tab_group.addButton(b)

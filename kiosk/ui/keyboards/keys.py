@@ -46,7 +46,7 @@ QPushButton#sideKey, QPushButton#backspaceKey, QPushButton#doneKey {{ min-width:
 QPushButton#stepKey {{ font-size: {round(40 * s)}px; font-weight: bold; color: {theme.PRIMARY_DARK}; max-width: {round(k * 3)}px; }}
 QPushButton#doneKey {{ background: {theme.PRIMARY}; color: white; font-weight: bold; border-color: {theme.PRIMARY}; }}
 QPushButton#tab {{ color: {theme.PRIMARY_DARK}; font-weight: bold; }}
-QPushButton#tab:checked {{ background: {theme.PRIMARY}; color: white; border-color: {theme.PRIMARY}; }}
+QPushButton#tab[checked="true"] {{ background: {theme.PRIMARY}; color: white; border-color: {theme.PRIMARY}; }}
 QPushButton#candidate {{ font-size: {cand}px; min-width: {round(k * 1.3)}px; }}
 QPushButton#pageKey {{ color: {theme.PRIMARY_DARK}; font-weight: bold; }}
 QPushButton:disabled {{ color: #9aa5b5; border-color: #c9d4e5; background: #f3f6fb; }}

@@ -21,8 +21,9 @@ class AccessKeyScreen(Screen):
         self.can.setObjectName("can")
         self.can.setMaxLength(6)
         self.can.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.can.setStyleSheet("font-size: 44px; letter-spacing: 12px;")
         pad = DigitPad(left="⌫", right="C", key_size=110)    # the form's digit pad, with ⌫ and C in it
+        for b in pad.keys.values():
+            b.setObjectName("padKey")   # the theme's pad keys: scaled with large mode
         pad.pressed.connect(self._on_key_clicked)
         self.keys = pad.keys
         left = QVBoxLayout()

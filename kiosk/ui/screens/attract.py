@@ -15,7 +15,7 @@ from kiosk.flows.staff_state import StaffPurpose
 from kiosk.ui import assist_strings as A
 from kiosk.ui import staff_strings as SS
 from kiosk.ui import strings as S
-from kiosk.ui.screens.base import Screen, button, label
+from kiosk.ui.screens.base import Screen, button, button_row, label
 
 # Both languages: the citizen has not chosen one yet (issue 14 part 3).
 SCAN_RECEIPT = Text("扫回执查进度  Scan your receipt", "Scan your receipt  扫回执查进度")
@@ -58,8 +58,11 @@ class AttractScreen(Screen):
         self.health_faults: tuple[Text, ...] = ()     # from the newest health report (show_health)
         self._intake_closed: tuple[Text, ...] = ()
         # For staff walking by: applications this kiosk holds that the back office has not got yet.
-        self.backlog = label("", "help", wrap=True, align=Qt.AlignmentFlag.AlignCenter)
-        self.backlog.setStyleSheet("color: #6b7280; font-size: 15px;")
+        self.backlog = label("", "staffNote", wrap=True, align=Qt.AlignmentFlag.AlignCenter)
+        # 长辈版 in one touch, before the card goes in (the header has the same switch).
+        self._large_on = False
+        self.large = button("", "largeAttract")
+        self.large.clicked.connect(lambda: self.intent.emit(ev.LargeModeChosen(not self._large_on)))
         self.outer.addStretch(2)
         self.outer.addWidget(self.card_icon)
         self.outer.addWidget(self.hero)
@@ -67,13 +70,14 @@ class AttractScreen(Screen):
         self.outer.addSpacing(24)
         self.outer.addWidget(self.sub)
         # Progress without a card: scan the receipt's QR code, or type its number or check code.
-        self.scan_button = button("", None)
-        self.scan_button.setObjectName("scanReceipt")
-        self.scan_button.setMinimumHeight(96)
-        self.scan_button.setMinimumWidth(560)
+        self.scan_button = button("", "scanReceipt")
         self.scan_button.clicked.connect(lambda: self.intent.emit(ev.ScanRequested()))
         self.outer.addSpacing(12)
-        self.outer.addWidget(self.scan_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        # Large mode, voice (kiosk.ui.voice puts its switch after large mode) and the receipt scan
+        # side by side: one row keeps the large-mode attract screen within the panel.
+        self.choices = button_row(self.large, self.scan_button, stretch_first=True)
+        self.choices.addStretch(1)
+        self.outer.addLayout(self.choices)
         # Identity without the card (issue 12 part 6): only while the identity service can answer.
         self.no_card = button("", "primary")
         self.no_card.clicked.connect(lambda: self.intent.emit(ev.NoCardRequested()))
@@ -98,6 +102,8 @@ class AttractScreen(Screen):
         self.privacy.setText(self.t(S.ATTRACT_PRIVACY))
         self.staff_entry.setText(self.t(SS.STAFF_ENTRY))
         self.scan_button.setText(self.t(SCAN_RECEIPT))
+        self._large_on = state.large
+        self.large.setText(self.t(S.LARGE_OFF if state.large else S.ATTRACT_LARGE))
         self.show_notice(state.notice, ok=state.notice == msg.THANKS)
         pending, since = state.sync_backlog
         self.backlog.setVisible(pending > 0)

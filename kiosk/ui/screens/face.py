@@ -19,7 +19,7 @@ from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState, Step
 from kiosk.flows.staff_state import StaffPurpose
 from kiosk.ui import strings as S
-from kiosk.ui.screens.base import Screen, button, button_row, label
+from kiosk.ui.screens.base import Screen, button, button_row, label, repolish
 
 PREVIEW_W, PREVIEW_H = 640, 480
 STAFF_CHECK = Text("请工作人员核验", "Staff verification")
@@ -37,11 +37,9 @@ class FaceCheckScreen(Screen):
         self.title = label("", "title")
         self.preview = label("", "preview", align=Qt.AlignmentFlag.AlignCenter)
         self.preview.setFixedSize(PREVIEW_W, PREVIEW_H)
-        self.instruction = label("", "subtitle", wrap=True)
         # The one thing to do now ("turn your head to your left") must be readable from a step away.
-        self.instruction.setStyleSheet("font-size: 30px; font-weight: 600; color: #0b57d0;")
-        self.status = label("", "title", wrap=True)
-        self.status.setStyleSheet("font-size: 28px;")
+        self.instruction = label("", "faceInstruction", wrap=True)
+        self.status = label("", "faceStatus", wrap=True)
         self.retry = button("", "primary")
         self.retry.clicked.connect(self._on_retry_clicked)
         # Once the check has failed for good (or cannot run): a clerk confirms identity in person.
@@ -77,10 +75,12 @@ class FaceCheckScreen(Screen):
             # While checking, the verifier's current instruction replaces the general one.
             self.instruction.setText(self.t(face.message) if face.message else self.t(S.FACE_INSTRUCTION))
             self.status.setText(self.t(S.FACE_CHECKING))
-            self.status.setStyleSheet("font-size: 28px;")
         else:
             self.status.setText(self.t(face.message))
-            self.status.setStyleSheet("font-size: 28px; color: #b3261e;")
+        failed = "false" if face.checking else "true"
+        if self.status.property("failed") != failed:
+            self.status.setProperty("failed", failed)
+            repolish(self.status)
         self.retry.setText(self.t(S.FACE_RETRY))
         self.retry.setVisible(not face.checking and not face.needs_staff)
         self.staff_check.setText(self.t(STAFF_CHECK))

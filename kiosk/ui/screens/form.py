@@ -3,16 +3,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QLineEdit, QPushButton, QScrollArea, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.domain.catalogue import FieldDef
 from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState
 from kiosk.ui import strings as S
+from kiosk.ui import theme
 from kiosk.ui.keyboards.dock import keep_visible
 from kiosk.ui.keyboards.keyboard import OnScreenKeyboard
-from kiosk.ui.screens.base import Screen, button, button_row, clear_layout, label, repolish
+from kiosk.ui.screens.base import Screen, button, button_row, clear_layout, follow_checked, label, repolish
+from kiosk.ui.touch import ScrollPanel
 
 
 class FieldWidget(QWidget):
@@ -29,23 +30,27 @@ class FieldWidget(QWidget):
         lay.setContentsMargins(0, 4, 0, 4)
         lay.setSpacing(6)
         head = QHBoxLayout()
-        head.addWidget(label(f.label.get(lang), "fieldLabel"))
+        head.addWidget(label(f.label.get(lang), "fieldLabel", wrap=True))
         self.mark = label("", "verified")
         head.addWidget(self.mark)
         head.addStretch(1)
         lay.addLayout(head)
         if f.help:
             lay.addWidget(label(f.help.get(lang), "help", wrap=True))
+        if f.type == "date":   # shown as text: a placeholder vanishes at the first digit
+            lay.addWidget(label(S.DATE_HINT.get(lang), "dateHint", wrap=True))
         self.edit: QLineEdit | None = None
         self.group: QButtonGroup | None = None
         if f.type == "choice":
             row = QHBoxLayout()
+            row.setSpacing(16)
             self.group = QButtonGroup(self)
             self.group.setExclusive(True)
             for c in f.choices:
                 b = button(c.label.get(lang), "choice")
                 b.setCheckable(True)
                 b.setProperty("value", c.value)
+                follow_checked(b)
                 b.setChecked(c.value == value)
                 self.group.addButton(b)
                 row.addWidget(b)
@@ -55,8 +60,6 @@ class FieldWidget(QWidget):
         else:
             self.edit = QLineEdit(value)
             self.edit.setObjectName(f"input_{f.id}")
-            if f.type == "date":
-                self.edit.setPlaceholderText(S.DATE_HINT.get(lang))
             if f.max_length:
                 self.edit.setMaxLength(f.max_length)
             self.edit.textChanged.connect(self._on_changed)   # typed on the on-screen keyboard too
@@ -133,12 +136,11 @@ class FormScreen(Screen):
         super().__init__()
         self.title = label("", "title")
         self.page_label = label("", "progress")
+        self.page_label.hide()   # the page shows in the progress bar's 填写 step
         self.body = QWidget()
         self.body_layout = QVBoxLayout(self.body)
         self.body_layout.setSpacing(14)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.body)
+        self.panel = ScrollPanel(self.body)
         self.back = button("")
         self.next = button("", "primary")
         self.back.clicked.connect(self._on_back_clicked)
@@ -148,12 +150,13 @@ class FormScreen(Screen):
         head.addWidget(self.page_label)
         self.outer.addLayout(head)
         self.outer.addWidget(self.notice)
-        self.outer.addWidget(scroll, 1)
+        self.outer.addWidget(self.panel, 1)
         self.outer.addLayout(button_row(self.back, self.next))
-        self.scroll_area = scroll    # (QWidget.scroll is a method)
+        self.scroll_area = self.panel.area    # (QWidget.scroll is a method)
         # Docked under the form, in the layout (never over it): the form shrinks to make room.
         self.keyboard = OnScreenKeyboard()
-        self.keyboard.opened.connect(lambda field: keep_visible(self.scroll_area, field))
+        self.keyboard.opened.connect(self._on_keyboard_opened)
+        self.keyboard.closed.connect(self._show_chrome)
         self.outer.addWidget(self.keyboard)
         self.fields: dict[str, FieldWidget] = {}
         self._key: tuple | None = None
@@ -166,6 +169,9 @@ class FormScreen(Screen):
 
     def values(self) -> dict[str, str]:
         return {fid: w.value() for fid, w in self.fields.items()}
+
+    def typed_values(self) -> dict[str, str]:
+        return self.values()
 
     def render(self, state: FlowState, now: datetime) -> None:  # type: ignore[override]  # see Screen.render
         super().render(state, now)
@@ -182,6 +188,7 @@ class FormScreen(Screen):
         self.next.setText(self.t(S.NEXT))
         self.keyboard.set_lang(self.lang)
         self.keyboard.today = now.date()
+        self.panel.render(self.lang)
         key = (s.bundle_id, index, tuple(f.id for f in page.fields), self.lang, state.attempt)
         if key != self._key:
             self._key = key
@@ -204,6 +211,17 @@ class FormScreen(Screen):
         for fid, w in self.fields.items():
             err = s.errors.get(fid)
             w.set_error(self.t(err) if err else None)
+
+    def _on_keyboard_opened(self, field: QWidget) -> None:
+        # Large mode: the keyboard, the field and Back/Next need the height of the title and of
+        # the page buttons on the reference panel (the field's own label still says what is
+        # asked; the form still scrolls by dragging). 完成 brings them back.
+        self._show_chrome(theme.SCALE <= theme.NORMAL_SCALE)
+        keep_visible(self.scroll_area, field)
+
+    def _show_chrome(self, on: bool = True) -> None:
+        for w in (self.title, self.panel.up, self.panel.down):
+            w.setVisible(on)
 
     def _on_next_clicked(self) -> None:
         self.intent.emit(ev.NextRequested(self.values()))

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState
 from kiosk.ui import strings as S
 from kiosk.ui.screens.base import Screen, button, button_row, clear_layout, label
+from kiosk.ui.touch import ScrollPanel
 
 
 class MaterialsScreen(Screen):
@@ -21,23 +22,23 @@ class MaterialsScreen(Screen):
         self.body = QWidget()
         self.body_layout = QVBoxLayout(self.body)
         self.body_layout.setSpacing(12)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.body)
+        self.panel = ScrollPanel(self.body)
         self.back = button("")
         self.next = button("", "primary")
         self.back.clicked.connect(lambda: self.intent.emit(ev.BackRequested()))
         self.next.clicked.connect(lambda: self.intent.emit(ev.NextRequested()))
         self.outer.addWidget(self.title)
         self.outer.addWidget(self.sub)
-        self.outer.addWidget(scroll, 1)
+        self.outer.addWidget(self.panel, 1)
         self.outer.addWidget(self.notice)
         self.outer.addLayout(button_row(self.back, self.next))
         self.capture_buttons: dict[str, QPushButton] = {}
+        self._key: tuple | None = None
 
     def reset(self) -> None:
         clear_layout(self.body_layout)
         self.capture_buttons = {}
+        self._key = None
 
     def render(self, state: FlowState, now: datetime) -> None:  # type: ignore[override]  # see Screen.render
         super().render(state, now)
@@ -45,11 +46,19 @@ class MaterialsScreen(Screen):
         self.title.setText(self.t(S.MATERIALS_TITLE))
         self.back.setText(self.t(S.BACK))
         self.next.setText(self.t(S.NEXT))
+        self.panel.render(self.lang)
         needed = state.materials(now)
         self.sub.setText(self.t(S.MATERIALS_SUB if any(m.held_by_government for m in needed) else S.MATERIALS_SUB_ALL))
         if s is None:
             return
         self.next.setEnabled(s.capturing is None)
+        # Rebuilt only when what it shows changed: a touch (UserActive) re-renders the screen,
+        # and rebuilding then would delete the button under the finger before it is released.
+        key = (tuple((m.id, m.held_by_government, m.optional) for m in needed), tuple(sorted(s.attachments)),
+               s.capturing, self.lang, state.attempt)
+        if key == self._key:
+            return
+        self._key = key
         clear_layout(self.body_layout)
         self.capture_buttons = {}
         for m in needed:

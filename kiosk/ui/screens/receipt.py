@@ -11,7 +11,7 @@ from kiosk.domain.notices import PHONE_FIELD
 from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState
 from kiosk.ui import strings as S
-from kiosk.ui.screens.base import Screen, button, button_row, clear_layout, label
+from kiosk.ui.screens.base import Screen, TileButton, button, button_row, clear_layout, follow_checked, label
 
 
 class SubmittingScreen(Screen):
@@ -78,7 +78,7 @@ class RatingScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.title = label("", "title", align=Qt.AlignmentFlag.AlignCenter)
-        self.buttons: list[QPushButton] = []
+        self.buttons: list[TileButton] = []
         self.score: int | None = None
         self._number: str | None = None
         scores = QButtonGroup(self)
@@ -86,8 +86,12 @@ class RatingScreen(Screen):
         row.setSpacing(16)
         row.addStretch(1)
         for score in range(1, 6):
-            b = button("", "rating")
+            # A tile (wrapped stars and words: QPushButton cannot wrap), checkable: the choice shows.
+            b = TileButton("rating", [("", "ratingStars"), ("", "ratingText")])
+            for line in b.lines:
+                line.setAlignment(Qt.AlignmentFlag.AlignCenter)
             b.setCheckable(True)
+            follow_checked(b)
             scores.addButton(b)
             b.clicked.connect(lambda _=False, sc=score: self._on_score(sc))
             self.buttons.append(b)
@@ -104,12 +108,14 @@ class RatingScreen(Screen):
         self.reason_buttons: dict[str, QPushButton] = {}
         for group in (rating.GOOD_REASONS, rating.BAD_REASONS):   # one group shows at a time
             for i, rid in enumerate(group):
-                b = button("", "ratingOption")
-                b.setCheckable(True)
-                self.reason_buttons[rid] = b
-                reasons.addWidget(b, i // 4, i % 4)
+                reason = button("", "ratingOption")
+                reason.setCheckable(True)
+                follow_checked(reason)
+                self.reason_buttons[rid] = reason
+                reasons.addWidget(reason, i // 4, i % 4)
         self.callback = button("", "ratingOption")
         self.callback.setCheckable(True)
+        follow_checked(self.callback)
         self._has_phone = False
         lay.addWidget(self.which)
         lay.addLayout(self.departments)
@@ -168,18 +174,20 @@ class RatingScreen(Screen):
         self.department_buttons = {}
         self._has_phone = bool(app and (a := app.answer(PHONE_FIELD)) is not None and a.value.strip())
         for i, r in enumerate(app.requests if app else ()):
-            b = button("", "ratingOption")
-            b.setCheckable(True)
-            b.setProperty("department", r.department)
-            self.department_buttons[r.item_id] = b
-            self.departments.addWidget(b, i // 4, i % 4)
+            option = button("", "ratingOption")
+            option.setCheckable(True)
+            follow_checked(option)
+            option.setProperty("department", r.department)
+            self.department_buttons[r.item_id] = option
+            self.departments.addWidget(option, i // 4, i % 4)
 
     def render(self, state: FlowState, now: datetime) -> None:  # type: ignore[override]  # see Screen.render
         super().render(state, now)
         self._build_departments(state)
         self.title.setText(self.t(S.RATING_TITLE))
-        for score, (b, text) in enumerate(zip(self.buttons, S.RATING_LABELS, strict=True), start=1):
-            b.setText(f"{'★' * score}\n{self.t(text)}")
+        for score, (tile, text) in enumerate(zip(self.buttons, S.RATING_LABELS, strict=True), start=1):
+            tile.set_lines(["★" * score, self.t(text)])
+            tile.setAccessibleName(self.t(text))
         for b in self.department_buttons.values():
             b.setText(self.t(b.property("department")))
         for rid, b in self.reason_buttons.items():

@@ -22,7 +22,7 @@ from kiosk.flows.journey import FlowState, Step
 from kiosk.flows.state import ScanMode
 from kiosk.ui.scan_strings import AIM, TITLE, TYPE_TITLE
 from kiosk.ui.screens.base import Screen, button, button_row, clear_layout, label
-from kiosk.ui.theme import MUTED, OK, PRIMARY_DARK, WARN
+from kiosk.ui.theme import EDITED, MUTED, OK, PRIMARY_DARK, WARN
 
 PREVIEW_W, PREVIEW_H = 640, 360
 # The pad: digits, Crockford's letters (no I, L, O: never in a check code), then the symbols only its
@@ -51,7 +51,7 @@ HEAD_DEPARTMENT = T("部门", "Department")
 HEAD_STATUS = T("办理状态", "Status")
 HEAD_DUE = T("办结日期", "Due")
 # Done in green, refused in red, the rest in the kiosk's blue; not yet received in grey.
-STATUS_COLOURS = {"completed": OK, "approved": OK, "rejected": WARN, "more_materials_needed": "#8a5a00"}
+STATUS_COLOURS = {"completed": OK, "approved": OK, "rejected": WARN, "more_materials_needed": EDITED}
 NO_CAMERA = T("摄像头暂时无法使用。请改为输入申请编号或核验码。",
               "The camera is not working at the moment. Please type the number or check code instead.")
 

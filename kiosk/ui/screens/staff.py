@@ -16,7 +16,7 @@ from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState
 from kiosk.flows.staff_state import StaffPurpose
 from kiosk.ui import staff_strings as S
-from kiosk.ui.screens.base import Screen, button, button_row, clear_layout, label
+from kiosk.ui.screens.base import Screen, button, button_row, clear_layout, follow_checked, label
 from kiosk.ui.screens.staff_pad import DigitPadWidget
 
 PHOTO_W, PHOTO_H = 240, 300
@@ -30,6 +30,7 @@ class StaffSignInScreen(Screen):
         self.call = label("", "callNumber")
         self.pad = DigitPadWidget()
         self.pad.setMaximumWidth(460)
+        self.pad.setProperty("baseMaxWidth", 460)   # kiosk.ui.scaling: wider keys in large mode
         self.message = label("", "notice", wrap=True)
         self.sign_in = button("", "primary")
         self.cancel = button("")
@@ -98,6 +99,7 @@ class OverrideScreen(Screen):
         for key in OVERRIDE_REASONS:
             b = button("", "reason")
             b.setCheckable(True)
+            follow_checked(b)
             b.setProperty("reason", key)
             self.reasons.addButton(b)
             self.reason_buttons[key] = b

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QGridLayout, QPushButton, QVBoxLayout, QWidget
 
-from kiosk.ui.screens.base import button, label
+from kiosk.ui.screens.base import button, follow_checked, label
 
 MAX_NUMBER, MAX_PIN = 16, 12
 KEY_SIZE = (128, 72)     # about 32 x 18 mm on a 21.5" 1920x1080 panel: well above the 10 mm minimum
@@ -44,6 +44,7 @@ class DigitPadWidget(QWidget):
     def _field() -> QPushButton:
         b = button("", "padField")
         b.setCheckable(True)
+        follow_checked(b)
         b.setMinimumHeight(64)
         return b
 
