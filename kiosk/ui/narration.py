@@ -24,6 +24,7 @@ from kiosk.domain.application import Application
 from kiosk.domain.text import Text
 from kiosk.flows import messages as msg
 from kiosk.flows.journey import FlowState, Step
+from kiosk.flows.state import ScanMode
 from kiosk.ui import strings as S
 
 _ZH_DIGITS = "零一二三四五六七八九"
@@ -132,6 +133,14 @@ def _review(state: FlowState, now: datetime) -> tuple[Text, ...]:
     return (S.REVIEW_TITLE, fill(S.SAY_REVIEW, consent=S.CONSENT, submit=S.SUBMIT))
 
 
+def _scan(state: FlowState, now: datetime) -> tuple[Text, ...]:
+    # The statuses found are said by the scan screen itself (ScanScreen._say), once per answer.
+    from kiosk.ui.screens import scan as sc   # its texts; imported here, as the screen imports Qt widgets
+
+    typing = state.scan is not None and state.scan.mode is ScanMode.TYPING
+    return (sc.TITLE, sc.TYPE_TITLE) if typing else (sc.TITLE, sc.AIM)
+
+
 def _receipt(state: FlowState, now: datetime) -> tuple[Text, ...]:
     app = state.session.application if state.session else None
     return receipt_summary(app) if app is not None else (S.SUBMITTED,)
@@ -149,6 +158,7 @@ INTROS: Mapping[Step, Callable[[FlowState, datetime], tuple[Text, ...]]] = Mappi
     Step.SUBMITTING: lambda state, now: (S.SUBMITTING,),
     Step.RECEIPT: _receipt,
     Step.RATING: lambda state, now: (S.RATING_TITLE,),
+    Step.SCAN_RECEIPT: _scan,
 })
 
 
