@@ -188,14 +188,15 @@ class KioskWindow(QMainWindow):
         self._on_state_changed(controller.state)
 
     def _show_steps(self, in_journey: bool | None = None) -> None:
-        """The six steps (and the demo tray), except while an on-screen keyboard is open: the
-        keyboard needs their height (in large mode the form is otherwise taller than the panel),
-        and the screen scrolls so that the whole keyboard shows under the field."""
+        """The six steps (and the demo tray), except while an on-screen keyboard is open in large
+        mode: the keyboard needs their height (the form is otherwise taller than the panel), and
+        the screen scrolls so that the whole keyboard shows under the field."""
         if in_journey is None:
             in_journey = self._in_journey
         self._in_journey = in_journey
         form = self.screens[Step.FORM]
-        typing = isinstance(form, FormScreen) and form.keyboard.isVisible()
+        # Only large mode needs it: at the normal scale the keyboard fits under the steps.
+        typing = isinstance(form, FormScreen) and form.keyboard.isVisible() and theme.SCALE > NORMAL_SCALE
         self.steps.setVisible(in_journey and not typing)
         self.footer.setVisible(self._has_tray and not typing)
         if typing and isinstance(form, FormScreen):
