@@ -188,7 +188,8 @@ def _now(args: argparse.Namespace, config: Config) -> int:
 
 def _export(args: argparse.Namespace, config: Config) -> int:
     from kiosk.services.datafolder import DataFolder
-    from kiosk.services.keystore import load_signing_key
+    from kiosk.services.keystore import load_receipt_key, load_signing_key
+    from kiosk.services.receipts.signer import ReceiptSigner
     from kiosk.services.safe_files import safe_name
     from kiosk.services.sync.export import ExportRefused, export_pending
     from kiosk.services.sync.settings import settings_for
@@ -201,7 +202,8 @@ def _export(args: argparse.Namespace, config: Config) -> int:
     store = _storage(config)
     try:
         report = export_pending(store, args.folder, settings, config.kiosk.id, load_signing_key(files),
-                                keep_out=(files.root, files.keys), include_exported=args.all)
+                                keep_out=(files.root, files.keys), include_exported=args.all,
+                                check_code=ReceiptSigner(load_receipt_key(files)).check_code)
     except ExportRefused as exc:
         print(f"export refused: {exc}", file=sys.stderr)
         return 1
