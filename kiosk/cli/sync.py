@@ -19,6 +19,7 @@ configuration or no back office configured; 3 (`status`) the kiosk is frozen.
 from __future__ import annotations
 
 import argparse
+import functools
 from typing import TYPE_CHECKING
 import json
 import sys
@@ -199,11 +200,16 @@ def _export(args: argparse.Namespace, config: Config) -> int:
         print("no back office key pinned: run `kiosk sync enrol` first", file=sys.stderr)
         return 2
     files = DataFolder.for_config(config)
+
+    @functools.cache
+    def receipts() -> ReceiptSigner:     # at the first record: a refused export creates no key
+        return ReceiptSigner(load_receipt_key(files))
+
     store = _storage(config)
     try:
         report = export_pending(store, args.folder, settings, config.kiosk.id, load_signing_key(files),
                                 keep_out=(files.root, files.keys), include_exported=args.all,
-                                check_code=ReceiptSigner(load_receipt_key(files)).check_code)
+                                check_code=lambda number: receipts().check_code(number))
     except ExportRefused as exc:
         print(f"export refused: {exc}", file=sys.stderr)
         return 1
