@@ -69,6 +69,9 @@ def run(rounds: int, db_url: str | None, seed: int, max_delay: float, work: Path
     from testkit.sync_drills import BackofficeServer, backoffice_counts, enrol_kiosk
     from kiosk.domain.application import is_valid_application_number
     from kiosk.services.sync.client import SyncClient
+    from kiosk.services.datafolder import DataFolder
+    from kiosk.services.keystore import load_receipt_key
+    from kiosk.services.receipts.signer import ReceiptSigner
     from kiosk.services.sync.upload import Syncer
 
     rng = random.Random(seed)
@@ -104,7 +107,11 @@ def run(rounds: int, db_url: str | None, seed: int, max_delay: float, work: Path
         settings = kiosk.settings(server.url, **{**CHILD_SETTINGS, "batch_size": 100})
         client = SyncClient(server.url, KIOSK_ID, kiosk.signing_key(), settings.signing_public(), timeout=10)
         try:
-            drain = Syncer(store, client, settings).drain(time.monotonic() + 120)
+            # As the kiosk's own sync worker does (make_worker): with the receipt key, whose check
+            # codes are in every record sent; without them a resend would differ from the copy the
+            # back office took before a kill, and be kept as a conflict.
+            receipts = ReceiptSigner(load_receipt_key(DataFolder(kiosk.data_dir)))
+            drain = Syncer(store, client, settings, receipts=receipts).drain(time.monotonic() + 120)
             problems = store.check_integrity()
             stored = store.numbers()
             counts = store.sync_counts()

@@ -19,6 +19,7 @@ configuration or no back office configured; 3 (`status`) the kiosk is frozen.
 from __future__ import annotations
 
 import argparse
+import functools
 from typing import TYPE_CHECKING
 import json
 import sys
@@ -188,7 +189,8 @@ def _now(args: argparse.Namespace, config: Config) -> int:
 
 def _export(args: argparse.Namespace, config: Config) -> int:
     from kiosk.services.datafolder import DataFolder
-    from kiosk.services.keystore import load_signing_key
+    from kiosk.services.keystore import load_receipt_key, load_signing_key
+    from kiosk.services.receipts.signer import ReceiptSigner
     from kiosk.services.safe_files import safe_name
     from kiosk.services.sync.export import ExportRefused, export_pending
     from kiosk.services.sync.settings import settings_for
@@ -198,10 +200,16 @@ def _export(args: argparse.Namespace, config: Config) -> int:
         print("no back office key pinned: run `kiosk sync enrol` first", file=sys.stderr)
         return 2
     files = DataFolder.for_config(config)
+
+    @functools.cache
+    def receipts() -> ReceiptSigner:     # at the first record: a refused export creates no key
+        return ReceiptSigner(load_receipt_key(files))
+
     store = _storage(config)
     try:
         report = export_pending(store, args.folder, settings, config.kiosk.id, load_signing_key(files),
-                                keep_out=(files.root, files.keys), include_exported=args.all)
+                                keep_out=(files.root, files.keys), include_exported=args.all,
+                                check_code=lambda number: receipts().check_code(number))
     except ExportRefused as exc:
         print(f"export refused: {exc}", file=sys.stderr)
         return 1

@@ -69,6 +69,18 @@ def kiosk(tmp_path, printer):
     assert rt.shutdown(3.0)
 
 
+def signed_number(parts, qr: str) -> str:
+    """The application number the receipt QR carries: receipt-qr made the QR a payload signed
+    with the kiosk's receipt key (OV1:...), so it is verified with that key, then read."""
+    from kiosk.services.receipts.seal import verify_receipt_payload
+    from kiosk.services.receipts.trust import own_receipt_key
+    key = own_receipt_key(parts.files, parts.config.kiosk.id)
+    assert key is not None
+    verdict = verify_receipt_payload(qr, {key.key_id: key})
+    assert verdict.genuine and verdict.summary is not None, verdict.reason
+    return verdict.summary.number
+
+
 def wait_for(events: queue.Queue, *kinds: type, timeout: float = 30) -> object:
     deadline = time.monotonic() + timeout
     while True:
@@ -100,7 +112,7 @@ def test_the_configured_kiosk_prints_one_576_dot_raster_whose_qr_scans(kiosk, pr
     png = Image.open(job.png)
     assert png.size[0] == 576 and png.size[1] > 1000
     assert qr_texts(png) == [pdf_qr(parts.render_receipt(app))]
-    assert app.number in qr_texts(png)[0]
+    assert signed_number(parts, qr_texts(png)[0]) == app.number
 
 
 def test_out_of_paper_is_said_plainly_nothing_is_sent_and_the_stored_application_reprints(kiosk, printer):
@@ -125,7 +137,7 @@ def test_out_of_paper_is_said_plainly_nothing_is_sent_and_the_stored_application
     done = wait_for(events, ev.ReceiptPrinted, ev.PrintFailed)
     assert isinstance(done, ev.ReceiptPrinted), done
     [job] = printer.printed
-    assert app.number in qr_texts(Image.open(job.png))[0]
+    assert signed_number(parts, qr_texts(Image.open(job.png))[0]) == app.number
 
 
 def test_a_cover_opened_mid_job_is_reported_after_printing_on_a_serial_line(printer):

@@ -64,13 +64,15 @@ def _open_target(folder: Path, keep_out: Iterable[Path]) -> int:
 def export_pending(storage: Storage, folder: Path, settings: SyncSettings, kiosk_id: str,
                    signing_key: Ed25519PrivateKey, *, keep_out: Iterable[Path] = (),
                    include_exported: bool = False, clock: Callable[[], datetime] = datetime.now,
-                   chunk: int = 200) -> ExportReport:
+                   chunk: int = 200, check_code: Callable[[str], str] | None = None) -> ExportReport:
     """Write the pending applications, each sealed for the back office, into one signed file in
     `folder` (a USB stick): <folder>/onevisit-<kiosk>-<time>-<random>.export.jsonl. It is
     written under a hidden random name created exclusively, fsynced, then renamed, so a file
     with the final name is always complete; then the applications are marked exported (they
     stay pending until the back office acknowledges them online; a re-import is harmless).
     `keep_out`: folders the export must not be in (the kiosk's data and keys folders).
+    `check_code`: the receipt key's check code of a number, put in each record as the online
+    upload does (kiosk/services/sync/upload.py), so both copies are the same record.
     Runs on the thread that owns `storage`; blocks on the folder's writes and fsync.
     Raises ExportRefused (nothing written) or OSError."""
     recipient = settings.encryption_public()
@@ -87,7 +89,7 @@ def export_pending(storage: Storage, folder: Path, settings: SyncSettings, kiosk
         fd = sf.create_exclusive(dir_fd, tmp)
         try:
             with os.fdopen(fd, "wb") as f:
-                _write_export(f, storage, numbers, recipient, kiosk_id, now, signing_key, chunk)
+                _write_export(f, storage, numbers, recipient, kiosk_id, now, signing_key, chunk, check_code)
                 f.flush()
                 os.fsync(f.fileno())
             try:                                     # the random name is ours alone; rename never follows a link
@@ -111,7 +113,7 @@ def export_pending(storage: Storage, folder: Path, settings: SyncSettings, kiosk
 
 
 def _write_export(f: Any, storage: Storage, numbers: list[str], recipient: Any, kiosk_id: str, now: datetime,
-                  signing_key: Ed25519PrivateKey, chunk: int) -> None:
+                  signing_key: Ed25519PrivateKey, chunk: int, check_code: Callable[[str], str] | None) -> None:
     digest = hashlib.sha256()
 
     def put(obj: Any) -> None:
@@ -123,7 +125,7 @@ def _write_export(f: Any, storage: Storage, numbers: list[str], recipient: Any, 
          "count": len(numbers)})
     for i in range(0, len(numbers), chunk):
         for rec in storage.records_for(numbers[i:i + chunk]):
-            put(proto.seal_envelope(recipient, rec.number, rec.record))
+            put(proto.seal_envelope(recipient, rec.number, proto.with_check_code(rec.record, rec.number, check_code)))
     sha = digest.hexdigest()
     signature = signing_key.sign(proto.export_message(kiosk_id, sha, len(numbers)))
     f.write(proto.canonical_json({"trailer": True, "count": len(numbers), "sha256": sha,

@@ -33,7 +33,7 @@ import base64
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
@@ -84,6 +84,18 @@ def sha256_hex(data: bytes) -> str:
 def record_digest(record: Mapping[str, Any]) -> str:
     """What "the same application" means: the hash of the record's canonical JSON."""
     return sha256_hex(canonical_json(record))
+
+
+def with_check_code(record: bytes, number: str, check_code: Callable[[str], str] | None) -> bytes:
+    """The record as it leaves the kiosk, online or on a USB stick: with the receipt's check code,
+    so the back office can find it by that code. The code depends only on the number and the
+    receipt key, so every copy of one application is the same record (the same digest: a copy
+    carried by hand and then uploaded is a duplicate, not a conflict). Any thread; pure."""
+    if check_code is None:
+        return record
+    rec = json.loads(record)
+    rec["check_code"] = check_code(number)
+    return canonical_json(rec)
 
 
 # --- keys -----------------------------------------------------------------------------------

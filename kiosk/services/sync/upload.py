@@ -7,7 +7,6 @@ the back office's answer, so a crash anywhere leaves it pending and it is sent a
 office answers a resend of the same content "duplicate", which counts as success here."""
 from __future__ import annotations
 
-import json
 import logging
 import random
 import threading
@@ -167,13 +166,7 @@ class Syncer:
         return report
 
     def _with_check_code(self, number: str, record: bytes) -> bytes:
-        """The record with the receipt's check code, so the back office can find it by that code.
-        The code depends only on the number and the receipt key, so a resend is the same record."""
-        if self.receipts is None:
-            return record
-        rec = json.loads(record)
-        rec["check_code"] = self.receipts.check_code(number)
-        return proto.canonical_json(rec)
+        return proto.with_check_code(record, number, self.receipts.check_code if self.receipts else None)
 
     def _send(self, envelopes: list[dict]) -> list[Any]:
         """The back office's per-application results. A batch too large for it (413) goes again
