@@ -126,6 +126,7 @@ def test_no_card_id_number_then_reference_then_face_then_on(qtbot, make_kiosk):
     qtbot.waitUntil(step_is(ui, Step.CHOOSE_BUNDLE), timeout=WAIT)
     assert ui.controller.state.session.answers["applicant_name"] == "林晓雯"
     click(qtbot, win.end_button)
+    click(qtbot, win.confirm_end.yes)                          # End asks first (large-mode issue)
     assert ui.controller.state.session is None and pad.number.text() == ""   # nothing of it is kept
 
 
@@ -152,6 +153,7 @@ def test_no_card_rate_limit_per_kiosk(qtbot, make_kiosk):
         if expect == Step.ID_NUMBER:
             assert "次数已达上限" in visible_text(win)
         click(qtbot, win.end_button)
+        click(qtbot, win.confirm_end.yes)
 
 
 def test_counter_mode_clerk_window_drives_citizen_window_mirrors_citizen_consents(qtbot, make_kiosk):

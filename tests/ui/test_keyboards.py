@@ -189,7 +189,7 @@ def global_rect(w) -> QRect:
 
 def test_the_keyboard_never_covers_the_field_being_typed(qtbot, make_kiosk):
     parts, ui = make_kiosk()
-    ui.window.resize(1280, 800)
+    ui.window.resize(1920, 1080)      # the reference panel the kiosk is laid out for (21.5", 1920x1080)
     screen = to_page_with(qtbot, parts, ui, "newborn", "baby_birth_hospital")
     for fid in ("baby_birth_hospital", "baby_birth_date", "child_name", "baby_birth_hospital"):
         kb = open_keyboard(qtbot, screen, fid)
@@ -289,9 +289,9 @@ def test_in_large_mode_the_whole_keyboard_and_the_field_show_on_the_reference_pa
     win = ui.window
     win.resize(1920, 1080)
     tap(qtbot, win.large_button)
-    screen = to_page_with(qtbot, parts, ui, "newborn", "child_birth_place")
+    screen = to_page_with(qtbot, parts, ui, "newborn", "baby_birth_hospital")
     holder = win.holders[Step.FORM]
-    for fid in ("child_birth_place", "child_birth_date"):
+    for fid in ("baby_birth_hospital", "baby_birth_date"):
         kb = open_keyboard(qtbot, screen, fid)
         edit = screen.fields[fid].edit
 

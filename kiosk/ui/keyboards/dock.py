@@ -19,7 +19,9 @@ def keep_visible(scroll: QScrollArea, container: QWidget) -> None:
                     lay.activate()
             margin = 12
             scroll.ensureWidgetVisible(container, 0, margin)
-            edit = container if isinstance(container, QLineEdit) else container.findChild(QLineEdit)
+            # The field's own input (a date field's is not a QLineEdit), else its first line edit.
+            edit = container if isinstance(container, QLineEdit) else (
+                getattr(container, "edit", None) or container.findChild(QLineEdit))
             if edit is not None:
                 scroll.ensureWidgetVisible(edit, 0, margin)
         except RuntimeError:     # the page was rebuilt meanwhile: nothing to keep in view
