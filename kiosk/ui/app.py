@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from kiosk.ui.bridge import MainThreadBridge
     from kiosk.ui.controller import KioskController
     from kiosk.ui.counter import CounterDesk
+    from kiosk.ui.gc_guard import GuiThreadCollector
     from kiosk.ui.main_window import KioskWindow
     from kiosk.ui.voice import Narrator, VoiceControls
 
@@ -52,9 +53,12 @@ class KioskUi:
     narrator: Narrator
     voice_controls: VoiceControls
     counter: CounterDesk | None = None     # counter mode's clerk window (kiosk/ui/counter.py)
+    collector: GuiThreadCollector | None = None   # cyclic GC on the GUI thread only (kiosk/ui/gc_guard.py)
 
     def shutdown(self, deadline: float = 3.0) -> bool:
         self.controller.tick.stop()
+        if self.collector is not None:
+            self.collector.stop()
         if self.counter is not None:
             self.counter.close()
         self.window.close()
@@ -116,7 +120,9 @@ def build_ui(parts: KioskParts, *, start: bool = True) -> KioskUi:
     window.resize(1920, 1080)   # the reference panel (21.5", 1920×1080) the theme is measured on
     if start:
         runtime.start()
-    return KioskUi(window, controller, runtime, bridge, narrator, voice_controls, counter)
+    from kiosk.ui.gc_guard import GuiThreadCollector
+    return KioskUi(window, controller, runtime, bridge, narrator, voice_controls, counter,
+                   GuiThreadCollector(window))
 
 
 def run_gui(parts: KioskParts, *, autopilot: bool = False, offscreen: bool = False, bundle_id: str | None = None,
