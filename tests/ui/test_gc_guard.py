@@ -13,7 +13,7 @@ class Cycle:
 
 
 def test_while_the_window_lives_cycles_are_collected_by_the_gui_thread_timer(qtbot, make_kiosk):
-    _parts, ui = make_kiosk()
+    _parts, _ui = make_kiosk()
     assert not gc.isenabled()                  # no collection can start in a device thread now
     cycle = Cycle()
     gone = weakref.ref(cycle)
