@@ -7,13 +7,13 @@ and the API docs included, needs a signed-in account (backoffice/web/, mounted a
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
+from backoffice.kiosk_calls import Signed, kiosk_signature, raw_body, signed_answer
 from backoffice.feedback import MAX_FEEDBACK_BATCH, Ratings
 from backoffice.limits import RequestGuard
 from backoffice.service import MAX_BATCH, AuthError, Backoffice
@@ -120,12 +120,6 @@ class Problem(BaseModel):
     detail: str
 
 
-@dataclass(frozen=True)
-class Signed:
-    kiosk_id: str
-    nonce: str
-
-
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "unsigned, wrongly signed, stale, replayed, or unknown kiosk"},
     403: {"model": Problem, "description": "kiosk revoked"},
@@ -140,21 +134,10 @@ def create_app(bo: Backoffice, web: WebSettings | None = None) -> FastAPI:
     async def _auth_error(_request: Request, exc: AuthError) -> JSONResponse:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status)
 
-    async def raw_body(request: Request) -> bytes:
-        return await request.body()
-
-    def signed_request(request: Request, body: bytes = Depends(raw_body)) -> Signed:
-        qs = request.scope.get("query_string", b"")
-        target = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
-        if qs:
-            target += "?" + qs.decode("latin-1")
-        kiosk_id = bo.authenticate(request.method, target, request.headers, body)
-        return Signed(kiosk_id, request.headers[proto.H_NONCE])
+    signed_request = kiosk_signature(bo)
 
     def answer(auth: Signed, payload: Any, status: int = 200) -> Response:
-        body = proto.canonical_json(payload)
-        return Response(body, status_code=status, media_type="application/json",
-                        headers={proto.H_RESPONSE_SIGNATURE: bo.keys.sign_response(auth.nonce, status, body)})
+        return signed_answer(bo, auth.nonce, payload, status)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict:

@@ -19,14 +19,14 @@ import base64
 from pathlib import Path
 from typing import Protocol
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from backoffice import audit
-from backoffice.records import ID_NUMBER_RE, RateLimit
+from backoffice.kiosk_calls import RateLimit, Signed, kiosk_signature, signed_answer
+from backoffice.records import ID_NUMBER_RE
 from backoffice.service import Backoffice
-from kiosk.services.sync import protocol as proto
 
 MAX_FILE = 1 << 20
 MAX_PHOTO = 512 * 1024          # = kiosk/devices/identity.py MAX_PHOTO_BYTES
@@ -87,26 +87,19 @@ def identity_router(bo: Backoffice, source: IdentitySource | None, per_minute: i
     router = APIRouter(tags=["kiosks"])
     limit = RateLimit(per_minute)
 
-    async def raw_body(request: Request) -> bytes:
-        return await request.body()
-
-    def kiosk(request: Request, body: bytes = Depends(raw_body)) -> tuple[str, str]:
-        target = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
-        return bo.authenticate(request.method, target, request.headers, body), request.headers[proto.H_NONCE]
+    kiosk = kiosk_signature(bo)
 
     def answer(nonce: str, payload: object, status: int = 200) -> Response:
-        body = proto.canonical_json(payload)
-        return Response(body, status_code=status, media_type="application/json",
-                        headers={proto.H_RESPONSE_SIGNATURE: bo.keys.sign_response(nonce, status, body)})
+        return signed_answer(bo, nonce, payload, status)
 
     @router.post("/v1/identity/reference", response_model=ReferenceAnswer,
                  responses={401: {"description": "unsigned, wrongly signed, stale or replayed"},
                             403: {"description": "kiosk revoked"}, 422: {"description": "not a resident ID number"},
                             429: {"description": "too many requests from this kiosk"},
                             503: {"description": "no identity source is configured"}})
-    def reference(body: ReferenceRequest, signed: tuple[str, str] = Depends(kiosk)) -> Response:
+    def reference(body: ReferenceRequest, signed: Signed = Depends(kiosk)) -> Response:
         """The reference photo of an ID number, for a kiosk's face check without the card."""
-        kiosk_id, nonce = signed
+        kiosk_id, nonce = signed.kiosk_id, signed.nonce
         id_number = body.id_number.upper()
         if not ID_NUMBER_RE.fullmatch(id_number):
             return answer(nonce, {"detail": "not a resident ID number"}, 422)

@@ -19,13 +19,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
+from backoffice.kiosk_calls import Signed, kiosk_signature, signed_answer
 from backoffice.service import Backoffice
 from kiosk.domain.application import is_valid_application_number
 from kiosk.services.receipts.checkcode import normalize_check_code
-from kiosk.services.sync import protocol as proto
 
 AUTH: dict[int | str, dict[str, Any]] = {401: {"description": "unsigned, wrongly signed, stale or replayed"},
                                          403: {"description": "kiosk revoked"}}
@@ -34,24 +34,17 @@ AUTH: dict[int | str, dict[str, Any]] = {401: {"description": "unsigned, wrongly
 def receipt_status_router(bo: Backoffice) -> APIRouter:
     router = APIRouter(tags=["kiosks"])
 
-    def kiosk(request: Request) -> tuple[str, str]:
-        target = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
-        qs = request.scope.get("query_string", b"")
-        if qs:
-            target += "?" + qs.decode("latin-1")
-        return bo.authenticate(request.method, target, request.headers, b""), request.headers[proto.H_NONCE]
+    kiosk = kiosk_signature(bo)
 
-    def answer(nonce: str, payload: object) -> Response:
-        body = proto.canonical_json(payload)
-        return Response(body, media_type="application/json",
-                        headers={proto.H_RESPONSE_SIGNATURE: bo.keys.sign_response(nonce, 200, body)})
+    def answer(nonce: str, payload: object, status: int = 200) -> Response:
+        return signed_answer(bo, nonce, payload, status)
 
     @router.get("/v1/receipt-status", responses=AUTH)
     def receipt_status(code: str = Query("", max_length=20), number: str = Query("", max_length=40),
-                       signed: tuple[str, str] = Depends(kiosk)) -> Response:
+                       signed: Signed = Depends(kiosk)) -> Response:
         """The newest public statuses of one application, by check code (any kiosk's) or by
         number (the asking kiosk's own only)."""
-        kiosk_id, nonce = signed
+        kiosk_id, nonce = signed.kiosk_id, signed.nonce
         receipts = bo.receipts
         found: str | None = None
         canonical: str | None = None

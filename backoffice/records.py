@@ -19,21 +19,18 @@ make `per_minute` lookups a minute.
 from __future__ import annotations
 
 import re
-import threading
-import time
-from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from backoffice import audit
+from backoffice.kiosk_calls import RateLimit, Signed, kiosk_signature, signed_answer
 from backoffice.service import Backoffice
-from kiosk.services.sync import protocol as proto
 
 ID_NUMBER_RE = re.compile(r"\d{17}[\dX]")
 # birth_medical: the medical birth certificates hospitals upload (for the newborn's parents).
@@ -92,51 +89,23 @@ class LookupAnswer(BaseModel):
     held_materials: list[str] = Field(description="material ids the government holds for this citizen")
 
 
-class RateLimit:
-    """At most `per_minute` calls per key in any 60 s. Any thread."""
-
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.per_minute = per_minute
-        self._clock = clock
-        self._calls: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, key: str) -> bool:
-        now = self._clock()
-        with self._lock:
-            q = self._calls.setdefault(key, deque())
-            while q and q[0] <= now - 60:
-                q.popleft()
-            if len(q) >= self.per_minute:
-                return False
-            q.append(now)
-            return True
-
-
 def records_router(bo: Backoffice, source: RecordsSource | None, per_minute: int = 30) -> APIRouter:
     router = APIRouter(tags=["kiosks"])
     limit = RateLimit(per_minute)
 
-    async def raw_body(request: Request) -> bytes:
-        return await request.body()
-
-    def kiosk(request: Request, body: bytes = Depends(raw_body)) -> tuple[str, str]:
-        target = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
-        return bo.authenticate(request.method, target, request.headers, body), request.headers[proto.H_NONCE]
+    kiosk = kiosk_signature(bo)
 
     def answer(nonce: str, payload: object, status: int = 200) -> Response:
-        body = proto.canonical_json(payload)
-        return Response(body, status_code=status, media_type="application/json",
-                        headers={proto.H_RESPONSE_SIGNATURE: bo.keys.sign_response(nonce, status, body)})
+        return signed_answer(bo, nonce, payload, status)
 
     @router.post("/v1/records/lookup", response_model=LookupAnswer,
                  responses={401: {"description": "unsigned, wrongly signed, stale or replayed"},
                             403: {"description": "kiosk revoked"}, 422: {"description": "not a resident ID number"},
                             429: {"description": "too many lookups from this kiosk"},
                             503: {"description": "no government records source is configured"}})
-    def lookup(body: Lookup, signed: tuple[str, str] = Depends(kiosk)) -> Response:
+    def lookup(body: Lookup, signed: Signed = Depends(kiosk)) -> Response:
         """What the government already holds about the citizen signed in at this kiosk."""
-        kiosk_id, nonce = signed
+        kiosk_id, nonce = signed.kiosk_id, signed.nonce
         id_number = body.id_number.upper()
         if not ID_NUMBER_RE.fullmatch(id_number):
             return answer(nonce, {"detail": "not a resident ID number"}, 422)

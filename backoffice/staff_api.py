@@ -7,14 +7,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from backoffice import kiosk_audit
+from backoffice.kiosk_calls import Signed, kiosk_signature, signed_answer
 from backoffice.service import Backoffice
 from backoffice.staff import StaffAccounts
-from kiosk.services.sync import protocol as proto
 
 AUTH: dict[int | str, dict[str, Any]] = {401: {"description": "unsigned, wrongly signed, stale or replayed"},
                                          403: {"description": "kiosk revoked"}}
@@ -50,35 +50,25 @@ class AuditAnswer(BaseModel):
 def staff_router(bo: Backoffice, staff: StaffAccounts) -> APIRouter:
     router = APIRouter(tags=["kiosks"])
 
-    async def raw_body(request: Request) -> bytes:
-        return await request.body()
-
-    def kiosk(request: Request, body: bytes = Depends(raw_body)) -> tuple[str, str, bytes]:
-        target = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
-        qs = request.scope.get("query_string", b"")
-        if qs:
-            target += "?" + qs.decode("latin-1")
-        return bo.authenticate(request.method, target, request.headers, body), request.headers[proto.H_NONCE], body
+    kiosk = kiosk_signature(bo)
 
     def answer(nonce: str, payload: object, status: int = 200) -> Response:
-        body = proto.canonical_json(payload)
-        return Response(body, status_code=status, media_type="application/json",
-                        headers={proto.H_RESPONSE_SIGNATURE: bo.keys.sign_response(nonce, status, body)})
+        return signed_answer(bo, nonce, payload, status)
 
     @router.get("/v1/staff/credentials", response_model=StaffList, responses=AUTH)
-    def credentials(signed: tuple[str, str, bytes] = Depends(kiosk)) -> Response:
+    def credentials(signed: Signed = Depends(kiosk)) -> Response:
         """The staff who may sign in at this kiosk, with PIN hashes, signed; issued afresh each time."""
-        kiosk_id, nonce, _ = signed
+        kiosk_id, nonce = signed.kiosk_id, signed.nonce
         return answer(nonce, staff.credentials_for(kiosk_id))
 
     @router.post("/v1/audit/batch", response_model=AuditAnswer, responses=AUTH,
                  openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
                      "type": "object", "required": ["entries"],
                      "properties": {"entries": {"type": "array", "maxItems": kiosk_audit.MAX_ENTRIES}}}}}}})
-    def audit_batch(signed: tuple[str, str, bytes] = Depends(kiosk)) -> Response:
+    def audit_batch(signed: Signed = Depends(kiosk)) -> Response:
         """Audit entries in order from the first the back office has not confirmed. Kept up to the
         first entry that breaks the chain; `head_seq` says how far the back office holds it."""
-        kiosk_id, nonce, body = signed
+        kiosk_id, nonce, body = signed.kiosk_id, signed.nonce, signed.body
         try:
             doc = json.loads(body)
         except ValueError:

@@ -26,7 +26,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from backoffice.records import RateLimit
+from backoffice.kiosk_calls import RateLimit
 from backoffice.web import require, session_of, web_of
 from backoffice.web.html import e, page, table
 from kiosk.services.receipts.checkcode import normalize_check_code
