@@ -108,8 +108,12 @@ def process_sample() -> dict[str, int]:
     peak VmHWM), threads, open file descriptors, the reference counts of None, True and False,
     the number of objects the garbage collector tracks, and its child processes' (the face
     encoder's) resident and proportional memory, from /proc (Linux; nearly empty elsewhere).
-    GUI thread (gc.get_objects walks every object: ~10 ms)."""
+    GUI thread (a full collection first, then gc.get_objects walks every object: ~0.1 s)."""
     out: dict[str, int] = {}
+    # Collection runs from a GUI timer (gc_guard.py), so between two samples the garbage of a
+    # journey may or may not be collected yet: collect now, so that the counts are live objects
+    # and two journeys compare (None's count swung by 17 % between two samples without this).
+    gc.collect()
     try:
         status = _status_kb("self", ("VmRSS", "RssAnon", "RssFile", "VmHWM", "Threads"))
         out = {k.lower() + "_kb": v for k, v in status.items() if k != "Threads"}
