@@ -27,7 +27,7 @@ def test_soak_walks_every_journey_in_one_process_with_flat_threads_and_files():
     # Warm-up covers one journey of each demo citizen the autopilot cycles through (chen_hao on his
     # ICAO chip, zhou_lei on the SAM reader, whose emulator opens its pty on first use).
     code, soak, err = bench("soak.py", "--sessions", "4", "--warmup", "2", timeout=300)
-    assert code == 0 and soak["exit_code"] == 0, err
+    assert code == 0 and soak["exit_code"] == 0, (err, soak.get("growth"), soak.get("warm"), soak.get("last"))
     start, warm, last = soak["start"], soak["warm"], soak["last"]
     assert [start["sessions"], warm["sessions"], last["sessions"]] == [0, 2, 4]
     assert last["threads"] == warm["threads"] and last["fds"] == warm["fds"]

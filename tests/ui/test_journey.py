@@ -22,13 +22,33 @@ def step_is(ui, step):
     return lambda: ui.controller.state.step == step
 
 
+def dump_threads(ui) -> None:
+    """What every thread was doing when a wait timed out (printed with the failure's output)."""
+    import gc
+    import os
+    import sys
+    import threading
+    import traceback
+    print(f"state {ui.controller.state.step} gc enabled {gc.isenabled()} counts {gc.get_count()} "
+          f"objects {len(gc.get_objects())} threads {threading.active_count()} "
+          f"fds {len(os.listdir('/proc/self/fd'))} face {ui.controller.state.session.face}")
+    names = {t.ident: t.name for t in threading.enumerate()}
+    for ident, frame in sys._current_frames().items():
+        print(f"--- thread {names.get(ident, ident)}")
+        print("".join(traceback.format_stack(frame)[-8:]))
+
+
 def to_bundle_choice(qtbot, parts, ui, citizen: int | str = 0):
     """Insert a demo citizen's card (by index or id) and pass the (simulated) face check."""
     if isinstance(citizen, str):
         citizen = next(i for i, c in enumerate(parts.demo_citizens) if c.id == citizen)
     parts.sim_reader.insert(parts.demo_citizens[citizen].identity)
     qtbot.waitUntil(step_is(ui, Step.FACE_CHECK), timeout=WAIT)
-    qtbot.waitUntil(step_is(ui, Step.CHOOSE_BUNDLE), timeout=WAIT)
+    try:
+        qtbot.waitUntil(step_is(ui, Step.CHOOSE_BUNDLE), timeout=WAIT)
+    except Exception:
+        dump_threads(ui)
+        raise
     # The records lookup runs beside the face check; a busy test machine may answer it a little later.
     qtbot.waitUntil(lambda: ui.controller.state.session.records != Records.PENDING, timeout=WAIT)
 

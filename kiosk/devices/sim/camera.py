@@ -18,6 +18,7 @@ not change with the screen.
 """
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -32,6 +33,8 @@ from kiosk.domain.text import Text
 
 if TYPE_CHECKING:
     import numpy as np
+
+log = logging.getLogger(__name__)
 
 NO_CAMERA = Text("摄像头暂时无法使用，请联系工作人员。", "The camera is not working at the moment. Please ask the staff for help.")
 
@@ -172,7 +175,8 @@ class FileCamera(CaptureThreadCamera):
                 self._run_still(stop)
             else:
                 self._run_video(stop)
-        except Exception as exc:  # noqa: BLE001 - a broken file must not kill the kiosk; report it instead
+        except Exception as exc:   # a broken file must not kill the kiosk: report it instead
+            log.warning("simulated camera %s failed", self.source.name, exc_info=True)
             self._set_error(CameraError(NO_CAMERA, f"camera source failed: {type(exc).__name__}"))
 
     def _run_still(self, stop: threading.Event) -> None:
