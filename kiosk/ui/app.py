@@ -37,10 +37,14 @@ def ensure_qapplication() -> QApplication:
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
-    font = QFont()
-    font.setFamilies(FONT_FAMILIES)
-    app.setFont(font)
-    app.setStyleSheet(STYLESHEET)
+    # Set once: setting the application's style sheet again re-polishes every widget that still
+    # exists, and a process that built a kiosk before (a test session, a restart in place) may hold
+    # widgets half torn down: the CI run of 2026-11-29 died with a segfault there.
+    if app.styleSheet() != STYLESHEET:
+        font = QFont()
+        font.setFamilies(FONT_FAMILIES)
+        app.setFont(font)
+        app.setStyleSheet(STYLESHEET)
     return app
 
 
