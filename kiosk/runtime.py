@@ -291,7 +291,7 @@ class Runtime:
             self._post(ev.CardFailed(attempt, CARD_TIMEOUT))
             return
         log.info("card read: %s genuine=%s in %.2fs", result.identity.redacted(), result.genuine, result.seconds)
-        self._post(ev.CardRead(attempt, result.identity, result.genuine, result.problem))
+        self._post(ev.CardRead(attempt, result.identity, result.genuine, result.problem, result.photo_problem))
         photo = result.identity.photo
         if photo:
             # Encode the chip photo now, while the citizen turns to the camera; the face check
