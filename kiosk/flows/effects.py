@@ -175,9 +175,11 @@ class FetchReference:
 @dataclass(frozen=True)
 class RecordCounterMode:
     """Audit `counter_mode` (action "start" or "end") on the store thread; a start is answered
-    with CounterModeRecorded."""
+    with CounterModeRecorded. `reason` of an end other than the clerk's own touch: "sign_out"
+    (staff signed out) or "idle" (staff idle timeout)."""
     staff_number: str
     action: str
+    reason: str = ""
 
 
 Effect = (ReadCard | LookUpRecords | StartFaceCheck | StopFaceCheck | CaptureMaterial | StoreApplication | PrintReceipt

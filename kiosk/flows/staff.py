@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from kiosk.domain.application import OVERRIDE_REASONS
+from kiosk.flows import assist_messages as am
 from kiosk.flows import effects as fx
 from kiosk.flows import events as ev
 from kiosk.flows import messages as msg
@@ -116,11 +117,15 @@ def _closed(state: FlowState, event: ev.StaffScreenClosed, now: datetime) -> Res
 
 
 def _signed_out(state: FlowState, event: ev.StaffSignedOut, now: datetime) -> Result:
-    st = state.staff
+    st, counter = state.staff, state.counter
     effects: list[fx.Effect] = []
     if st.on_duty is not None:
         effects.append(fx.EndStaffMode(st.on_duty.staff_number, "sign_out", state.attempt))
+    if counter is not None:
+        # Staff signing out leaves nobody at the counter: nothing more is done in the clerk's name.
+        effects.append(fx.RecordCounterMode(counter.staff_number, "end", "sign_out"))
     return replace(_staff(state, view=None, purpose=None, on_duty=None, message=None, busy=False, console=None),
+                   counter=None, notice=am.COUNTER_ENDED if counter is not None else state.notice,
                    last_activity=now if state.session else state.last_activity, warning=False), effects
 
 

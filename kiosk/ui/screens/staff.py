@@ -12,14 +12,19 @@ from PySide6.QtWidgets import QButtonGroup, QFrame, QGridLayout, QHBoxLayout, QP
 
 from kiosk.domain.application import OVERRIDE_REASONS
 from kiosk.domain.identity import Identity
+from kiosk.domain.text import Text
 from kiosk.flows import events as ev
-from kiosk.flows.journey import FlowState
+from kiosk.flows.journey import FlowState, Step
 from kiosk.flows.staff_state import StaffPurpose
+from kiosk.ui import assist_strings as A
 from kiosk.ui import staff_strings as S
 from kiosk.ui.screens.base import Screen, button, button_row, clear_layout, follow_checked, label
 from kiosk.ui.screens.staff_pad import DigitPadWidget
 
 PHOTO_W, PHOTO_H = 240, 300
+COUNTER_BETWEEN = Text("柜台模式只能在两位申请人之间开启或结束（请先回到首页）。",
+                       "Counter mode starts and ends between citizens (back on the welcome screen).")
+COUNTER_ON = Text("柜台模式已开启（工号 {n}）。", "Counter mode is on (No. {n}).")
 
 
 class StaffSignInScreen(Screen):
@@ -226,15 +231,35 @@ class StaffConsoleScreen(Screen):
         self.back = button("")
         self.sign_out = button("")
         self.leave = button("")
+        # Counter mode, one touch each way (kiosk/flows/assist.py; the clerk window: kiosk/ui/counter.py).
+        self.counter = button("", "primary")
+        self.counter_note = label("", "help", wrap=True)
+        self._counter_on = False
         self.back.clicked.connect(lambda: self.intent.emit(ev.StaffScreenClosed()))
         self.sign_out.clicked.connect(lambda: self.intent.emit(ev.StaffSignedOut()))
         self.leave.clicked.connect(lambda: self.intent.emit(ev.StaffRequested(StaffPurpose.EXIT)))
+        self.counter.clicked.connect(self._on_counter_clicked)
         self.outer.addWidget(self.title)
         self.outer.addWidget(self.message)
         self.outer.addLayout(cols, 1)
-        self.outer.addLayout(button_row(self.leave, self.sign_out, self.back))
+        self.outer.addWidget(self.counter_note)
+        self.outer.addLayout(button_row(self.counter, self.leave, self.sign_out, self.back))
 
         self._shown: tuple[object, ...] | None = None
+
+    def _render_counter(self, state: FlowState) -> None:
+        c = state.counter
+        self._counter_on = c is not None
+        between = state.step == Step.ATTRACT
+        self.counter.setText(self.t(A.COUNTER_END if c is not None else A.COUNTER_START))
+        # Between citizens only; and not while the start's audit entry is still being written.
+        self.counter.setEnabled(between and (c is None or c.confirmed) and state.staff.on_duty is not None)
+        note = COUNTER_ON.format(n=c.staff_number) if c is not None and between else None if between else COUNTER_BETWEEN
+        self.counter_note.setVisible(note is not None)
+        self.counter_note.setText(self.t(note) if note is not None else "")
+
+    def _on_counter_clicked(self) -> None:
+        self.intent.emit(ev.CounterModeEnded() if self._counter_on else ev.CounterModeRequested())
 
     def reset(self) -> None:
         for lay in (self.calls, self.overrides, self.health):
@@ -257,6 +282,7 @@ class StaffConsoleScreen(Screen):
         self.sign_out.setText(self.t(S.SIGN_OUT))
         self.leave.setText(self.t(S.LEAVE_LOCKDOWN))
         self.leave.setVisible(self._lockdown_active())
+        self._render_counter(state)
         # Rebuilt only when what it lists changed: every touch re-renders, and a list rebuilt under
         # a finger would swallow the press.
         key = (st.calls, st.console, self.lang)
