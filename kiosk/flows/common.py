@@ -187,7 +187,8 @@ def staff_idle(state: FlowState, now: datetime) -> Result | None:
     if counter is not None and counter_ends:
         effects.append(fx.RecordCounterMode(counter.staff_number, "end", "idle"))
     # The citizen's clock starts again from here: the staff screen covered it until now.
-    new = replace(state, staff=replace(st, view=None, purpose=None, on_duty=None, message=None, console=None),
+    new = replace(state, staff=replace(st, view=None, purpose=None, on_duty=None, message=None, console=None,
+                                       card_staff=None),
                   counter=None if counter_ends else counter,
                   notice=COUNTER_ENDED if counter_ends else state.notice,
                   last_activity=now if state.session else state.last_activity, warning=False)

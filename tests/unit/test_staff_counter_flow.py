@@ -121,3 +121,33 @@ def test_counter_mode_does_not_end_by_staff_idle_in_the_middle_of_a_citizen(conf
     s, effects = handle(s, ev.Tick(), now + timedelta(seconds=121))
     assert s.step == Step.FACE_CHECK and s.counter is not None
     assert not any(isinstance(e, fx.RecordCounterMode) for e in effects)
+
+
+# --- the staff member's own ID card on the sign-in screen ---------------------------------------------
+
+def test_a_card_on_the_sign_in_screen_is_read_as_a_staff_card_not_a_citizens(config, now):
+    s, _ = run(initial_state(config), [ev.StaffRequested(StaffPurpose.CONSOLE)], now)
+    s, effects = handle(s, ev.CardInserted(), now)
+    assert effects == [fx.ReadStaffCard()] and s.step == Step.ATTRACT and s.session is None and s.staff.busy
+    s, _ = handle(s, ev.StaffCardRead("900001"), now)
+    assert s.staff.card_staff == "900001" and not s.staff.busy
+    s, effects = handle(s, ev.StaffSignInSubmitted("123456", "246810"), now)   # the number field cannot override the card
+    assert effects == [fx.SignInStaff("900001", "246810", "id_card")]
+    s, _ = handle(s, ev.StaffSignInAnswered(True, am.COUNTER_STARTED, "900001", "clerk"), now)
+    assert s.staff.on_duty.staff_number == "900001" and s.staff.card_staff is None
+
+
+def test_not_a_staff_card_says_only_that_and_typing_still_works(config, now):
+    from kiosk.flows.staff import NOT_STAFF_CARD
+    s, _ = run(initial_state(config), [ev.StaffRequested(StaffPurpose.CONSOLE), ev.CardInserted()], now)
+    s, _ = handle(s, ev.StaffCardRead(None), now)
+    assert s.staff.message == NOT_STAFF_CARD and s.staff.card_staff is None and not s.staff.busy
+    s, effects = handle(s, ev.StaffSignInSubmitted("900001", "246810"), now)
+    assert effects == [fx.SignInStaff("900001", "246810")]
+
+
+def test_a_card_with_no_sign_in_screen_open_starts_a_citizens_session(config, now):
+    s, effects = handle(initial_state(config), ev.CardInserted(), now)
+    assert s.step == Step.READING_CARD and effects == [fx.ReadCard(s.attempt)]
+    late, _ = handle(s, ev.StaffCardRead("900001"), now)            # an answer for a screen since closed
+    assert late.staff.card_staff is None

@@ -24,6 +24,7 @@ from kiosk.ui.screens.staff_pad import DigitPadWidget
 PHOTO_W, PHOTO_H = 240, 300
 COUNTER_BETWEEN = Text("柜台模式只能在两位申请人之间开启或结束（请先回到首页）。",
                        "Counter mode starts and ends between citizens (back on the welcome screen).")
+CARD_HINT = Text("也可以插入您本人的身份证，然后只需输入密码。", "Or insert your own ID card: then only your PIN is needed.")
 COUNTER_ON = Text("柜台模式已开启（工号 {n}）。", "Counter mode is on (No. {n}).")
 
 
@@ -37,13 +38,15 @@ class StaffSignInScreen(Screen):
         self.pad.setMaximumWidth(460)
         self.pad.setProperty("baseMaxWidth", 460)   # kiosk.ui.scaling: wider keys in large mode
         self.message = label("", "notice", wrap=True)
+        self.card_hint = label("", "help", wrap=True)
         self.sign_in = button("", "primary")
         self.cancel = button("")
         self.sign_in.clicked.connect(self._on_sign_in_clicked)
         self.cancel.clicked.connect(lambda: self.intent.emit(ev.StaffScreenClosed()))
+        self._card_for: str | None = None     # the staff card's account the pad was set to
         side = QVBoxLayout()
         side.setSpacing(18)
-        for w in (self.title, self.purpose, self.call, self.message):
+        for w in (self.title, self.purpose, self.call, self.card_hint, self.message):
             side.addWidget(w)
         side.addStretch(1)
         side.addLayout(button_row(self.cancel, self.sign_in, stretch_first=False))
@@ -56,6 +59,7 @@ class StaffSignInScreen(Screen):
 
     def reset(self) -> None:
         self.pad.clear()
+        self._card_for = None
 
     def render(self, state: FlowState, now: datetime) -> None:  # type: ignore[override]  # see Screen.render
         super().render(state, now)
@@ -77,6 +81,20 @@ class StaffSignInScreen(Screen):
         if self._was_busy and not st.busy:
             self.pad.clear_pin()     # a refused PIN is typed again from the start
         self._was_busy = st.busy
+        self._render_card(st.card_staff)
+
+    def _render_card(self, card: str | None) -> None:
+        """A staff card was read: its account's number stands in the number field, which cannot
+        be changed; only the PIN is asked."""
+        self.card_hint.setText(self.t(CARD_HINT))
+        self.card_hint.setVisible(card is None)
+        self.pad.number_field.setEnabled(card is None)
+        if card is not None and card != self._card_for:
+            self.pad.number = card
+            self.pad.clear_pin()
+        elif card is None and self._card_for is not None:
+            self.pad.clear()
+        self._card_for = card
 
     def _on_sign_in_clicked(self) -> None:
         number, pin = self.pad.number, self.pad.pin
