@@ -331,7 +331,12 @@ class StaffConsoleScreen(Screen):
             self.overrides.addWidget(label(self.t(S.NO_OVERRIDES), "help", wrap=True))
         for h in console.health:
             mark = "✓ OK" if h.ok else f"✗ {h.status}"
-            self.health.addWidget(label(f"{h.name}: {mark}", "verified" if h.ok else "error", wrap=True))
+            line = label(f"{h.name}: {mark}", "verified" if h.ok else "error", wrap=True)
             more = " · ".join(x for x in (h.detail, h.action) if x)
-            if more:
+            self.health.addWidget(line)
+            # A fault says what it is and what to do; a good line only its name (the column would
+            # overflow with a dozen checks' details), the detail on a long press / hover.
+            if more and not h.ok:
                 self.health.addWidget(label(more, "help", wrap=True))
+            elif more:
+                line.setToolTip(more)
