@@ -3,6 +3,7 @@
   staff create USERNAME --name NAME --staff-number N --role clerk|supervisor --station KIOSK-ID [...]
                [--valid-until YYYY-MM-DD] [--with-id-card] [--pin-stdin]
   staff list [--json] | pin STAFF-NUMBER [--pin-stdin] | stations STAFF-NUMBER KIOSK-ID...
+  staff id-card STAFF-NUMBER [--remove] [--pin-stdin]   set (or remove) their own ID card number
   kiosk-audit verify [--kiosk-id ID] [--json]     exit 0 every held chain intact, 1 one is broken
   kiosk-audit list [--kiosk-id ID] [--staff N] [--limit N] [--json]
 
@@ -43,6 +44,11 @@ def add_parsers(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> 
     common(p)
     p.add_argument("staff_number")
     p.add_argument("--pin-stdin", action="store_true")
+    p = ssub.add_parser("id-card", help="set their own ID card number for card sign-in (kept only as a slow hash)")
+    common(p)
+    p.add_argument("staff_number")
+    p.add_argument("--remove", action="store_true", help="no card sign-in for them any more")
+    p.add_argument("--pin-stdin", action="store_true", help="read the number from standard input")
     p = ssub.add_parser("stations", help="replace the kiosks a staff member may serve")
     common(p)
     p.add_argument("staff_number")
@@ -108,6 +114,10 @@ def _staff(args: argparse.Namespace, bo: Any) -> int:
     if args.action == "pin":
         staff.set_pin(args.staff_number, _secret(args, "New kiosk PIN"))
         detail = f"{args.staff_number.upper()}: PIN set"
+    elif args.action == "id-card":
+        # The number itself is personal: never on the command line, in the log or in the output.
+        staff.set_id_number(args.staff_number, None if args.remove else _secret(args, "Own ID card number") or None)
+        detail = f"{args.staff_number.upper()}: ID card sign-in {'removed' if args.remove else 'set'}"
     else:
         staff.set_stations(args.staff_number, args.station)
         detail = f"{args.staff_number.upper()}: stations {','.join(sorted(set(args.station)))}"

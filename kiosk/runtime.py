@@ -104,7 +104,7 @@ class Runtime:
         self._store_worker = Worker("store")
         self._print_worker = Worker("print")
         self._records_worker = Worker("records")
-        self._card_requests: queue.Queue[fx.ReadCard] = queue.Queue()
+        self._card_requests: queue.Queue[fx.ReadCard | fx.ReadStaffCard] = queue.Queue()
         self._stop = threading.Event()
         self._card_thread = threading.Thread(target=self._card_loop, name="card", daemon=True)
         self._face_lock = threading.Lock()
@@ -193,7 +193,7 @@ class Runtime:
     def perform(self, effect: fx.Effect) -> None:
         """Start `effect` on its owner thread; returns at once. GUI thread: nothing here may block
         for more than a short lock (tests/unit/test_runtime.py measures it)."""
-        if isinstance(effect, fx.ReadCard):
+        if isinstance(effect, (fx.ReadCard, fx.ReadStaffCard)):
             self._card_requests.put(effect)
         elif isinstance(effect, fx.LookUpRecords):
             self._look_up_records(effect)
@@ -262,7 +262,9 @@ class Runtime:
                     request = self._card_requests.get(timeout=0.05)
                 except queue.Empty:
                     request = None
-                if request is not None:
+                if isinstance(request, fx.ReadStaffCard):
+                    self._read_staff_card(reader)
+                elif request is not None:
                     self._read_card(reader, request)
                 if reader.wait_for_removal(0.2):
                     present = False
@@ -291,13 +293,36 @@ class Runtime:
             self._post(ev.CardFailed(attempt, CARD_TIMEOUT))
             return
         log.info("card read: %s genuine=%s in %.2fs", result.identity.redacted(), result.genuine, result.seconds)
-        self._post(ev.CardRead(attempt, result.identity, result.genuine, result.problem))
+        self._post(ev.CardRead(attempt, result.identity, result.genuine, result.problem, result.photo_problem))
         photo = result.identity.photo
         if photo:
             # Encode the chip photo now, while the citizen turns to the camera; the face check
             # queued after it on the same worker then starts matching at once.
             self._face_worker.submit(lambda: self.devices.face.prepare(photo), lambda r, e: None,
                                      timeout=self._timeouts.face_check, name="prepare")
+
+    def _read_staff_card(self, reader: CardReader) -> None:
+        """Card thread: the card inserted on the staff sign-in screen. Only its number goes on (to
+        the store thread, which finds the staff account); the rest, photo included, is dropped
+        here and never logged. A card that cannot be opened without a key, or whose chip is not
+        genuine, is not a staff card."""
+        try:
+            result = reader.read(self._timeouts.card_read)
+        except AccessKeyRequired:
+            self._post(ev.StaffCardRead(None))
+            return
+        except CardError as exc:
+            log.info("staff card read failed: %s", exc.detail)
+            self._post(ev.StaffCardRead(None, exc.reason))
+            return
+        except (TimeoutError, ValueError):
+            self._post(ev.StaffCardRead(None, CARD_TIMEOUT))
+            return
+        ident = result.identity
+        if not result.genuine:
+            self._post(ev.StaffCardRead(None))
+            return
+        self.staff.match_card(ident.personal_number or ident.document_number)
 
     # --- face -----------------------------------------------------------------------------------
     def _start_face(self, effect: fx.StartFaceCheck) -> None:

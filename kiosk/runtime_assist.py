@@ -94,7 +94,8 @@ class AssistDesk:
             audit = self._audit_log()
             if audit is None:
                 return False
-            audit.record("counter_mode", staff=effect.staff_number, details={"action": effect.action})
+            details = {"action": effect.action, **({"reason": effect.reason} if effect.reason else {})}
+            audit.record("counter_mode", staff=effect.staff_number, details=details)
             return True
 
         def done(ok: bool | None, error: BaseException | None) -> None:

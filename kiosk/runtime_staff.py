@@ -5,6 +5,8 @@ their answers come back to the flow as events through `post`. No Qt.
   RecordHelpCall     audit "help_call" (raised, or answered by staff); synced to the back office
                      with the rest of the trail, so a call shows there when the kiosk is online
   SignInStaff        StaffAuthenticator.sign_in (argon2id, ~0.1-0.4 s; lockout; audited itself)
+  (a staff card)     `match_card`: the card thread read a card on the sign-in screen (ReadStaffCard);
+                     StaffAuthenticator.member_for_id_card finds its account (audited when none)
   RecordOverride     audit "override", flagged above [staff] override_flag_per_day for the clerk
   EndStaffMode       audit "staff_mode_end"
   LoadStaffConsole   overrides today per clerk (from the trail) and the health report
@@ -30,6 +32,7 @@ from kiosk.flows import events as ev
 from kiosk.flows.staff_state import HealthLine, OverrideCount
 from kiosk.services.audit.chain import AuditError
 from kiosk.services.jobs import Worker
+from kiosk.services.staff.authenticator import MESSAGES
 
 log = logging.getLogger(__name__)
 
@@ -121,8 +124,24 @@ class StaffDesk:
         self._submit(type_, lambda: self._staff().audit.record(type_, staff=staff, ref=ref, details=details),
                      _logged(type_))
 
+    def match_card(self, id_number: str) -> None:
+        """Any thread (the card thread, right after reading a card on the sign-in screen): find the
+        staff account whose own ID card it is on the store thread, and answer StaffCardRead. Only
+        "not a staff card" is said of any other card; the number goes no further than this job."""
+        def done(r: Any, error: BaseException | None) -> None:
+            if error is not None or r is None:
+                log.error("staff card check failed: %s", type(error).__name__)
+                self._post(ev.StaffCardRead(None, UNAVAILABLE if isinstance(error, LookupError) else SIGN_IN_FAILED))
+                return
+            member, reason = r
+            if member is not None:
+                self._post(ev.StaffCardRead(member.staff_number))
+            else:
+                self._post(ev.StaffCardRead(None, None if reason == "not_staff_card" else MESSAGES.get(reason)))
+        self._submit("staff-card", lambda: self._staff().authenticator.member_for_id_card(id_number), done)
+
     def _sign_in(self, effect: fx.SignInStaff) -> None:
-        number, pin = effect.staff_number, effect.pin
+        number, pin, method = effect.staff_number, effect.pin, effect.method
 
         def done(r: Any, error: BaseException | None) -> None:
             if error is not None or r is None:
@@ -139,7 +158,7 @@ class StaffDesk:
             member = r.member
             self._post(ev.StaffSignInAnswered(bool(r.ok), message, member.staff_number if member else None,
                                               member.role if member else None, r.attempts_left, r.reason == "locked"))
-        self._submit("sign-in", lambda: self._staff().authenticator.sign_in(number, pin), done)
+        self._submit("sign-in", lambda: self._staff().authenticator.sign_in(number, pin, method), done)
 
     def overrides_today(self, audit: Any) -> Counter[str]:
         """Overrides per staff number today (local date), from the trail (store thread)."""

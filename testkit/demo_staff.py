@@ -5,9 +5,14 @@ printed right here, so anyone can forge one; a production kiosk trusts only the 
 enrolled back office signed (kiosk/compose.py asks kiosk/demo.py for this only when the card
 reader is the demo's).
 
-  clerk       staff number 900001, PIN 246810 (also the demo resident ID card of zhou_lei, for
-              the ID-card sign-in)
+  clerk       staff number 900001, PIN 246810; their own demo resident ID card (郑演示,
+              330106199006151258, `demo_clerk_card()`) signs them in with the PIN alone: on the
+              demo's card reader (the SAM emulator) while the staff sign-in screen is open
   supervisor  staff number 900002, PIN 135792
+
+The clerk's card is theirs, not a demo citizen's: a clerk must not be the citizen whose identity
+they confirm (zhou_lei's card, which the staff_override scenario has the clerk verify, once stood
+for it).
 
 The PIN hashes and the ID card key are computed once and kept below (argon2id is slow on purpose
 and the demo starts fast); tests/unit/test_demo_staff.py checks that they still match.
@@ -15,13 +20,15 @@ and the demo starts fast); tests/unit/test_demo_staff.py checks that they still 
 from __future__ import annotations
 
 import hashlib
+import io
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from kiosk.domain.identity import Identity
 from kiosk.services.crypto import RecordCipher
 from kiosk.services.datafolder import DataFolder
 from kiosk.services.keystore import load_storage_key
@@ -47,11 +54,25 @@ class DemoStaff:
 DEMO_CLERK = DemoStaff(
     "900001", "clerk", "246810", "演示办事员 Demo Clerk",
     "$argon2id$v=19$m=65536,t=3,p=4$jSnTFSgFq0lA1h9IlaYJIw$gmKf2YKt1Was7IylBUHX7UTVe9L8Rezq6LeeUfYkK9Y",
-    "330106198511050138", "c0a6958f637d7bb48c2110d30ab835960a72364a3970a2c587c49c2f73d04d85")
+    "330106199006151258", "0907254eb0a92bf048d88b7d4e69a5359f9fc57e297b21d44583d8d1881d0553")
 DEMO_SUPERVISOR = DemoStaff(
     "900002", "supervisor", "135792", "演示值班长 Demo Supervisor",
     "$argon2id$v=19$m=65536,t=3,p=4$xJA7VFJmNUvIXCI88qe1SA$eXgxwEXGy2P+NR3JH/TRIOS4MUeo43s2iMq/akQEUqA")
 DEMO_STAFF = (DEMO_CLERK, DEMO_SUPERVISOR)
+
+
+def demo_clerk_card() -> Identity:
+    """The demo clerk's own resident ID card (fictional), for the demo's card reader: inserted
+    while the staff sign-in screen is open it is a staff card; anywhere else a citizen's card like
+    any other. Its photo is a plain grey JPEG (the card's photo is never used to sign in)."""
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("L", (90, 112), 150).save(out, format="JPEG", quality=70)
+    assert DEMO_CLERK.id_number is not None
+    return Identity(document_number=DEMO_CLERK.id_number, name="郑演示", name_latin="", sex="M",
+                    birth_date=date(1990, 6, 15), nationality="CHN", expiry_date=date(2035, 6, 15),
+                    personal_number=DEMO_CLERK.id_number, address="浙江省杭州市西湖区演示路9号",
+                    photo=out.getvalue(), card_type="resident_id")
 
 
 def demo_signer() -> Ed25519PrivateKey:

@@ -15,7 +15,7 @@ from backoffice.web import session_of, web_of
 from backoffice.web.html import csrf_field, e, options, page, table
 
 router = APIRouter(include_in_schema=False)
-NOTICE_RE = re.compile(r"created staff [A-Z0-9]{4,16}")
+NOTICE_RE = re.compile(r"created staff [A-Z0-9]{4,16}|ID card (set|removed) for [A-Z0-9]{4,16}")
 
 
 def staff_form(csrf: str) -> str:
@@ -33,6 +33,16 @@ def staff_form(csrf: str) -> str:
             f'<input id="s-id" name="id_number" autocomplete="off">'
             f'<label for="s-until">有效期至 Valid until (optional, YYYY-MM-DD)</label><input id="s-until" name="valid_until">'
             f'<p><button type="submit">创建工作人员 Create staff account</button></p></form>')
+
+
+def id_card_form(csrf: str, staff_number: str) -> str:
+    """Set or remove a staff member's own ID card number (admins): only its slow hash is kept."""
+    n = e(staff_number)
+    return (f'<form method="post" action="/officials/staff/{n}/id-card" class="stack" id="id-card">{csrf_field(csrf)}'
+            f'<label for="c-id">本人身份证号 Own ID card number (for card sign-in; only a slow hash is kept)</label>'
+            f'<input id="c-id" name="id_number" autocomplete="off">'
+            f'<p><button type="submit" name="action" value="set">保存 Set</button> '
+            f'<button type="submit" name="action" value="remove">取消证件登录 Remove card sign-in</button></p></form>')
 
 
 def _visible_kiosks(request: Request, acct: Account) -> list[str] | None:
@@ -61,10 +71,11 @@ def staff_page(request: Request, notice: str = "") -> Response:
     kiosks = _visible_kiosks(request, acct)
     members = [m for m in web.staff.members() if kiosks is None or set(m["stations"]) & set(kiosks)]
     counts = kiosk_audit.per_staff(web.bo.engine, kiosks)
-    listing = table(["工号 Staff no.", "姓名 Name", "角色 Role", "服务终端 Stations", "状态 State", "登录 Sign-ins",
-                     "失败 Failed", "人工核验 Overrides", "代办 Proxies"],
+    listing = table(["工号 Staff no.", "姓名 Name", "角色 Role", "服务终端 Stations", "状态 State", "证件登录 ID card",
+                     "登录 Sign-ins", "失败 Failed", "人工核验 Overrides", "代办 Proxies"],
                     ([f'<a href="/officials/staff/{e(m["staff_number"])}">{e(m["staff_number"])}</a>', e(m["name"]),
                       e(m["role"]), e(", ".join(m["stations"])), "disabled" if m["disabled"] else "active",
+                      "✓" if m["id_card"] else "",
                       str(counts.get(m["staff_number"], {}).get("staff_sign_in", 0)),
                       str(counts.get(m["staff_number"], {}).get("staff_sign_in_failed", 0)),
                       str(counts.get(m["staff_number"], {}).get("override", 0)),
@@ -98,8 +109,32 @@ def staff_trail(request: Request, staff_number: str) -> Response:
                     ([e(r["at"]), e(r["kiosk_id"]), str(r["seq"]), e(r["type"]), e(r["ref"] or ""),
                       e(", ".join(f"{k}={v}" for k, v in sorted(r["details"].items())))] for r in rows),
                     table_id="trail")
-    return page(f"工作人员 Staff {staff_number.upper()[:16]}", listing + '<p><a href="/officials/staff">返回 Back</a></p>',
+    body = listing
+    member = web.staff.member(staff_number[:16])
+    if acct.can("accounts.manage") and member is not None:
+        state = "已设置 set" if member["id_card"] else "未设置 not set"
+        body += (f"<h2>证件登录 ID card sign-in: {state}</h2>" + id_card_form(session.csrf, member["staff_number"]))
+    return page(f"工作人员 Staff {staff_number.upper()[:16]}", body + '<p><a href="/officials/staff">返回 Back</a></p>',
                 account=acct, csrf=session.csrf)
+
+
+@router.post("/officials/staff/{staff_number}/id-card")
+def set_id_card(request: Request, staff_number: str) -> Response:
+    session = session_of(request)
+    acct = session.account
+    if not acct.can("accounts.manage"):
+        return _back("only admins change staff accounts", 403, request)
+    f = request.state.form
+    web = web_of(request)
+    remove = f.get("action") == "remove"
+    try:
+        number = staff_number.strip().upper()[:16]
+        web.staff.set_id_number(number, None if remove else (f.get("id_number") or "").strip() or None)
+    except AccountError as exc:
+        return _back(str(exc), 422, request)
+    done = "removed" if remove or not f.get("id_number") else "set"
+    audit.record(web.bo.engine, acct.actor, "staff.id_card", detail=f"{number}: ID card sign-in {done}")
+    return RedirectResponse(f"/officials/staff?notice=ID+card+{done}+for+{number}", status_code=303)
 
 
 @router.post("/officials/staff")

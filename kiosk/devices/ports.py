@@ -58,6 +58,9 @@ class CardReadResult:
     problem: Text | None = None
     apdu_count: int = 0
     seconds: float = 0.0
+    # The card was read but its photo could not be decoded (identity.photo is then empty): the
+    # citizen-facing reason. The flow sends the citizen to staff verification instead of failing.
+    photo_problem: Text | None = None
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,10 @@ the steps of their own, which `kiosk.flows.handlers.HANDLERS` includes.
   liveness) runs against it. Not offered while the service is unavailable (offline).
 
   Counter mode: a signed-in clerk (`state.staff.on_duty`, kiosk/flows/staff_state.py) switches it
-  on between citizens; it holds the clerk's number, which every application then records. Consent
-  counts only from the citizen's own screen (CitizenConsented).
+  on between citizens (one touch on the staff console, or by itself on a `[staff] counter_desk`
+  kiosk); it holds the clerk's number, which every application then records. Consent counts only
+  from the citizen's own screen (CitizenConsented). It ends by the clerk's touch, with staff
+  sign-out, and with staff mode's idle timeout (kiosk/flows/staff.py, common.py).
 """
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ from kiosk.flows import events as ev
 from kiosk.flows import messages as msg
 from kiosk.flows.assist_state import CounterMode, NoCardState, ProxyState
 from kiosk.flows.common import Result, end, frozen, goto, records_answer, session_of
+from kiosk.flows.staff_state import StaffView
 from kiosk.flows.state import FaceState, FlowState, Records, Session, Step
 
 CLERK_ROLES = frozenset({"clerk", "supervisor"})
@@ -186,7 +189,12 @@ def _counter_requested(state: FlowState, event: ev.CounterModeRequested, now: da
         return state, []
     if clerk is None or clerk.role not in CLERK_ROLES:
         return replace(state, notice=am.COUNTER_CLERK_NEEDED), []
-    return replace(state, counter=CounterMode(clerk.staff_number, now), notice=None), \
+    # From the staff console it is one touch: the console closes and the clerk is at the counter.
+    # The staff clock starts again: counter mode ends with staff mode's idle timeout.
+    st = state.staff
+    staff = replace(st, view=None, purpose=None, message=None, console=None, touched=now) \
+        if st.view == StaffView.CONSOLE else replace(st, touched=now)
+    return replace(state, counter=CounterMode(clerk.staff_number, now), staff=staff, notice=None), \
         [fx.RecordCounterMode(clerk.staff_number, "start")]
 
 

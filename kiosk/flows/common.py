@@ -16,6 +16,7 @@ from kiosk.domain.text import Text
 from kiosk.flows import effects as fx
 from kiosk.flows import events as ev
 from kiosk.flows import messages as msg
+from kiosk.flows.assist_messages import COUNTER_ENDED
 from kiosk.flows.staff_state import StaffState
 from kiosk.flows.state import CARD_BOUND, NO_TIMEOUT, FlowState, Records, Session, Step
 
@@ -161,9 +162,10 @@ def _card_removed(state: FlowState, event: ev.CardRemoved, now: datetime) -> Res
 # --- staff mode's share of the common moves (the rest is kiosk/flows/staff.py) ---------------------
 
 def staff_touched(state: FlowState, now: datetime) -> FlowState:
-    """Any touch while staff are signed in or a staff screen is open keeps staff mode alive."""
+    """Any touch while staff are signed in, a staff screen is open or counter mode is on keeps
+    staff mode (and counter mode) alive."""
     st = state.staff
-    if st.on_duty is None and st.view is None:
+    if st.on_duty is None and st.view is None and state.counter is None:
         return state
     return replace(state, staff=replace(st, touched=now))
 
@@ -171,16 +173,24 @@ def staff_touched(state: FlowState, now: datetime) -> FlowState:
 def staff_idle(state: FlowState, now: datetime) -> Result | None:
     """Staff mode and any open staff screen end after `staff_idle_seconds` untouched (StaffMode's
     rule, on the flow's clock); None while they are not idle."""
-    st = state.staff
-    if (st.on_duty is None and st.view is None) or st.touched is None or st.busy:
+    st, counter = state.staff, state.counter
+    # Counter mode ends only between citizens: a session under way has its own inactivity
+    # timeout, which brings the kiosk back to the attract screen, where this one then applies.
+    counter_ends = counter is not None and state.step == Step.ATTRACT
+    if (st.on_duty is None and st.view is None and not counter_ends) or st.touched is None or st.busy:
         return None
     if (now - st.touched).total_seconds() < state.config.staff_idle_seconds:
         return None
     effects: list[fx.Effect] = []
     if st.on_duty is not None:
         effects.append(fx.EndStaffMode(st.on_duty.staff_number, "idle", state.attempt))
+    if counter is not None and counter_ends:
+        effects.append(fx.RecordCounterMode(counter.staff_number, "end", "idle"))
     # The citizen's clock starts again from here: the staff screen covered it until now.
-    new = replace(state, staff=replace(st, view=None, purpose=None, on_duty=None, message=None, console=None),
+    new = replace(state, staff=replace(st, view=None, purpose=None, on_duty=None, message=None, console=None,
+                                       card_staff=None),
+                  counter=None if counter_ends else counter,
+                  notice=COUNTER_ENDED if counter_ends else state.notice,
                   last_activity=now if state.session else state.last_activity, warning=False)
     return new, effects
 
@@ -196,7 +206,9 @@ def carry_over(state: FlowState) -> tuple[StaffState, list[fx.Effect]]:
     # there), but no longer the next citizen's: it is re-keyed to no session (-1).
     calls = tuple(replace(c, attempt=-1) if state.session is not None and c.attempt == state.attempt else c
                   for c in st.calls)
-    return StaffState(calls=calls, call_seq=st.call_seq, lockdown_released=st.lockdown_released), effects
+    # In counter mode the clerk stays at the counter: the staff clock runs on (counter mode's idle end).
+    return StaffState(calls=calls, call_seq=st.call_seq, lockdown_released=st.lockdown_released,
+                      touched=st.touched if state.counter is not None else None), effects
 
 
 # Keyed by the event's exact type; each handler takes that type (hence Any).

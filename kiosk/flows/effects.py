@@ -97,9 +97,12 @@ class RecordHelpCall:
 
 @dataclass(frozen=True)
 class SignInStaff:
-    """Check a staff number and PIN off the GUI thread; answered with StaffSignInAnswered."""
+    """Check a staff number and PIN off the GUI thread; answered with StaffSignInAnswered.
+    `method`: "staff_number" (typed) or "id_card" (the account the staff member's own ID card
+    matched, ReadStaffCard); it goes into the audit entry."""
     staff_number: str
     pin: str
+    method: str = "staff_number"
 
     def __repr__(self) -> str:
         return "SignInStaff(...)"
@@ -130,6 +133,13 @@ class LoadStaffConsole:
 @dataclass(frozen=True)
 class RecordLockdownExit:
     staff_number: str
+
+
+@dataclass(frozen=True)
+class ReadStaffCard:
+    """The staff sign-in screen is open and a card was inserted: read it on the card thread and
+    find the staff account whose ID card it is (store thread); answered with StaffCardRead. The
+    card's data is dropped there: only the matched account's staff number comes back."""
 
 
 STAFF_EFFECTS = (RecordHelpCall, SignInStaff, RecordOverride, EndStaffMode, LoadStaffConsole, RecordLockdownExit)
@@ -175,11 +185,14 @@ class FetchReference:
 @dataclass(frozen=True)
 class RecordCounterMode:
     """Audit `counter_mode` (action "start" or "end") on the store thread; a start is answered
-    with CounterModeRecorded."""
+    with CounterModeRecorded. `reason` of an end other than the clerk's own touch: "sign_out"
+    (staff signed out) or "idle" (staff idle timeout)."""
     staff_number: str
     action: str
+    reason: str = ""
 
 
 Effect = (ReadCard | LookUpRecords | StartFaceCheck | StopFaceCheck | CaptureMaterial | StoreApplication | PrintReceipt
           | SaveRating | WipeSession | RecordHelpCall | SignInStaff | RecordOverride | EndStaffMode | LoadStaffConsole
-          | RecordLockdownExit | StartReceiptScan | StopReceiptScan | LookUpProgress | FetchReference | RecordCounterMode)
+          | RecordLockdownExit | StartReceiptScan | StopReceiptScan | LookUpProgress | FetchReference | RecordCounterMode
+          | ReadStaffCard)

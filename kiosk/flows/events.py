@@ -281,6 +281,15 @@ class StaffSignInAnswered:
 
 
 @dataclass(frozen=True)
+class StaffCardRead:
+    """A card inserted on the staff sign-in screen was read and looked up (ReadStaffCard):
+    `staff_number` of the account whose own ID card it is, or None with `message` saying why not
+    (only "not a staff card", or that it could not be read: nothing about a citizen's card)."""
+    staff_number: str | None
+    message: Text | None = None
+
+
+@dataclass(frozen=True)
 class StaffScreenClosed:
     """Staff closed their screen: back to the citizen's (staff stay signed in until idle)."""
 
@@ -446,7 +455,7 @@ Event = (CardInserted | CardRead | CardFailed | AccessKeyNeeded | AccessKeyEnter
          | PrintFailed | ReprintRequested | ReceiptTaken | Rated | LanguageChosen | LargeModeChosen | UserActive | Tick
          | CancelRequested | IntakeChanged | SyncBacklogChanged
          | HelpRequested | HelpPanelClosed | StaffRequested | StaffSignInSubmitted | StaffSignInAnswered
-         | StaffScreenClosed | StaffSignedOut | OverrideConfirmed | OverrideRecorded | HelpCallAnswered
+         | StaffScreenClosed | StaffCardRead | StaffSignedOut | OverrideConfirmed | OverrideRecorded | HelpCallAnswered
          | StaffConsoleLoaded | LockdownExitRecorded
          | ScanRequested | TypingRequested | ScanAgainRequested | CodeTyped | ReceiptScanned | ProgressFound
          | ProgressNotFound | ProgressOffline

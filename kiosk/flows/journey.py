@@ -16,6 +16,7 @@ from kiosk.flows.assist import ASSIST
 from kiosk.flows.common import COMMON, Result
 from kiosk.flows.handlers import HANDLERS
 from kiosk.flows.staff import STAFF
+from kiosk.flows.staff import card_inserted as staff_card_inserted
 from kiosk.flows.state import (CARD_BOUND, NO_TIMEOUT, FaceState, FlowConfig, FlowState, ReceiptState, Session, Step,
                                initial_state)
 
@@ -31,6 +32,11 @@ def handle(state: FlowState, event: ev.Event, now: datetime) -> Result:
     staff = STAFF.get(type(event))
     if staff is not None:
         return staff(state, event, now)
+    if isinstance(event, ev.CardInserted):
+        # On the staff sign-in screen a card is the staff member's own ID card.
+        signing_in = staff_card_inserted(state, event, now)
+        if signing_in is not None:
+            return signing_in
     assist = ASSIST.get(type(event))
     if assist is not None:
         return assist(state, event, now)

@@ -1,5 +1,6 @@
-"""Staff at the kiosk as pure moves: help calls, staff sign-in, the override after a failed
-automated check, the staff console, leaving lockdown, and staff mode's idle end.
+"""Staff at the kiosk as pure moves: help calls, staff sign-in (staff number + PIN, or the staff
+member's own ID card + PIN: a card inserted while the sign-in screen is open, `card_inserted`), the
+override after a failed automated check, the staff console, leaving lockdown, and staff mode's idle end.
 
 `STAFF[type(event)](state, event, now)`, consulted by `journey.handle` before the step's own
 handler. The staff screens are drawn over the current step, which keeps its place underneath.
@@ -16,6 +17,8 @@ from types import MappingProxyType
 from typing import Any
 
 from kiosk.domain.application import OVERRIDE_REASONS
+from kiosk.domain.text import Text
+from kiosk.flows import assist_messages as am
 from kiosk.flows import effects as fx
 from kiosk.flows import events as ev
 from kiosk.flows import messages as msg
@@ -24,6 +27,10 @@ from kiosk.flows.state import FlowState, Step
 from kiosk.flows.staff_state import ConsoleData, HelpCall, OnDuty, StaffPurpose, StaffView
 
 CLERK_ROLES = frozenset({"clerk", "supervisor"})
+CARD_READING = Text("正在读取工作人员证件…", "Reading the staff card…")
+NOT_STAFF_CARD = Text("这不是工作人员证件。请取出证件，输入工号和密码，或插入您本人的身份证。",
+                      "This is not a staff card. Take it out, and enter your staff number and PIN or insert your own ID card.")
+CARD_PIN = Text("工作人员证件（工号 {n}）：请输入密码。", "Staff card (No. {n}): enter your PIN.")
 
 
 def _staff(state: FlowState, **changes: Any) -> FlowState:
@@ -65,15 +72,41 @@ def _requested(state: FlowState, event: ev.StaffRequested, now: datetime) -> Res
     if st.on_duty is not None and event.purpose != StaffPurpose.EXIT:
         return _open_for(state, st.on_duty, event.purpose, now, effects)
     return _staff(state, view=StaffView.SIGN_IN, purpose=event.purpose, touched=now, message=None, help_panel=False,
-                  busy=False), effects
+                  busy=False, card_staff=None), effects
+
+
+def card_inserted(state: FlowState, event: ev.CardInserted, now: datetime) -> Result | None:
+    """A card inserted while the staff sign-in screen is open is a staff member's own ID card:
+    it is read and matched to an account, never started as a citizen's session. None (not ours)
+    while no sign-in screen is open: the card keeps its citizen meaning."""
+    st = state.staff
+    if st.view != StaffView.SIGN_IN:
+        return None
+    if st.busy:
+        return state, []       # a PIN check is under way: the card is ignored (take it out and in again)
+    return _staff(state, busy=True, card_reading=True, card_staff=None, message=CARD_READING, touched=now), \
+        [fx.ReadStaffCard()]
+
+
+def _card_read(state: FlowState, event: ev.StaffCardRead, now: datetime) -> Result:
+    st = state.staff
+    if st.view != StaffView.SIGN_IN or not st.card_reading:
+        return state, []
+    if event.staff_number is None:
+        return _staff(state, busy=False, card_reading=False, card_staff=None,
+                      message=event.message or NOT_STAFF_CARD, touched=now), []
+    return _staff(state, busy=False, card_reading=False, card_staff=event.staff_number,
+                  message=CARD_PIN.format(n=event.staff_number), touched=now), []
 
 
 def _submitted(state: FlowState, event: ev.StaffSignInSubmitted, now: datetime) -> Result:
     st = state.staff
     if st.view != StaffView.SIGN_IN or st.busy:
         return state, []
-    return _staff(state, busy=True, message=msg.SIGN_IN_CHECKING, touched=now), \
-        [fx.SignInStaff(event.staff_number, event.pin)]
+    # With a staff card read, the account is the card's, whatever is in the number field.
+    effect = fx.SignInStaff(st.card_staff, event.pin, "id_card") if st.card_staff is not None \
+        else fx.SignInStaff(event.staff_number, event.pin)
+    return _staff(state, busy=True, message=msg.SIGN_IN_CHECKING, touched=now), [effect]
 
 
 def _answered(state: FlowState, event: ev.StaffSignInAnswered, now: datetime) -> Result:
@@ -84,6 +117,7 @@ def _answered(state: FlowState, event: ev.StaffSignInAnswered, now: datetime) ->
         return _staff(state, busy=False, message=event.message, touched=now), []
     member = OnDuty(event.staff_number, event.role, now)
     purpose = st.purpose or StaffPurpose.CONSOLE
+    state = _staff(state, card_staff=None)
     if purpose == StaffPurpose.EXIT and member.role != "supervisor":
         # A clerk's good PIN does not open the way out; nor does it sign them in for it.
         return _staff(state, busy=False, message=msg.SUPERVISOR_NEEDED, touched=now), \
@@ -111,16 +145,20 @@ def _open_for(state: FlowState, member: OnDuty, purpose: StaffPurpose, now: date
 def _closed(state: FlowState, event: ev.StaffScreenClosed, now: datetime) -> Result:
     if state.staff.busy:
         return state, []
-    return replace(_staff(state, view=None, purpose=None, message=None, touched=now),
+    return replace(_staff(state, view=None, purpose=None, message=None, touched=now, card_staff=None),
                    last_activity=now if state.session else state.last_activity, warning=False), []
 
 
 def _signed_out(state: FlowState, event: ev.StaffSignedOut, now: datetime) -> Result:
-    st = state.staff
+    st, counter = state.staff, state.counter
     effects: list[fx.Effect] = []
     if st.on_duty is not None:
         effects.append(fx.EndStaffMode(st.on_duty.staff_number, "sign_out", state.attempt))
+    if counter is not None:
+        # Staff signing out leaves nobody at the counter: nothing more is done in the clerk's name.
+        effects.append(fx.RecordCounterMode(counter.staff_number, "end", "sign_out"))
     return replace(_staff(state, view=None, purpose=None, on_duty=None, message=None, busy=False, console=None),
+                   counter=None, notice=am.COUNTER_ENDED if counter is not None else state.notice,
                    last_activity=now if state.session else state.last_activity, warning=False), effects
 
 
@@ -192,6 +230,7 @@ STAFF: Mapping[type, Callable[[FlowState, Any, datetime], Result]] = MappingProx
     ev.StaffSignInSubmitted: _submitted,
     ev.StaffSignInAnswered: _answered,
     ev.StaffScreenClosed: _closed,
+    ev.StaffCardRead: _card_read,
     ev.StaffSignedOut: _signed_out,
     ev.OverrideConfirmed: _override,
     ev.OverrideRecorded: _override_recorded,

@@ -79,6 +79,9 @@ class StaffState:
     help_panel: bool = False            # the citizen's "staff are on their way" panel is showing
     console: ConsoleData | None = None
     lockdown_released: bool = False     # a supervisor signed the kiosk out of lockdown (audited)
+    # The account whose own ID card was inserted on the sign-in screen: only its PIN is asked.
+    card_staff: str | None = None
+    card_reading: bool = False          # that card is being read and matched (busy too)
 
     def call_for(self, attempt: int) -> HelpCall | None:
         """The open help call of session `attempt`, if any."""

@@ -1,6 +1,7 @@
 """Counter mode's windows (issue 12 part 4). GUI thread only.
 
-While `state.counter` is set (a signed-in clerk switched it on, kiosk/flows/assist.py), a second,
+While `state.counter` is set (a signed-in clerk switched it on with one touch on the staff console,
+or, on a `[staff] counter_desk` kiosk, by signing in; kiosk/flows/assist.py), a second,
 clerk-facing `ClerkWindow` shows the same screens from the same controller, and the clerk drives
 the journey there. The citizen-facing window becomes read-only: its screens render the state and
 mirror what the clerk is typing on the form, and its only control is the consent button on the
@@ -83,6 +84,7 @@ class CounterDesk(QObject):
         self.window, self.controller = window, controller
         self._kiosk_name, self._camera = kiosk_name, camera
         self.counter_desk = counter_desk
+        self._auto_for: object = None      # the sign-in counter mode was last switched on for by itself
         self.clerk: ClerkWindow | None = None
         self.citizen_bar, row = _bar(window, "citizenCounterBar")
         self.citizen_text = label("", "help", wrap=True)
@@ -99,8 +101,11 @@ class CounterDesk(QObject):
 
     def _on_state_changed(self, state: FlowState) -> None:
         on = state.counter is not None and state.counter.confirmed
+        duty = state.staff.on_duty
+        # Once per sign-in: a clerk who ends counter mode from the console stays out of it.
         if self.counter_desk and state.counter is None and state.step == Step.ATTRACT \
-                and state.staff.on_duty is not None and state.staff.on_duty.role in ("clerk", "supervisor"):
+                and duty is not None and duty.role in ("clerk", "supervisor") and duty is not self._auto_for:
+            self._auto_for = duty
             QTimer.singleShot(0, lambda: self.controller.dispatch(ev.CounterModeRequested()))
         if on and self.clerk is None:
             self.clerk = ClerkWindow(self.controller, self._kiosk_name, self._camera)

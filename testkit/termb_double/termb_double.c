@@ -10,7 +10,8 @@
  * variable TERMB_DOUBLE_FAULT (read on every call):
  *   "no_card"  Authenticate finds no card;         "port"     InitComm cannot open the port;
  *   "read"     Read_Content fails, card stays;     "removed"  the card is pulled out during Read_Content;
- *   "bad_id"   the ID number's check character is wrong;  "ctrl_name"  the name carries an escape code.
+ *   "bad_id"   the ID number's check character is wrong;  "ctrl_name"  the name carries an escape code;
+ *   "bad_photo" the photo bytes are corrupt (no decoder can expand them; the rest of the card is fine).
  * termb_double_set_card(0/1) takes the card out or puts it back; termb_double_reset() restores all.
  * Getters honour *len as the buffer's capacity when it is positive (a real library may not: the
  * kiosk passes a generous buffer either way).
@@ -127,5 +128,6 @@ int GetPeopleWlt(unsigned char *buf, int *len) {
     unsigned char wlt[WLT_LEN];
     memcpy(wlt, WLT_MARK, sizeof WLT_MARK - 1);
     for (int i = sizeof WLT_MARK - 1; i < WLT_LEN; i++) wlt[i] = (unsigned char)(64 + (i * 7) % 160);
+    if (is_fault("bad_photo")) memset(wlt, 0xA5, 16);   /* the marker is gone: the decoder refuses it */
     return copy_out((const char *)wlt, WLT_LEN, (char *)buf, len);
 }

@@ -139,18 +139,37 @@ def test_a_missing_port_is_no_reader() -> None:
     assert not reader.wait_for_insert(0.2)
 
 
-def test_without_a_photo_decoder_the_citizen_is_sent_to_the_staff() -> None:
-    """A kiosk with no licensed WLT decoder cannot check the face: the read fails with the plain
-    "please ask the staff" reason instead of passing on an identity with no photo."""
+def test_without_a_photo_decoder_the_card_is_read_and_the_photo_problem_said() -> None:
+    """A kiosk with no licensed WLT decoder cannot check the face: the card's data comes back
+    with no photo and the plain "please ask the staff" reason, for the flow's staff check."""
     from kiosk.devices.idcard.photo import NoPhotoDecoder
     emulator = SamEmulator()
     reader = SamCardReader(emulator.port, command_timeout=0.3, read_timeout=0.6, poll_interval=0.05,
                            photo_decoder=NoPhotoDecoder())
     try:
         assert reader.wait_for_insert(2.0)
-        with pytest.raises(CardError) as info:
-            reader.read(5.0)
-        assert "staff" in info.value.reason.en and info.value.reason.zh
+        result = reader.read(5.0)
+        assert result.identity.name == "林晓梅" and result.identity.photo == b""
+        assert result.photo_problem is not None and "staff" in result.photo_problem.en and result.photo_problem.zh
+    finally:
+        reader.close()
+        emulator.close()
+
+
+def test_a_card_whose_photo_bytes_are_corrupt_is_read_with_its_photo_problem() -> None:
+    """The demo encoding's marker and a JPEG start, then garbage: the decoder refuses the photo;
+    the read does not fail but says so (CardReadResult.photo_problem)."""
+    from kiosk.devices.idcard.photo import DECODE_FAILED, DEMO_MARK, DemoPhotoDecoder
+    corrupt = (DEMO_MARK + b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4)[:1024]
+    emulator = SamEmulator(photo=corrupt)
+    reader = SamCardReader(emulator.port, command_timeout=0.3, read_timeout=0.6, poll_interval=0.05,
+                           photo_decoder=DemoPhotoDecoder())
+    try:
+        assert reader.wait_for_insert(2.0)
+        result = reader.read(5.0)
+        assert result.identity.name == "林晓梅" and result.genuine
+        assert result.identity.photo == b"" and result.photo_problem == DECODE_FAILED
+        assert reader.last_photo == corrupt
     finally:
         reader.close()
         emulator.close()

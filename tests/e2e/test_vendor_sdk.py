@@ -64,20 +64,33 @@ def test_reads_the_demo_card_with_its_photo(libs, double):
     r.close()
 
 
-def test_without_a_decoder_the_citizen_is_told_not_handed_a_card_without_photo(libs, double):
+def test_without_a_decoder_the_card_is_read_and_the_photo_problem_said(libs, double):
+    """No decoder: the card's data comes back with an empty photo and the reason, so the flow
+    sends the citizen to a clerk's check instead of ending the visit."""
     r = reader(libs, photo_decoder=NoPhotoDecoder())
-    with pytest.raises(CardError) as err:
-        r.read(5.0)
-    assert err.value.reason.en == "no decoder configured: please ask the staff"
-    assert "王" not in err.value.detail
+    result = r.read(5.0)
+    assert result.identity.personal_number == "110101199003071233" and result.identity.photo == b""
+    assert result.photo_problem is not None
+    assert result.photo_problem.en == "no decoder configured: please ask the staff"
+    r.close()
+
+
+def test_a_card_whose_photo_bytes_are_corrupt_is_read_with_its_photo_problem(libs, double):
+    """The library's decoder refuses the card's photo: the read still succeeds, with no photo and
+    the decoder's reason (the flow then offers staff verification)."""
+    double.termb_double_set_fault(b"bad_photo")
+    r = reader(libs)
+    result = r.read(5.0)
+    assert (result.identity.name, result.identity.personal_number) == ("王演示", "110101199003071233")
+    assert result.identity.photo == b"" and result.photo_problem == DECODE_FAILED
+    assert result.genuine and result.problem is None
     r.close()
 
 
 def test_a_reader_library_that_does_not_hand_over_the_photo_is_said(libs, double):
     r = reader(libs, wlt_symbol="GetPhotoWlt")     # a name the double does not export
-    with pytest.raises(CardError) as err:
-        r.read(5.0)
-    assert "does not provide the photo" in err.value.reason.en
+    result = r.read(5.0)
+    assert result.identity.photo == b"" and "does not provide the photo" in result.photo_problem.en
     r.close()
 
 

@@ -2,8 +2,9 @@
 
 The host never talks to the card's chip; it asks the SAM (frames.py) to find, select and read the
 card, and gets back the text block (content.py) and a WLT photo, which the configured PhotoDecoder
-(photo.py) turns into the face check's reference; without a decoder the read fails with "please
-ask the staff" (NoPhotoDecoder), never with a pretended photo.
+(photo.py) turns into the face check's reference; a photo that cannot be decoded (no decoder
+configured, or bytes the decoder refuses) leaves the photo empty and says why in
+`CardReadResult.photo_problem`, so the citizen goes to staff verification; never a pretended photo.
 
 Threads: every method runs on the card thread except `set_access_key` (any thread, no-op) and
 `close` (the shutting-down thread, after the card thread was joined). Each serial exchange is
@@ -103,16 +104,18 @@ class SamCardReader:
             raise CardError(msg.UNSUPPORTED if exc.unsupported else msg.INVALID, f"card content: {exc}") from None
         identity = to_identity(content)
         self.last_photo = base.photo
+        photo_problem = None
         if self._decoder is not None:
             try:
                 photo = self._decoder.decode(base.photo, max(0.1, deadline - time.monotonic()))
             except PhotoUnavailable as exc:
-                # Without the chip photo the face check cannot run: the read fails saying why (ask
-                # the staff), rather than pass on an identity whose check would fail unexplained.
+                # Without the card's photo no automated face check can run, but the card itself
+                # was read and authenticated by the SAM: its data comes back with the reason, and
+                # the flow sends the citizen to a clerk's check in person (never a pretended photo).
                 log.warning("ID card photo unavailable: %s", exc.detail)
-                raise CardError(exc.reason, f"photo unavailable: {exc.detail}") from None
+                photo, photo_problem = b"", exc.reason
             identity = dataclasses.replace(identity, photo=photo)
-        return CardReadResult(identity=identity, genuine=True,
+        return CardReadResult(identity=identity, genuine=True, photo_problem=photo_problem,
                               apdu_count=self.commands_sent - sent_before, seconds=time.monotonic() - started)
 
     def check(self) -> None:

@@ -30,7 +30,7 @@ whether `*len` is the buffer's capacity on input (not documented: the buffer pas
 than any field, and the length returned is checked against it); the text encoding (GBK on
 Windows; configurable); how the photo is handed over (a file, or a getter: none of the sources
 shows a WLT getter, so its symbol is configurable and, when absent, the photo is reported
-unavailable rather than skipped); and the decoder's name and whether it takes buffers or paths.
+unavailable (CardReadResult.photo_problem: staff verify the citizen) rather than skipped); and the decoder's name and whether it takes buffers or paths.
 
 Threads: every method runs on the card thread (ctypes calls included; vendor libraries keep global
 state and are not thread-safe) except `close`. A polling wait is bounded by its timeout; a single
@@ -110,8 +110,9 @@ class VendorSdkCardReader:
 
     def read(self, timeout: float) -> CardReadResult:
         """Card thread. Authenticate, Read_Content and the field getters, then the photo through
-        the PhotoDecoder with what is left of `timeout`. Raises CardError (with the decoder's
-        reason when there is no usable photo), or TimeoutError when the calls overran `timeout`."""
+        the PhotoDecoder with what is left of `timeout`; no usable photo is not a failure: the result's
+        photo is empty and `photo_problem` carries the decoder's reason. Raises CardError, or
+        TimeoutError when the calls overran `timeout`."""
         started = time.monotonic()
         deadline = started + timeout
         if not self._ensure_open():
@@ -125,17 +126,18 @@ class VendorSdkCardReader:
         wlt = self._bytes(self._wlt_symbol, _WLT_BUFFER)
         if time.monotonic() > deadline:
             raise TimeoutError(f"card read took longer than {timeout:.1f} s")
+        photo_problem = None
         try:
             if wlt is None:
                 raise PhotoUnavailable(NO_PHOTO_FROM_READER, f"library has no {self._wlt_symbol}")
             photo = self._decoder.decode(wlt, max(0.1, deadline - time.monotonic()))
         except PhotoUnavailable as exc:
-            # Without the photo the face check cannot run; the flow only continues to it for a
-            # card that was read, so the read fails here, saying why, rather than pass on an
-            # identity with no photo for a check that would then fail for an unstated reason.
+            # Without the photo no automated face check can run, but the card was read and its
+            # SAM authenticated it: the data comes back with the reason (photo_problem) and the
+            # flow sends the citizen to a clerk's check in person; never a pretended photo.
             log.warning("ID card photo unavailable: %s", exc.detail)
-            raise CardError(exc.reason, f"photo unavailable: {exc.detail}") from None
-        return CardReadResult(dataclasses.replace(identity, photo=photo), genuine=True,
+            photo, photo_problem = b"", exc.reason
+        return CardReadResult(dataclasses.replace(identity, photo=photo), genuine=True, photo_problem=photo_problem,
                               seconds=time.monotonic() - started)
 
     def set_access_key(self, key: AccessKey | None) -> None:

@@ -59,6 +59,7 @@ MESSAGES = {
                          "This kiosk's staff list is too old: connect it to the back office and sync."),
     "account_expired": Text("该工作人员账户已到期，请联系后台管理员。",
                             "This staff account has ended: ask the back office's administrator."),
+    "not_staff_card": Text("这不是工作人员证件。", "This is not a staff card."),
 }
 
 
@@ -113,14 +114,35 @@ class StaffAuthenticator:
         return None if lst is None else lst.issued + self.policy.offline_days * 86400
 
     # --- signing in -------------------------------------------------------------------------------
-    def sign_in(self, staff_number: str, pin: str) -> SignInResult:
-        """Staff number + PIN. Worker thread (argon2id + SQLite)."""
+    def sign_in(self, staff_number: str, pin: str, method: str = "staff_number") -> SignInResult:
+        """Staff number + PIN. Worker thread (argon2id + SQLite). `method` "id_card": the number is
+        the account `member_for_id_card` found for the card inserted (the same PIN check and
+        lockout; the audit entry says how the staff member signed in)."""
+        if method not in ("staff_number", "id_card"):
+            raise ValueError(f"unknown sign-in method {method!r}")
         number = staff_number.strip().upper()
         lst, why = self.current_list()
         if lst is None:
-            return self._refused(why, None, "staff_number")
+            return self._refused(why, None, method)
         member = lst.by_number(number) if STAFF_NUMBER_RE.fullmatch(number) else None
-        return self._check(member, pin, "staff_number")
+        return self._check(member, pin, method)
+
+    def member_for_id_card(self, id_number: str) -> tuple[StaffMember | None, str]:
+        """The account whose own ID card has this number (as read from the card), before the PIN
+        is asked; or (None, "no_list" | "list_expired" | "not_staff_card"), audited as a failed
+        sign-in. The number is never stored or logged. Worker thread (argon2id + SQLite)."""
+        lst, why = self.current_list()
+        if lst is None:
+            self._refused(why, None, "id_card")
+            return None, why
+        try:
+            member = lst.by_id_key(id_key(id_number, lst.id_salt))
+        except StaffListError:       # not a resident ID number: no staff card has it
+            member = None
+        if member is None:
+            self._refused("not_staff_card", None, "id_card")
+            return None, "not_staff_card"
+        return member, "ok"
 
     def sign_in_with_id_card(self, id_number: str, pin: str) -> SignInResult:
         """The staff member's own ID card (its number as read from the card) + PIN. The number is

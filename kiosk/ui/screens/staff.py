@@ -12,14 +12,20 @@ from PySide6.QtWidgets import QButtonGroup, QFrame, QGridLayout, QHBoxLayout, QP
 
 from kiosk.domain.application import OVERRIDE_REASONS
 from kiosk.domain.identity import Identity
+from kiosk.domain.text import Text
 from kiosk.flows import events as ev
-from kiosk.flows.journey import FlowState
+from kiosk.flows.journey import FlowState, Step
 from kiosk.flows.staff_state import StaffPurpose
+from kiosk.ui import assist_strings as A
 from kiosk.ui import staff_strings as S
 from kiosk.ui.screens.base import Screen, button, button_row, clear_layout, follow_checked, label
 from kiosk.ui.screens.staff_pad import DigitPadWidget
 
 PHOTO_W, PHOTO_H = 240, 300
+COUNTER_BETWEEN = Text("柜台模式只能在两位申请人之间开启或结束（请先回到首页）。",
+                       "Counter mode starts and ends between citizens (back on the welcome screen).")
+CARD_HINT = Text("也可以插入您本人的身份证，然后只需输入密码。", "Or insert your own ID card: then only your PIN is needed.")
+COUNTER_ON = Text("柜台模式已开启（工号 {n}）。", "Counter mode is on (No. {n}).")
 
 
 class StaffSignInScreen(Screen):
@@ -32,13 +38,15 @@ class StaffSignInScreen(Screen):
         self.pad.setMaximumWidth(460)
         self.pad.setProperty("baseMaxWidth", 460)   # kiosk.ui.scaling: wider keys in large mode
         self.message = label("", "notice", wrap=True)
+        self.card_hint = label("", "help", wrap=True)
         self.sign_in = button("", "primary")
         self.cancel = button("")
         self.sign_in.clicked.connect(self._on_sign_in_clicked)
         self.cancel.clicked.connect(lambda: self.intent.emit(ev.StaffScreenClosed()))
+        self._card_for: str | None = None     # the staff card's account the pad was set to
         side = QVBoxLayout()
         side.setSpacing(18)
-        for w in (self.title, self.purpose, self.call, self.message):
+        for w in (self.title, self.purpose, self.call, self.card_hint, self.message):
             side.addWidget(w)
         side.addStretch(1)
         side.addLayout(button_row(self.cancel, self.sign_in, stretch_first=False))
@@ -51,6 +59,7 @@ class StaffSignInScreen(Screen):
 
     def reset(self) -> None:
         self.pad.clear()
+        self._card_for = None
 
     def render(self, state: FlowState, now: datetime) -> None:  # type: ignore[override]  # see Screen.render
         super().render(state, now)
@@ -72,6 +81,20 @@ class StaffSignInScreen(Screen):
         if self._was_busy and not st.busy:
             self.pad.clear_pin()     # a refused PIN is typed again from the start
         self._was_busy = st.busy
+        self._render_card(st.card_staff)
+
+    def _render_card(self, card: str | None) -> None:
+        """A staff card was read: its account's number stands in the number field, which cannot
+        be changed; only the PIN is asked."""
+        self.card_hint.setText(self.t(CARD_HINT))
+        self.card_hint.setVisible(card is None)
+        self.pad.number_field.setEnabled(card is None)
+        if card is not None and card != self._card_for:
+            self.pad.number = card
+            self.pad.clear_pin()
+        elif card is None and self._card_for is not None:
+            self.pad.clear()
+        self._card_for = card
 
     def _on_sign_in_clicked(self) -> None:
         number, pin = self.pad.number, self.pad.pin
@@ -226,15 +249,35 @@ class StaffConsoleScreen(Screen):
         self.back = button("")
         self.sign_out = button("")
         self.leave = button("")
+        # Counter mode, one touch each way (kiosk/flows/assist.py; the clerk window: kiosk/ui/counter.py).
+        self.counter = button("", "primary")
+        self.counter_note = label("", "help", wrap=True)
+        self._counter_on = False
         self.back.clicked.connect(lambda: self.intent.emit(ev.StaffScreenClosed()))
         self.sign_out.clicked.connect(lambda: self.intent.emit(ev.StaffSignedOut()))
         self.leave.clicked.connect(lambda: self.intent.emit(ev.StaffRequested(StaffPurpose.EXIT)))
+        self.counter.clicked.connect(self._on_counter_clicked)
         self.outer.addWidget(self.title)
         self.outer.addWidget(self.message)
         self.outer.addLayout(cols, 1)
-        self.outer.addLayout(button_row(self.leave, self.sign_out, self.back))
+        self.outer.addWidget(self.counter_note)
+        self.outer.addLayout(button_row(self.counter, self.leave, self.sign_out, self.back))
 
         self._shown: tuple[object, ...] | None = None
+
+    def _render_counter(self, state: FlowState) -> None:
+        c = state.counter
+        self._counter_on = c is not None
+        between = state.step == Step.ATTRACT
+        self.counter.setText(self.t(A.COUNTER_END if c is not None else A.COUNTER_START))
+        # Between citizens only; and not while the start's audit entry is still being written.
+        self.counter.setEnabled(between and (c is None or c.confirmed) and state.staff.on_duty is not None)
+        note = COUNTER_ON.format(n=c.staff_number) if c is not None and between else None if between else COUNTER_BETWEEN
+        self.counter_note.setVisible(note is not None)
+        self.counter_note.setText(self.t(note) if note is not None else "")
+
+    def _on_counter_clicked(self) -> None:
+        self.intent.emit(ev.CounterModeEnded() if self._counter_on else ev.CounterModeRequested())
 
     def reset(self) -> None:
         for lay in (self.calls, self.overrides, self.health):
@@ -257,6 +300,7 @@ class StaffConsoleScreen(Screen):
         self.sign_out.setText(self.t(S.SIGN_OUT))
         self.leave.setText(self.t(S.LEAVE_LOCKDOWN))
         self.leave.setVisible(self._lockdown_active())
+        self._render_counter(state)
         # Rebuilt only when what it lists changed: every touch re-renders, and a list rebuilt under
         # a finger would swallow the press.
         key = (st.calls, st.console, self.lang)
@@ -287,7 +331,12 @@ class StaffConsoleScreen(Screen):
             self.overrides.addWidget(label(self.t(S.NO_OVERRIDES), "help", wrap=True))
         for h in console.health:
             mark = "✓ OK" if h.ok else f"✗ {h.status}"
-            self.health.addWidget(label(f"{h.name}: {mark}", "verified" if h.ok else "error", wrap=True))
+            line = label(f"{h.name}: {mark}", "verified" if h.ok else "error", wrap=True)
             more = " · ".join(x for x in (h.detail, h.action) if x)
-            if more:
+            self.health.addWidget(line)
+            # A fault says what it is and what to do; a good line only its name (the column would
+            # overflow with a dozen checks' details), the detail on a long press / hover.
+            if more and not h.ok:
                 self.health.addWidget(label(more, "help", wrap=True))
+            elif more:
+                line.setToolTip(more)
