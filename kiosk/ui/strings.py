@@ -2,7 +2,6 @@
 from kiosk.domain.text import Text
 
 T = Text
-LANG_SWITCH = {"zh": T("English", "English"), "en": T("中文", "中文")}
 END = T("结束办理", "End session")
 BACK = T("上一步", "Back")
 NEXT = T("下一步", "Next")
