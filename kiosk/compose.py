@@ -25,6 +25,7 @@ from kiosk.devices.sim.printer import FolderPrinter
 from kiosk.domain.application import Application
 from kiosk.domain.catalogue import Catalogue
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 from kiosk.flows.journey import FlowConfig
 from kiosk.compose_scan import receipt_check_codes, scan_setup
 from kiosk.receipt_scan import ScanSetup
@@ -198,8 +199,7 @@ def _identity_service(config: Config, sync_settings: SyncSettings, citizens: lis
     return RateLimited(inner, d.identity_per_hour)
 
 
-NO_PHOTO_DECODER_STAFF = Text("未配置身份证照片解码器：无法核对持证人的人脸。",
-                              "No ID card photo decoder configured: faces cannot be checked against the card.")
+NO_PHOTO_DECODER_STAFF = tr("未配置身份证照片解码器：无法核对持证人的人脸。")
 
 
 def _photo_decoder(config: Config) -> tuple[PhotoDecoder, tuple[Text, ...]]:

@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from babel.messages.catalog import Catalog  # noqa: E402
 
 from kiosk.i18n import tools  # noqa: E402
+from kiosk.i18n.catalogues import KioskCatalog  # noqa: E402
 from kiosk.i18n.pairs import TEXT_MODULE, literal_pairs, text_aliases  # noqa: E402
 
 EN_PO = tools.PACKAGE_DIR / "en" / "LC_MESSAGES" / f"{tools.DOMAIN}.po"
@@ -35,7 +36,9 @@ IMPORT = "from kiosk.i18n import tr"
 def load_en() -> Catalog:
     if EN_PO.exists():
         return tools.read(EN_PO)
-    return Catalog(locale="en", project="OneVisit Kiosk", version="1", charset="utf-8", fuzzy=False)
+    cat = KioskCatalog(locale="en", project="OneVisit Kiosk", version="1", charset="utf-8", fuzzy=False)
+    cat.extra_headers["X-Fallback"] = "zh"
+    return cat
 
 
 def context_for(cat: Catalog, zh: str, en: str, module: str) -> str | None:

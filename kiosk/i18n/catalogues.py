@@ -16,16 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from babel.messages.catalog import Catalog
-from babel.messages.pofile import PoFileParser
+from babel.messages.pofile import PoFileError, PoFileParser
 
 from kiosk.domain.text import LANGS, SOURCE, Lang
 
 DOMAIN = "kiosk"
 PACKAGE_DIR = Path(__file__).resolve().parent.parent / "locale"
 MAX_CATALOGUE_BYTES = 4 * 1024 * 1024     # a kiosk's catalogue is ~100 KB; refuse anything absurd
-FALLBACK_HEADER = "x-fallback"
+FALLBACK_HEADER = "X-Fallback"
 
 Key = tuple[str | None, str]              # (msgctxt, msgid)
 
@@ -34,15 +35,45 @@ class CatalogueError(ValueError):
     pass
 
 
-class _HeaderKeepingCatalog(Catalog):
-    """Babel keeps only the headers it knows; we also need our own (X-Fallback)."""
+# Headers Babel writes that only churn (dates) or hold its placeholders: left out of our files.
+_NOISE = {"report-msgid-bugs-to", "pot-creation-date", "po-revision-date", "last-translator", "language-team",
+          "generated-by"}
 
-    raw_headers: dict[str, str]
 
-    def _set_mime_headers(self, headers: Iterable[tuple[str, str]]) -> None:
+class KioskCatalog(Catalog):
+    """A Babel catalogue that keeps our own headers (X-Fallback), which Babel drops, and writes
+    none of the ones that change on every run."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.extra_headers: dict[str, str] = {}
+        super().__init__(*args, **kwargs)
+
+    def _get_headers(self) -> list[tuple[str, str]]:
+        out = [(k, v) for k, v in Catalog._get_mime_headers(self) if k.lower() not in _NOISE]
+        out += list(self.extra_headers.items())
+        k, v = out[-1]
+        out[-1] = (k, v if v.endswith("\n") else v + "\n")    # gettext's msgfmt wants the header to end in \n
+        return out
+
+    def _set_headers(self, headers: Iterable[tuple[str, str]]) -> None:
         headers = list(headers)
-        self.raw_headers = {str(k).lower(): str(v).strip() for k, v in headers}
-        super()._set_mime_headers(headers)
+        self.extra_headers = {str(k): str(v).strip() for k, v in headers if str(k).lower().startswith("x-")}
+        Catalog._set_mime_headers(self, headers)
+
+    mime_headers = property(_get_headers, _set_headers)
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.extra_headers.items() if k.lower() == name.lower()), None)
+
+
+def parse(data: bytes, where: object) -> KioskCatalog:
+    """One .po file's bytes as a catalogue (obsolete entries dropped). Raises CatalogueError."""
+    catalog = KioskCatalog(charset="utf-8")
+    try:
+        PoFileParser(catalog, ignore_obsolete=False, abort_invalid=True).parse(data.splitlines(keepends=True))
+    except (PoFileError, UnicodeDecodeError, ValueError) as exc:
+        raise CatalogueError(f"{where}: not a readable .po catalogue: {exc}") from None
+    return catalog
 
 
 class Language:
@@ -67,17 +98,12 @@ def read_catalogue(lang: Lang, path: Path) -> Language:
         data = f.read(MAX_CATALOGUE_BYTES + 1)
     if len(data) > MAX_CATALOGUE_BYTES:
         raise CatalogueError(f"{path}: larger than {MAX_CATALOGUE_BYTES} bytes")
-    catalog = _HeaderKeepingCatalog(charset="utf-8")
-    catalog.raw_headers = {}
-    try:
-        PoFileParser(catalog, ignore_obsolete=True, abort_invalid=True).parse(data.splitlines(keepends=True))
-    except Exception as exc:    # noqa: BLE001 - Babel raises PoFileError, UnicodeDecodeError...: all "not a catalogue"
-        raise CatalogueError(f"{path}: not a readable .po catalogue: {exc}") from None
+    catalog = parse(data, path)
     entries: dict[Key, str] = {}
     for m in catalog:
         if m.id and isinstance(m.id, str) and isinstance(m.string, str) and m.string and not m.fuzzy:
             entries[(m.context, m.id)] = m.string
-    fallback = catalog.raw_headers.get(FALLBACK_HEADER) or None
+    fallback = catalog.header(FALLBACK_HEADER) or None
     return Language(lang, entries, fallback, path)
 
 

@@ -11,14 +11,18 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import write_po
 
-from kiosk.i18n.catalogues import DOMAIN, PACKAGE_DIR
+from kiosk.i18n.catalogues import DOMAIN, PACKAGE_DIR, KioskCatalog, parse
 
 # tr(msgid) and tr(msgid, context): the msgid first, the msgctxt second.
 KEYWORDS = {"tr": {1: (1,), 2: (1, (2, "c"))}}
 SOURCE_DIR = PACKAGE_DIR.parent            # kiosk/
 TEMPLATE = PACKAGE_DIR / f"{DOMAIN}.pot"
+TEMPLATE_COMMENT = """\
+# The OneVisit Kiosk's interface text, extracted from the code's tr("中文") calls by
+# scripts/i18n.sh extract: do not edit by hand. Each language's kiosk.po is merged from it.
+#"""
 WIDTH = 0                                   # no wrapping: one line per text diffs and greps well
 
 
@@ -41,7 +45,8 @@ def extract(source_dir: Path = SOURCE_DIR) -> Iterator[Found]:
 
 
 def template(source_dir: Path = SOURCE_DIR) -> Catalog:
-    cat = Catalog(project="OneVisit Kiosk", version="1", charset="utf-8", fuzzy=False)
+    cat = KioskCatalog(project="OneVisit Kiosk", version="1", charset="utf-8", fuzzy=False,
+                       header_comment=TEMPLATE_COMMENT)
     for f in extract(source_dir):
         path, line = f.where.rsplit(":", 1)
         cat.add(f.msgid, locations=[(path, int(line))], context=f.context)
@@ -55,9 +60,8 @@ def write(catalog: Catalog, path: Path) -> None:
                  sort_output=False)
 
 
-def read(path: Path) -> Catalog:
-    with path.open("rb") as f:
-        return read_po(f)
+def read(path: Path) -> KioskCatalog:
+    return parse(path.read_bytes(), path)
 
 
 def po_files(locale_dir: Path = PACKAGE_DIR) -> list[Path]:

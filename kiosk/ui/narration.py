@@ -22,6 +22,7 @@ from types import MappingProxyType
 
 from kiosk.domain.application import Application
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 from kiosk.flows import messages as msg
 from kiosk.flows.journey import FlowState, Step
 from kiosk.flows.state import ScanMode
@@ -116,7 +117,7 @@ def _form(state: FlowState, now: datetime) -> tuple[Text, ...]:
     index = min(s.page, len(pages) - 1)
     page = pages[index]
     # The title as the screen shows it: "bundle · topic".
-    title = fill(Text("{b} · {t}", "{b} · {t}"), b=bundle.title, t=page.topic.title) if bundle else page.topic.title
+    title = fill(tr("{b} · {t}"), b=bundle.title, t=page.topic.title) if bundle else page.topic.title
     return (title, S.PAGE_OF.format(i=index + 1, n=len(pages)),
             fill(S.SAY_FORM_FIELDS, names=_join([f.label for f in page.fields])))
 
@@ -127,7 +128,7 @@ def _materials(state: FlowState, now: datetime) -> tuple[Text, ...]:
     bring = [m.title for m in needed if not m.held_by_government]
     said = [S.MATERIALS_TITLE, sub]
     if bring:
-        said.append(fill(Text("{h}{n}", "{h}{n}"), h=S.MATERIALS_BRING, n=_join(bring)))
+        said.append(fill(tr("{h}{n}"), h=S.MATERIALS_BRING, n=_join(bring)))
     return tuple(said)
 
 
@@ -193,7 +194,7 @@ def _messages(state: FlowState, now: datetime) -> tuple[Text, ...]:
         # In the order the fields are on the page, each with its label, as the screen shows them.
         for f in fields:
             if (err := s.errors.get(f.id)) is not None:
-                said.append(fill(Text("{f}：{e}", "{f}: {e}"), f=f.label, e=err))
+                said.append(fill(tr("{f}：{e}"), f=f.label, e=err))
     if state.step == Step.RECEIPT and s.receipt is not None and s.receipt.error is not None \
             and s.receipt.error != state.notice:
         said.append(s.receipt.error)

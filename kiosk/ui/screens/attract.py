@@ -8,6 +8,7 @@ from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 
 from kiosk.domain.health import HealthReport
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 from kiosk.flows import events as ev
 from kiosk.flows import messages as msg
 from kiosk.flows.journey import FlowState, Step
@@ -18,7 +19,7 @@ from kiosk.ui import strings as S
 from kiosk.ui.screens.base import Screen, button, button_row, label
 
 # Both languages: the citizen has not chosen one yet (issue 14 part 3).
-SCAN_RECEIPT = Text("扫回执查进度  Scan your receipt", "Scan your receipt  扫回执查进度")
+SCAN_RECEIPT = tr("扫回执查进度  Scan your receipt")
 
 
 def id_card_picture(width: int = 220) -> QPixmap:
