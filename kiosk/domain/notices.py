@@ -12,7 +12,7 @@ from types import MappingProxyType
 
 from kiosk.domain.application import Application
 from kiosk.domain.idnumber import is_valid_mobile
-from kiosk.domain.text import Text
+from kiosk.domain.text import Text, base_language
 from kiosk.i18n import tr
 
 PHONE_FIELD = "applicant_phone"
@@ -43,8 +43,8 @@ def recipient(app: Application) -> str | None:
 
 
 def status_message(lang: str, number: str, department: Text, status: str) -> str:
-    """The message for one department's new status, in `lang` ("zh" or "en")."""
+    """The message for one department's new status, in `lang`'s base language ("zh" or "en")."""
     shown = STATUS_TEXT.get(status, Text(status, status))
-    if lang == "en":
+    if base_language(lang) == "en":
         return f"OneVisit: application {number}, {department.en}: {shown.en}."
     return f"【一网通办】您的申请{number}，{department.zh}：{shown.zh}。"

@@ -8,6 +8,7 @@ this module asks (`install_translations`). Pure, thread-safe once installed.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -49,6 +50,10 @@ def base_language(lang: Lang) -> Lang:
     return next((x for x in chain if x in LANGS), SOURCE)
 
 
+def _pick(args: Iterable[tuple[str, object]], lang: Lang) -> dict[str, object]:
+    return {k: (v.get(lang) if isinstance(v, Text) else v) for k, v in args}
+
+
 @dataclass(frozen=True)
 class Text:
     """A string in every kiosk language; `zh` is the authoritative one.
@@ -76,15 +81,16 @@ class Text:
             if self.msgid is not None and _translations is not None:
                 found = _translations.lookup(step, self.msgid, self.context)
                 if found is not None:
-                    return found.format(**dict(self.args)) if self.args else found
+                    return found.format(**_pick(self.args, lang)) if self.args else found
         return self.zh
 
     def both(self, sep: str = " / ") -> str:
         return self.zh if self.zh == self.en else f"{self.zh}{sep}{self.en}"
 
     def format(self, **kwargs: object) -> Text:
-        return Text(self.zh.format(**kwargs), self.en.format(**kwargs), msgid=self.msgid, context=self.context,
-                    args=(*self.args, *kwargs.items()))
+        """Each {name} filled in; a Text value in the same language as the sentence."""
+        return Text(self.zh.format(**_pick(kwargs.items(), "zh")), self.en.format(**_pick(kwargs.items(), "en")),
+                    msgid=self.msgid, context=self.context, args=(*self.args, *kwargs.items()))
 
     @staticmethod
     def from_obj(obj: object) -> Text:

@@ -40,6 +40,7 @@ def configure(locale_dir: str | Path | None, languages: Sequence[Lang]) -> Catal
     global _catalogues
     dirs = ([Path(locale_dir)] if locale_dir else []) + [PACKAGE_DIR]
     fresh = Catalogues(dirs)
+    fresh.adopt(_catalogues.language("en"))   # Text.en was filled from the package's English at import
     for lang in languages:
         if not fresh.available(lang):
             raise CatalogueError(f"no catalogue for language {lang!r} in " + ", ".join(map(str, dirs)))

@@ -123,6 +123,9 @@ class Catalogues:
             self._languages[lang] = got
         return got
 
+    def adopt(self, language: Language) -> None:
+        self._languages[language.code] = language
+
     def available(self, lang: Lang) -> bool:
         return lang == SOURCE or catalogue_path(lang, self.dirs) is not None
 

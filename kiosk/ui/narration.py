@@ -66,9 +66,7 @@ def _join(texts: list[Text], zh_sep: str = "、", en_sep: str = ", ") -> Text:
 def fill(template: Text, **values: Text | int) -> Text:
     """`template` with each {name} filled in by the value in the same language (a Text's zh
     into the zh sentence, its en into the en one; numbers as they are)."""
-    def pick(lang: str) -> dict[str, object]:
-        return {k: (v.get(lang) if isinstance(v, Text) else v) for k, v in values.items()}
-    return Text(template.zh.format(**pick("zh")), template.en.format(**pick("en")))
+    return template.format(**values)
 
 
 def department_deadlines(app: Application) -> tuple[tuple[Text, date], ...]:

@@ -7,7 +7,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 
 from kiosk.domain.health import HealthReport
-from kiosk.domain.text import Text
+from kiosk.domain.text import Text, base_language
 from kiosk.i18n import tr
 from kiosk.flows import events as ev
 from kiosk.flows import messages as msg
@@ -98,7 +98,7 @@ class AttractScreen(Screen):
         super().render(state, now)
         self.hero.setText(self.t(S.ATTRACT_HERO))
         # The invitation is shown in the other language too: the citizen has not chosen yet.
-        self.hero_other.setText(S.ATTRACT_HERO.get("en" if self.lang == "zh" else "zh"))
+        self.hero_other.setText(S.ATTRACT_HERO.get("en" if base_language(self.lang) == "zh" else "zh"))
         self.sub.setText(self.t(S.ATTRACT_SUB))
         self.privacy.setText(self.t(S.ATTRACT_PRIVACY))
         self.staff_entry.setText(self.t(SS.STAFF_ENTRY))
@@ -120,7 +120,7 @@ class AttractScreen(Screen):
         self._render_staff()
         if closed:   # the sync freeze rule: tell the citizen where to go, and staff why
             self.hero.setText(self.t(msg.INTAKE_CLOSED))
-            self.hero_other.setText(msg.INTAKE_CLOSED.get("en" if self.lang == "zh" else "zh"))
+            self.hero_other.setText(msg.INTAKE_CLOSED.get("en" if base_language(self.lang) == "zh" else "zh"))
             self.sub.setText("")
             if state.notice == msg.INTAKE_CLOSED:
                 self.show_notice(None)
