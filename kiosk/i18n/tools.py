@@ -8,6 +8,7 @@ import string
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
@@ -16,7 +17,7 @@ from babel.messages.pofile import write_po
 from kiosk.i18n.catalogues import DOMAIN, PACKAGE_DIR, KioskCatalog, parse
 
 # tr(msgid) and tr(msgid, context): the msgid first, the msgctxt second.
-KEYWORDS = {"tr": {1: (1,), 2: (1, (2, "c"))}}
+KEYWORDS: dict[str, Any] = {"tr": {1: (1,), 2: (1, (2, "c"))}}
 SOURCE_DIR = PACKAGE_DIR.parent            # kiosk/
 TEMPLATE = PACKAGE_DIR / f"{DOMAIN}.pot"
 TEMPLATE_COMMENT = """\
@@ -104,12 +105,12 @@ def problems(locale_dir: Path = PACKAGE_DIR, source_dir: Path = SOURCE_DIR, comp
     for po in po_files(locale_dir):
         lang = po.parent.parent.name
         cat = read(po)
-        have = {(m.context, m.id): m for m in cat if m.id}
-        for key, m in have.items():
+        have = {(m.context, m.id): m for m in cat if m.id and isinstance(m.id, str)}   # no plurals: str keys
+        for key, msg in have.items():
             if key not in wanted:
                 out.append(f"{lang}: not in the code (run scripts/i18n.sh update): {key[1]!r} ctx={key[0]!r}")
-            elif m.string and isinstance(m.string, str) and placeholders(m.string) != placeholders(m.id):
-                out.append(f"{lang}: placeholders differ from the msgid: {m.id!r} -> {m.string!r}")
+            elif msg.string and isinstance(msg.string, str) and placeholders(msg.string) != placeholders(key[1]):
+                out.append(f"{lang}: placeholders differ from the msgid: {key[1]!r} -> {msg.string!r}")
         if cat.obsolete:
             out.append(f"{lang}: {len(cat.obsolete)} obsolete entries (#~): run scripts/i18n.sh update")
         if lang in complete:
