@@ -76,12 +76,14 @@ class Text:
             return self.zh
         chain = _translations.chain(lang) if _translations is not None else (SOURCE,)
         for step in chain:
+            template = None
+            if self.msgid is not None:
+                template = self.msgid if step == SOURCE else (
+                    _translations.lookup(step, self.msgid, self.context) if _translations is not None else None)
+            if template is not None:     # Text values filled in are shown in `lang` too, as far as they go
+                return template.format(**_pick(self.args, lang)) if self.args else template
             if step in LANGS:
                 return self.get(step)
-            if self.msgid is not None and _translations is not None:
-                found = _translations.lookup(step, self.msgid, self.context)
-                if found is not None:
-                    return found.format(**_pick(self.args, lang)) if self.args else found
         return self.zh
 
     def both(self, sep: str = " / ") -> str:

@@ -141,6 +141,8 @@ def test_a_third_language_falls_back_as_its_header_says(tmp_path):
     assert (nxt.get("zh-easy"), nxt.get("fr")) == ("下一步", "Next")     # fuzzy counts as missing
     assert (page.get("zh-easy"), page.get("fr")) == ("第 2 页（一共 5 页）", "Page 2 of 5")
     assert Text("数据", "data").get("zh-easy") == "数据"                   # catalogue data: no msgid, falls back
+    tries = tr("{reason}（还可尝试 {left} 次）").format(reason=end, left=2)     # a template without its own entry:
+    assert (tries.get("zh-easy"), tries.get("fr")) == ("不办了（还可尝试 2 次）", "Terminer (2 tries left)")   # parts still are
     assert catalogues().chain("zh-easy") == ("zh-easy", "zh") and catalogues().chain("fr") == ("fr", "en")
     assert (base_language("zh-easy"), base_language("fr")) == ("zh", "en")
     assert end == Text("结束办理", "End session")                           # equality stays by zh/en
