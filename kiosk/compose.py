@@ -25,6 +25,8 @@ from kiosk.devices.sim.printer import FolderPrinter
 from kiosk.domain.application import Application
 from kiosk.domain.catalogue import Catalogue
 from kiosk.domain.text import Text
+from kiosk.i18n import configure as configure_languages
+from kiosk.i18n import tr
 from kiosk.flows.journey import FlowConfig
 from kiosk.compose_scan import receipt_check_codes, scan_setup
 from kiosk.receipt_scan import ScanSetup
@@ -198,8 +200,7 @@ def _identity_service(config: Config, sync_settings: SyncSettings, citizens: lis
     return RateLimited(inner, d.identity_per_hour)
 
 
-NO_PHOTO_DECODER_STAFF = Text("未配置身份证照片解码器：无法核对持证人的人脸。",
-                              "No ID card photo decoder configured: faces cannot be checked against the card.")
+NO_PHOTO_DECODER_STAFF = tr("未配置身份证照片解码器：无法核对持证人的人脸。")
 
 
 def _photo_decoder(config: Config) -> tuple[PhotoDecoder, tuple[Text, ...]]:
@@ -301,6 +302,7 @@ def _simulated_devices(config: Config) -> tuple[str, ...]:
 
 
 def build_parts(config: Config) -> KioskParts:
+    configure_languages(config.kiosk.locale_dir, config.kiosk.languages)   # the switch's languages, read now
     files = DataFolder.for_config(config)
     files.root.mkdir(parents=True, exist_ok=True)
     try:
@@ -385,7 +387,7 @@ def build_parts(config: Config) -> KioskParts:
                              help_wait_seconds=config.staff.help_wait_seconds,
                              staff_idle_seconds=config.staff.idle_seconds,
                              reference_timeout_seconds=d.government_records_timeout + 3.0,
-                             language=config.kiosk.language,
+                             language=config.kiosk.language, languages=config.kiosk.languages,
                              large_timeout_seconds=config.session.large_timeout_seconds)
     timeouts = Timeouts(card_read=d.card_read_timeout, face_check=config.session.face_check_seconds,
                         store=d.store_timeout, print=d.print_timeout)

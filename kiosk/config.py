@@ -11,6 +11,9 @@ from typing import Any
 
 import platformdirs
 
+from kiosk.domain.text import LANG_CODE
+from kiosk.i18n.catalogues import PACKAGE_DIR, CatalogueError, Catalogues
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ASSETS = PROJECT_ROOT / "assets"
 ENV_PREFIX = "ONEVISIT_"
@@ -26,6 +29,8 @@ class KioskSection:
     name_zh: str
     name_en: str
     language: str
+    languages: tuple[str, ...] = ("zh", "en")
+    locale_dir: str = ""
 
 
 @dataclass(frozen=True)
@@ -184,6 +189,11 @@ _SECTIONS = {"kiosk": KioskSection, "session": SessionSection, "paths": PathsSec
 
 
 def _coerce(value: Any, like: Any, where: str) -> Any:
+    if isinstance(like, list | tuple):      # a TOML array, or "a,b,c" from the environment
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list | tuple) or not all(isinstance(x, str) for x in items):
+            raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
+        return [x.strip() for x in items]
     try:
         if isinstance(like, bool):
             return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "on")
@@ -194,6 +204,27 @@ def _coerce(value: Any, like: Any, where: str) -> Any:
     except (TypeError, ValueError):
         raise ConfigError(f"{where}: expected a number, got {value!r}") from None
     return str(value)
+
+
+def _check_languages(k: KioskSection) -> None:
+    """kiosk.languages: codes such as zh, en, zh-easy, each with a catalogue (kiosk/locale or
+    kiosk.locale_dir), no repeats; kiosk.language one of them."""
+    if not k.languages or len(set(k.languages)) != len(k.languages) or not all(LANG_CODE.match(x) for x in k.languages):
+        raise ConfigError(f"kiosk.languages: language codes such as zh, en, zh-easy, each once; got {list(k.languages)}")
+    if k.language not in k.languages:
+        raise ConfigError(f"kiosk.language must be one of kiosk.languages ({', '.join(k.languages)}), got {k.language!r}")
+    if k.locale_dir and not Path(k.locale_dir).is_dir():
+        raise ConfigError(f"kiosk.locale_dir: not a folder: {k.locale_dir}")
+    found = Catalogues(([Path(k.locale_dir)] if k.locale_dir else []) + [PACKAGE_DIR])
+    missing = [x for x in k.languages if not found.available(x)]
+    if missing:
+        raise ConfigError(f"kiosk.languages: no catalogue <lang>/LC_MESSAGES/kiosk.po for {', '.join(missing)} "
+                          f"(in kiosk.locale_dir or kiosk/locale)")
+    try:
+        for x in k.languages:
+            found.chain(x)
+    except CatalogueError as exc:
+        raise ConfigError(f"kiosk.languages: {exc}") from None
 
 
 def load_config(path: Path | None = None, env: Mapping[str, str] | None = None,
@@ -227,11 +258,11 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None,
                 if key not in raw[section]:
                     raise ConfigError(f"{where}: unknown key {section}.{key}")
                 raw[section][key] = _coerce(value, raw[section][key], f"{where}: {section}.{key}")
+    raw["kiosk"]["languages"] = tuple(raw["kiosk"]["languages"])
     cfg = Config(**{name: cls(**raw[name]) for name, cls in _SECTIONS.items()})
     if not (len(cfg.kiosk.id) == 10 and cfg.kiosk.id.isdigit()):
         raise ConfigError(f"kiosk.id must be 10 digits, got {cfg.kiosk.id!r}")
-    if cfg.kiosk.language not in ("zh", "en"):
-        raise ConfigError("kiosk.language must be 'zh' or 'en'")
+    _check_languages(cfg.kiosk)
     kinds = ("turn_left", "turn_right", "tilt_left", "tilt_right", "come_closer")
     chosen = [c.strip() for c in cfg.face.challenges.split(",")]
     if any(c not in kinds for c in chosen) or len(set(chosen)) < 4:

@@ -33,6 +33,7 @@ from kiosk.domain import rating
 from kiosk.domain.catalogue import Catalogue
 from kiosk.domain.government import GovernmentData
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 from kiosk.flows import effects as fx
 from kiosk.flows import events as ev
 from kiosk.runtime_assist import AssistDesk
@@ -43,15 +44,13 @@ from kiosk.services.jobs import CancelToken, JobTimeout, Worker
 
 log = logging.getLogger(__name__)
 
-KEY_REFUSED = Text("输入的证件信息格式不对，请核对后重试。", "Those document details are not in the right form. Please check and try again.")
-CARD_TIMEOUT = Text("读取证件超时，请取下证件后重新放置。", "Reading the card took too long. Please take it off the reader and place it again.")
-STORE_FAILED = Text("保存申请时出现问题，您填写的内容仍在。请再按一次“提交”，如仍不成功请联系工作人员。",
-                    "There was a problem saving your application. What you entered is still here. "
-                    "Please press Submit again; if it still fails, ask the staff for help.")
-PRINT_TIMEOUT = Text("打印机没有响应。", "The printer is not responding.")
-PRINT_FAILED = Text("打印机出现故障。", "The printer has a problem.")
-CAPTURE_UNAVAILABLE = Text("暂时无法拍照，请联系工作人员。", "The document camera is not available. Please ask the staff for help.")
-FACE_TIMEOUT = Text("未能完成人脸核验，请正对屏幕后重试。", "The face check could not finish. Please look straight at the screen and try again.")
+KEY_REFUSED = tr("输入的证件信息格式不对，请核对后重试。")
+CARD_TIMEOUT = tr("读取证件超时，请取下证件后重新放置。", "runtime")
+STORE_FAILED = tr("保存申请时出现问题，您填写的内容仍在。请再按一次“提交”，如仍不成功请联系工作人员。")
+PRINT_TIMEOUT = tr("打印机没有响应。")
+PRINT_FAILED = tr("打印机出现故障。")
+CAPTURE_UNAVAILABLE = tr("暂时无法拍照，请联系工作人员。")
+FACE_TIMEOUT = tr("未能完成人脸核验，请正对屏幕后重试。")
 
 
 @dataclass

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 from kiosk.flows import effects as fx
 from kiosk.flows import events as ev
 from kiosk.flows.staff_state import HealthLine, OverrideCount
@@ -36,9 +37,9 @@ from kiosk.services.staff.authenticator import MESSAGES
 
 log = logging.getLogger(__name__)
 
-UNAVAILABLE = Text("本机暂不能登录工作人员账户，请联系技术支持。", "Staff sign-in is not available on this kiosk: call support.")
-SIGN_IN_FAILED = Text("登录检查出错，请重试。", "The sign-in check failed. Please try again.")
-NOTE_REFUSED = Text("备注中不能含有证件号码或电话号码。", "The note must not hold an ID or phone number.")
+UNAVAILABLE = tr("本机暂不能登录工作人员账户，请联系技术支持。")
+SIGN_IN_FAILED = tr("登录检查出错，请重试。")
+NOTE_REFUSED = tr("备注中不能含有证件号码或电话号码。")
 
 
 def health_lines(report: Any) -> tuple[HealthLine, ...]:

@@ -26,16 +26,17 @@ from urllib.parse import quote
 
 from kiosk.devices.ports import PrinterError, PrinterHealth
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 
 log = logging.getLogger(__name__)
 
-UNAVAILABLE = Text("回执打印机暂时无法使用。", "The receipt printer is not available at the moment.")
-OUT_OF_PAPER = Text("回执打印机缺纸。", "The receipt printer is out of paper.")
-PAPER_JAM = Text("回执打印机卡纸。", "The receipt printer has a paper jam.")
-COVER_OPEN = Text("回执打印机的盖子没有关好。", "The receipt printer's cover is open.")
-JOB_FAILED = Text("回执打印机出现故障。", "The receipt printer reported a problem.")
-JOB_CANCELLED = Text("打印任务已被取消。", "The print job was cancelled.")
-NOT_RESPONDING = Text("回执打印机没有响应。", "The receipt printer is not responding.")
+UNAVAILABLE = tr("回执打印机暂时无法使用。")
+OUT_OF_PAPER = tr("回执打印机缺纸。")
+PAPER_JAM = tr("回执打印机卡纸。")
+COVER_OPEN = tr("回执打印机的盖子没有关好。")
+JOB_FAILED = tr("回执打印机出现故障。")
+JOB_CANCELLED = tr("打印任务已被取消。")
+NOT_RESPONDING = tr("回执打印机没有响应。")
 
 CALL_TIMEOUT = 10.0          # the most one client call may take (also bounded by the job's deadline)
 CANCEL_RESERVE = 2.0         # kept back from the deadline to cancel a job we give up on

@@ -12,11 +12,11 @@ import time
 from collections.abc import Callable, Sequence
 
 from kiosk.devices.ports import AccessKey, CardError, CardReader, CardReadResult
-from kiosk.domain.text import Text
+from kiosk.i18n import tr
 
 log = logging.getLogger(__name__)
 
-NO_CARD = Text("未检测到证件，请将证件放到读卡区。", "No card was found. Please place your card on the reader.")
+NO_CARD = tr("未检测到证件，请将证件放到读卡区。")
 
 
 class EitherCardReader:

@@ -19,28 +19,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 
 QUERIES = (1, 2, 3, 4)
 FIXED_MASK, FIXED_BITS = 0x93, 0x12
 
-OUT_OF_PAPER = Text("回执打印机没有纸了，请工作人员装入新的纸卷。",
-                    "The receipt printer is out of paper. Staff: please load a new paper roll.")
-COVER_OPEN = Text("回执打印机的盖子开着，请工作人员合上盖子。",
-                  "The receipt printer's cover is open. Staff: please close it.")
-OFFLINE = Text("回执打印机暂停工作，请工作人员检查打印机。",
-               "The receipt printer has stopped. Staff: please check it.")
-CUTTER_JAM = Text("回执打印机切纸刀卡住了，请工作人员清理切刀处的纸。",
-                  "The receipt printer's cutter is stuck. Staff: please clear the paper at the cutter.")
-PRINTER_FAULT = Text("回执打印机出现故障，请工作人员关闭打印机电源后再打开。",
-                     "The receipt printer has a fault. Staff: please switch it off and on again.")
-OVERHEATED = Text("回执打印机过热，请稍等一分钟后重新打印。",
-                  "The receipt printer is too hot. Please wait a minute, then print again.")
-PAPER_NEAR_END = Text("回执打印纸快用完了，请工作人员准备更换纸卷。",
-                      "The receipt paper is running low. Staff: please have a new roll ready.")
-NOT_RESPONDING = Text("回执打印机没有响应，请工作人员检查打印机的电源和连线。",
-                      "The receipt printer is not responding. Staff: please check its power and cable.")
-JOB_FAILED = Text("回执没能打印出来，请工作人员检查打印机。",
-                  "The receipt did not print. Staff: please check the printer.")
+OUT_OF_PAPER = tr("回执打印机没有纸了，请工作人员装入新的纸卷。")
+COVER_OPEN = tr("回执打印机的盖子开着，请工作人员合上盖子。")
+OFFLINE = tr("回执打印机暂停工作，请工作人员检查打印机。")
+CUTTER_JAM = tr("回执打印机切纸刀卡住了，请工作人员清理切刀处的纸。")
+PRINTER_FAULT = tr("回执打印机出现故障，请工作人员关闭打印机电源后再打开。")
+OVERHEATED = tr("回执打印机过热，请稍等一分钟后重新打印。")
+PAPER_NEAR_END = tr("回执打印纸快用完了，请工作人员准备更换纸卷。")
+NOT_RESPONDING = tr("回执打印机没有响应，请工作人员检查打印机的电源和连线。")
+JOB_FAILED = tr("回执没能打印出来，请工作人员检查打印机。")
 
 
 class StatusFormatError(ValueError):

@@ -26,14 +26,15 @@ from typing import TYPE_CHECKING
 from kiosk.devices.ports import Printer, PrinterHealth
 from kiosk.domain.health import Check, fault, note, ok
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 
 if TYPE_CHECKING:
     from kiosk.config import Config
 
 Probe = Callable[[float], Check]
 
-SIMULATED = Text("模拟设备（演示用），不可用于真实办理。", "Simulated (demo): not for real applications.")
-FIX_CABLE = Text("检查设备的电源和连接线；仍不行请联系运维。", "Check the device's power and cable; if that does not help, call the operator.")
+SIMULATED = tr("模拟设备（演示用），不可用于真实办理。")
+FIX_CABLE = tr("检查设备的电源和连接线；仍不行请联系运维。")
 
 
 def _t(zh: str, en: str) -> Text:
@@ -48,9 +49,8 @@ def pcsc_probe(reader_name: str) -> Probe:
         name = "card_reader.pcsc"
         hr, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
         if hr != scard.SCARD_S_SUCCESS:
-            return fault(name, _t("读卡服务（pcscd）没有运行。", "The smart card service (pcscd) is not running."),
-                         _t("启动 pcscd（systemctl start pcscd），然后重启自助终端。",
-                            "Start pcscd (systemctl start pcscd), then restart the kiosk."))
+            return fault(name, tr("读卡服务（pcscd）没有运行。"),
+                         tr("启动 pcscd（systemctl start pcscd），然后重启自助终端。"))
         try:
             hr, readers = scard.SCardListReaders(ctx, [])
         finally:
@@ -60,8 +60,7 @@ def pcsc_probe(reader_name: str) -> Probe:
         if not wanted:
             which = f" “{reader_name}”" if reader_name else ""
             return fault(name, _t(f"未找到读卡器{which}。", f"No card reader{which} is connected."),
-                         _t("检查读卡器的 USB 连接线；插好后等几秒再查。",
-                            "Check the reader's USB cable; plug it in and check again after a few seconds."),
+                         tr("检查读卡器的 USB 连接线；插好后等几秒再查。"),
                          readers=readers)
         return ok(name, _t(f"读卡器已连接：{wanted[0]}", f"Card reader connected: {wanted[0]}"), readers=readers)
     return probe
@@ -76,7 +75,7 @@ def sam_probe(port: str, baud: int) -> Probe:
         name = "card_reader.sam"
         ports = [port] if port else sorted(p for pattern in AUTO_PORTS for p in glob.glob(pattern))
         if not ports:
-            return fault(name, _t("未找到身份证阅读器的串口。", "No serial port for the ID card reader (/dev/ttyUSB*, /dev/ttyACM*)."),
+            return fault(name, tr("未找到身份证阅读器的串口。"),
                          FIX_CABLE)
         problems = []
         for path in ports:
@@ -96,7 +95,7 @@ def sam_probe(port: str, baud: int) -> Probe:
                 problems.append(f"{path}: {getattr(exc, 'detail', '') or type(exc).__name__}")
             finally:
                 reader.close()
-        return fault(name, _t("身份证阅读器没有应答。", "The ID card reader does not answer."), FIX_CABLE,
+        return fault(name, tr("身份证阅读器没有应答。"), FIX_CABLE,
                      tried="; ".join(problems))
     return probe
 
@@ -124,7 +123,7 @@ def library_probe(name: str, path: str, what: Text) -> Probe:
 def _unknown_reader(kind: str) -> Probe:
     def probe(timeout: float) -> Check:
         return fault(f"card_reader.{kind}", _t(f"未知的读卡器类型：{kind}", f"Unknown card reader kind: {kind}"),
-                     _t("改正配置 devices.card_reader。", "Correct devices.card_reader in the configuration."))
+                     tr("改正配置 devices.card_reader。"))
     return probe
 
 
@@ -143,18 +142,17 @@ def card_reader_probes(config: Config, in_kiosk: bool) -> list[tuple[str, Probe]
             probes.append(("card_reader.sam", sam_probe(d.sam_port, d.sam_baud)))
         elif kind == "vendor-sdk":
             probes.append(("card_reader.vendor_sdk", library_probe("card_reader.vendor_sdk", d.vendor_sdk_path,
-                                                                   _t("读卡器厂家库", "card reader's vendor library"))))
+                                                                   tr("读卡器厂家库"))))
         else:
             probes.append((f"card_reader.{kind}", _unknown_reader(kind)))
     if {"sam", "vendor-sdk"} & set(kinds):
         if d.photo_decoder_path:
             probes.append(("photo_decoder", library_probe("photo_decoder", d.photo_decoder_path,
-                                                          _t("身份证照片解码库", "ID card photo decoder"))))
+                                                          tr("身份证照片解码库"))))
         else:
             probes.append(("photo_decoder", lambda t: note(
-                "photo_decoder", _t("未配置身份证照片解码器：持身份证者需由工作人员核验。",
-                                    "No ID card photo decoder: resident ID card holders are checked by staff."),
-                _t("配置 devices.photo_decoder_path。", "Configure devices.photo_decoder_path."))))
+                "photo_decoder", tr("未配置身份证照片解码器：持身份证者需由工作人员核验。"),
+                tr("配置 devices.photo_decoder_path。"))))
     return probes
 
 
@@ -175,8 +173,8 @@ def opencv_camera_probe(source: int | str) -> Probe:
             camera.stop()
             camera.join(max(0.5, end - time.monotonic()))
         if frame is not None:
-            return ok("camera", _t("摄像头工作正常。", "The camera gives pictures."), source=str(source))
-        return fault("camera", _t("摄像头没有画面。", "The camera gives no picture."), FIX_CABLE,
+            return ok("camera", tr("摄像头工作正常。"), source=str(source))
+        return fault("camera", tr("摄像头没有画面。"), FIX_CABLE,
                      source=str(source), error=error.detail if error else f"no frame within {timeout:g} s")
     return probe
 
@@ -194,8 +192,7 @@ def camera_probes(config: Config, in_kiosk: bool) -> list[tuple[str, Probe]]:
             "document_camera", _t("材料拍摄仪：" + SIMULATED.zh, "Document camera: " + SIMULATED.en))))
     elif d.document_camera == "none":
         probes.append(("document_camera", lambda t: note(
-            "document_camera", _t("未配置材料拍摄仪：纸质材料请交工作人员。",
-                                  "No document camera: citizens hand their papers to staff."))))
+            "document_camera", tr("未配置材料拍摄仪：纸质材料请交工作人员。"))))
     return probes
 
 
@@ -204,21 +201,19 @@ def printer_check(printer: Printer, timeout: float, simulated: bool = False) -> 
     """A Check from `printer.health(timeout)`: a printer that cannot print now is a fault; paper
     running low is a note; a simulated printer that works is a note too."""
     h: PrinterHealth = printer.health(timeout)
-    paper = {"ok": _t("纸张充足", "paper loaded"), "low": _t("纸张将尽", "paper running low"),
-             "out": _t("缺纸", "out of paper")}.get(h.paper or "", _t("纸张状态无法读取", "paper state not reported"))
+    paper = {"ok": tr("纸张充足"), "low": tr("纸张将尽"),
+             "out": tr("缺纸")}.get(h.paper or "", tr("纸张状态无法读取"))
     facts = {"printer": printer.name, "paper": h.paper, "state": h.detail}
     if not h.ready:
-        problem = h.problem or _t("回执打印机无法打印。", "The receipt printer cannot print.")
+        problem = h.problem or tr("回执打印机无法打印。")
         if h.paper == "out":
-            act = _t("装入新的打印纸卷；如果队列已停止，再启用它（cupsenable）。",
-                     "Load a new paper roll; if the queue was stopped, enable it again (cupsenable).")
+            act = tr("装入新的打印纸卷；如果队列已停止，再启用它（cupsenable）。")
         else:
-            act = _t("检查打印机电源、连接线和盖子；然后启用打印队列（cupsenable、cupsaccept）。",
-                     "Check the printer's power, cable and cover; then enable its queue (cupsenable, cupsaccept).")
+            act = tr("检查打印机电源、连接线和盖子；然后启用打印队列（cupsenable、cupsaccept）。")
         return fault("printer", problem, act, **facts)
     if h.paper == "low":
         return note("printer", _t(f"回执打印机可以打印，{paper.zh}。", f"The receipt printer works; {paper.en}."),
-                    _t("准备更换打印纸卷。", "Have a new paper roll ready."), **facts)
+                    tr("准备更换打印纸卷。"), **facts)
     if simulated:
         return note("printer", _t("回执打印机：" + SIMULATED.zh, "Receipt printer: " + SIMULATED.en), **facts)
     return ok("printer", _t(f"回执打印机可以打印（{paper.zh}）。", f"The receipt printer is ready ({paper.en})."), **facts)
@@ -253,8 +248,7 @@ def printer_probes(config: Config, printer: Printer | None) -> list[tuple[str, P
             printer = PRINTERS[kind](config)
         except ValueError as exc:
             wrong = _t(f"打印机配置有误：{exc}", f"The printer configuration is wrong: {exc}")
-            return [("printer", lambda t: fault("printer", wrong, _t("改正配置 devices.printer_queue。",
-                                                                      "Correct devices.printer_queue.")))]
+            return [("printer", lambda t: fault("printer", wrong, tr("改正配置 devices.printer_queue。")))]
     if printer is None:
         return [("printer", lambda t: note("printer", _t(f"无法检测打印机“{kind}”。", f"No health probe for printer {kind!r}.")))]
     chosen = printer

@@ -20,6 +20,7 @@ from typing import Any
 
 from kiosk.domain.assisted import CARD, ProxyRecord
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 
 # [0-9], not \d: \d also matches Arabic-Indic, full-width and other digits, which int() accepts.
 KIOSK_ID_RE = re.compile(r"[0-9]{10}")
@@ -112,9 +113,9 @@ class FaceCheckRecord:
         moves = next((int(c.split(":")[1]) for c in self.checks if c.startswith("moves:")), 0)
         flash = "flash" in self.checks
         if not self.matched:
-            return Text("人脸核验未通过", "Face check not passed")
+            return tr("人脸核验未通过")
         if not moves:
-            return Text("人脸与证件芯片照片一致（未做活体检测）", "Face matched the chip photo (no live-person check)")
+            return tr("人脸与证件芯片照片一致（未做活体检测）")
         zh = f"人脸与证件芯片照片一致；活体检测：{moves} 个随机头部动作" + ("及屏幕光反射" if flash else "")
         en = f"face matched the chip photo; live-person check: {moves} random head movements" + \
             (" and screen-light reflection" if flash else "")
@@ -134,11 +135,11 @@ class FaceCheckRecord:
 
 # Why a clerk confirmed identity in person (the fixed list the override screen offers).
 OVERRIDE_REASONS: Mapping[str, Text] = MappingProxyType({
-    "face_check_failed": Text("人脸比对多次未通过，工作人员当面核对本人与证件一致", "Face check failed; staff compared the person with the document"),
-    "photo_unreadable": Text("证件照片无法读取，工作人员当面核对", "Card photo unreadable; staff compared the person with the document"),
-    "appearance_changed": Text("外貌变化较大（年龄、伤病、发型等）", "Appearance changed a lot (age, illness, hair)"),
-    "camera_problem": Text("摄像头或光线问题，无法完成比对", "Camera or lighting problem: the check could not finish"),
-    "disability": Text("因身体原因无法配合活体检测", "Cannot follow the liveness steps for health reasons"),
+    "face_check_failed": tr("人脸比对多次未通过，工作人员当面核对本人与证件一致"),
+    "photo_unreadable": tr("证件照片无法读取，工作人员当面核对"),
+    "appearance_changed": tr("外貌变化较大（年龄、伤病、发型等）"),
+    "camera_problem": tr("摄像头或光线问题，无法完成比对"),
+    "disability": tr("因身体原因无法配合活体检测"),
 })
 
 

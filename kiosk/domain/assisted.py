@@ -19,16 +19,17 @@ from kiosk.domain.identity import Identity
 from kiosk.domain.idnumber import birth_date_from_resident_id
 from kiosk.domain.redaction import mask
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 
 # How the agent is related to the person they apply for (the screen offers these and only these).
 RELATIONSHIPS: Mapping[str, Text] = MappingProxyType({
-    "spouse": Text("配偶", "Spouse"),
-    "child": Text("子女", "Son or daughter"),
-    "parent": Text("父母", "Parent"),
-    "sibling": Text("兄弟姐妹", "Brother or sister"),
-    "grandchild": Text("孙子女、外孙子女", "Grandchild"),
-    "other_relative": Text("其他亲属", "Other relative"),
-    "entrusted": Text("受托人（凭授权委托书）", "Someone entrusted (power of attorney)"),
+    "spouse": tr("配偶"),
+    "child": tr("子女"),
+    "parent": tr("父母"),
+    "sibling": tr("兄弟姐妹"),
+    "grandchild": tr("孙子女、外孙子女"),
+    "other_relative": tr("其他亲属"),
+    "entrusted": tr("受托人（凭授权委托书）"),
 })
 
 # The attachment key of the photographed authorisation (parse_catalogue refuses it as a material
@@ -88,8 +89,7 @@ def counter_line(staff_number: str) -> Text:
                 f"Entered at the counter by staff No. {staff_number}; confirmed by the applicant")
 
 
-ID_NUMBER_LINE = Text("身份核验：身份证号码 + 人脸与公安人口库照片比对（活体）通过",
-                      "Identity: ID number + live face matched with the public-security reference photo")
+ID_NUMBER_LINE = tr("身份核验：身份证号码 + 人脸与公安人口库照片比对（活体）通过")
 
 
 def identity_from_reference(id_number: str, name: str, photo: bytes) -> Identity:

@@ -21,9 +21,10 @@ from kiosk.domain.catalogue import Catalogue, FieldDef
 from kiosk.domain.form import chip_value, typed_names, validate_value
 from kiosk.domain.identity import Identity
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 
-SAME_AS_ID_ADDRESS = Text("与身份证住址相同", "Same as ID address")
-SAME_AS_ID_CARD = Text("与身份证上的相同", "Same as on the ID card")
+SAME_AS_ID_ADDRESS = tr("与身份证住址相同")
+SAME_AS_ID_CARD = tr("与身份证上的相同")
 
 
 def computed_fields(catalogue: Catalogue) -> tuple[FieldDef, ...]:

@@ -17,6 +17,7 @@ from kiosk.domain.catalogue import Bundle, Catalogue, FieldDef, Item, Material, 
 from kiosk.domain.idnumber import is_valid_mobile, is_valid_resident_id
 from kiosk.domain.identity import Identity
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 
 
 @dataclass(frozen=True)
@@ -119,16 +120,16 @@ def materials_needed(catalogue: Catalogue, bundle: Bundle, answers: Mapping[str,
                  for mid, m in catalogue.materials.items() if mid in wanted and rules.holds(m.when, names))
 
 
-MSG_REQUIRED = Text("请填写此项。", "Please fill this in.")
-MSG_DATE = Text("请按“年-月-日”填写日期，例如 2024-03-15。", "Please enter a date as year-month-day, for example 2024-03-15.")
-MSG_FUTURE = Text("这个日期不能晚于今天。", "This date cannot be later than today.")
-MSG_ID = Text("身份证号码不正确：应为18位，请对照证件核对。", "This ID number is not valid: it has 18 characters; please check it against the card.")
-MSG_PHONE = Text("手机号码应为11位数字，以1开头。", "A mobile number has 11 digits and starts with 1.")
-MSG_INT = Text("请填写一个整数。", "Please enter a whole number.")
-MSG_CHOICE = Text("请从选项中选择一项。", "Please choose one of the options.")
-MSG_BANK = Text("银行卡号应为12到19位数字。", "A bank card number has 12 to 19 digits.")
-MSG_EMAIL = Text("电子邮箱格式不正确。", "This email address does not look right.")
-MSG_FORMAT = Text("格式不正确，请核对。", "This is not in the expected format; please check it.")
+MSG_REQUIRED = tr("请填写此项。")
+MSG_DATE = tr("请按“年-月-日”填写日期，例如 2024-03-15。")
+MSG_FUTURE = tr("这个日期不能晚于今天。")
+MSG_ID = tr("身份证号码不正确：应为18位，请对照证件核对。")
+MSG_PHONE = tr("手机号码应为11位数字，以1开头。")
+MSG_INT = tr("请填写一个整数。")
+MSG_CHOICE = tr("请从选项中选择一项。")
+MSG_BANK = tr("银行卡号应为12到19位数字。")
+MSG_EMAIL = tr("电子邮箱格式不正确。")
+MSG_FORMAT = tr("格式不正确，请核对。")
 
 
 def validate_value(f: FieldDef, raw: str | None, today: date) -> Text | None:

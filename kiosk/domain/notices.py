@@ -12,7 +12,8 @@ from types import MappingProxyType
 
 from kiosk.domain.application import Application
 from kiosk.domain.idnumber import is_valid_mobile
-from kiosk.domain.text import Text
+from kiosk.domain.text import Text, base_language
+from kiosk.i18n import tr
 
 PHONE_FIELD = "applicant_phone"
 CONSENT_FIELD = "sms_consent"
@@ -21,13 +22,13 @@ FINAL_STATUSES = frozenset({"completed", "rejected"})
 
 # The back office's statuses (backoffice/service.py STATUSES), as a citizen reads them.
 STATUS_TEXT: Mapping[str, Text] = MappingProxyType({
-    "received": Text("已收件", "received"),
-    "accepted": Text("已受理", "accepted"),
-    "in_progress": Text("办理中", "in progress"),
-    "more_materials_needed": Text("需补充材料，请留意部门联系", "more papers needed; the department will contact you"),
-    "approved": Text("已批准", "approved"),
-    "rejected": Text("未通过，详情请咨询部门", "not approved; please ask the department"),
-    "completed": Text("已办结", "completed"),
+    "received": tr("已收件"),
+    "accepted": tr("已受理"),
+    "in_progress": tr("办理中"),
+    "more_materials_needed": tr("需补充材料，请留意部门联系"),
+    "approved": tr("已批准"),
+    "rejected": tr("未通过，详情请咨询部门"),
+    "completed": tr("已办结"),
 })
 
 
@@ -42,8 +43,8 @@ def recipient(app: Application) -> str | None:
 
 
 def status_message(lang: str, number: str, department: Text, status: str) -> str:
-    """The message for one department's new status, in `lang` ("zh" or "en")."""
+    """The message for one department's new status, in `lang`'s base language ("zh" or "en")."""
     shown = STATUS_TEXT.get(status, Text(status, status))
-    if lang == "en":
+    if base_language(lang) == "en":
         return f"OneVisit: application {number}, {department.en}: {shown.en}."
     return f"【一网通办】您的申请{number}，{department.zh}：{shown.zh}。"

@@ -13,13 +13,14 @@ from dataclasses import dataclass, replace
 from kiosk.domain.application import is_valid_application_number
 from kiosk.domain.notices import STATUS_TEXT
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 
 # Where the statuses shown came from.
 FROM_RECEIPT = "receipt"          # only what the QR signs (no status known yet)
 FROM_KIOSK = "kiosk"              # the kiosk's copy, as of its last status pull
 FROM_BACKOFFICE = "backoffice"    # asked just now
 
-NOT_YET = Text("等待部门接收", "not yet received by the department")
+NOT_YET = tr("等待部门接收")
 
 # What verifying a scanned receipt can say (kiosk/services/receipts/seal.py statuses).
 GENUINE, FORGED, UNKNOWN_KEY, REVOKED, UNREADABLE = "genuine", "forged", "unknown-key", "revoked", "unreadable"

@@ -6,13 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 
-NOT_FOUND = Text("未能找到该身份证号码的核验照片。请核对号码，或携带身份证件办理。",
-                 "No reference photo was found for that ID number. Please check the number, or bring your ID card.")
-UNAVAILABLE = Text("身份核验服务暂时不可用，请携带身份证件办理，或到人工窗口。",
-                   "The identity service is not available right now. Please bring your ID card, or go to the counter.")
-TOO_MANY = Text("本机免证件核验次数已达上限，请稍后再试或到人工窗口。",
-                "This kiosk has checked too many people without a card for now. Please try later or go to the counter.")
+NOT_FOUND = tr("未能找到该身份证号码的核验照片。请核对号码，或携带身份证件办理。")
+UNAVAILABLE = tr("身份核验服务暂时不可用，请携带身份证件办理，或到人工窗口。")
+TOO_MANY = tr("本机免证件核验次数已达上限，请稍后再试或到人工窗口。")
 MAX_PHOTO_BYTES = 512 * 1024      # a reference photo is a few tens of kB; anything larger is refused unread
 
 

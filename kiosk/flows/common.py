@@ -92,8 +92,15 @@ def records_answer(state: FlowState, s: Session, event: ev.Event) -> Result | No
 
 # --- events that mean the same on every step ---------------------------------------------------
 
+def next_language(state: FlowState) -> str:
+    """What the header's language switch offers next: the other one of two, or the next in
+    kiosk.languages' order (round to the first) when there are more."""
+    langs = state.config.languages
+    return langs[(langs.index(state.lang) + 1) % len(langs)] if state.lang in langs else state.config.language
+
+
 def _language(state: FlowState, event: ev.LanguageChosen, now: datetime) -> Result:
-    lang = event.lang if event.lang in ("zh", "en") else state.config.language
+    lang = event.lang if event.lang in state.config.languages else state.config.language
     session = state.session
     if state.step == Step.FORM and session is not None and event.values:
         # What was typed on this page since the last Next survives the switch (checked on Next).

@@ -17,6 +17,7 @@ from kiosk.domain.drafting import build_draft
 from kiosk.domain.assisted import CARD, ID_NUMBER
 from kiosk.domain.form import first_invalid_page, form_pages, materials_needed, prefill, validate_page
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 from kiosk.flows import effects as fx
 from kiosk.flows import events as ev
 from kiosk.flows import messages as msg
@@ -87,8 +88,7 @@ def _reading_card(state: FlowState, event: ev.Event, now: datetime) -> Result:
         left = state.config.max_key_attempts - failures
         if left <= 0:
             return end(state, msg.KEY_ASK_STAFF)
-        notice = Text(f"{event.reason.zh}（还可尝试 {left} 次）", f"{event.reason.en} ({left} tries left)") \
-            if event.wrong else None
+        notice = tr("{reason}（还可尝试 {left} 次）").format(reason=event.reason, left=left) if event.wrong else None
         return goto(state, Step.ACCESS_KEY, now, key_failures=failures, notice=notice), []
     if isinstance(event, ev.CardRead):
         ident = event.identity
@@ -227,8 +227,8 @@ def _materials(state: FlowState, event: ev.Event, now: datetime) -> Result:
     if isinstance(event, ev.NextRequested) and s.capturing is None:
         missing = [m for m in needed if not m.held_by_government and not m.optional and m.id not in s.attachments]
         if missing:
-            notice = Text(msg.MATERIALS_MISSING.zh.format(names="、".join(m.title.zh for m in missing)),
-                          msg.MATERIALS_MISSING.en.format(names=", ".join(m.title.en for m in missing)))
+            names = Text("、".join(m.title.zh for m in missing), ", ".join(m.title.en for m in missing))
+            notice = msg.MATERIALS_MISSING.format(names=names)
             return goto(state, Step.MATERIALS, now, notice=notice), []
         return _to_review(state, s, now, history=s.history + ((Step.MATERIALS, 0),))
     return state, []
@@ -269,7 +269,7 @@ def _receipt(state: FlowState, event: ev.Event, now: datetime) -> Result:
     if isinstance(event, ev.ReceiptPrinted):
         return replace(state, session=replace(s, receipt=ReceiptState(False, event.location, None))), []
     if isinstance(event, ev.PrintFailed):
-        reason = Text(f"{event.reason.zh} {msg.PRINT_PROBLEM.zh}", f"{event.reason.en} {msg.PRINT_PROBLEM.en}")
+        reason = tr("{reason} {advice}").format(reason=event.reason, advice=msg.PRINT_PROBLEM)
         return replace(state, session=replace(s, receipt=ReceiptState(False, None, reason))), []
     if isinstance(event, ev.ReprintRequested) and done and s.application:
         return goto(state, Step.RECEIPT, now, session=replace(s, receipt=ReceiptState(True))), \

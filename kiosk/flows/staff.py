@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from kiosk.domain.application import OVERRIDE_REASONS
-from kiosk.domain.text import Text
+from kiosk.i18n import tr
 from kiosk.flows import assist_messages as am
 from kiosk.flows import effects as fx
 from kiosk.flows import events as ev
@@ -27,10 +27,9 @@ from kiosk.flows.state import FlowState, Step
 from kiosk.flows.staff_state import ConsoleData, HelpCall, OnDuty, StaffPurpose, StaffView
 
 CLERK_ROLES = frozenset({"clerk", "supervisor"})
-CARD_READING = Text("正在读取工作人员证件…", "Reading the staff card…")
-NOT_STAFF_CARD = Text("这不是工作人员证件。请取出证件，输入工号和密码，或插入您本人的身份证。",
-                      "This is not a staff card. Take it out, and enter your staff number and PIN or insert your own ID card.")
-CARD_PIN = Text("工作人员证件（工号 {n}）：请输入密码。", "Staff card (No. {n}): enter your PIN.")
+CARD_READING = tr("正在读取工作人员证件…")
+NOT_STAFF_CARD = tr("这不是工作人员证件。请取出证件，输入工号和密码，或插入您本人的身份证。")
+CARD_PIN = tr("工作人员证件（工号 {n}）：请输入密码。")
 
 
 def _staff(state: FlowState, **changes: Any) -> FlowState:

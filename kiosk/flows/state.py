@@ -62,6 +62,7 @@ class FlowConfig:
     staff_idle_seconds: float = 120.0      # staff mode (and an open staff screen) ends after this long untouched
     reference_timeout_seconds: float = 8.0   # how long the reference photo of an ID number may take (no card)
     language: str = "zh"                   # kiosk.language: every new citizen starts in it
+    languages: tuple[str, ...] = ("zh", "en")   # kiosk.languages: what the header's switch offers, in order
     large_timeout_seconds: float = 180.0   # the inactivity timeout in large mode (slower readers)
 
 

@@ -21,14 +21,14 @@ from datetime import datetime
 
 from kiosk.domain.health import Check, HealthReport, fault
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 
 log = logging.getLogger(__name__)
 
 Probe = Callable[[float], Check]
 THREAD_NAME = "health"
 
-NO_ANSWER_ACTION = Text("如持续出现，请检查该设备并重启自助终端。",
-                        "If this persists, check the device and restart the kiosk.")
+NO_ANSWER_ACTION = tr("如持续出现，请检查该设备并重启自助终端。")
 
 
 def run_probes(probes: Sequence[tuple[str, Probe]], timeout: float, *, kiosk_id: str = "",

@@ -22,6 +22,7 @@ from typing import Any
 from kiosk.domain.catalogue import CatalogueError
 from kiosk.domain.health import Check, fault, note, ok
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 from kiosk.services.catalogue_store import CatalogueRefused, load_catalogue, load_synced
 from kiosk.services.datafolder import DataFolder
 from kiosk.services.sync.freeze import parse_time
@@ -53,9 +54,7 @@ def disk_probe(folder: Path, min_free_mb: float) -> Probe:
         if free_mb < min_free_mb:
             return fault("disk", _t(f"数据盘剩余空间不足：{free_mb:.0f} MB（下限 {min_free_mb:g} MB）。",
                                     f"Low disk space for the data folder: {free_mb:.0f} MB free (minimum {min_free_mb:g} MB)."),
-                         _t("先同步或导出申请（kiosk sync now / export），再清理磁盘；不要删除数据文件夹中的文件。",
-                            "Sync or export the applications (kiosk sync now / export), then free disk space; "
-                            "do not delete files in the data folder."), **facts)
+                         tr("先同步或导出申请（kiosk sync now / export），再清理磁盘；不要删除数据文件夹中的文件。"), **facts)
         return ok("disk", _t(f"数据盘剩余 {free_mb:.0f} MB。", f"{free_mb:.0f} MB free for the data folder."), **facts)
     return probe
 
@@ -96,15 +95,14 @@ def clock_probe(now: Callable[[], datetime], floors: Callable[[], dict[str, date
             what, when = max(late.items(), key=lambda kv: kv[1])
             return fault("clock", _t(f"系统时间 {t:%Y-%m-%d %H:%M} 早于{what}（{when:%Y-%m-%d}）：时间不对。",
                                      f"The clock says {t:%Y-%m-%d %H:%M}, before {what} ({when:%Y-%m-%d}): it is wrong."),
-                         _t("校正系统时间（开启网络对时），否则回执和期限日期会出错。",
-                            "Set the system time (turn on network time sync): receipts and due dates depend on it."), **facts)
+                         tr("校正系统时间（开启网络对时），否则回执和期限日期会出错。"), **facts)
         synced = sync_state(min(timeout, 2.0))
         if synced is None:
             return note("clock", _t(f"系统时间 {t:%Y-%m-%d %H:%M}；无法检查是否已网络对时。",
                                     f"Clock {t:%Y-%m-%d %H:%M}; whether it is kept in sync cannot be checked here."), **facts)
         if not synced:
             return note("clock", _t(f"系统时间 {t:%Y-%m-%d %H:%M}，尚未网络对时。", f"Clock {t:%Y-%m-%d %H:%M}, not synchronised."),
-                        _t("检查网络对时（NTP）。", "Check network time sync (NTP)."), **facts)
+                        tr("检查网络对时（NTP）。"), **facts)
         return ok("clock", _t(f"系统时间 {t:%Y-%m-%d %H:%M}，已网络对时。", f"Clock {t:%Y-%m-%d %H:%M}, synchronised."), **facts)
     return probe
 
@@ -133,9 +131,7 @@ def keys_probe(files: DataFolder) -> Probe:
     """The storage and signing keys: present, regular, readable, the right size, 0600 in a
     folder closed to other users (docs/security.md "Keys"). Never reads what is in them."""
     def probe(timeout: float) -> Check:
-        act = _t("从备份恢复存储密钥（kiosk keys restore），权限设为 600（文件夹 700）；不要新建密钥。",
-                 "Restore the storage key from its backup (kiosk keys restore); files 0600 in a 0700 folder. "
-                 "Do not make a new key: the stored applications would not open.")
+        act = tr("从备份恢复存储密钥（kiosk keys restore），权限设为 600（文件夹 700）；不要新建密钥。")
         folder = files.keys
         problems = {}
         try:
@@ -149,16 +145,16 @@ def keys_probe(files: DataFolder) -> Probe:
                 problems[path.name] = why
         fresh = not files.db.exists()
         if fresh and set(problems.values()) == {"missing"}:
-            return note("keys", _t("尚未生成密钥：自助终端首次启动时生成。", "No keys yet: the kiosk makes them at its first start."),
+            return note("keys", tr("尚未生成密钥：自助终端首次启动时生成。"),
                         folder=str(folder))
         if files.legacy_keys.is_dir() and not problems:
-            return note("keys", _t("密钥在旧位置，下次启动时移走。", "Keys in the old place are moved at the next start."),
+            return note("keys", tr("密钥在旧位置，下次启动时移走。"),
                         folder=str(folder))
         if problems:
             said = "; ".join(f"{k}: {v}" for k, v in problems.items())
             return fault("keys", _t(f"密钥文件有问题：{said}", f"Key files need attention: {said}"), act,
                          folder=str(folder), problems=problems)
-        return ok("keys", _t("密钥文件齐全，权限正确。", "Key files present, readable only by the kiosk."), folder=str(folder))
+        return ok("keys", tr("密钥文件齐全，权限正确。"), folder=str(folder))
     return probe
 
 
@@ -167,7 +163,7 @@ def catalogue_probe(shipped: Path, files: DataFolder, settings: Callable[[], Syn
     """The catalogue the kiosk runs on (catalogue_store's rule, read-only): the back office's
     signed one when it verifies, else the shipped file, else its last good copy."""
     def probe(timeout: float) -> Check:
-        fix = _t("改正或重新安装服务目录（kiosk catalogue check 文件）。", "Fix or reinstall the catalogue (kiosk catalogue check FILE).")
+        fix = tr("改正或重新安装服务目录（kiosk catalogue check 文件）。")
         try:
             version, source, problem = load_catalogue(shipped).version, "shipped", None
         except CatalogueError as exc:
@@ -175,7 +171,7 @@ def catalogue_probe(shipped: Path, files: DataFolder, settings: Callable[[], Syn
             try:
                 version, source = load_catalogue(files.last_good_catalogue).version, "last-good"
             except (CatalogueError, OSError):
-                return fault("catalogue", _t("没有可用的服务目录：自助终端无法启动。", "No valid catalogue: the kiosk cannot start."),
+                return fault("catalogue", tr("没有可用的服务目录：自助终端无法启动。"),
                              fix, problem=problem)
         try:
             s = settings()
@@ -188,7 +184,7 @@ def catalogue_probe(shipped: Path, files: DataFolder, settings: Callable[[], Syn
             except (CatalogueRefused, ProtocolError) as exc:
                 return fault("catalogue", _t(f"后台下发的服务目录被拒绝，正在使用版本 {version}。",
                                              f"The back office's catalogue is refused; running on version {version}."),
-                             _t("通知后台管理员重新发布服务目录。", "Tell the back office to publish the catalogue again."),
+                             tr("通知后台管理员重新发布服务目录。"),
                              version=version, source=source, problem=str(exc)[:300])
             if synced is not None:
                 version, source, revision = synced.catalogue.version, "synced", synced.signed.revision
@@ -228,7 +224,7 @@ def sync_probe(files: DataFolder, settings: Callable[[], SyncSettings], offline_
             s = settings()
         except SyncSettingsError as exc:
             return fault("sync", _t("同步设置文件无法读取。", f"The sync settings cannot be read: {str(exc)[:200]}"),
-                         _t("重新登记后台（kiosk sync enrol）。", "Enrol the back office again (kiosk sync enrol)."))
+                         tr("重新登记后台（kiosk sync enrol）。"))
         store = read_store(files)
         pending = store["pending"] if store else 0
         meta = store["meta"] if store else {}
@@ -239,7 +235,7 @@ def sync_probe(files: DataFolder, settings: Callable[[], SyncSettings], offline_
         if not s.configured:
             return note("sync", _t(f"未登记后台：{pending} 份申请保存在本机。",
                                    f"No back office enrolled: {pending} applications kept on this kiosk."),
-                        _t("如需联网上报，运行 kiosk sync enrol。", "To send applications, run kiosk sync enrol."), **facts)
+                        tr("如需联网上报，运行 kiosk sync enrol。"), **facts)
         refs = [t for t in (parse_time(meta.get("sync.last_contact_at")), parse_time(meta.get("sync.last_export_at")),
                             parse_time(s.enrolled_at)) if t is not None]
         days = (now() - max(refs)).total_seconds() / 86400 if refs else 0.0
@@ -247,13 +243,11 @@ def sync_probe(files: DataFolder, settings: Callable[[], SyncSettings], offline_
         if store and store["set_aside"]:
             return fault("sync", _t(f"{store['set_aside']} 份申请被后台多次拒收，已暂停发送。",
                                     f"{store['set_aside']} applications were refused repeatedly by the back office and set aside."),
-                         _t("联系后台核查原因，然后运行 kiosk sync now --retry-refused。",
-                            "Ask the back office why, then run kiosk sync now --retry-refused."), **facts)
+                         tr("联系后台核查原因，然后运行 kiosk sync now --retry-refused。"), **facts)
         if days >= offline_fault_days:
             return fault("sync", _t(f"已 {days:.1f} 天未与后台同步，{pending} 份申请待上报。",
                                     f"No contact with the back office for {days:.1f} days; {pending} applications pending."),
-                         _t("检查网络连接；或导出申请送交后台（kiosk sync export）。",
-                            "Check the network; or hand-carry an export to the back office (kiosk sync export)."), **facts)
+                         tr("检查网络连接；或导出申请送交后台（kiosk sync export）。"), **facts)
         return ok("sync", _t(f"后台同步正常，{pending} 份申请待上报。", f"Back office reachable; {pending} applications pending."), **facts)
     return probe
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from kiosk.compose import KioskParts
 from kiosk.domain.application import application_number
 from kiosk.domain.samples import sample_answer
-from kiosk.domain.text import Text
+from kiosk.i18n import tr
 from kiosk.flows import events as ev
 from kiosk.flows.journey import Step, initial_state
 from kiosk.ui import audit_walks
@@ -139,12 +139,12 @@ class _Walk:
         a = self.state.attempt
         if full:
             self.look("reading_card")
-            self.send(ev.AccessKeyNeeded(a, Text("请输入证件上的数字", "Enter the number on the card"), wrong=True))
+            self.send(ev.AccessKeyNeeded(a, tr("请输入证件上的数字"), wrong=True))
             self.look("access_key")
             self.send(ev.AccessKeyEntered(can="123456"))
         self.send(ev.CardRead(a, citizen.identity))
         if full:
-            self.send(ev.FaceGuidance(a, Text("请向左转头", "Turn your head to your left")))
+            self.send(ev.FaceGuidance(a, tr("请向左转头")))
             self.look("face_check")
             self.send(ev.FaceChecked(a, matched=False, distance=0.7))
             self.look("face_check_failed")
@@ -201,7 +201,7 @@ class _Walk:
                                self.parts.config.kiosk.id, self.now)
         self.send(ev.ApplicationStored(a, app))
         self.look("receipt printing")
-        self.send(ev.PrintFailed(a, Text("打印机缺纸。", "The printer is out of paper.")))
+        self.send(ev.PrintFailed(a, tr("打印机缺纸。")))
         self.look("receipt print failed")
         self.send(ev.ReprintRequested())
         self.send(ev.ReceiptPrinted(a, "receipt.pdf"))

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from kiosk.domain import progress as pg
 from kiosk.domain.application import application_number
-from kiosk.domain.text import Text
+from kiosk.i18n import tr
 from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState
 from kiosk.flows.staff_state import HealthLine, OverrideCount, StaffPurpose
@@ -41,11 +41,11 @@ def _sign_in(walk: Walk, name: str) -> None:
     """On the sign-in screen: a wrong PIN (its message shown), then the demo clerk's answer."""
     walk.look(f"staff sign-in ({name})")
     walk.send(ev.StaffSignInSubmitted(STAFF_NUMBER, "0000"))
-    walk.send(ev.StaffSignInAnswered(False, Text("工号或密码不对，还可试 4 次。", "Wrong number or PIN: 4 tries left."),
+    walk.send(ev.StaffSignInAnswered(False, tr("工号或密码不对，还可试 4 次。"),
                                      attempts_left=4))
     walk.look(f"staff sign-in wrong PIN ({name})")
     walk.send(ev.StaffSignInSubmitted(STAFF_NUMBER, "2468"))
-    walk.send(ev.StaffSignInAnswered(True, Text("已登录", "Signed in"), STAFF_NUMBER, ROLE))
+    walk.send(ev.StaffSignInAnswered(True, tr("已登录"), STAFF_NUMBER, ROLE))
 
 
 def staff_and_help(walk: Walk) -> None:

@@ -14,8 +14,10 @@ from kiosk.devices.ports import Camera
 from kiosk.devices.sim.citizens import DemoCitizen
 from kiosk.domain.text import Text
 from kiosk.flows import events as ev
+from kiosk.flows.common import next_language
 from kiosk.flows.journey import FlowState, Step
 from kiosk.flows.staff_state import StaffPurpose, StaffView
+from kiosk.i18n import language_name
 from kiosk.ui import staff_strings as SS
 from kiosk.ui import strings as S
 from kiosk.ui import theme
@@ -246,7 +248,7 @@ class KioskWindow(QMainWindow):
     def _on_lang_clicked(self) -> None:
         # What is typed on the page and not yet sent with Next goes along, so nothing is lost.
         typed = self.current_screen().typed_values()
-        self.controller.dispatch(ev.LanguageChosen("en" if self.controller.state.lang == "zh" else "zh", typed))
+        self.controller.dispatch(ev.LanguageChosen(next_language(self.controller.state), typed))
 
     def _on_end_clicked(self) -> None:
         self.confirm_end.ask(self.controller.state.lang)
@@ -263,7 +265,7 @@ class KioskWindow(QMainWindow):
         lang = state.lang
         self.name.setText(self.kiosk_name.get(lang))
         self.clock.setText(now.strftime("%Y-%m-%d  %H:%M"))
-        self.lang_button.setText(S.LANG_SWITCH[lang].get(lang))
+        self.lang_button.setText(language_name(next_language(state)))   # each language by its own name
         self.large_button.setText((S.LARGE_OFF if state.large else S.LARGE_ON).get(lang))
         self.end_button.setText(S.END.get(lang))
         self.end_button.setVisible(state.step not in (Step.ATTRACT, Step.SUBMITTING))

@@ -22,6 +22,7 @@ from types import MappingProxyType
 
 from kiosk.domain.application import Application
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 from kiosk.flows import messages as msg
 from kiosk.flows.journey import FlowState, Step
 from kiosk.flows.state import ScanMode
@@ -65,9 +66,7 @@ def _join(texts: list[Text], zh_sep: str = "、", en_sep: str = ", ") -> Text:
 def fill(template: Text, **values: Text | int) -> Text:
     """`template` with each {name} filled in by the value in the same language (a Text's zh
     into the zh sentence, its en into the en one; numbers as they are)."""
-    def pick(lang: str) -> dict[str, object]:
-        return {k: (v.get(lang) if isinstance(v, Text) else v) for k, v in values.items()}
-    return Text(template.zh.format(**pick("zh")), template.en.format(**pick("en")))
+    return template.format(**values)
 
 
 def department_deadlines(app: Application) -> tuple[tuple[Text, date], ...]:
@@ -116,7 +115,7 @@ def _form(state: FlowState, now: datetime) -> tuple[Text, ...]:
     index = min(s.page, len(pages) - 1)
     page = pages[index]
     # The title as the screen shows it: "bundle · topic".
-    title = fill(Text("{b} · {t}", "{b} · {t}"), b=bundle.title, t=page.topic.title) if bundle else page.topic.title
+    title = fill(tr("{b} · {t}"), b=bundle.title, t=page.topic.title) if bundle else page.topic.title
     return (title, S.PAGE_OF.format(i=index + 1, n=len(pages)),
             fill(S.SAY_FORM_FIELDS, names=_join([f.label for f in page.fields])))
 
@@ -127,7 +126,7 @@ def _materials(state: FlowState, now: datetime) -> tuple[Text, ...]:
     bring = [m.title for m in needed if not m.held_by_government]
     said = [S.MATERIALS_TITLE, sub]
     if bring:
-        said.append(fill(Text("{h}{n}", "{h}{n}"), h=S.MATERIALS_BRING, n=_join(bring)))
+        said.append(fill(tr("{h}{n}"), h=S.MATERIALS_BRING, n=_join(bring)))
     return tuple(said)
 
 
@@ -193,7 +192,7 @@ def _messages(state: FlowState, now: datetime) -> tuple[Text, ...]:
         # In the order the fields are on the page, each with its label, as the screen shows them.
         for f in fields:
             if (err := s.errors.get(f.id)) is not None:
-                said.append(fill(Text("{f}：{e}", "{f}: {e}"), f=f.label, e=err))
+                said.append(fill(tr("{f}：{e}"), f=f.label, e=err))
     if state.step == Step.RECEIPT and s.receipt is not None and s.receipt.error is not None \
             and s.receipt.error != state.notice:
         said.append(s.receipt.error)

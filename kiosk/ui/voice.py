@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QBoxLayout, QWidget
 
 from kiosk.devices.ports import Speaker
-from kiosk.domain.text import Text
+from kiosk.domain.text import Text, base_language
 from kiosk.flows.journey import FlowState, Step
 from kiosk.ui import strings as S
 from kiosk.ui.narration import countdown_warning, narrate
@@ -141,7 +141,7 @@ class Narrator(QObject):
             if not words:
                 continue
             try:
-                self.speaker.say(words, lang, interrupt=first)
+                self.speaker.say(words, base_language(lang), interrupt=first)   # the voice reads the script
             except Exception:   # a speech fault must never take the window down; never log the text
                 log.exception("speaker.say failed")
                 return

@@ -13,7 +13,8 @@ def make_kiosk(qtbot, tmp_path):
 
     made = []
 
-    def make(session: dict | None = None, adjust=None, face: str = "sim", records: str = "sim"):
+    def make(session: dict | None = None, adjust=None, face: str = "sim", records: str = "sim",
+             kiosk: dict | None = None):
         """A kiosk on the demo devices. `face="sim"` (scripted verdicts) keeps journey tests fast;
         tests of the face check itself pass `face="dlib"`, the real matcher and liveness.
         `records`: the demo citizens' government records ("sim", as `--simulate`) or "none"."""
@@ -22,6 +23,8 @@ def make_kiosk(qtbot, tmp_path):
                      "devices": {"face": face, "government_records": records}}
         if session:
             overrides["session"] = session
+        if kiosk:
+            overrides["kiosk"] = kiosk
         parts = build_parts(load_config(env={}, overrides=overrides))
         if face == "sim":   # every demo citizen passes: these tests are about what comes after
             from kiosk.devices.sim.face import SimFaceVerifier

@@ -17,12 +17,10 @@ import cv2
 
 from kiosk.devices.capture import CaptureThreadCamera
 from kiosk.devices.ports import CameraError
-from kiosk.domain.text import Text
+from kiosk.i18n import tr
 
-CAMERA_UNAVAILABLE = Text("摄像头暂时无法使用，正在重新连接。如长时间没有画面，请联系工作人员。",
-                          "The camera is not available; we are reconnecting. If there is still no picture, please ask the staff.")
-CAMERA_NO_FRAMES = Text("摄像头没有画面，正在重新连接。如长时间没有画面，请联系工作人员。",
-                        "The camera shows no picture; we are reconnecting. If this goes on, please ask the staff.")
+CAMERA_UNAVAILABLE = tr("摄像头暂时无法使用，正在重新连接。如长时间没有画面，请联系工作人员。")
+CAMERA_NO_FRAMES = tr("摄像头没有画面，正在重新连接。如长时间没有画面，请联系工作人员。")
 
 
 class OpenCvCamera(CaptureThreadCamera):

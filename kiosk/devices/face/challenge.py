@@ -30,6 +30,7 @@ import numpy as np
 
 from kiosk.devices.face.observation import Point
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 
 
 class Action(enum.Enum):
@@ -43,14 +44,14 @@ class Action(enum.Enum):
 ALL_ACTIONS: tuple[Action, ...] = tuple(Action)
 
 PROMPTS: dict[Action, Text] = {
-    Action.TURN_LEFT: Text("请向左转头，再转回来。", "Turn your head to your left, then back."),
-    Action.TURN_RIGHT: Text("请向右转头，再转回来。", "Turn your head to your right, then back."),
-    Action.TILT_LEFT: Text("请把头歪向左肩，再回正。", "Tilt your head towards your left shoulder, then back."),
-    Action.TILT_RIGHT: Text("请把头歪向右肩，再回正。", "Tilt your head towards your right shoulder, then back."),
-    Action.COME_CLOSER: Text("请靠近屏幕一点，再退回原处。", "Lean a little closer to the screen, then back."),
+    Action.TURN_LEFT: tr("请向左转头，再转回来。"),
+    Action.TURN_RIGHT: tr("请向右转头，再转回来。"),
+    Action.TILT_LEFT: tr("请把头歪向左肩，再回正。"),
+    Action.TILT_RIGHT: tr("请把头歪向右肩，再回正。"),
+    Action.COME_CLOSER: tr("请靠近屏幕一点，再退回原处。"),
 }
-HOLD_STILL = Text("请正对屏幕，保持不动，等待提示。", "Look straight at the screen and hold still until the next instruction.")
-LOOK_BACK = Text("很好，请回正，看着屏幕。", "Good. Now look straight at the screen again.")
+HOLD_STILL = tr("请正对屏幕，保持不动，等待提示。")
+LOOK_BACK = tr("很好，请回正，看着屏幕。")
 
 
 class Refusal(enum.Enum):

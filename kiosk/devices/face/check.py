@@ -34,20 +34,15 @@ from kiosk.devices.face.observation import FrameAnalysis
 from kiosk.devices.face.quality import QualityGates
 from kiosk.devices.ports import FaceDecision
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 
 log = logging.getLogger(__name__)
 
-LOOK = Text("请正对摄像头，保持自然。", "Please look at the camera.")
-MISMATCH = Text("人脸与证件照片不一致。请摘下帽子或口罩，正对摄像头后重试。",
-                "Your face did not match the photo on your ID. Take off any hat or mask, look at the camera and try again.")
-NO_GOOD_FRAME = Text("没能看清您的脸。请按屏幕提示调整后重试。",
-                     "We could not see your face clearly. Please follow the hint on the screen and try again.")
-NOT_LIVE = Text("未能确认是本人在场。请移开照片或手机屏幕，本人正对摄像头后重试。",
-                "We could not confirm that you are here in person. Remove any photo or phone screen, "
-                "look at the camera yourself and try again.")
-CHALLENGE_MISSED = Text("没有看到您按提示动作。请先正对屏幕保持不动，提示出现后再按提示动作，然后重试。",
-                        "We did not see the movements we asked for. Hold still facing the screen, move only "
-                        "when an instruction appears, and try again.")
+LOOK = tr("请正对摄像头，保持自然。")
+MISMATCH = tr("人脸与证件照片不一致。请摘下帽子或口罩，正对摄像头后重试。")
+NO_GOOD_FRAME = tr("没能看清您的脸。请按屏幕提示调整后重试。")
+NOT_LIVE = tr("未能确认是本人在场。请移开照片或手机屏幕，本人正对摄像头后重试。")
+CHALLENGE_MISSED = tr("没有看到您按提示动作。请先正对屏幕保持不动，提示出现后再按提示动作，然后重试。")
 
 
 # A challenge refused before the face was matched waits this long (frame time) for the match:

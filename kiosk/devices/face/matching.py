@@ -29,6 +29,7 @@ from kiosk.devices.face.encoder_child import encode_chips
 from kiosk.devices.face.encoder_child import load_encoder as _encoder
 from kiosk.devices.face.observation import FaceObservation, FrameAnalysis
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 
 REFERENCE_JITTERS = 10
 
@@ -43,8 +44,8 @@ class ReferenceError(Exception):  # noqa: A001 - the name the verifier expects; 
         self.reason = reason
 
 
-UNREADABLE = Text("证件照片无法读取，请到人工窗口办理", "The photo on your ID could not be read. Please go to a staffed window.")
-NO_FACE = Text("证件照片中找不到人脸，请到人工窗口办理", "No face was found in the photo on your ID. Please go to a staffed window.")
+UNREADABLE = tr("证件照片无法读取，请到人工窗口办理")
+NO_FACE = tr("证件照片中找不到人脸，请到人工窗口办理")
 
 
 @dataclass(frozen=True)

@@ -20,18 +20,19 @@ import numpy as np
 from kiosk.devices.face.observation import FaceObservation, FrameAnalysis, Point, QualityVerdict
 from kiosk.devices.icao.image import PHOTO_MAX_PIXELS, PHOTO_MAX_SIDE, check_image, image_format
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 
 # The advice shown for each problem code: plain words telling the citizen what to do.
 ADVICE: dict[str, Text] = {
-    "no_face": Text("请看向屏幕，让摄像头看到您的脸", "Please look at the screen so the camera can see your face"),
-    "many_faces": Text("请一个人站在摄像头前", "Only one person in front of the camera, please"),
-    "too_small": Text("请靠近一些", "Please come a little closer"),
-    "off_centre": Text("请站到屏幕正中间", "Please move to the middle of the screen"),
-    "not_frontal": Text("请正对屏幕", "Look straight at the screen"),
-    "too_dark": Text("光线太暗，请靠近屏幕或站到亮一些的地方", "More light, please: come closer to the screen or stand in a brighter spot"),
-    "too_bright": Text("光线太强，请避开直射的强光", "Too much light: please step out of the direct glare"),
-    "blurred": Text("请保持不动", "Please hold still for a moment"),
-    "eyes_closed": Text("请睁开眼睛", "Please open your eyes"),
+    "no_face": tr("请看向屏幕，让摄像头看到您的脸"),
+    "many_faces": tr("请一个人站在摄像头前"),
+    "too_small": tr("请靠近一些"),
+    "off_centre": tr("请站到屏幕正中间"),
+    "not_frontal": tr("请正对屏幕"),
+    "too_dark": tr("光线太暗，请靠近屏幕或站到亮一些的地方"),
+    "too_bright": tr("光线太强，请避开直射的强光"),
+    "blurred": tr("请保持不动"),
+    "eyes_closed": tr("请睁开眼睛"),
 }
 
 

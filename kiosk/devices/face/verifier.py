@@ -30,13 +30,13 @@ from kiosk.devices.face.encoder_process import ChipEncoder, EncoderUnavailable
 from kiosk.devices.face.observation import FaceObservation
 from kiosk.devices.ports import Camera, CameraError, CancelToken, FaceDecision
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 
 log = logging.getLogger(__name__)
 
 __all__ = ["DlibFaceVerifier", "VerifierSettings", "LOOK", "MISMATCH", "NO_GOOD_FRAME", "NOT_LIVE", "UNAVAILABLE"]
 
-UNAVAILABLE = Text("人脸核验暂时无法进行，请稍后重试；如仍不行，请联系工作人员。",
-                   "The face check is not available at the moment. Please try again; if it still fails, ask the staff.")
+UNAVAILABLE = tr("人脸核验暂时无法进行，请稍后重试；如仍不行，请联系工作人员。")
 
 
 class DlibFaceVerifier:

@@ -33,6 +33,7 @@ from typing import Protocol, runtime_checkable
 from kiosk.devices.icao.errors import ImageError
 from kiosk.devices.icao.image import CHIP_MAX_PIXELS, CHIP_MAX_SIDE, check_image
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 
 WLT_LEN = 1024
 DEMO_MARK = b"OVDEMOWLT1"
@@ -42,12 +43,9 @@ BMP_LEN = 54 + 308 * BMP_HEIGHT            # 38862: rows of 102 * 3 bytes padded
 _OUT_BUFFER = 4 * BMP_LEN
 _JPEG_SOI = b"\xff\xd8\xff"
 
-NO_DECODER = Text("本机未配置照片解码器，无法核对人脸，请联系工作人员。",
-                  "no decoder configured: please ask the staff")
-DECODE_FAILED = Text("无法读取身份证上的照片，请联系工作人员。",
-                     "The photo on the ID card could not be read. Please ask the staff.")
-DECODE_TIMEOUT = Text("读取身份证照片超时，请联系工作人员。",
-                      "Reading the photo on the ID card took too long. Please ask the staff.")
+NO_DECODER = tr("本机未配置照片解码器，无法核对人脸，请联系工作人员。")
+DECODE_FAILED = tr("无法读取身份证上的照片，请联系工作人员。")
+DECODE_TIMEOUT = tr("读取身份证照片超时，请联系工作人员。")
 
 
 class PhotoUnavailable(Exception):

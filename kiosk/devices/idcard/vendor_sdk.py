@@ -52,20 +52,15 @@ from kiosk.devices.idcard.photo import NoPhotoDecoder, PhotoDecoder, PhotoUnavai
 from kiosk.devices.ports import AccessKey, CardError, CardReadResult
 from kiosk.domain.identity import Identity
 from kiosk.domain.idnumber import birth_date_from_resident_id, is_valid_resident_id
-from kiosk.domain.text import Text
+from kiosk.i18n import tr
 
 log = logging.getLogger(__name__)
 
-READER_UNAVAILABLE = Text("身份证阅读器无法使用，请联系工作人员。",
-                          "The ID card reader is not working. Please ask the staff.")
-READ_FAILED = Text("无法读取身份证，请将身份证平放在阅读器上再试一次。",
-                   "The ID card could not be read. Please lay it flat on the reader and try again.")
-CARD_REMOVED = Text("身份证在读取时被移开，请放回阅读器上。",
-                    "The ID card was moved away while it was read. Please put it back on the reader.")
-BAD_CONTENT = Text("身份证信息无法识别，请联系工作人员。",
-                   "The ID card's details could not be understood. Please ask the staff.")
-NO_PHOTO_FROM_READER = Text("此阅读器不提供照片，无法核对人脸，请联系工作人员。",
-                            "This reader does not provide the photo: please ask the staff.")
+READER_UNAVAILABLE = tr("身份证阅读器无法使用，请联系工作人员。")
+READ_FAILED = tr("无法读取身份证，请将身份证平放在阅读器上再试一次。")
+CARD_REMOVED = tr("身份证在读取时被移开，请放回阅读器上。")
+BAD_CONTENT = tr("身份证信息无法识别，请联系工作人员。")
+NO_PHOTO_FROM_READER = tr("此阅读器不提供照片，无法核对人脸，请联系工作人员。")
 
 _POLL = 0.1
 _FIELD_BUFFER = 512            # far beyond the card's longest field (70 bytes of address)

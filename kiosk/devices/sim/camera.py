@@ -29,14 +29,14 @@ from typing import TYPE_CHECKING, Any
 from kiosk.devices.capture import CaptureThreadCamera, fit_frame
 from kiosk.devices.face.screen_flash import ScreenFlash
 from kiosk.devices.ports import CameraError
-from kiosk.domain.text import Text
+from kiosk.i18n import tr
 
 if TYPE_CHECKING:
     import numpy as np
 
 log = logging.getLogger(__name__)
 
-NO_CAMERA = Text("摄像头暂时无法使用，请联系工作人员。", "The camera is not working at the moment. Please ask the staff for help.")
+NO_CAMERA = tr("摄像头暂时无法使用，请联系工作人员。")
 
 
 @dataclass(frozen=True)

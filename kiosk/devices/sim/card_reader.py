@@ -6,9 +6,9 @@ import time
 
 from kiosk.devices.ports import AccessKey, CardError, CardReadResult
 from kiosk.domain.identity import Identity
-from kiosk.domain.text import Text
+from kiosk.i18n import tr
 
-READ_FAILED = Text("读取证件失败，请取下证件后重新放置。", "The card could not be read. Please take it off the reader and place it again.")
+READ_FAILED = tr("读取证件失败，请取下证件后重新放置。")
 
 
 class SimCardReader:

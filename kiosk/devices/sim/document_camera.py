@@ -4,10 +4,9 @@ from __future__ import annotations
 import threading
 
 from kiosk.devices.ports import CameraError
-from kiosk.domain.text import Text
+from kiosk.i18n import tr
 
-CAPTURE_FAILED = Text("拍照没有成功，请把材料平放在拍摄区后再试一次。",
-                      "The photo did not work. Please lay the document flat under the camera and try again.")
+CAPTURE_FAILED = tr("拍照没有成功，请把材料平放在拍摄区后再试一次。")
 
 
 class SimDocumentCamera:

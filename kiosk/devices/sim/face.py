@@ -8,10 +8,11 @@ import time
 
 from kiosk.devices.ports import Camera, CameraError, CancelToken, FaceDecision
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 
-HOLD_STILL = Text("请正对屏幕，保持不动。", "Look straight at the screen and hold still.")
-NO_FACE = Text("没有看到您的脸，请正对屏幕。", "We cannot see your face. Please look straight at the screen.")
-MISMATCH = Text("人脸与证件照片不一致，请正对屏幕后重试。", "Your face did not match the card photo. Please look straight at the screen and try again.")
+HOLD_STILL = tr("请正对屏幕，保持不动。")
+NO_FACE = tr("没有看到您的脸，请正对屏幕。")
+MISMATCH = tr("人脸与证件照片不一致，请正对屏幕后重试。")
 
 
 class SimFaceVerifier:

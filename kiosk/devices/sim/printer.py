@@ -7,10 +7,10 @@ import threading
 from pathlib import Path
 
 from kiosk.devices.ports import PrinterError, PrinterHealth
-from kiosk.domain.text import Text
+from kiosk.i18n import tr
 
-OUT_OF_PAPER = Text("打印机缺纸。", "The printer is out of paper.")
-NOT_AVAILABLE = Text("打印机暂时无法使用。", "The printer is not available at the moment.")
+OUT_OF_PAPER = tr("打印机缺纸。")
+NOT_AVAILABLE = tr("打印机暂时无法使用。")
 
 
 class FolderPrinter:

@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING
 
 from kiosk.devices.capture import CaptureThreadCamera
 from kiosk.devices.ports import CameraError
-from kiosk.domain.text import Text
+from kiosk.i18n import tr
 
 if TYPE_CHECKING:
     import numpy as np
 
-NO_RECEIPT = Text("模拟摄像头：没有可显示的回执。", "Simulated camera: there is no receipt to show.")
+NO_RECEIPT = tr("模拟摄像头：没有可显示的回执。")
 MAX_PNG_BYTES = 16 << 20
 
 

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from kiosk.domain.application import Application, DepartmentRequest, FaceCheckRecord
 from kiosk.domain.assisted import ID_NUMBER, ID_NUMBER_LINE, counter_line
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,9 @@ class ReceiptOptions:
 
 
 # The fixed wording, the same on every receipt.
-TITLE = Text("办事回执", "Application receipt")
-NUMBER_LABEL = Text("受理编号", "Application no.")
-SERVICE_LABEL = Text("办理事项", "Service")
+TITLE = tr("办事回执")
+NUMBER_LABEL = tr("受理编号")
+SERVICE_LABEL = tr("办理事项")
 
 
 def identity_checked(face: FaceCheckRecord) -> Text:
@@ -39,17 +40,15 @@ def identity_checked(face: FaceCheckRecord) -> Text:
     return line if line is not None else face.summary()
 
 
-MATERIALS_HEADING = Text("材料", "Materials")
-HELD_HEADING = Text("政府已掌握，无需您提供：", "Already held by government — you need not bring:")
-PROVIDED_HEADING = Text("您已提供：", "Provided by you:")
-EDITED_HEADING = Text("以下信息由您修改，待人工核对：", "You changed these details; staff will check them:")
-SCAN_HINT = Text("扫码可离线核验本回执真伪及内容", "Scan to check this receipt is genuine (works offline)")
-VERIFY_AT = Text("核验及查询进度：", "Check it and see progress at: ")
-PENDING_NOTE = Text("本申请尚未送达各部门（待同步）。各部门的办理时限自其收到申请之日起计算，以下日期为预计。",
-                    "Not yet delivered to the departments (pending sync). Each department's clock starts when it "
-                    "receives the application; the dates below are estimates.")
-HOTLINE = Text("政务服务热线 12345", "Government service hotline 12345")
-KEEP_IT = Text("请妥善保管本回执", "Please keep this receipt")
+MATERIALS_HEADING = tr("材料")
+HELD_HEADING = tr("政府已掌握，无需您提供：")
+PROVIDED_HEADING = tr("您已提供：")
+EDITED_HEADING = tr("以下信息由您修改，待人工核对：")
+SCAN_HINT = tr("扫码可离线核验本回执真伪及内容")
+VERIFY_AT = tr("核验及查询进度：")
+PENDING_NOTE = tr("本申请尚未送达各部门（待同步）。各部门的办理时限自其收到申请之日起计算，以下日期为预计。")
+HOTLINE = tr("政务服务热线 12345")
+KEEP_IT = tr("请妥善保管本回执")
 
 
 @dataclass(frozen=True)
@@ -100,7 +99,7 @@ def _date_en(d: date) -> str:
 
 def _fee(fee: float) -> Text:
     if not fee:
-        return Text("免费", "Free")
+        return tr("免费")
     return Text(f"{fee:.2f} 元", f"¥{fee:.2f}")
 
 
@@ -136,8 +135,8 @@ def _code_line(code: str) -> str:
 def receipt_content(app: Application, options: ReceiptOptions) -> ReceiptContent:
     """What the receipt for `app` says. Pure; any thread."""
     created = app.created_at
-    status = (Text("已提交 — 待同步", "Submitted — pending sync") if options.sync_pending
-              else Text("已提交", "Submitted"))
+    status = (tr("已提交 — 待同步") if options.sync_pending
+              else tr("已提交"))
     n = len(app.requests)
     return ReceiptContent(
         kiosk_name=options.kiosk_name,

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 from kiosk.services.audit.log import AuditLog
 from kiosk.services.staff.credentials import (
     STAFF_NUMBER_RE, StaffList, StaffListError, StaffMember, id_key, verify_pin, verify_staff_list)
@@ -49,17 +50,13 @@ class StaffPolicy:
 
 
 MESSAGES = {
-    "ok": Text("已登录。", "Signed in."),
-    "wrong": Text("工号或密码不对。", "Wrong staff number or PIN."),
-    "locked": Text("密码错误次数过多，账户已暂时锁定，请稍后再试。",
-                   "Too many wrong PINs: this account is locked for a while. Try again later."),
-    "no_list": Text("本机没有工作人员名单，请联网同步后再试。",
-                    "This kiosk has no staff list yet: connect it to the back office and sync."),
-    "list_expired": Text("本机的工作人员名单已过期，请联网同步后再试。",
-                         "This kiosk's staff list is too old: connect it to the back office and sync."),
-    "account_expired": Text("该工作人员账户已到期，请联系后台管理员。",
-                            "This staff account has ended: ask the back office's administrator."),
-    "not_staff_card": Text("这不是工作人员证件。", "This is not a staff card."),
+    "ok": tr("已登录。"),
+    "wrong": tr("工号或密码不对。"),
+    "locked": tr("密码错误次数过多，账户已暂时锁定，请稍后再试。"),
+    "no_list": tr("本机没有工作人员名单，请联网同步后再试。"),
+    "list_expired": tr("本机的工作人员名单已过期，请联网同步后再试。"),
+    "account_expired": tr("该工作人员账户已到期，请联系后台管理员。"),
+    "not_staff_card": tr("这不是工作人员证件。"),
 }
 
 

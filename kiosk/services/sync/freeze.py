@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 from kiosk.services.storage import Storage, SyncCounts
 from kiosk.services.sync.settings import SyncSettings
 
@@ -17,12 +18,8 @@ class FreezeState:
     reasons: tuple[Text, ...] = ()
 
 
-FROZEN_DAYS = Text("已有 {days} 天未与后台同步（上限 {limit} 天），暂停受理新申请。请恢复网络连接，或用“kiosk sync export”导出待同步申请送交后台。",
-                   "Nothing has reached the back office for {days} days (limit {limit}); new applications are "
-                   "paused. Restore the connection, or hand-carry an export (kiosk sync export).")
-FROZEN_PENDING = Text("有 {n} 份申请尚未送达后台（上限 {limit} 份），暂停受理新申请，直到它们上传或导出。",
-                      "{n} applications have not reached the back office (limit {limit}); new applications are "
-                      "paused until they are uploaded or exported.")
+FROZEN_DAYS = tr("已有 {days} 天未与后台同步（上限 {limit} 天），暂停受理新申请。请恢复网络连接，或用“kiosk sync export”导出待同步申请送交后台。")
+FROZEN_PENDING = tr("有 {n} 份申请尚未送达后台（上限 {limit} 份），暂停受理新申请，直到它们上传或导出。")
 
 
 def parse_time(value: str | None) -> datetime | None:

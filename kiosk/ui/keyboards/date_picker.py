@@ -8,6 +8,7 @@ from datetime import date
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from kiosk.domain.text import base_language
 from kiosk.ui.keyboards import strings as S
 from kiosk.ui.keyboards.keys import gap_px, key
 
@@ -32,7 +33,7 @@ def parse_iso(text: str) -> date | None:
 
 def spell(d: date, lang: str) -> str:
     """2024年3月15日 星期五 / Friday 15 March 2024."""
-    if lang == "zh":
+    if base_language(lang) == "zh":
         return f"{d.year}年{d.month}月{d.day}日  星期{S.WEEKDAYS['zh'][d.weekday()]}"
     return f"{S.WEEKDAYS['en'][d.weekday()]} {d.day} {S.MONTHS_EN[d.month - 1]} {d.year}"
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QButtonGroup, QFrame, QHBoxLayout, QLabel, QLineE
 from kiosk.devices.input_engines import EngineUnavailable
 from kiosk.devices.input_engines.pinyin import MAX_PINYIN, Candidate, normalise
 from kiosk.domain.catalogue import FieldDef
-from kiosk.domain.text import Text
+from kiosk.domain.text import Text, base_language
 from kiosk.ui.keyboards import engines
 from kiosk.ui.screens.base import follow_checked
 from kiosk.ui.keyboards import strings as S
@@ -46,7 +46,7 @@ def modes_for(f: FieldDef, lang: str) -> tuple[tuple[str, ...], str]:
         return (LETTERS, DIGITS), LETTERS
     if any(f.id.endswith(s) for s in NUMBER_LIKE):
         return TEXT_MODES, DIGITS
-    return TEXT_MODES, (PINYIN if lang == "zh" else LETTERS)
+    return TEXT_MODES, (PINYIN if base_language(lang) == "zh" else LETTERS)
 
 
 def max_chars(f: FieldDef) -> int | None:

@@ -7,7 +7,8 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 
 from kiosk.domain.health import HealthReport
-from kiosk.domain.text import Text
+from kiosk.domain.text import Text, base_language
+from kiosk.i18n import tr
 from kiosk.flows import events as ev
 from kiosk.flows import messages as msg
 from kiosk.flows.journey import FlowState, Step
@@ -18,7 +19,7 @@ from kiosk.ui import strings as S
 from kiosk.ui.screens.base import Screen, button, button_row, label
 
 # Both languages: the citizen has not chosen one yet (issue 14 part 3).
-SCAN_RECEIPT = Text("扫回执查进度  Scan your receipt", "Scan your receipt  扫回执查进度")
+SCAN_RECEIPT = tr("扫回执查进度  Scan your receipt")
 
 
 def id_card_picture(width: int = 220) -> QPixmap:
@@ -97,7 +98,7 @@ class AttractScreen(Screen):
         super().render(state, now)
         self.hero.setText(self.t(S.ATTRACT_HERO))
         # The invitation is shown in the other language too: the citizen has not chosen yet.
-        self.hero_other.setText(S.ATTRACT_HERO.get("en" if self.lang == "zh" else "zh"))
+        self.hero_other.setText(S.ATTRACT_HERO.get("en" if base_language(self.lang) == "zh" else "zh"))
         self.sub.setText(self.t(S.ATTRACT_SUB))
         self.privacy.setText(self.t(S.ATTRACT_PRIVACY))
         self.staff_entry.setText(self.t(SS.STAFF_ENTRY))
@@ -119,7 +120,7 @@ class AttractScreen(Screen):
         self._render_staff()
         if closed:   # the sync freeze rule: tell the citizen where to go, and staff why
             self.hero.setText(self.t(msg.INTAKE_CLOSED))
-            self.hero_other.setText(msg.INTAKE_CLOSED.get("en" if self.lang == "zh" else "zh"))
+            self.hero_other.setText(msg.INTAKE_CLOSED.get("en" if base_language(self.lang) == "zh" else "zh"))
             self.sub.setText("")
             if state.notice == msg.INTAKE_CLOSED:
                 self.show_notice(None)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
 
 from kiosk.devices.face.screen_flash import Colour, ScreenFlash
 from kiosk.devices.ports import Camera
-from kiosk.domain.text import Text
+from kiosk.i18n import tr
 from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState, Step
 from kiosk.flows.staff_state import StaffPurpose
@@ -22,7 +22,7 @@ from kiosk.ui import strings as S
 from kiosk.ui.screens.base import Screen, button, button_row, label, repolish
 
 PREVIEW_W, PREVIEW_H = 640, 480
-STAFF_CHECK = Text("请工作人员核验", "Staff verification")
+STAFF_CHECK = tr("请工作人员核验")
 
 
 class FaceCheckScreen(Screen):

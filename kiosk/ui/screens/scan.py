@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLineEdit, QStac
 from kiosk.devices.ports import Camera
 from kiosk.domain.progress import FROM_BACKOFFICE, ReceiptProgress
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState, Step
 from kiosk.flows.state import ScanMode
@@ -29,31 +30,29 @@ PREVIEW_W, PREVIEW_H = 640, 360
 # last (check) symbol can be (checkcode.py CHECK_ALPHABET: * ~ $ = U).
 KEYS = "1234567890ABCDEFGHJKMNPQRSTVWXYZ*~$=U"
 
-T = Text
-TYPE_INSTEAD = T("输入申请编号或查询码", "Type the number or check code")
-LOOK_UP = T("查询", "Look up")
-DELETE = T("删除", "Delete")
-CLEAR = T("清空", "Clear")
-USE_CAMERA = T("改用扫码", "Scan instead")
-LOOKING = T("正在查询，请稍候…", "Looking it up, please wait…")
-SCAN_ANOTHER = T("再查一张", "Check another")
-DONE = T("完成", "Done")
-GENUINE = T("✓ 回执真实有效", "✓ This receipt is genuine")
-NUMBER = T("申请编号 {n}", "Application {n}")
-CODE = T("核验码 {c}", "Check code {c}")
-DUE = T("承诺办结 {d}", "Promised by {d}")
-DUE_APPROX = T("预计约 {d} 办结", "Expected by about {d}")
-AS_OF_BACKOFFICE = T("状态为后台最新（{t}）", "Statuses are the newest from the back office ({t})")
-AS_OF_KIOSK = T("状态为本机最近同步（{t}）", "Statuses as last synced to this kiosk ({t})")
-NEVER_SYNCED = T("本机尚未同步过状态", "This kiosk has not synced any statuses yet")
-ASKING = T("正在向后台查询最新状态…", "Asking the back office for the newest statuses…")
-HEAD_DEPARTMENT = T("部门", "Department")
-HEAD_STATUS = T("办理状态", "Status")
-HEAD_DUE = T("办结日期", "Due")
+TYPE_INSTEAD = tr("输入申请编号或查询码")
+LOOK_UP = tr("查询")
+DELETE = tr("删除")
+CLEAR = tr("清空")
+USE_CAMERA = tr("改用扫码")
+LOOKING = tr("正在查询，请稍候…")
+SCAN_ANOTHER = tr("再查一张")
+DONE = tr("完成")
+GENUINE = tr("✓ 回执真实有效")
+NUMBER = tr("申请编号 {n}")
+CODE = tr("核验码 {c}")
+DUE = tr("承诺办结 {d}")
+DUE_APPROX = tr("预计约 {d} 办结")
+AS_OF_BACKOFFICE = tr("状态为后台最新（{t}）")
+AS_OF_KIOSK = tr("状态为本机最近同步（{t}）")
+NEVER_SYNCED = tr("本机尚未同步过状态")
+ASKING = tr("正在向后台查询最新状态…")
+HEAD_DEPARTMENT = tr("部门")
+HEAD_STATUS = tr("办理状态")
+HEAD_DUE = tr("办结日期")
 # Done in green, refused in red, the rest in the kiosk's blue; not yet received in grey.
 STATUS_COLOURS = {"completed": OK, "approved": OK, "rejected": WARN, "more_materials_needed": EDITED}
-NO_CAMERA = T("摄像头暂时无法使用。请改为输入申请编号或核验码。",
-              "The camera is not working at the moment. Please type the number or check code instead.")
+NO_CAMERA = tr("摄像头暂时无法使用。请改为输入申请编号或核验码。")
 
 
 def shown_time(iso: str) -> str:

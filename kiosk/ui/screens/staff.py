@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QButtonGroup, QFrame, QGridLayout, QHBoxLayout, QP
 
 from kiosk.domain.application import OVERRIDE_REASONS
 from kiosk.domain.identity import Identity
-from kiosk.domain.text import Text
+from kiosk.i18n import tr
 from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState, Step
 from kiosk.flows.staff_state import StaffPurpose
@@ -22,10 +22,9 @@ from kiosk.ui.screens.base import Screen, button, button_row, clear_layout, foll
 from kiosk.ui.screens.staff_pad import DigitPadWidget
 
 PHOTO_W, PHOTO_H = 240, 300
-COUNTER_BETWEEN = Text("柜台模式只能在两位申请人之间开启或结束（请先回到首页）。",
-                       "Counter mode starts and ends between citizens (back on the welcome screen).")
-CARD_HINT = Text("也可以插入您本人的身份证，然后只需输入密码。", "Or insert your own ID card: then only your PIN is needed.")
-COUNTER_ON = Text("柜台模式已开启（工号 {n}）。", "Counter mode is on (No. {n}).")
+COUNTER_BETWEEN = tr("柜台模式只能在两位申请人之间开启或结束（请先回到首页）。")
+CARD_HINT = tr("也可以插入您本人的身份证，然后只需输入密码。")
+COUNTER_ON = tr("柜台模式已开启（工号 {n}）。")
 
 
 class StaffSignInScreen(Screen):
