@@ -7,6 +7,8 @@ by the product's SamCardReader through the GA 467 frames, with the demo photo en
 """
 from __future__ import annotations
 
+import threading
+
 from pathlib import Path
 
 from kiosk.devices.icao.reader import ReadOptions
@@ -39,31 +41,51 @@ class DemoCardReader(SimChipReader):
 
     def __init__(self, trust_store: Path | TrustStore, options: ReadOptions = ReadOptions()) -> None:
         super().__init__(trust_store, options)
-        self.emulator = SamEmulator()
-        self.emulator.remove()
-        self.sam = SamCardReader(self.emulator.port, photo_decoder=DemoPhotoDecoder(), poll_interval=0.05)
+        # The emulator (a pty and a thread) starts with the first resident card: most runs never
+        # see one, and a reader built and never closed (a test, a one-off command) leaks nothing.
+        self._sam_lock = threading.Lock()
+        self._emulator: SamEmulator | None = None
+        self._sam: SamCardReader | None = None
+
+    def _sam_pair(self) -> tuple[SamEmulator, SamCardReader]:
+        with self._sam_lock:
+            if self._emulator is None or self._sam is None:
+                self._emulator = SamEmulator()
+                self._emulator.remove()
+                self._sam = SamCardReader(self._emulator.port, photo_decoder=DemoPhotoDecoder(), poll_interval=0.05)
+            return self._emulator, self._sam
+
+    @property
+    def emulator(self) -> SamEmulator:
+        return self._sam_pair()[0]
 
     def insert(self, identity: Identity, *, fail: bool = False) -> None:
         if identity.card_type == RESIDENT:
-            self.emulator.text = card_text(identity)
-            self.emulator.photo = demo_wlt(identity.photo)
-            self.emulator.place()
-        else:
-            self.emulator.remove()
+            emulator = self.emulator
+            emulator.text = card_text(identity)
+            emulator.photo = demo_wlt(identity.photo)
+            emulator.place()
+        elif self._emulator is not None:
+            self._emulator.remove()
         super().insert(identity, fail=fail)
 
     def remove(self) -> None:
-        self.emulator.remove()    # a read in progress sees the card leave
+        if self._emulator is not None:
+            self._emulator.remove()    # a read in progress sees the card leave
         super().remove()
 
     def read(self, timeout: float) -> CardReadResult:
         with self._cond:
             identity = self._card
         if identity is not None and identity.card_type == RESIDENT:
-            return self.sam.read(timeout)
+            return self._sam_pair()[1].read(timeout)
         return super().read(timeout)
 
     def close(self) -> None:
-        self.sam.close()
-        self.emulator.close()
+        with self._sam_lock:
+            emulator, sam = self._emulator, self._sam
+        if sam is not None:
+            sam.close()
+        if emulator is not None:
+            emulator.close()
         super().close()

@@ -15,6 +15,9 @@ NO_FACE = tr("没有看到您的脸，请正对屏幕。")
 MISMATCH = tr("人脸与证件照片不一致，请正对屏幕后重试。")
 
 
+MIN_FRAMES = 3
+
+
 class SimFaceVerifier:
     """The FaceVerifier port for the demo. `verify` on the face worker thread."""
 
@@ -28,7 +31,11 @@ class SimFaceVerifier:
         on_progress(HOLD_STILL)
         seen, until = 0, deadline
         last_seq = -1
-        while time.monotonic() < until and not cancelled.is_set():
+        # Watch for `watch_seconds` from the first frame and for at least MIN_FRAMES frames: a
+        # camera slowed down by a busy machine (a still image re-warped per frame) may give fewer
+        # in the window, and that is no reason to say that nobody is there.
+        while (time.monotonic() < until or seen < MIN_FRAMES) and time.monotonic() < deadline \
+                and not cancelled.is_set():
             err = camera.error()
             if err is not None:
                 raise err
@@ -40,7 +47,7 @@ class SimFaceVerifier:
             time.sleep(0.05)
         if cancelled.is_set():
             return FaceDecision(False, None, None)
-        if seen < 3:
+        if seen < MIN_FRAMES:
             if camera.error() is not None:
                 raise camera.error()  # type: ignore[misc]
             raise CameraError(NO_FACE, "no frames from camera")
