@@ -65,10 +65,10 @@ def test_the_decision_comes_on_the_frame_that_completes_the_last_return():
 
 
 def test_a_completing_frame_that_does_not_match_leaves_the_decision_to_the_next_good_frame():
-    check, passed_at, decided_at, matched = run([0.55, 0.40])
+    _, passed_at, decided_at, matched = run([0.55, 0.40])
     assert matched and passed_at is not None and decided_at == passed_at + 1
 
 
 def test_a_face_that_does_not_match_after_the_moves_is_refused():
-    check, passed_at, decided_at, matched = run([0.62, 0.64])
+    check, _, _, matched = run([0.62, 0.64])
     assert matched is False and check.why == "mismatch"
