@@ -26,7 +26,8 @@ does not change with it; the genuine person is, when the screen flashes).
 Method (why 2,000+ checks fit on two shared cores): a check is simulated on a virtual clock. The
 camera delivers a frame every 1/30 s; the verifier takes the newest one and spends the measured
 per-frame analysis time on it (plus the measured encoding time when it encodes one), exactly as
-the face worker does, so it sees the frames it would see (the times are CPU times measured while
+the face worker does (and, like it, waits for the next frame rather than analyse one twice), so it
+sees the frames it would see (the times are CPU times measured while
 filling the cache, i.e. one free core, and do not depend on what else the machine runs). The expensive per-frame work, dlib
 detection + landmarks + quality gates, the face chroma, and the face encoding's distance to the
 chip photo, depends only on the source frame, the transform (tilt/zoom amount) and the screen
@@ -248,8 +249,13 @@ def run_check(source: Source, settings: VerifierSettings, seed: int, cost: Calla
     prompts: list[str] = []
     check = FaceCheck(settings, rng, flash if settings.flash is not None else None, perform=prompts.append)
     t = 0.05
+    last = -1
     while t < DEADLINE:
         n = int(t * FPS)
+        if n == last:       # the verifier waits for a frame it has not seen (verifier.py: frame.seq)
+            t = (n + 1) / FPS + 1e-9
+            continue
+        last = n
         ts = n / FPS
         idx, tilt, zoom = source.at(n)
         tint = flash.colour_at(ts - lag_rng.randint(1, 3) / FPS) if source.lit else None
