@@ -79,8 +79,9 @@ def run(seq: ChallengeSequence, person, seconds: float = 12.0) -> ChallengeSeque
     return seq
 
 
-def sequence(*actions: Action, jitter: float = 0.3) -> ChallengeSequence:
-    return ChallengeSequence(actions, [jitter] * len(actions), 100.0, CFG)
+def sequence(*actions: Action, pause: float = 0.3) -> ChallengeSequence:
+    """`pause`: seconds from the first still, neutral frame to each prompt."""
+    return ChallengeSequence(actions, [pause] * len(actions), 100.0, CFG)
 
 
 def test_pose_measures_follow_the_head():
@@ -137,10 +138,10 @@ def test_no_response_is_refused_after_the_reaction_ceiling():
 
 def test_moving_after_the_hold_and_before_the_prompt_is_refused():
     class Early:
-        """Still for 0.5 s, then turns left on its own, as a replay would."""
+        """Still for 0.5 s, then turns left on its own, as a replay would (its prompt was due at 0.9 s)."""
         def pose(self, t):
             return pose_of(landmarks(turn=min(0.15, max(0.0, (t - 100.5) * 0.5))))
-    seq = run(sequence(Action.TURN_LEFT, Action.TILT_LEFT, Action.COME_CLOSER, jitter=0.5), Early())
+    seq = run(sequence(Action.TURN_LEFT, Action.TILT_LEFT, Action.COME_CLOSER, pause=0.9), Early())
     assert seq.outcome is Outcome.FAILED and seq.refusal is Refusal.MOVED_EARLY
     assert seq.prompted_at == []
 
@@ -158,3 +159,99 @@ def test_a_sequence_is_several_different_kinds_in_random_order():
     drawn = {tuple(ChallengeSequence.draw(CFG, random.Random(seed), 0.0).actions) for seed in range(200)}
     assert all(len(set(d)) == CFG.actions >= 3 for d in drawn)
     assert len(drawn) > 40          # 5 x 4 x 3 = 60 orders exist
+
+
+# --- timing (issue 16: the genuine person's decision within 4 s) -----------------------------------
+def test_the_random_pause_runs_from_the_first_still_frame_so_the_hold_is_part_of_it():
+    seq = run(sequence(Action.TURN_LEFT, pause=0.4), Person())
+    assert seq.outcome is Outcome.PASSED
+    # Still from the first frame (t = 100.0): the prompt is the first frame 0.4 s later, not a
+    # hold (hold_s) plus 0.4 s.
+    assert seq.prompted_at[0] == pytest.approx(100.0 + math.ceil(0.4 * FPS - 1e-9) / FPS)
+
+
+def test_a_pause_shorter_than_the_hold_still_waits_for_the_hold():
+    seq = run(sequence(Action.TURN_LEFT, pause=0.0), Person())
+    first_allowed = 100.0 + max(CFG.hold_s, (CFG.min_hold_frames - 1) / FPS)
+    assert seq.prompted_at[0] >= first_allowed - 1e-9
+
+
+def test_the_return_to_neutral_is_accepted_on_the_first_neutral_frame():
+    person = Person()
+    seq = sequence(Action.TURN_LEFT)
+    passed_at = None
+    for i in range(int(6 * FPS)):
+        t = 100.0 + i / FPS
+        step = seq.feed(person.pose(t), t)
+        if step.prompt is not None:
+            person.prompted(step.prompt, t)
+        if step.outcome is Outcome.PASSED:
+            passed_at = t
+            break
+    assert passed_at is not None
+    base = pose_of(landmarks())
+    back = lambda t: abs(person.pose(t).turn - base.turn) <= CFG.still_turn   # noqa: E731
+    assert back(passed_at) and not back(passed_at - 1 / FPS)     # no dwell on the neutral pose
+
+
+def test_would_finish_foresees_the_frame_that_completes_the_sequence():
+    person = Person()
+    seq = sequence(Action.TURN_LEFT)
+    foreseen = []
+    for i in range(int(6 * FPS)):
+        t = 100.0 + i / FPS
+        pose = person.pose(t)
+        foreseen.append(seq.would_finish(pose))
+        step = seq.feed(pose, t)
+        if step.prompt is not None:
+            person.prompted(step.prompt, t)
+        if step.outcome is not Outcome.PENDING:
+            break
+    assert seq.outcome is Outcome.PASSED and foreseen[-1] and not any(foreseen[:-1])
+
+
+class Glitch:
+    """Still and frontal, but the landmarks of `bad` frames (indices from the start) jump by
+    `turn` (a flash's tint, a compression artefact); no movement at all."""
+
+    def __init__(self, bad: set[int], turn: float = 0.06) -> None:
+        self.bad, self.turn, self.i = bad, turn, -1
+
+    def pose(self, t):
+        self.i = round((t - 100.0) * FPS)
+        return pose_of(landmarks(turn=self.turn if self.i in self.bad else 0.0))
+
+
+def test_one_frame_of_landmark_noise_during_the_hold_is_not_a_movement():
+    seq = ChallengeSequence([Action.TURN_LEFT], [0.6], 100.0, CFG)
+    glitch = Glitch({4})                 # after the hold is established (0.1 s), before the prompt
+    for i in range(int(0.7 * FPS)):
+        t = 100.0 + i / FPS
+        step = seq.feed(glitch.pose(t), t)
+        if step.prompt is not None:
+            break
+    assert seq.outcome is Outcome.PENDING and len(seq.prompted_at) == 1
+
+
+def test_a_movement_during_the_hold_still_refuses_even_if_it_lasts_only_two_frames():
+    seq = ChallengeSequence([Action.TURN_LEFT], [0.6], 100.0, CFG)
+    glitch = Glitch({4, 5})
+    for i in range(int(0.7 * FPS)):
+        t = 100.0 + i / FPS
+        if seq.feed(glitch.pose(t), t).outcome is not Outcome.PENDING:
+            break
+    assert seq.outcome is Outcome.FAILED and seq.refusal is Refusal.MOVED_EARLY and seq.prompted_at == []
+
+
+def test_a_head_rolling_a_little_while_coming_back_from_a_turn_passes_but_a_whole_tilt_does_not():
+    class Rolls(Person):
+        def __init__(self, roll: float) -> None:
+            super().__init__()
+            self.roll = roll
+
+        def pose(self, t):            # rolls in proportion to the turn (0.15 at its furthest)
+            p = super().pose(t)
+            return pose_of(landmarks(turn=p.turn, tilt=self.roll * p.turn / MOVES[Action.TURN_LEFT][0]))
+    assert run(sequence(Action.TURN_LEFT), Rolls(roll=0.8 * CFG.tilt)).outcome is Outcome.PASSED
+    seq = run(sequence(Action.TURN_LEFT), Rolls(roll=1.2 * CFG.tilt))
+    assert seq.outcome is Outcome.FAILED and seq.refusal is Refusal.WRONG_MOVEMENT

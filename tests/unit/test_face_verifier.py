@@ -88,7 +88,8 @@ def test_clear_forgets_the_chip_photo(verifier):
 
 
 class SwapCamera:
-    """The card holder makes every movement asked, then someone else steps in front of the camera."""
+    """The card holder makes every movement asked, and someone else steps in front of the camera
+    `after` seconds after the last prompt."""
 
     def __init__(self, first, second, after: float, prompts: int = 3) -> None:
         self.first, self.second, self.after, self.prompts = first, second, after, prompts
@@ -126,7 +127,9 @@ def test_a_face_swapped_in_after_the_challenge_does_not_pass():
     from kiosk.devices.sim.citizens import load_citizens
     people = {c.id: c for c in load_citizens(ASSETS / "citizens.yaml")}
     chen, other = people["chen_hao"], people["zhou_shufen"]
-    camera = SwapCamera(FileCamera(chen.camera_source, script=chen.camera_script), FileCamera(other.camera_source), 0.8)
+    # Swapped in during the last movement (0.55 s after its prompt): the decision comes on the
+    # frame that completes the return to neutral, so that frame is the "after" one that must match.
+    camera = SwapCamera(FileCamera(chen.camera_source, script=chen.camera_script), FileCamera(other.camera_source), 0.55)
     camera.start()
     try:
         d = DlibFaceVerifier(SETTINGS, rng=random.Random(3)).verify(chen.identity.photo, camera, time.monotonic() + 15, Token())

@@ -108,7 +108,13 @@ class FaceCheck:
             return False
         if len(self._distances) < self.s.policy.min_good_frames:
             return self.sequence is None or self.sequence.holding
-        return self.sequence is not None and self.sequence.outcome is Outcome.PASSED and self._after is None
+        seq = self.sequence
+        if seq is None or self._after is not None:
+            return False
+        # The frame that completes the last return to neutral is the one after the moves: encoding
+        # it lets the decision come on that frame rather than on the next good one.
+        face = analysis.face
+        return seq.outcome is Outcome.PASSED or (face is not None and seq.would_finish(pose_of(face.landmarks)))
 
     def feed(self, t: float, analysis: FrameAnalysis, chroma: np.ndarray | None = None,
              distance: float | None = None) -> FaceDecision | None:
@@ -131,10 +137,10 @@ class FaceCheck:
         if not analysis.verdict.ok and analysis.verdict.advice is not None:
             self._advice = analysis.verdict.advice
         # A face that does not match is said first: it is what the citizen can act on.
+        # A distance once the first good frames are matched is the frame after the moves (the one
+        # that completed them, or a later good one); it joins the median like the others.
+        after = distance if distance is not None and len(self._distances) >= self.s.policy.min_good_frames else None
         if distance is not None:
-            seq = self.sequence
-            if seq is not None and seq.outcome is Outcome.PASSED and len(self._distances) >= self.s.policy.min_good_frames:
-                self._after = distance
             self._distances.append(distance)
         if not self._matched_first and len(self._distances) >= self.s.policy.min_good_frames:
             first = matching.decide(self._distances, self.s.policy)
@@ -147,10 +153,12 @@ class FaceCheck:
                 self.why = "match"
                 return FaceDecision(True, first.distance, None)
         seq = self.sequence
+        completed = False
         if seq is not None and seq.outcome is Outcome.PENDING:
             step = seq.feed(pose_of(face.landmarks) if face is not None else None, t)
             if step.prompt is not None:
                 self._perform(step.prompt.value)   # the demo's recorded person acts it out
+            completed = step.outcome is Outcome.PASSED
             turning = seq.moving in (Action.TURN_LEFT, Action.TURN_RIGHT)
             if turning and not self._turning:
                 self._turns.append([])
@@ -168,6 +176,12 @@ class FaceCheck:
                 self._progress(step.instruction)
         elif seq is None and not analysis.verdict.ok and analysis.verdict.advice is not None:
             self._progress(analysis.verdict.advice)
+        if after is not None and seq is not None and seq.outcome is Outcome.PASSED:
+            # The frame that completed the return may still be coming back (a few degrees off,
+            # or lit by a flash): if it does not match, the next good frame is the one after the
+            # moves and decides. Two frames at most: an impostor's is far above the threshold.
+            if not (completed and after >= self.s.policy.threshold):
+                self._after = after
         if self._failed_at is not None and (self._matched_first or t - self._failed_at > MATCH_GRACE_S):
             # A flat picture all along is told to take the photo or screen away.
             return self._refuse(CHALLENGE_MISSED if self._passive.is_live() else NOT_LIVE)
