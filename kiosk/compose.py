@@ -26,7 +26,7 @@ from kiosk.domain.application import Application
 from kiosk.domain.catalogue import Catalogue
 from kiosk.domain.text import Text
 from kiosk.i18n import configure as configure_languages
-from kiosk.i18n import tr
+from kiosk.i18n import LIST_SEPARATOR, tr
 from kiosk.flows.journey import FlowConfig
 from kiosk.compose_scan import receipt_check_codes, scan_setup
 from kiosk.receipt_scan import ScanSetup
@@ -355,8 +355,8 @@ def build_parts(config: Config) -> KioskParts:
         # A real reader means real citizens: a simulated device among real ones would put demo
         # data (a drawn page, a scripted verdict) into real applications. Staff must see it.
         log.warning("real card reader with simulated devices: %s", ", ".join(simulated))
-        staff_warnings += (Text("注意：以下设备为模拟设备，请勿用于真实办理：" + "、".join(simulated),
-                                "Warning: simulated devices in use, not for real applications: " + ", ".join(simulated)),)
+        staff_warnings += (tr("注意：以下设备为模拟设备，请勿用于真实办理：{devices}").format(
+            devices=LIST_SEPARATOR.join(simulated)),)
 
     check_code = receipt_check_codes(receipt_key)
 

@@ -151,11 +151,10 @@ class StaffDesk:
                 return
             message = r.message
             if not r.ok and r.reason == "wrong" and r.attempts_left is not None:
-                message = Text(f"{message.zh}还可再试 {r.attempts_left} 次，之后账户将被暂时锁定。",
-                               f"{message.en} {r.attempts_left} tries left before the account is locked for a while.")
+                message = tr("{message}还可再试 {n} 次，之后账户将被暂时锁定。").format(message=message, n=r.attempts_left)
             elif not r.ok and r.reason == "locked" and r.locked_until:
                 until = datetime.fromtimestamp(r.locked_until).strftime("%H:%M")
-                message = Text(f"{message.zh}（{until} 后可再试）", f"{message.en} (until {until})")
+                message = tr("{message}（{until} 后可再试）").format(message=message, until=until)
             member = r.member
             self._post(ev.StaffSignInAnswered(bool(r.ok), message, member.staff_number if member else None,
                                               member.role if member else None, r.attempts_left, r.reason == "locked"))

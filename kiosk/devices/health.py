@@ -35,10 +35,7 @@ Probe = Callable[[float], Check]
 
 SIMULATED = tr("模拟设备（演示用），不可用于真实办理。")
 FIX_CABLE = tr("检查设备的电源和连接线；仍不行请联系运维。")
-
-
-def _t(zh: str, en: str) -> Text:
-    return Text(zh, en)
+PRINTER_SIMULATED = tr("回执打印机：{simulated}").format(simulated=SIMULATED)
 
 
 # --- card readers ---------------------------------------------------------------------------------
@@ -58,11 +55,11 @@ def pcsc_probe(reader_name: str) -> Probe:
         readers = list(readers) if hr == scard.SCARD_S_SUCCESS else []
         wanted = [r for r in readers if reader_name in r]
         if not wanted:
-            which = f" “{reader_name}”" if reader_name else ""
-            return fault(name, _t(f"未找到读卡器{which}。", f"No card reader{which} is connected."),
+            missing = tr("未找到读卡器 “{name}”。").format(name=reader_name) if reader_name else tr("未找到读卡器。")
+            return fault(name, missing,
                          tr("检查读卡器的 USB 连接线；插好后等几秒再查。"),
                          readers=readers)
-        return ok(name, _t(f"读卡器已连接：{wanted[0]}", f"Card reader connected: {wanted[0]}"), readers=readers)
+        return ok(name, tr("读卡器已连接：{name}").format(name=wanted[0]), readers=readers)
     return probe
 
 
@@ -83,14 +80,13 @@ def sam_probe(port: str, baud: int) -> Probe:
                 serial.Serial(path, baud, timeout=0.05, exclusive=True).close()
             except serial.SerialException as exc:
                 if "lock" in str(exc):
-                    return note(name, _t(f"身份证阅读器 {path} 正由自助终端使用，未检测。",
-                                         f"The ID card reader on {path} is in use by the kiosk: not probed."), port=path)
+                    return note(name, tr("身份证阅读器 {port} 正由自助终端使用，未检测。").format(port=path), port=path)
                 problems.append(f"{path}: {type(exc).__name__}")
                 continue
             reader = SamCardReader(path, baud, command_timeout=max(0.1, min(0.5, timeout / 3)))
             try:
                 reader.check()
-                return ok(name, _t(f"身份证阅读器在 {path} 上应答正常。", f"The ID card reader answers on {path}."), port=path)
+                return ok(name, tr("身份证阅读器在 {port} 上应答正常。").format(port=path), port=path)
             except Exception as exc:  # noqa: BLE001 - a CardError or a serial error: said below, probe goes on
                 problems.append(f"{path}: {getattr(exc, 'detail', '') or type(exc).__name__}")
             finally:
@@ -104,25 +100,24 @@ def library_probe(name: str, path: str, what: Text) -> Probe:
     """A vendor library (card reader SDK, photo decoder) is an absolute file and loads, in a child
     process so that a library that crashes or hangs while loading cannot take the kiosk with it."""
     def probe(timeout: float) -> Check:
-        act = _t(f"检查配置中的{what.zh}路径，或重新安装厂家驱动。",
-                 f"Check the configured path of the {what.en}, or reinstall the vendor's driver.")
+        act = tr("检查配置中的{what}路径，或重新安装厂家驱动。").format(what=what)
         if not (Path(path).is_absolute() and Path(path).is_file()):
-            return fault(name, _t(f"{what.zh}不存在：{path or '（未配置）'}", f"The {what.en} is missing: {path or '(not configured)'}"), act)
+            return fault(name, tr("{what}不存在：{path}").format(what=what, path=path or tr("（未配置）")), act)
         try:
             done = subprocess.run([sys.executable, "-I", "-c", "import ctypes, sys; ctypes.CDLL(sys.argv[1])", path],
                                   capture_output=True, timeout=timeout)
         except subprocess.TimeoutExpired:
-            return fault(name, _t(f"{what.zh}加载超时。", f"The {what.en} did not load within {timeout:g} s."), act)
+            return fault(name, tr("{what}加载超时（{timeout:g} 秒）。").format(what=what, timeout=timeout), act)
         if done.returncode != 0:
             why = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit {done.returncode}"]
-            return fault(name, _t(f"{what.zh}无法加载。", f"The {what.en} does not load."), act, error=why[0][:200])
-        return ok(name, _t(f"{what.zh}可以加载。", f"The {what.en} loads."), path=path)
+            return fault(name, tr("{what}无法加载。").format(what=what), act, error=why[0][:200])
+        return ok(name, tr("{what}可以加载。").format(what=what), path=path)
     return probe
 
 
 def _unknown_reader(kind: str) -> Probe:
     def probe(timeout: float) -> Check:
-        return fault(f"card_reader.{kind}", _t(f"未知的读卡器类型：{kind}", f"Unknown card reader kind: {kind}"),
+        return fault(f"card_reader.{kind}", tr("未知的读卡器类型：{kind}").format(kind=kind),
                      tr("改正配置 devices.card_reader。"))
     return probe
 
@@ -133,7 +128,7 @@ def card_reader_probes(config: Config, in_kiosk: bool) -> list[tuple[str, Probe]
     kinds = [k.strip() for k in d.card_reader.split(",")]
     for kind in kinds:
         if kind == "sim":
-            probes.append(("card_reader.sim", lambda t: note("card_reader.sim", _t("读卡器：" + SIMULATED.zh, "Card reader: " + SIMULATED.en))))
+            probes.append(("card_reader.sim", lambda t: note("card_reader.sim", tr("读卡器：{simulated}").format(simulated=SIMULATED))))
         elif kind == "pcsc":
             probes.append(("card_reader.pcsc", pcsc_probe(d.card_reader_name)))
         elif kind == "sam" and in_kiosk:
@@ -183,13 +178,13 @@ def camera_probes(config: Config, in_kiosk: bool) -> list[tuple[str, Probe]]:
     d = config.devices
     probes: list[tuple[str, Probe]] = []
     if d.camera == "sim":
-        probes.append(("camera", lambda t: note("camera", _t("摄像头：" + SIMULATED.zh, "Camera: " + SIMULATED.en))))
+        probes.append(("camera", lambda t: note("camera", tr("摄像头：{simulated}").format(simulated=SIMULATED))))
     elif d.camera == "opencv" and not in_kiosk:
         src: int | str = int(d.camera_source) if d.camera_source.strip().isdigit() else d.camera_source
         probes.append(("camera", opencv_camera_probe(src)))
     if d.document_camera == "sim":
         probes.append(("document_camera", lambda t: note(
-            "document_camera", _t("材料拍摄仪：" + SIMULATED.zh, "Document camera: " + SIMULATED.en))))
+            "document_camera", tr("材料拍摄仪：{simulated}").format(simulated=SIMULATED))))
     elif d.document_camera == "none":
         probes.append(("document_camera", lambda t: note(
             "document_camera", tr("未配置材料拍摄仪：纸质材料请交工作人员。"))))
@@ -212,11 +207,11 @@ def printer_check(printer: Printer, timeout: float, simulated: bool = False) -> 
             act = tr("检查打印机电源、连接线和盖子；然后启用打印队列（cupsenable、cupsaccept）。")
         return fault("printer", problem, act, **facts)
     if h.paper == "low":
-        return note("printer", _t(f"回执打印机可以打印，{paper.zh}。", f"The receipt printer works; {paper.en}."),
+        return note("printer", tr("回执打印机可以打印，{paper}。").format(paper=paper),
                     tr("准备更换打印纸卷。"), **facts)
     if simulated:
-        return note("printer", _t("回执打印机：" + SIMULATED.zh, "Receipt printer: " + SIMULATED.en), **facts)
-    return ok("printer", _t(f"回执打印机可以打印（{paper.zh}）。", f"The receipt printer is ready ({paper.en})."), **facts)
+        return note("printer", PRINTER_SIMULATED, **facts)
+    return ok("printer", tr("回执打印机可以打印（{paper}）。").format(paper=paper), **facts)
 
 
 # How `kiosk health` builds a printer it can ask, by `devices.printer`. A new backend adds itself
@@ -242,15 +237,15 @@ PRINTERS["escpos"] = _escpos
 def printer_probes(config: Config, printer: Printer | None) -> list[tuple[str, Probe]]:
     kind = config.devices.printer
     if printer is None and kind == "sim":
-        return [("printer", lambda t: note("printer", _t("回执打印机：" + SIMULATED.zh, "Receipt printer: " + SIMULATED.en)))]
+        return [("printer", lambda t: note("printer", PRINTER_SIMULATED))]
     if printer is None and kind in PRINTERS:
         try:
             printer = PRINTERS[kind](config)
         except ValueError as exc:
-            wrong = _t(f"打印机配置有误：{exc}", f"The printer configuration is wrong: {exc}")
+            wrong = tr("打印机配置有误：{error}").format(error=str(exc))
             return [("printer", lambda t: fault("printer", wrong, tr("改正配置 devices.printer_queue。")))]
     if printer is None:
-        return [("printer", lambda t: note("printer", _t(f"无法检测打印机“{kind}”。", f"No health probe for printer {kind!r}.")))]
+        return [("printer", lambda t: note("printer", tr("无法检测打印机“{kind}”。").format(kind=kind)))]
     chosen = printer
     return [("printer", lambda t: printer_check(chosen, t, simulated=kind == "sim"))]
 

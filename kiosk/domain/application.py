@@ -108,28 +108,33 @@ class FaceCheckRecord:
         return FaceCheckRecord(d["matched"], d["distance"], d["attempts"], tuple(d.get("checks", ())),
                                staff_number=d.get("staff_number"), override_reason=d.get("override_reason"))
 
-    def summary(self) -> Text:
-        """Exactly what the face check checked, in plain words."""
+    def summary(self, in_sentence: bool = False) -> Text:
+        """Exactly what the face check checked, in plain words. `in_sentence`: as it reads after
+        a colon inside a longer sentence (a separate catalogue entry: English starts it in lower
+        case there, and another language may word it differently too)."""
         moves = next((int(c.split(":")[1]) for c in self.checks if c.startswith("moves:")), 0)
         flash = "flash" in self.checks
         if not self.matched:
             return tr("人脸核验未通过")
         if not moves:
-            return tr("人脸与证件芯片照片一致（未做活体检测）")
-        zh = f"人脸与证件芯片照片一致；活体检测：{moves} 个随机头部动作" + ("及屏幕光反射" if flash else "")
-        en = f"face matched the chip photo; live-person check: {moves} random head movements" + \
-            (" and screen-light reflection" if flash else "")
-        return Text(zh, en[0].upper() + en[1:])
+            return (tr("人脸与证件芯片照片一致（未做活体检测）", "inside a sentence") if in_sentence
+                    else tr("人脸与证件芯片照片一致（未做活体检测）"))
+        if flash:
+            said = (tr("人脸与证件芯片照片一致；活体检测：{moves} 个随机头部动作及屏幕光反射", "inside a sentence")
+                    if in_sentence else tr("人脸与证件芯片照片一致；活体检测：{moves} 个随机头部动作及屏幕光反射"))
+        else:
+            said = (tr("人脸与证件芯片照片一致；活体检测：{moves} 个随机头部动作", "inside a sentence")
+                    if in_sentence else tr("人脸与证件芯片照片一致；活体检测：{moves} 个随机头部动作"))
+        return said.format(moves=moves)
 
     def identity_line(self) -> Text | None:
         """How identity was established, as the review, the receipt and the department read it:
         a clerk's override, or exactly what the face check checked; None when neither happened."""
         if self.by_staff:
-            return Text(f"身份核验：证件芯片读取 + 工作人员人工核验（工号 {self.staff_number}）",
-                        f"Identity: ID chip read + identity checked by staff No. {self.staff_number}")
+            return tr("身份核验：证件芯片读取 + 工作人员人工核验（工号 {staff_number}）").format(
+                staff_number=self.staff_number)
         if self.matched:
-            what = self.summary()
-            return Text(f"身份核验：证件芯片读取；{what.zh}", f"Identity: ID chip read; {what.en[0].lower()}{what.en[1:]}")
+            return tr("身份核验：证件芯片读取；{what}").format(what=self.summary(in_sentence=True))
         return None
 
 

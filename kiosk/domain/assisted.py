@@ -31,6 +31,16 @@ RELATIONSHIPS: Mapping[str, Text] = MappingProxyType({
     "other_relative": tr("其他亲属"),
     "entrusted": tr("受托人（凭授权委托书）"),
 })
+# The same inside a sentence ("the applicant's son or daughter"): English in lower case there.
+RELATIONSHIPS_IN_SENTENCE: Mapping[str, Text] = MappingProxyType({
+    "spouse": tr("配偶", "inside a sentence"),
+    "child": tr("子女", "inside a sentence"),
+    "parent": tr("父母", "inside a sentence"),
+    "sibling": tr("兄弟姐妹", "inside a sentence"),
+    "grandchild": tr("孙子女、外孙子女", "inside a sentence"),
+    "other_relative": tr("其他亲属", "inside a sentence"),
+    "entrusted": tr("受托人（凭授权委托书）", "inside a sentence"),
+})
 
 # The attachment key of the photographed authorisation (parse_catalogue refuses it as a material
 # id, so the two cannot clash); the back office shows it to each department of the application.
@@ -63,15 +73,13 @@ class ProxyRecord:
         n = self.agent_id_number
         tail = f"****{n[-4:]}" if len(n) > 4 else "****"
         r = self.relationship_text
-        return Text(f"代办人：{self.agent_name}（证件号 {tail}），与申请人关系：{r.zh}；已拍摄授权委托书或关系证明",
-                    f"Applied for by: {self.agent_name} (ID {tail}), relationship: {r.en}; "
-                    "authorisation photographed")
+        return tr("代办人：{name}（证件号 {tail}），与申请人关系：{relationship}；已拍摄授权委托书或关系证明").format(
+            name=self.agent_name, tail=tail, relationship=r)
 
     def receipt_line(self) -> Text:
         """The receipt's line: the relationship only (no name, no number)."""
-        r = self.relationship_text
-        return Text(f"代办：由申请人的{r.zh}代为申请（已核验代办人身份及授权）",
-                    f"Applied for by the applicant's {r.en.lower()} (agent's identity and authorisation checked)")
+        r = RELATIONSHIPS_IN_SENTENCE.get(self.relationship, Text(self.relationship, self.relationship))
+        return tr("代办：由申请人的{relationship}代为申请（已核验代办人身份及授权）").format(relationship=r)
 
     def as_dict(self) -> dict[str, Any]:
         return {"agent_name": self.agent_name, "agent_id_number": self.agent_id_number,
@@ -85,8 +93,7 @@ class ProxyRecord:
 
 def counter_line(staff_number: str) -> Text:
     """The review's and receipt's line for an application a clerk entered at the counter."""
-    return Text(f"柜台办理：由工作人员（工号 {staff_number}）代为录入，申请人本人确认",
-                f"Entered at the counter by staff No. {staff_number}; confirmed by the applicant")
+    return tr("柜台办理：由工作人员（工号 {staff_number}）代为录入，申请人本人确认").format(staff_number=staff_number)
 
 
 ID_NUMBER_LINE = tr("身份核验：身份证号码 + 人脸与公安人口库照片比对（活体）通过")

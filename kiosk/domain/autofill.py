@@ -115,5 +115,5 @@ def same_as(catalogue: Catalogue, f: FieldDef, identity: Identity | None,
         other = catalogue.fields.get(f.same_as)
         if other is None:
             return None
-        words = Text(f"与“{other.label.zh}”相同", f"Same as \u201c{other.label.en}\u201d")
+        words = tr("与“{label}”相同").format(label=other.label)
     return (words, value) if value else None

@@ -138,7 +138,7 @@ def validate_value(f: FieldDef, raw: str | None, today: date) -> Text | None:
     if not value:
         return MSG_REQUIRED if f.required else None
     if f.max_length and len(value) > f.max_length:
-        return Text(f"最多{f.max_length}个字。", f"At most {f.max_length} characters.")
+        return tr("最多{n}个字。").format(n=f.max_length)
     if f.type == "date":
         d = parse_date(value)
         if d is None:
@@ -157,9 +157,9 @@ def validate_value(f: FieldDef, raw: str | None, today: date) -> Text | None:
         except ValueError:
             return MSG_INT
         if f.min is not None and n < f.min:
-            return Text(f"不能小于{f.min}。", f"Must be at least {f.min}.")
+            return tr("不能小于{n}。").format(n=f.min)
         if f.max is not None and n > f.max:
-            return Text(f"不能大于{f.max}。", f"Must be at most {f.max}.")
+            return tr("不能大于{n}。").format(n=f.max)
     elif f.type == "choice":
         if value not in {c.value for c in f.choices}:
             return MSG_CHOICE

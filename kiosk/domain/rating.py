@@ -17,28 +17,29 @@ from types import MappingProxyType
 from typing import Any
 
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 
 OVERALL = ""                                # item_id of a rating of the whole visit
 MAX_RATINGS = 31                            # overall + at most 30 items a bundle may have
 MAX_REASONS = 6
 ITEM_ID_RE = re.compile(r"[a-z][a-z0-9_]{0,79}")   # = the catalogue's ids
 
-# The fixed list: (id, zh, en, polarity). Append only: the back office files reports by id.
-_REASONS: tuple[tuple[str, str, str, str], ...] = (
-    ("fast", "办得快", "Quick", "good"),
-    ("easy", "操作简单", "Easy to use", "good"),
-    ("fewer_trips", "少跑腿", "Saved me trips", "good"),
-    ("helpful_staff", "服务热情", "Helpful staff", "good"),
-    ("long_wait", "等待时间长", "Long wait", "bad"),
-    ("hard_to_use", "操作困难", "Hard to use", "bad"),
-    ("too_many_materials", "材料要求多", "Asked for too many papers", "bad"),
-    ("unclear_progress", "进度不清楚", "Progress unclear", "bad"),
-    ("staff_attitude", "服务态度差", "Unhelpful staff", "bad"),
-    ("result", "对结果不满意", "Unhappy with the result", "bad"),
+# The fixed list: (id, words, polarity). Append only: the back office files reports by id.
+_REASONS: tuple[tuple[str, Text, str], ...] = (
+    ("fast", tr("办得快"), "good"),
+    ("easy", tr("操作简单"), "good"),
+    ("fewer_trips", tr("少跑腿"), "good"),
+    ("helpful_staff", tr("服务热情"), "good"),
+    ("long_wait", tr("等待时间长"), "bad"),
+    ("hard_to_use", tr("操作困难"), "bad"),
+    ("too_many_materials", tr("材料要求多"), "bad"),
+    ("unclear_progress", tr("进度不清楚"), "bad"),
+    ("staff_attitude", tr("服务态度差"), "bad"),
+    ("result", tr("对结果不满意"), "bad"),
 )
-REASONS: Mapping[str, Text] = MappingProxyType({r[0]: Text(r[1], r[2]) for r in _REASONS})
-GOOD_REASONS: tuple[str, ...] = tuple(r[0] for r in _REASONS if r[3] == "good")
-BAD_REASONS: tuple[str, ...] = tuple(r[0] for r in _REASONS if r[3] == "bad")
+REASONS: Mapping[str, Text] = MappingProxyType({r[0]: r[1] for r in _REASONS})
+GOOD_REASONS: tuple[str, ...] = tuple(r[0] for r in _REASONS if r[2] == "good")
+BAD_REASONS: tuple[str, ...] = tuple(r[0] for r in _REASONS if r[2] == "bad")
 
 
 class RatingRefused(ValueError):

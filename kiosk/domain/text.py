@@ -94,6 +94,17 @@ class Text:
         return Text(self.zh.format(**_pick(kwargs.items(), "zh")), self.en.format(**_pick(kwargs.items(), "en")),
                     msgid=self.msgid, context=self.context, args=(*self.args, *kwargs.items()))
 
+    def join(self, items: Iterable[Text | str]) -> Text:
+        """`items` with this text between them, like str.join, each language with its own
+        separator ("、" / ", ") and its own pieces. The result is a template ("{i0}{sep}{i1}")
+        with no words of its own, so a further language joins its own pieces as far as it can."""
+        parts = tuple(items)
+        names = [f"i{k}" for k in range(len(parts))]
+        template = "{sep}".join("{" + n + "}" for n in names)
+        args: tuple[tuple[str, object], ...] = (("sep", self), *zip(names, parts, strict=True))
+        return Text(template.format(**_pick(args, "zh")), template.format(**_pick(args, "en")),
+                    msgid=template, args=args)
+
     @staticmethod
     def from_obj(obj: object) -> Text:
         """Build from a catalogue value: {"zh": ..., "en": ...} or a plain string."""

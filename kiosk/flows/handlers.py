@@ -16,8 +16,7 @@ from kiosk.domain import rating
 from kiosk.domain.drafting import build_draft
 from kiosk.domain.assisted import CARD, ID_NUMBER
 from kiosk.domain.form import first_invalid_page, form_pages, materials_needed, prefill, validate_page
-from kiosk.domain.text import Text
-from kiosk.i18n import tr
+from kiosk.i18n import LIST_SEPARATOR, tr
 from kiosk.flows import effects as fx
 from kiosk.flows import events as ev
 from kiosk.flows import messages as msg
@@ -141,7 +140,7 @@ def _face_check(state: FlowState, event: ev.Event, now: datetime) -> Result:
         attempts = face.attempts + 1
         if event.matched:
             passed = FaceState(attempts, False, event.distance, None, matched=True, checks=event.checks)
-            verified = msg.face_verified(passed.record().summary())
+            verified = msg.face_verified(passed.record().summary(in_sentence=True))
             session = replace(s, face=replace(passed, message=verified))
             return goto(state, Step.CHOOSE_BUNDLE, now, session=session, notice=verified), [fx.StopFaceCheck()]
         if event.locked:
@@ -227,8 +226,7 @@ def _materials(state: FlowState, event: ev.Event, now: datetime) -> Result:
     if isinstance(event, ev.NextRequested) and s.capturing is None:
         missing = [m for m in needed if not m.held_by_government and not m.optional and m.id not in s.attachments]
         if missing:
-            names = Text("、".join(m.title.zh for m in missing), ", ".join(m.title.en for m in missing))
-            notice = msg.MATERIALS_MISSING.format(names=names)
+            notice = msg.MATERIALS_MISSING.format(names=LIST_SEPARATOR.join(m.title for m in missing))
             return goto(state, Step.MATERIALS, now, notice=notice), []
         return _to_review(state, s, now, history=s.history + ((Step.MATERIALS, 0),))
     return state, []

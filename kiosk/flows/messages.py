@@ -13,8 +13,9 @@ KEY_ASK_STAFF = tr("多次输入不符，为保护您的证件，请联系工作
 FACE_VERIFIED = tr("人脸核验通过。")
 FACE_TRY_AGAIN = tr("人脸与证件照片不一致，请摘下帽子和眼镜，正对屏幕后重试。")
 def face_verified(what: Text) -> Text:
-    """"Face check passed", saying exactly what was checked."""
-    return Text(f"{FACE_VERIFIED.zh[:-1]}：{what.zh}。", f"{FACE_VERIFIED.en[:-1]}: {what.en[0].lower()}{what.en[1:]}.")
+    """"Face check passed", saying exactly what was checked (`what` as it reads inside a sentence:
+    FaceCheckRecord.summary(in_sentence=True))."""
+    return tr("人脸核验通过：{what}。").format(what=what)
 
 
 FACE_LOCKED = tr("这张证件今天的人脸核验已多次未通过。请按“请工作人员核验”，工作人员会当面为您核验身份。")

@@ -17,7 +17,8 @@ from pathlib import Path
 from kiosk.domain.text import SOURCE, Lang, Text, install_translations
 from kiosk.i18n.catalogues import PACKAGE_DIR, CatalogueError, Catalogues
 
-__all__ = ["tr", "configure", "catalogues", "language_name", "LANGUAGE_NAME", "CatalogueError"]
+__all__ = ["tr", "configure", "catalogues", "language_name", "LANGUAGE_NAME", "CatalogueError", "LIST_SEPARATOR",
+           "CLAUSE_SEPARATOR"]
 
 _catalogues = Catalogues()
 install_translations(_catalogues)
@@ -52,6 +53,11 @@ def configure(locale_dir: str | Path | None, languages: Sequence[Lang]) -> Catal
 
 # The switch shows each language by its own name: this entry's translation in that language.
 LANGUAGE_NAME = tr("中文", "language name")
+
+
+# Between the items of a list (Text.join): "、" in Chinese, ", " in English; and between clauses.
+LIST_SEPARATOR = tr("、", "list separator")
+CLAUSE_SEPARATOR = tr("；", "clause separator")
 
 
 def language_name(lang: Lang) -> str:

@@ -20,7 +20,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from kiosk.domain.health import Check, HealthReport, fault
-from kiosk.domain.text import Text
 from kiosk.i18n import tr
 
 log = logging.getLogger(__name__)
@@ -45,7 +44,7 @@ def run_probes(probes: Sequence[tuple[str, Probe]], timeout: float, *, kiosk_id:
             check = probe(timeout)
         except Exception as exc:  # a broken probe is a fault to report, not a crash of the check
             log.exception("health probe %s failed", name)
-            check = fault(name, Text(f"检测出错（{type(exc).__name__}）。", f"The check failed ({type(exc).__name__})."),
+            check = fault(name, tr("检测出错（{error}）。").format(error=type(exc).__name__),
                           NO_ANSWER_ACTION)
         with lock:
             results[i] = check
@@ -61,7 +60,7 @@ def run_probes(probes: Sequence[tuple[str, Probe]], timeout: float, *, kiosk_id:
     with lock:
         for i, (name, _) in enumerate(probes):
             checks.append(results.get(i) or fault(
-                name, Text(f"{timeout:g} 秒内没有应答。", f"No answer within {timeout:g} s."), NO_ANSWER_ACTION))
+                name, tr("{timeout:g} 秒内没有应答。").format(timeout=timeout), NO_ANSWER_ACTION))
     return HealthReport(tuple(checks), clock(), kiosk_id)
 
 

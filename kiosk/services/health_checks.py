@@ -21,7 +21,6 @@ from typing import Any
 
 from kiosk.domain.catalogue import CatalogueError
 from kiosk.domain.health import Check, fault, note, ok
-from kiosk.domain.text import Text
 from kiosk.i18n import tr
 from kiosk.services.catalogue_store import CatalogueRefused, load_catalogue, load_synced
 from kiosk.services.datafolder import DataFolder
@@ -36,10 +35,6 @@ KEY_BYTES = {"storage.key": 32, "kiosk_ed25519.key": 32}
 INSTALLED_FILE = Path(__file__).resolve().parents[1] / "defaults.toml"
 
 
-def _t(zh: str, en: str) -> Text:
-    return Text(zh, en)
-
-
 # --- disk -----------------------------------------------------------------------------------------
 def disk_probe(folder: Path, min_free_mb: float) -> Probe:
     """Free space on the data folder's file system (the nearest existing parent when the folder
@@ -52,10 +47,10 @@ def disk_probe(folder: Path, min_free_mb: float) -> Probe:
         free_mb = usage.free / MB
         facts = {"free_mb": round(free_mb, 1), "total_mb": round(usage.total / MB, 1), "min_free_mb": min_free_mb}
         if free_mb < min_free_mb:
-            return fault("disk", _t(f"数据盘剩余空间不足：{free_mb:.0f} MB（下限 {min_free_mb:g} MB）。",
-                                    f"Low disk space for the data folder: {free_mb:.0f} MB free (minimum {min_free_mb:g} MB)."),
+            return fault("disk", tr("数据盘剩余空间不足：{free_mb:.0f} MB（下限 {min_free_mb:g} MB）。").format(
+                             free_mb=free_mb, min_free_mb=min_free_mb),
                          tr("先同步或导出申请（kiosk sync now / export），再清理磁盘；不要删除数据文件夹中的文件。"), **facts)
-        return ok("disk", _t(f"数据盘剩余 {free_mb:.0f} MB。", f"{free_mb:.0f} MB free for the data folder."), **facts)
+        return ok("disk", tr("数据盘剩余 {free_mb:.0f} MB。").format(free_mb=free_mb), **facts)
     return probe
 
 
@@ -93,17 +88,16 @@ def clock_probe(now: Callable[[], datetime], floors: Callable[[], dict[str, date
         facts = {"now": t.replace(microsecond=0).isoformat(), **{k: v.isoformat() for k, v in known.items()}}
         if late:
             what, when = max(late.items(), key=lambda kv: kv[1])
-            return fault("clock", _t(f"系统时间 {t:%Y-%m-%d %H:%M} 早于{what}（{when:%Y-%m-%d}）：时间不对。",
-                                     f"The clock says {t:%Y-%m-%d %H:%M}, before {what} ({when:%Y-%m-%d}): it is wrong."),
+            return fault("clock", tr("系统时间 {t:%Y-%m-%d %H:%M} 早于{what}（{when:%Y-%m-%d}）：时间不对。").format(
+                             t=t, what=what, when=when),
                          tr("校正系统时间（开启网络对时），否则回执和期限日期会出错。"), **facts)
         synced = sync_state(min(timeout, 2.0))
         if synced is None:
-            return note("clock", _t(f"系统时间 {t:%Y-%m-%d %H:%M}；无法检查是否已网络对时。",
-                                    f"Clock {t:%Y-%m-%d %H:%M}; whether it is kept in sync cannot be checked here."), **facts)
+            return note("clock", tr("系统时间 {t:%Y-%m-%d %H:%M}；无法检查是否已网络对时。").format(t=t), **facts)
         if not synced:
-            return note("clock", _t(f"系统时间 {t:%Y-%m-%d %H:%M}，尚未网络对时。", f"Clock {t:%Y-%m-%d %H:%M}, not synchronised."),
+            return note("clock", tr("系统时间 {t:%Y-%m-%d %H:%M}，尚未网络对时。").format(t=t),
                         tr("检查网络对时（NTP）。"), **facts)
-        return ok("clock", _t(f"系统时间 {t:%Y-%m-%d %H:%M}，已网络对时。", f"Clock {t:%Y-%m-%d %H:%M}, synchronised."), **facts)
+        return ok("clock", tr("系统时间 {t:%Y-%m-%d %H:%M}，已网络对时。").format(t=t), **facts)
     return probe
 
 
@@ -152,7 +146,7 @@ def keys_probe(files: DataFolder) -> Probe:
                         folder=str(folder))
         if problems:
             said = "; ".join(f"{k}: {v}" for k, v in problems.items())
-            return fault("keys", _t(f"密钥文件有问题：{said}", f"Key files need attention: {said}"), act,
+            return fault("keys", tr("密钥文件有问题：{problems}").format(problems=said), act,
                          folder=str(folder), problems=problems)
         return ok("keys", tr("密钥文件齐全，权限正确。"), folder=str(folder))
     return probe
@@ -182,18 +176,17 @@ def catalogue_probe(shipped: Path, files: DataFolder, settings: Callable[[], Syn
             try:
                 synced = load_synced(files, s.signing_public())
             except (CatalogueRefused, ProtocolError) as exc:
-                return fault("catalogue", _t(f"后台下发的服务目录被拒绝，正在使用版本 {version}。",
-                                             f"The back office's catalogue is refused; running on version {version}."),
+                return fault("catalogue", tr("后台下发的服务目录被拒绝，正在使用版本 {version}。").format(version=version),
                              tr("通知后台管理员重新发布服务目录。"),
                              version=version, source=source, problem=str(exc)[:300])
             if synced is not None:
                 version, source, revision = synced.catalogue.version, "synced", synced.signed.revision
         if problem:
-            return fault("catalogue", _t(f"随机服务目录无效，正在使用上次可用的版本 {version}。",
-                                         f"The shipped catalogue is invalid; running on the last good copy, version {version}."),
+            return fault("catalogue", tr("随机服务目录无效，正在使用上次可用的版本 {version}。").format(version=version),
                          fix, version=version, source=source, problem=problem)
-        return ok("catalogue", _t(f"服务目录版本 {version}。", f"Catalogue version {version}" +
-                                  (f" (back office revision {revision})." if revision else ".")),
+        said = (tr("服务目录版本 {version}（后台修订号 {revision}）。").format(version=version, revision=revision)
+                if revision else tr("服务目录版本 {version}。").format(version=version))
+        return ok("catalogue", said,
                   version=version, source=source, revision=revision)
     return probe
 
@@ -223,7 +216,7 @@ def sync_probe(files: DataFolder, settings: Callable[[], SyncSettings], offline_
         try:
             s = settings()
         except SyncSettingsError as exc:
-            return fault("sync", _t("同步设置文件无法读取。", f"The sync settings cannot be read: {str(exc)[:200]}"),
+            return fault("sync", tr("同步设置文件无法读取：{error}").format(error=str(exc)[:200]),
                          tr("重新登记后台（kiosk sync enrol）。"))
         store = read_store(files)
         pending = store["pending"] if store else 0
@@ -233,22 +226,19 @@ def sync_probe(files: DataFolder, settings: Callable[[], SyncSettings], offline_
                                  "last_contact": meta.get("sync.last_contact_at"),
                                  "last_export": meta.get("sync.last_export_at"), "last_error": meta.get("sync.last_error")}
         if not s.configured:
-            return note("sync", _t(f"未登记后台：{pending} 份申请保存在本机。",
-                                   f"No back office enrolled: {pending} applications kept on this kiosk."),
+            return note("sync", tr("未登记后台：{pending} 份申请保存在本机。").format(pending=pending),
                         tr("如需联网上报，运行 kiosk sync enrol。"), **facts)
         refs = [t for t in (parse_time(meta.get("sync.last_contact_at")), parse_time(meta.get("sync.last_export_at")),
                             parse_time(s.enrolled_at)) if t is not None]
         days = (now() - max(refs)).total_seconds() / 86400 if refs else 0.0
         facts["days_offline"] = round(days, 2)
         if store and store["set_aside"]:
-            return fault("sync", _t(f"{store['set_aside']} 份申请被后台多次拒收，已暂停发送。",
-                                    f"{store['set_aside']} applications were refused repeatedly by the back office and set aside."),
+            return fault("sync", tr("{set_aside} 份申请被后台多次拒收，已暂停发送。").format(set_aside=store["set_aside"]),
                          tr("联系后台核查原因，然后运行 kiosk sync now --retry-refused。"), **facts)
         if days >= offline_fault_days:
-            return fault("sync", _t(f"已 {days:.1f} 天未与后台同步，{pending} 份申请待上报。",
-                                    f"No contact with the back office for {days:.1f} days; {pending} applications pending."),
+            return fault("sync", tr("已 {days:.1f} 天未与后台同步，{pending} 份申请待上报。").format(days=days, pending=pending),
                          tr("检查网络连接；或导出申请送交后台（kiosk sync export）。"), **facts)
-        return ok("sync", _t(f"后台同步正常，{pending} 份申请待上报。", f"Back office reachable; {pending} applications pending."), **facts)
+        return ok("sync", tr("后台同步正常，{pending} 份申请待上报。").format(pending=pending), **facts)
     return probe
 
 

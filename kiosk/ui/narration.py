@@ -22,7 +22,7 @@ from types import MappingProxyType
 
 from kiosk.domain.application import Application
 from kiosk.domain.text import Text
-from kiosk.i18n import tr
+from kiosk.i18n import LIST_SEPARATOR, tr
 from kiosk.flows import messages as msg
 from kiosk.flows.journey import FlowState, Step
 from kiosk.flows.state import ScanMode
@@ -31,8 +31,11 @@ from kiosk.ui import scan_strings as SCAN
 from kiosk.ui import strings as S
 
 _ZH_DIGITS = "零一二三四五六七八九"
-_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-              "October", "November", "December")
+# A month as said inside a date: the Chinese says its number, the English its name.
+_MONTHS = (tr("1月", "month"), tr("2月", "month"), tr("3月", "month"), tr("4月", "month"), tr("5月", "month"),
+           tr("6月", "month"), tr("7月", "month"), tr("8月", "month"), tr("9月", "month"), tr("10月", "month"),
+           tr("11月", "month"), tr("12月", "month"))
+PAUSE = tr("，", "a short pause when read aloud")
 
 
 @dataclass(frozen=True)
@@ -47,20 +50,22 @@ def spoken_digits(number: str) -> Text:
     """An application number read digit by digit, its dash-separated groups as short pauses
     ("3 3 0 1，0 0 0 7"): a long number is otherwise read as one huge cardinal."""
     groups = [" ".join(g) for g in number.split("-") if g]
-    return Text("，".join(groups), ", ".join(groups))
+    return PAUSE.join(groups)
 
 
 def spoken_date(d: date, this_year: int | None = None) -> Text:
     """A date as people say it: 二〇二五年3月15日 (the year digit by digit, as Mandarin reads
     years), 15 March 2025; without the year when it is `this_year`."""
+    month = _MONTHS[d.month - 1]
     if d.year == this_year:
-        return Text(f"{d.month}月{d.day}日", f"{d.day} {_MONTHS_EN[d.month - 1]}")
-    year = "".join(_ZH_DIGITS[int(c)] for c in f"{d.year:04d}")
-    return Text(f"{year}年{d.month}月{d.day}日", f"{d.day} {_MONTHS_EN[d.month - 1]} {d.year}")
+        return tr("{month}{day}日", "spoken date").format(month=month, day=d.day)
+    # The year as each language reads it: digit by digit in Chinese, as a number in English.
+    year = Text("".join(_ZH_DIGITS[int(c)] for c in f"{d.year:04d}"), str(d.year))
+    return tr("{year}年{month}{day}日", "spoken date").format(year=year, month=month, day=d.day)
 
 
-def _join(texts: list[Text], zh_sep: str = "、", en_sep: str = ", ") -> Text:
-    return Text(zh_sep.join(t.zh for t in texts), en_sep.join(t.en for t in texts))
+def _join(texts: list[Text]) -> Text:
+    return LIST_SEPARATOR.join(texts)
 
 
 def fill(template: Text, **values: Text | int) -> Text:

@@ -45,7 +45,7 @@ HELD_HEADING = tr("政府已掌握，无需您提供：")
 PROVIDED_HEADING = tr("您已提供：")
 EDITED_HEADING = tr("以下信息由您修改，待人工核对：")
 SCAN_HINT = tr("扫码可离线核验本回执真伪及内容")
-VERIFY_AT = tr("核验及查询进度：")
+VERIFY_AT = tr("核验及查询进度：{url}")
 PENDING_NOTE = tr("本申请尚未送达各部门（待同步）。各部门的办理时限自其收到申请之日起计算，以下日期为预计。")
 HOTLINE = tr("政务服务热线 12345")
 KEEP_IT = tr("请妥善保管本回执")
@@ -97,10 +97,15 @@ def _date_en(d: date) -> str:
     return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
 
 
+def _date(d: date) -> Text:
+    """A date as each language writes it (a format, not words: a further language gets one of these)."""
+    return Text(_date_zh(d), _date_en(d))
+
+
 def _fee(fee: float) -> Text:
     if not fee:
         return tr("免费")
-    return Text(f"{fee:.2f} 元", f"¥{fee:.2f}")
+    return tr("{fee:.2f} 元").format(fee=fee)
 
 
 def qr_payload(app: Application, options: ReceiptOptions) -> str:
@@ -117,15 +122,14 @@ def _department(r: DepartmentRequest, pending: bool) -> DepartmentItem:
     if pending:
         # The department has not received it yet: its working days have not started, so the
         # date counted from today is an estimate (and said to be one, here and in the signed QR).
-        due = Text(f"时限 {r.promised_days} 个工作日，自部门收到申请起计；预计约 {_date_zh(r.due)} 办结",
-                   f"{r.promised_days} working days from when the department receives it; "
-                   f"approx. by {_date_en(r.due)}")
+        due = tr("时限 {days} 个工作日，自部门收到申请起计；预计约 {due} 办结").format(
+            days=r.promised_days, due=_date(r.due))
+    elif r.due_approximate:
+        due = tr("时限 {days} 个工作日，承诺办结 约 {due}").format(days=r.promised_days, due=_date(r.due))
     else:
-        approx_zh, approx_en = ("约 ", "approx. ") if r.due_approximate else ("", "")
-        due = Text(f"时限 {r.promised_days} 个工作日，承诺办结 {approx_zh}{_date_zh(r.due)}",
-                   f"{r.promised_days} working days; promised by {approx_en}{_date_en(r.due)}")
+        due = tr("时限 {days} 个工作日，承诺办结 {due}").format(days=r.promised_days, due=_date(r.due))
     return DepartmentItem(department=r.department, procedure=r.procedure, due=due,
-                          fee=Text(f"费用：{fee.zh}", f"Fee: {fee.en}"))
+                          fee=tr("费用：{fee}").format(fee=fee))
 
 
 def _code_line(code: str) -> str:
@@ -141,23 +145,22 @@ def receipt_content(app: Application, options: ReceiptOptions) -> ReceiptContent
     return ReceiptContent(
         kiosk_name=options.kiosk_name,
         number=app.number,
-        submitted=Text(f"提交时间  {created:%Y-%m-%d %H:%M}",
-                       f"Submitted  {_date_en(created.date())} {created:%H:%M}"),
+        submitted=tr("提交时间  {date} {time}").format(date=_date(created.date()), time=f"{created:%H:%M}"),
         service=app.bundle_title,
-        status=Text(f"状态：{status.zh}", f"Status: {status.en}"),
-        catalogue=Text(f"事项目录版本 {app.catalogue_version}", f"Catalogue version {app.catalogue_version}"),
+        status=tr("状态：{status}").format(status=status),
+        catalogue=tr("事项目录版本 {version}").format(version=app.catalogue_version),
         pending_note=PENDING_NOTE if options.sync_pending else None,
         # Tells the back office and the citizen how identity was established at the kiosk.
         # (a clerk's override reads "identity checked by staff No. X" instead)
         identity=_identity(app),
-        departments_heading=Text(f"办理部门（共 {n} 项）", f"Departments ({n})"),
+        departments_heading=tr("办理部门（共 {n} 项）").format(n=n),
         departments=tuple(_department(r, options.sync_pending) for r in app.requests),
         materials_held=tuple(title for _, title, gov in app.materials if gov),
         materials_provided=tuple(title for _, title, gov in app.materials if not gov),
         edited_fields=tuple(a.label for a in app.answers if a.edited),
         qr_payload=qr_payload(app, options),
         code_line=_code_line(options.check_code),
-        verify_at=Text(VERIFY_AT.zh + options.verify_url, VERIFY_AT.en + options.verify_url),
+        verify_at=VERIFY_AT.format(url=options.verify_url),
         assisted=tuple(x for x in (app.proxy.receipt_line() if app.proxy else None,
                                    counter_line(app.counter_staff) if app.counter_staff else None) if x is not None),
     )

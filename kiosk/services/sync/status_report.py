@@ -5,6 +5,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from kiosk.domain.text import Text
+from kiosk.i18n import tr
 from kiosk.services.storage import Storage, SyncCounts
 from kiosk.services.sync.freeze import FreezeState, freeze_state
 from kiosk.services.sync.settings import SyncSettings
@@ -25,17 +26,14 @@ class SyncStatus:
         """One line for the staff status screen."""
         c = self.counts
         if not self.configured:
-            return Text(f"未配置后台同步；{c.pending} 份申请保存在本机。",
-                        f"No back office configured; {c.pending} applications kept on this kiosk.")
+            return tr("未配置后台同步；{pending} 份申请保存在本机。").format(pending=c.pending)
         if c.pending == 0:
-            return Text(f"全部 {c.synced} 份申请已送达后台。", f"All {c.synced} applications have reached the back office.")
+            return tr("全部 {synced} 份申请已送达后台。").format(synced=c.synced)
         since = (c.pending_since or "")[:16].replace("T", " ")
-        line = Text(f"{c.pending} 份申请待同步（最早 {since}）。", f"{c.pending} applications pending since {since}.")
         if c.set_aside:
-            line = Text(line.zh + f"其中 {c.set_aside} 份被后台多次拒收，已暂停发送，请工作人员处理。",
-                        line.en + f" {c.set_aside} of them refused repeatedly by the back office and set aside: "
-                                  "staff must look.")
-        return line
+            return tr("{pending} 份申请待同步（最早 {since}）。其中 {set_aside} 份被后台多次拒收，已暂停发送，请工作人员处理。"
+                      ).format(pending=c.pending, since=since, set_aside=c.set_aside)
+        return tr("{pending} 份申请待同步（最早 {since}）。").format(pending=c.pending, since=since)
 
     def as_dict(self) -> dict:
         d = asdict(self)

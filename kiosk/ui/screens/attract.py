@@ -129,9 +129,8 @@ class AttractScreen(Screen):
     def show_health(self, report: HealthReport) -> None:
         """The newest health report's faults on the staff line (each with what to do); notes are
         not shown here. GUI thread; the report is frozen and is only read."""
-        self.health_faults = tuple(Text(f"{c.detail.zh} {c.action.zh if c.action else ''}".strip(),
-                                        f"{c.detail.en} {c.action.en if c.action else ''}".strip())
-                                   for c in report.faults)
+        self.health_faults = tuple(tr("{detail} {action}").format(detail=c.detail, action=c.action) if c.action
+                                   else c.detail for c in report.faults)
         self._render_staff()
 
     def _render_staff(self) -> None:

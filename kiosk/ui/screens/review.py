@@ -13,9 +13,10 @@ from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QVBoxLayout, QWidg
 
 from kiosk.domain.application import Draft
 from kiosk.domain.assisted import ID_NUMBER, ID_NUMBER_LINE, counter_line
-from kiosk.domain.text import Text, base_language
+from kiosk.domain.text import Text
 from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowState
+from kiosk.i18n import CLAUSE_SEPARATOR, LIST_SEPARATOR
 from kiosk.ui import strings as S
 from kiosk.ui.screens.base import Screen, button, button_row, clear_layout, label, repolish
 from kiosk.ui.touch import ScrollPanel
@@ -112,11 +113,11 @@ class ReviewScreen(Screen):
                 if a is not None:
                     mark = " ✓" if a.verified else (" ✎" if a.edited else "")
                     shown.append(f"{self.t(a.label)}：{self.t(a.shown)}{mark}")
-            lay.addWidget(label("；".join(shown) if base_language(self.lang) == "zh" else "; ".join(shown), wrap=True))
+            lay.addWidget(label(self.t(CLAUSE_SEPARATOR).join(shown), wrap=True))
             self.body_layout.addWidget(box)
         held = [self.t(t) for _, t, h in draft.materials if h]
         bring = [self.t(t) for _, t, h in draft.materials if not h]
-        sep = "、" if base_language(self.lang) == "zh" else ", "
+        sep = self.t(LIST_SEPARATOR)
         if held:
             self.body_layout.addWidget(label(self.t(S.MATERIALS_HELD) + sep.join(held), "verified", wrap=True))
         if bring:
