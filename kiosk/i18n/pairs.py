@@ -1,5 +1,6 @@
 """Finding Text("中文", "English") pairs written in Python: what scripts/i18n_codemod.py turns into
-tr("中文") + an en.po entry, and what tests/unit/test_i18n_catalogues.py allows no more of.
+tr("中文") + an en.po entry, and what tests/unit/test_i18n_catalogues.py allows no more of; and
+pairs built from pieces (f-strings), which a tr("…{name}…").format(name=…) template replaces.
 Pure: parses source text it is given.
 """
 from __future__ import annotations
@@ -48,10 +49,8 @@ def _literal(node: ast.expr | None) -> str | None:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
-def literal_pairs(source: str) -> list[Pair]:
-    """Every call of a Text alias or wrapper with two string literals (positional, or zh=/en=),
-    implicit concatenation included, in source order."""
-    tree = ast.parse(source)
+def _text_calls(tree: ast.Module) -> list[tuple[ast.Call, ast.expr, ast.expr]]:
+    """Every call of a Text alias or wrapper with its (zh, en) arguments (positional, or zh=/en=)."""
     aliases, wrappers = text_aliases(tree)
     callees = aliases | wrappers
     out = []
@@ -67,8 +66,35 @@ def literal_pairs(source: str) -> list[Pair]:
             zh_node, en_node = kw["zh"], kw["en"]
         else:
             continue
+        out.append((node, zh_node, en_node))
+    out.sort(key=lambda c: (c[0].lineno, c[0].col_offset))
+    return out
+
+
+def literal_pairs(source: str) -> list[Pair]:
+    """Every call of a Text alias or wrapper with two string literals (positional, or zh=/en=),
+    implicit concatenation included, in source order."""
+    out = []
+    for node, zh_node, en_node in _text_calls(ast.parse(source)):
         zh, en = _literal(zh_node), _literal(en_node)
         if zh is not None and en is not None:
             out.append(Pair(zh, en, node, zh_node))
-    out.sort(key=lambda p: (p.node.lineno, p.node.col_offset))
     return out
+
+
+def _words_and_pieces(node: ast.expr) -> bool:
+    """An f-string, or a `+` with a string literal or an f-string on either side: a sentence
+    written in the code with values put into it."""
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return any(_literal(side) is not None or _words_and_pieces(side) for side in (node.left, node.right))
+    return False
+
+
+def built_pairs(source: str) -> list[ast.Call]:
+    """Every Text call whose Chinese and English are both sentences built in the code from pieces
+    (Text(f"共 {n} 份", f"{n} in all"), Text("打印机：" + x.zh, "Printer: " + x.en)): what a
+    tr("共 {n} 份").format(n=n) template says instead, so that a further language translates it."""
+    return [node for node, zh_node, en_node in _text_calls(ast.parse(source))
+            if _words_and_pieces(zh_node) and _words_and_pieces(en_node)]

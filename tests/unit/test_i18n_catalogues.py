@@ -15,7 +15,8 @@ from kiosk.flows.common import next_language
 from kiosk.flows.journey import FlowConfig, handle, initial_state
 from kiosk.i18n import catalogues, configure, tools, tr
 from kiosk.i18n.catalogues import PACKAGE_DIR, CatalogueError
-from kiosk.i18n.pairs import literal_pairs
+from kiosk.i18n import LIST_SEPARATOR
+from kiosk.i18n.pairs import built_pairs, literal_pairs
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "locale"
@@ -58,6 +59,44 @@ def test_the_scan_finds_pairs_through_aliases_wrappers_and_concatenation():
         fine = Text(f"{A}", "x"), Text.from_obj({"zh": "戊", "en": "E"}), Text(name, "y")
     ''')
     assert [(p.zh, p.en) for p in literal_pairs(src)] == [("甲", "A"), ("乙乙", "Bb"), ("丙", "C"), ("丁", "D")]
+
+
+def test_no_text_is_built_from_sentence_pieces_in_the_kiosk():
+    # Text(f"共 {n} 份", f"{n} in all") shows a third language the fallback: a template does not.
+    left = [f"{f.relative_to(ROOT)}:{node.lineno}" for f in sorted((ROOT / "kiosk").rglob("*.py"))
+            for node in built_pairs(f.read_text("utf-8"))]
+    assert left == [], "write tr(\"…{name}…\").format(name=…) instead:\n" + "\n".join(left)
+
+
+def test_the_scan_finds_pairs_built_from_f_strings_and_concatenation():
+    src = textwrap.dedent('''
+        from kiosk.domain.text import Text
+        def _t(zh, en):
+            return Text(zh, en)
+        A = Text(f"共 {n} 份", f"{n} in all")
+        B = _t("打印机：" + x.zh, "Printer: " + x.en)
+        C = Text(zh=f"{a}{b}", en=x.en + f" ({n})")
+        fine = Text(name_zh, name_en), Text(sep.join(a), sep.join(b)), Text(f"{d:%Y}", str(d.year)), Text("甲", "A")
+    ''')
+    assert [n.lineno for n in built_pairs(src)] == [5, 6, 7]
+
+
+def test_a_list_joins_with_each_languages_separator_and_pieces(tmp_path):
+    write_po(tmp_path, "zh-easy", '''
+        msgctxt "list separator"
+        msgid "、"
+        msgstr "，"
+
+        msgid "结束办理"
+        msgstr "不办了"
+    ''', fallback="zh")
+    configure(tmp_path, ("zh", "en", "zh-easy"))
+    names = LIST_SEPARATOR.join([tr("结束办理"), "ID-1", Text("照片", "Photo")])
+    assert (names.zh, names.en) == ("结束办理、ID-1、照片", "End session, ID-1, Photo")
+    assert names.get("zh-easy") == "不办了，ID-1，照片"        # its own words and its own separator
+    said = tr("请先拍摄以下材料：{names}").format(names=names)
+    assert said.get("zh-easy") == "请先拍摄以下材料：不办了，ID-1，照片"
+    assert LIST_SEPARATOR.join([]) == Text("", "")
 
 
 # --- (2) en.po and the template match the code ------------------------------------------------------
