@@ -355,7 +355,8 @@ class Runtime:
                 locked = False
                 if counter is not None and d.refused and not token.is_set():
                     locked = counter.record_failure(effect.document_number) >= counter.limit
-                return ev.FaceChecked(effect.attempt, d.matched, d.distance, d.reason, locked=locked, checks=d.checks)
+                return ev.FaceChecked(effect.attempt, d.matched, d.distance, d.reason, locked=locked, checks=d.checks,
+                                      staff_only=d.staff_only)
             finally:
                 if counter is not None:
                     counter.close()

@@ -155,6 +155,9 @@ class FaceDecision:
     # (no face seen, camera trouble, cancelled) does not.
     refused: bool = False
     checks: tuple[str, ...] = ()  # what a match established: "match", "moves:3", "flash"
+    # No camera check can ever decide for this document (its photo cannot be decoded or shows no
+    # face): staff verify the citizen now, instead of after pointless retries.
+    staff_only: bool = False
 
 
 @runtime_checkable

@@ -91,6 +91,8 @@ class FaceChecked:
     # This document has failed too many checks (across sessions): staff must verify the citizen.
     locked: bool = False
     checks: tuple[str, ...] = ()   # what a match established ("match", "moves:3", "flash")
+    # The document's photo cannot serve as a reference at all: staff verify the citizen.
+    staff_only: bool = False
 
 
 @dataclass(frozen=True)

@@ -146,6 +146,13 @@ def _face_check(state: FlowState, event: ev.Event, now: datetime) -> Result:
         if event.locked:
             locked = FaceState(attempts, False, event.distance, msg.FACE_LOCKED, needs_staff=True, locked=True)
             return replace(state, session=replace(s, face=locked), last_activity=now, warning=False), [fx.StopFaceCheck()]
+        if event.staff_only:
+            # The document's photo cannot be compared with anyone: as with a photo the card reader
+            # could not decode, staff compare the person with the document.
+            unusable = FaceState(attempts, False, None, msg.PHOTO_UNREADABLE, needs_staff=True,
+                                 photo_missing=True)
+            return replace(state, session=replace(s, face=unusable), last_activity=now, warning=False), \
+                [fx.StopFaceCheck()]
         staff = attempts >= state.config.max_face_attempts
         failed = FaceState(attempts, False, event.distance,
                            msg.FACE_ASK_STAFF if staff else (event.reason or msg.FACE_TRY_AGAIN), staff)

@@ -31,6 +31,8 @@ PAGE_OF = tr("第 {i} 页，共 {n} 页")
 REVIEW_TITLE = tr("请核对：各部门将收到以下内容")
 PROMISED = tr("承诺 {d} 个工作日内办结（{date}前）")
 FREE = tr("免费")
+# One answer on the review ("姓名：陈浩"), per language.
+ANSWER_LINE = tr("{label}：{value}")
 FEE = tr("收费 {fee} 元")
 MATERIALS_HELD = tr("无需提供（政府已有）：")
 MATERIALS_BRING = tr("需要提供：")

@@ -94,3 +94,30 @@ def test_dates_reviewed_before_midnight_are_the_ones_stored_and_printed(qtbot, m
     printed = pdf_text(parts.files.receipts / f"receipt-{app.number}.pdf")
     # printed before sync: each date is an estimate counted from the kiosk's day (issue 14 part 6)
     assert re.findall(r"预计约\s+(\d{4}-\d{2}-\d{2})", printed) == shown
+
+
+def test_the_review_in_english_reads_as_english_and_leaves_out_what_was_not_answered(qtbot, make_kiosk):
+    parts, ui = make_kiosk()
+    parts.sim_reader.insert(parts.demo_citizens[0].identity)
+    qtbot.waitUntil(lambda: ui.controller.state.step == Step.CHOOSE_BUNDLE, timeout=WAIT)
+    qtbot.mouseClick(ui.window.screens[Step.CHOOSE_BUNDLE].buttons["newborn"], Qt.MouseButton.LeftButton)
+    form = ui.window.screens[Step.FORM]
+    while ui.controller.state.step == Step.FORM:
+        for fid, w in form.fields.items():
+            if not w.value() and fid != "sms_consent":      # an optional question left unanswered
+                w.set_value(sample_answer(w.field, date.today()))
+        before = ui.controller.state
+        qtbot.mouseClick(form.next, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda before=before: ui.controller.state is not before, timeout=WAIT)
+    if ui.controller.state.step == Step.MATERIALS:
+        screen = ui.window.screens[Step.MATERIALS]
+        for mid in list(screen.capture_buttons):
+            qtbot.mouseClick(screen.capture_buttons[mid], Qt.MouseButton.LeftButton)
+            qtbot.waitUntil(lambda mid=mid: mid in ui.controller.state.session.attachments, timeout=WAIT)
+        qtbot.mouseClick(screen.next, Qt.MouseButton.LeftButton)
+    assert ui.controller.state.step == Step.REVIEW
+    qtbot.mouseClick(ui.window.lang_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Full name" in visible_text(ui.window.screens[Step.REVIEW]), timeout=WAIT)
+    text = visible_text(ui.window.screens[Step.REVIEW])
+    assert "Full name: " in text and "：" not in text and "；" not in text
+    assert "Shall we text you" not in text           # not answered: nothing goes to the department

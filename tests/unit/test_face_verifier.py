@@ -74,11 +74,12 @@ def test_a_chip_photo_without_a_face_sends_the_citizen_to_a_window():
     blank = (ASSETS / "SOURCES.md").read_bytes()[:10]     # not an image at all
     d = DlibFaceVerifier(SETTINGS).verify(blank, NoFrames(), time.monotonic() + 1, Token())
     assert not d.matched and "staffed window" in d.reason.en
+    assert d.staff_only and not d.refused     # no retry can help; and the citizen failed nothing
     import cv2
     import numpy as np
     _, wall = cv2.imencode(".jpg", np.full((320, 240, 3), 128, np.uint8))
     d = DlibFaceVerifier(SETTINGS).verify(wall.tobytes(), NoFrames(), time.monotonic() + 1, Token())
-    assert d.reason == NO_FACE
+    assert d.reason == NO_FACE and d.staff_only
 
 
 def test_clear_forgets_the_chip_photo(verifier):

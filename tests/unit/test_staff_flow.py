@@ -107,6 +107,17 @@ def test_unreadable_card_photo_goes_straight_to_staff_verification(config, ident
     assert s.session.face.overridable and s.session.face.photo_missing
 
 
+def test_a_chip_photo_no_check_can_use_goes_to_staff_at_once_not_after_retries(config, identity, now):
+    s, _ = run(initial_state(config), [ev.CardInserted()], now)
+    s, _ = handle(s, ev.CardRead(s.attempt, identity), now)
+    assert s.step == Step.FACE_CHECK and s.session.face.checking
+    s, effects = handle(s, ev.FaceChecked(s.attempt, False, None, ev.Text("照片", "photo"), staff_only=True), now)
+    assert s.session.face.needs_staff and s.session.face.overridable and s.session.face.photo_missing
+    assert s.session.face.attempts == 1 and fx.StopFaceCheck() in effects
+    s, effects = handle(s, ev.FaceRetryRequested(), now)     # no retry: staff verify the citizen
+    assert effects == [] and not s.session.face.checking
+
+
 def test_wrong_pin_stays_on_sign_in_with_the_message(config, now):
     s, _ = run(initial_state(config), [ev.StaffRequested(StaffPurpose.CONSOLE), ev.StaffSignInSubmitted("900001", "1")], now)
     wrong = ev.StaffSignInAnswered(False, ev.Text("错", "wrong: 4 tries left"), attempts_left=4)

@@ -120,7 +120,8 @@ class DlibFaceVerifier:
         try:
             return self._verify(reference_photo, camera, deadline, cancelled, on_progress)
         except matching.ReferenceError as exc:
-            return FaceDecision(False, None, exc.reason)
+            # An undecodable photo, or one without a face, fails every retry the same way.
+            return FaceDecision(False, None, exc.reason, staff_only=True)
         except EncoderUnavailable as exc:
             log.warning("face encoder: %s", exc)
             return FaceDecision(False, None, UNAVAILABLE)

@@ -110,9 +110,10 @@ class ReviewScreen(Screen):
             shown = []
             for fid in r.fields:
                 a = draft.answer(fid)
-                if a is not None:
+                # An optional question left unanswered sends the department nothing: not shown.
+                if a is not None and a.value:
                     mark = " ✓" if a.verified else (" ✎" if a.edited else "")
-                    shown.append(f"{self.t(a.label)}：{self.t(a.shown)}{mark}")
+                    shown.append(self.t(S.ANSWER_LINE).format(label=self.t(a.label), value=self.t(a.shown)) + mark)
             lay.addWidget(label(self.t(CLAUSE_SEPARATOR).join(shown), wrap=True))
             self.body_layout.addWidget(box)
         held = [self.t(t) for _, t, h in draft.materials if h]
