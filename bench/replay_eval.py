@@ -21,7 +21,9 @@ replay reaches the challenge):
               each prompt, answers every movement and is lit by the screen's flashes
 
 each with the flash check on and off (the replays are never lit by the screen: a phone's picture
-does not change with it; the genuine person is, when the screen flashes).
+does not change with it; the genuine person is, when the screen flashes). With the flash check
+off the check asks for four movements instead of three, as the kiosk does
+(kiosk/devices/face/challenge.py actions_needed), and the timed replay guesses four.
 
 Method (why 2,000+ checks fit on two shared cores): a check is simulated on a virtual clock. The
 camera delivers a frame every 1/30 s; the verifier takes the newest one and spends the measured
@@ -57,7 +59,7 @@ sys.path.insert(0, str(ROOT))
 from kiosk.config import load_config  # noqa: E402
 from kiosk.devices.capture import fit_frame  # noqa: E402
 from kiosk.devices.face import matching, quality  # noqa: E402
-from kiosk.devices.face.challenge import Action, ChallengeConfig  # noqa: E402
+from kiosk.devices.face.challenge import ChallengeConfig  # noqa: E402
 from kiosk.devices.face.check import FaceCheck, VerifierSettings  # noqa: E402
 from kiosk.devices.face.cue import FlashConfig, face_chroma  # noqa: E402
 from kiosk.devices.face.liveness import LivenessConfig  # noqa: E402
@@ -196,14 +198,15 @@ def movement(how, speed: int) -> list[tuple[int | None, float, float]]:
 class Timed(Source):
     """A replay made for this check's timing, blind to the prompts: still and frontal, then a
     guessed movement `wait` s later (after the longest pause plus the reaction floor), back, still
-    again, the next guessed movement... It must guess the three movements (one of the 54 orders
-    with a turn); the timing it gets right by construction."""
+    again, the next guessed movement... It knows how many movements the check asks for (`moves`)
+    and must guess them (three: one of the 54 orders with a turn; four: one of 120); the timing it
+    gets right by construction."""
 
-    def __init__(self, script, rng: random.Random, wait: float = 0.65) -> None:
+    def __init__(self, script, rng: random.Random, wait: float = 0.65, moves: int = 3) -> None:
         kinds = list(script.actions)
-        guess = rng.sample(kinds, 3)
+        guess = rng.sample(kinds, moves)
         while not {"turn_left", "turn_right"} & set(guess):
-            guess = rng.sample(kinds, 3)
+            guess = rng.sample(kinds, moves)
         self.plan: dict[int, tuple[int | None, float, float]] = {}
         n = round(wait * FPS)
         for action in guess:
@@ -318,10 +321,12 @@ def main() -> int:
     f = load_config(env={}).face
     base = VerifierSettings(policy=matching.MatchPolicy(threshold=f.threshold, min_good_frames=f.min_good_frames),
                             liveness=LivenessConfig(nonplanar_threshold=f.nonplanar_threshold),
-                            challenge=ChallengeConfig(actions=f.challenge_actions, reaction_ceiling_s=f.challenge_seconds,
-                                                      kinds=tuple(Action(c.strip()) for c in f.challenges.split(","))),
+                            challenge=ChallengeConfig.from_face_settings(f.challenges, f.challenge_actions,
+                                                                         f.challenge_seconds, flash_check=True),
                             flash=FlashConfig())
-    settings = {"on": base, "off": VerifierSettings(base.policy, base.gates, base.liveness, base.challenge, None)}
+    # Flash off: the kiosk's own rule raises the number of movements (challenge.actions_needed).
+    off = ChallengeConfig.from_face_settings(f.challenges, f.challenge_actions, f.challenge_seconds, flash_check=False)
+    settings = {"on": base, "off": VerifierSettings(base.policy, base.gates, base.liveness, off, None)}
     # Warm the cache's per-frame costs with a few genuine checks, then use the measured medians.
     for s in range(3):
         run_check(Scripted(chen.camera_script, random.Random(s)), base, s, lambda probe: 0.07 + (0.15 if probe else 0))
@@ -337,7 +342,8 @@ def main() -> int:
             why: Counter[str] = Counter()
             acc = 0
             for i in range(args.attempts):
-                src = (Timed(chen.camera_script, random.Random(1000 * i + 7)) if kind == "timed"
+                src = (Timed(chen.camera_script, random.Random(1000 * i + 7), moves=settings[flash].challenge.actions)
+                       if kind == "timed"
                        else blind(kind, random.Random(1000 * i + 7)))
                 ok, w, _ = run_check(src, settings[flash], 50_000 + i, cost)
                 acc += ok
@@ -367,6 +373,7 @@ def main() -> int:
           f" --kinds {args.kinds}"
           f"   ({total:.0f} s; {len(FRAMES._cache)} distinct frames analysed, median {analyse_s * 1000:.0f} ms "
           f"analysis + {encode_s * 1000:.0f} ms encoding per frame on the virtual clock)\n")
+    print("movements asked per check: " + ", ".join(f"flash {k} {v.challenge.actions}" for k, v in settings.items()) + "\n")
     print("| attempt | flash check | accepted / attempts | 95 % interval (Clopper-Pearson) | refused because (most common) |")
     print("|---|---|---|---|---|")
     for name, flash, acc, n, why in rows:

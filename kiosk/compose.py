@@ -132,15 +132,15 @@ def _face_verifier(config: Config, citizens: list[DemoCitizen], flash: ScreenFla
         raise ConfigurationProblem(f"devices.face = 'dlib' needs {', '.join(missing)}: install requirements.txt")
 
     def build() -> FaceVerifier:   # on the face worker, after the first screen is drawn
-        from kiosk.devices.face.challenge import Action, ChallengeConfig
+        from kiosk.devices.face.challenge import ChallengeConfig
         from kiosk.devices.face.cue import FlashConfig, NoDepthSensor
         from kiosk.devices.face.encoder_process import ChipEncoder
         from kiosk.devices.face.liveness import LivenessConfig
         from kiosk.devices.face.matching import MatchPolicy
         from kiosk.devices.face.verifier import DlibFaceVerifier, VerifierSettings
         liveness = LivenessConfig(nonplanar_threshold=f.nonplanar_threshold)
-        challenge = ChallengeConfig(actions=f.challenge_actions, reaction_ceiling_s=f.challenge_seconds,
-                                    kinds=tuple(dict.fromkeys(Action(c.strip()) for c in f.challenges.split(","))))
+        challenge = ChallengeConfig.from_face_settings(f.challenges, f.challenge_actions, f.challenge_seconds,
+                                                       flash_check=flash is not None)
         policy = MatchPolicy(threshold=f.threshold, min_good_frames=f.min_good_frames)
         settings = VerifierSettings(policy=policy, liveness=liveness, challenge=challenge,
                                     flash=FlashConfig() if flash is not None else None, require_liveness=f.liveness)

@@ -266,7 +266,10 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None,
     kinds = ("turn_left", "turn_right", "tilt_left", "tilt_right", "come_closer")
     chosen = [c.strip() for c in cfg.face.challenges.split(",")]
     if any(c not in kinds for c in chosen) or len(set(chosen)) < 4:
-        raise ConfigError("face.challenges: at least four different of " + ", ".join(kinds) + " (comma-separated)")
+        # With the flash check off each check asks for four movements (challenge.actions_needed),
+        # so four kinds are needed whatever challenge_actions says; the message says why.
+        why = "" if cfg.face.flash_check else " (face.flash_check = false: each check asks for 4 different movements)"
+        raise ConfigError("face.challenges: at least four different of " + ", ".join(kinds) + " (comma-separated)" + why)
     if not 3 <= cfg.face.challenge_actions <= len(set(chosen)):
         raise ConfigError("face.challenge_actions: at least 3, and no more than the kinds in face.challenges")
     if cfg.face.depth_sensor != "none":

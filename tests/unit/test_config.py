@@ -41,3 +41,15 @@ def test_sam_reader_settings_and_a_baud_rate_no_reader_offers_is_refused():
     assert (cfg.devices.sam_port, cfg.devices.sam_baud) == ("/dev/ttyUSB3", 57600)
     with pytest.raises(ConfigError, match="sam_baud"):
         load_config(env={}, overrides={"devices": {"sam_baud": 12345}})
+
+
+def test_with_the_flash_check_off_fewer_than_four_kinds_of_movement_are_refused_and_the_reason_named():
+    three = {"challenges": "turn_left,turn_right,come_closer", "challenge_actions": 3}
+    with pytest.raises(ConfigError) as info:
+        load_config(env={}, overrides={"face": {**three, "flash_check": False}})
+    assert "face.challenges: at least four different" in str(info.value)
+    assert "face.flash_check = false: each check asks for 4 different movements" in str(info.value)
+    # Four kinds with the configured three movements is accepted: the check itself asks for four.
+    cfg = load_config(env={}, overrides={"face": {"challenges": "turn_left,turn_right,tilt_left,come_closer",
+                                                  "challenge_actions": 3, "flash_check": False}})
+    assert cfg.face.challenge_actions == 3 and not cfg.face.flash_check

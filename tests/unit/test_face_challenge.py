@@ -255,3 +255,29 @@ def test_a_head_rolling_a_little_while_coming_back_from_a_turn_passes_but_a_whol
     assert run(sequence(Action.TURN_LEFT), Rolls(roll=0.8 * CFG.tilt)).outcome is Outcome.PASSED
     seq = run(sequence(Action.TURN_LEFT), Rolls(roll=1.2 * CFG.tilt))
     assert seq.outcome is Outcome.FAILED and seq.refusal is Refusal.WRONG_MOVEMENT
+
+
+@pytest.mark.parametrize("flash_check, moves", [(True, 3), (False, 4)])
+def test_the_kiosk_asks_for_four_movements_when_the_flash_check_is_off(flash_check, moves):
+    """The kiosk's own wiring (kiosk/compose.py, the packaged [face] section with challenge_actions
+    = 3): with nothing but the movements against a replay timed to the prompts, one more."""
+    from kiosk import compose
+    from kiosk.config import load_config
+    cfg = load_config(env={}, overrides={"face": {"flash_check": flash_check}, "devices": {"face": "dlib"}})
+    assert cfg.face.challenge_actions == 3
+    face = compose._face_verifier(cfg, [], compose._screen_flash(cfg))
+    try:
+        settings = face.verifier.settings
+        assert (settings.flash is None) is (not flash_check)
+        assert f"moves:{moves}" in settings.checks()           # what the receipt says was checked
+        rng = random.Random(16)
+        for _ in range(50):
+            seq = ChallengeSequence.draw(settings.challenge, rng, 100.0)
+            assert len(seq.actions) == len(set(seq.actions)) == moves
+            assert {Action.TURN_LEFT, Action.TURN_RIGHT} & set(seq.actions)
+        # and a person following the prompts answers all of them and passes
+        seq = run(ChallengeSequence.draw(settings.challenge, random.Random(3), 100.0), Person())
+        assert seq.outcome is Outcome.PASSED, seq.refusal
+        assert len(seq.prompted_at) == moves
+    finally:
+        face.close(0.1)

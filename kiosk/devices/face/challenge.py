@@ -46,6 +46,18 @@ class Action(enum.Enum):
 
 ALL_ACTIONS: tuple[Action, ...] = tuple(Action)
 
+# With the colour-flash check off, nothing but the challenge stands between a replay timed to the
+# prompts (still and frontal, then a guessed movement) and a pass: three movements of five kinds
+# with a turn are 54 orders (1.9 % by guessing, 3 of 200 measured), four are 120 (0.8 %, under
+# the issue-16 goal of 1 %). docs/benchmarks.md "Liveness" (issue 16, flash off).
+FLASH_OFF_ACTIONS = 4
+
+
+def actions_needed(configured: int, flash_check: bool) -> int:
+    """How many movements a check asks for: the configured count (`[face] challenge_actions`),
+    raised to FLASH_OFF_ACTIONS when the colour-flash check is off. Pure; any thread."""
+    return configured if flash_check else max(configured, FLASH_OFF_ACTIONS)
+
 PROMPTS: dict[Action, Text] = {
     Action.TURN_LEFT: tr("请向左转头，再转回来。"),
     Action.TURN_RIGHT: tr("请向右转头，再转回来。"),
@@ -104,6 +116,15 @@ class ChallengeConfig:
     still_tilt: float = 4.0
     still_scale: float = 0.08
     back_scale: float = 0.06               # back to neutral: this close to the held size
+
+    @classmethod
+    def from_face_settings(cls, challenges: str, actions: int, reaction_ceiling_s: float,
+                           flash_check: bool) -> ChallengeConfig:
+        """The challenge the kiosk (kiosk/compose.py) and bench/replay_eval.py build from `[face]`:
+        `challenges` comma-separated kinds (repeats ignored), `actions` the configured count,
+        `flash_check` whether the screen's colour flash is checked (see actions_needed). Pure."""
+        return cls(actions=actions_needed(actions, flash_check), reaction_ceiling_s=reaction_ceiling_s,
+                   kinds=tuple(dict.fromkeys(Action(c.strip()) for c in challenges.split(","))))
 
 
 @dataclass(frozen=True)
