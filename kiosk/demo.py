@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     from kiosk.devices.sim.card_reader import SimCardReader
+    from kiosk.domain.identity import Identity
     from kiosk.services.datafolder import DataFolder
     from testkit.demo_backoffice import DemoBackoffice
 
@@ -93,3 +94,15 @@ def demo_clerk_sign_in() -> tuple[str, str]:
             raise
         raise ConfigurationProblem(NO_TESTKIT) from None
     return DEMO_CLERK.staff_number, DEMO_CLERK.pin
+
+
+def demo_clerk_card() -> Identity:
+    """The demo clerk's own (fictional) resident ID card, for the demo tray: inserted while the
+    staff sign-in is open, the clerk only types the PIN. Demo only."""
+    try:
+        from testkit.demo_staff import demo_clerk_card as card
+    except ModuleNotFoundError as exc:
+        if not _not_installed(exc, "testkit.demo_staff"):
+            raise
+        raise ConfigurationProblem(NO_TESTKIT) from None
+    return card()

@@ -111,6 +111,11 @@ def build_ui(parts: KioskParts, *, start: bool = True) -> KioskUi:
                          on_demo_insert=(lambda c: reader.insert(c.identity)) if reader else None,
                          on_demo_remove=reader.remove if reader else None, scan_camera=runtime.scan_camera,
                          screen_flash=parts.screen_flash)
+    if reader is not None and parts.demo_citizens:
+        from kiosk.demo import demo_clerk_card
+        from kiosk.ui.demo_tray import add_staff_card_button
+        clerk_card = demo_clerk_card()
+        add_staff_card_button(window, controller, lambda: reader.insert(clerk_card))
     narrator, voice_controls = attach_voice(window, parts.speaker, parts.config.voice.on_at_start,
                                             attract_idle_s=parts.config.session.timeout_seconds)
     window.screens[Step.SCAN_RECEIPT].speaker = parts.speaker   # type: ignore[attr-defined]

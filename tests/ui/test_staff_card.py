@@ -115,3 +115,13 @@ def test_the_clerks_own_card_with_no_sign_in_screen_open_is_a_citizens_card(qtbo
     qtbot.waitUntil(lambda: ui.controller.state.step == Step.FACE_CHECK, timeout=WAIT)
     assert staff(ui).view is None and staff(ui).on_duty is None
     assert ui.controller.state.session.identity.name == "郑演示"
+
+
+def test_the_demo_tray_offers_the_clerks_card_only_on_the_sign_in_screen(qtbot, make_kiosk):
+    _parts, ui = make_kiosk()
+    tray = [b for b in ui.window.footer.findChildren(type(ui.window.demo_remove)) if "工作人员本人证件" in b.text()]
+    assert len(tray) == 1 and not tray[0].isVisible()              # at the attract screen: citizens' cards only
+    open_sign_in(qtbot, ui)
+    qtbot.waitUntil(lambda: tray[0].isVisible(), timeout=WAIT)
+    qtbot.mouseClick(tray[0], CLICK)                               # the presenter places the clerk's card
+    qtbot.waitUntil(lambda: staff(ui).card_staff == "900001" and not staff(ui).busy, timeout=WAIT)
