@@ -17,14 +17,7 @@ from kiosk.flows import events as ev
 from kiosk.flows import messages as msg
 from kiosk.flows.journey import FlowConfig, Step, handle, initial_state
 from kiosk.flows.staff_state import OnDuty, StaffState
-
-
-def run(state, events, now):
-    effects = []
-    for e in events:
-        state, out = handle(state, e, now)
-        effects.extend(out)
-    return state, effects
+from tests.unit.flow_run import run
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from kiosk.flows import events as ev
 from kiosk.flows import messages as msg
 from kiosk.flows.journey import FlowConfig, Step, handle, initial_state
 from kiosk.flows.state import Records
+from tests.unit.flow_run import run
 
 # What the records lookup returns for the test citizen: the two certificates of the small catalogue.
 HOLDS = GovernmentData({}, frozenset({"birth_medical_certificate", "marriage_certificate"}))
@@ -20,14 +21,6 @@ HOLDS = GovernmentData({}, frozenset({"birth_medical_certificate", "marriage_cer
 @pytest.fixture
 def config(small_catalogue):
     return FlowConfig(catalogue=small_catalogue, timeout_seconds=60, warning_seconds=15, max_face_attempts=3)
-
-
-def run(state, events, now):
-    effects = []
-    for e in events:
-        state, out = handle(state, e, now)
-        effects.extend(out)
-    return state, effects
 
 
 def at_choose(config, identity, now, records=HOLDS):

@@ -14,14 +14,7 @@ from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowConfig, Step, handle, initial_state
 from kiosk.flows.staff_state import OnDuty, StaffPurpose, StaffView
 from tests.unit.test_assisted_flow import AGENT
-
-
-def run(state, events, now):
-    effects = []
-    for e in events:
-        state, out = handle(state, e, now)
-        effects.extend(out)
-    return state, effects
+from tests.unit.flow_run import run
 
 
 @pytest.fixture

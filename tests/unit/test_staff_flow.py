@@ -11,6 +11,7 @@ from kiosk.flows import effects as fx
 from kiosk.flows import events as ev
 from kiosk.flows.journey import FlowConfig, Step, handle, initial_state
 from kiosk.flows.staff_state import StaffPurpose, StaffView
+from tests.unit.flow_run import run
 
 OK_CLERK = ev.StaffSignInAnswered(True, ev.Text("ok", "ok"), "900001", "clerk")
 OK_SUPER = ev.StaffSignInAnswered(True, ev.Text("ok", "ok"), "900002", "supervisor")
@@ -20,14 +21,6 @@ OK_SUPER = ev.StaffSignInAnswered(True, ev.Text("ok", "ok"), "900002", "supervis
 def config(small_catalogue):
     return FlowConfig(catalogue=small_catalogue, timeout_seconds=60, warning_seconds=15, max_face_attempts=3,
                       help_wait_seconds=600, staff_idle_seconds=120)
-
-
-def run(state, events, now):
-    effects = []
-    for e in events:
-        state, out = handle(state, e, now)
-        effects.extend(out)
-    return state, effects
 
 
 def failed_three_times(config, identity, now):
