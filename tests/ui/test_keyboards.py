@@ -163,7 +163,8 @@ def test_a_character_written_by_hand_and_a_date_picked_reach_the_flow(qtbot, mak
     today = date.today()
     assert kb.date_picker.value == today
     assert not kb.date_picker.steps[("y", 1)].isEnabled()      # not in the future
-    tap(qtbot, kb.date_picker.steps[("d", 1)])                 # tomorrow is refused: still today
+    assert not kb.date_picker.steps[("d", 1)].isEnabled()      # tomorrow is refused: still today
+    kb.date_picker.step("d", 1)
     assert kb.date_picker.value == today
     tap(qtbot, kb.date_picker.steps[("y", -1)])
     for _ in range(2):
@@ -305,3 +306,21 @@ def test_in_large_mode_the_whole_keyboard_and_the_field_show_on_the_reference_pa
         tap(qtbot, kb.done)                     # 完成 gives the room back: steps, tray, title
         qtbot.waitUntil(lambda: win.steps.isVisible() and win.footer.isVisible() and screen.title.isVisible(),
                         timeout=WAIT)
+
+
+def test_on_the_last_day_of_a_month_tomorrow_is_refused_not_gone_round(qtbot):
+    # CI ran on 30 November: "+1 day" on today's date went round to 1 November.
+    from kiosk.ui.keyboards.date_picker import DatePicker
+    picker = DatePicker()
+    qtbot.addWidget(picker)
+    last = date(2026, 11, 30)
+    picker.configure(last.isoformat(), date(1900, 1, 1), last, last, "zh")
+    assert not picker.steps[("d", 1)].isEnabled() and not picker.steps[("m", 1)].isEnabled()
+    picker.step("d", 1)
+    picker.step("m", 1)
+    assert picker.value == last
+    picker.step("d", -1)
+    assert picker.value == date(2026, 11, 29) and picker.steps[("d", 1)].isEnabled()
+    picker.configure("2026-10-31", date(1900, 1, 1), last, last, "zh")
+    picker.step("d", 1)                          # inside the range the day still goes round
+    assert picker.value == date(2026, 10, 1)

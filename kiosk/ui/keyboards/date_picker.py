@@ -3,7 +3,7 @@ range, with the chosen date spelled out as text. GUI thread."""
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import date, timedelta
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -92,7 +92,11 @@ class DatePicker(QWidget):
 
     def step(self, unit: str, delta: int) -> None:
         """One tap: move the unit by delta; months and days go round (Dec + 1 → Jan), the day
-        is kept within the month, and the date within the range."""
+        is kept within the month, and the date within the range. A day or month step that would
+        pass the end of the range is refused (its button is off): on the last day of a month,
+        "tomorrow" for a birth date must not go round to the 1st of that month."""
+        if unit in ("d", "m") and self._passes_range(unit, delta):
+            return
         y, m, d = self.value.year, self.value.month, self.value.day
         if unit == "y":
             y += delta
@@ -105,6 +109,20 @@ class DatePicker(QWidget):
         self.value = self._clamp(date(y, m, d))
         self._show()
         self.changed.emit(self.iso())
+
+    def _passes_range(self, unit: str, delta: int) -> bool:
+        """Whether moving the day or month by delta, without going round, leaves the range."""
+        v = self.value
+        if unit == "d":
+            target = v + timedelta(days=delta)
+            return not self.lo <= target <= self.hi
+        months = v.year * 12 + v.month - 1 + delta
+        y, m = divmod(months, 12)
+        first = date(y, m + 1, 1) if 1 <= y <= 9999 else None
+        if first is None:
+            return True
+        last = date(y, m + 1, calendar.monthrange(y, m + 1)[1])
+        return last < self.lo or first > self.hi
 
     def _clamp(self, d: date) -> date:
         return max(self.lo, min(self.hi, d))
@@ -121,3 +139,6 @@ class DatePicker(QWidget):
         self.steps[("y", -1)].setEnabled(v.year > self.lo.year)
         self.steps[("y", 1)].setEnabled(v.year < self.hi.year)
         self.steps[("y", 10)].setEnabled(v.year < self.hi.year)
+        for (unit, delta), b in self.steps.items():
+            if unit in ("d", "m"):
+                b.setEnabled(not self._passes_range(unit, delta))
