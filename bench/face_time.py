@@ -89,7 +89,8 @@ def main() -> int:
             rows.append({"matched": decision.matched, "total": end - start, "prepare": prepare_s,
                          "look": (prompt or end) - start, "turn": (back - prompt) if prompt and back else None,
                          "back": (end - back) if back else None})
-            print(f"  run {seed + 1:2d}: {'accepted' if decision.matched else 'REFUSED '} in {end - start:.2f} s",
+            why = "" if decision.matched or decision.reason is None else f" ({decision.reason.en})"
+            print(f"  run {seed + 1:2d}: {'accepted' if decision.matched else 'REFUSED '} in {end - start:.2f} s{why}",
                   file=sys.stderr, flush=True)
     finally:
         verifier.close()
